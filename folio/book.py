@@ -1,0 +1,257 @@
+"""The one parsed `Book` every edition reads.
+
+pandoc's single HTML output is parsed once, passed through the transforms, and cut
+into chapters with their notes; the bibliography becomes back matter. Editions never
+parse Markdown: they read this value.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import os
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import lxml.html
+
+from . import csl, pandoc, transforms
+from .diagnostics import Diagnostic, Reporter, error
+from .html import inner_html, slugify, text_of
+from .manuscript import Manuscript, bibliography_keys
+
+
+@dataclass(frozen=True)
+class Heading:
+    id: str
+    level: int      # 2 for a section, 3 for a subsection
+    html: str
+    text: str
+
+
+@dataclass(frozen=True)
+class Note:
+    id: str         # unique in the book, e.g. "fn12"
+    number: int     # numbered anew in each chapter
+    html: str       # block HTML of the note's content
+
+    @property
+    def ref_id(self) -> str:
+        """The id of the note's call in the text (pandoc writes fnN and fnrefN)."""
+        return "fnref" + self.id[2:]
+
+
+@dataclass(frozen=True)
+class Chapter:
+    id: str
+    role: str       # "chapter", "bibliography", "glossary" or "index"
+    title_html: str
+    title: str
+    number: int | None
+    html: str       # the chapter's body without its heading
+    headings: tuple[Heading, ...] = ()
+    notes: tuple[Note, ...] = ()
+
+    @property
+    def is_back_matter(self) -> bool:
+        return self.role != "chapter"
+
+
+@dataclass(frozen=True)
+class Metadata:
+    title: str
+    title_html: str
+    subtitle: str
+    subtitle_html: str
+    creators: tuple[tuple[str, str], ...]   # (role, name): ("author", "…"), ("editor", "…")
+    lang: str
+    date: str
+    year: str
+    publisher: str
+    edition: str
+    rights_html: str
+    credit_html: str
+    dedication_html: str
+    description: str
+    identifier: str
+    slug: str
+    modified: str    # ISO timestamp: SOURCE_DATE_EPOCH, else the metadata date
+
+    @property
+    def byline(self) -> str:
+        names = [name for role, name in self.creators]
+        return ", ".join(names[:-1]) + " and " + names[-1] if len(names) > 1 else "".join(names)
+
+
+@dataclass(frozen=True)
+class Book:
+    meta: Metadata
+    chapters: tuple[Chapter, ...]
+    assets: dict = field(default_factory=dict)          # output name -> source file
+    style_name: str = csl.DEFAULT_STYLE
+    note_style: bool = False
+    owners: dict = field(default_factory=dict)          # element id -> chapter id
+
+    def chapter(self, chapter_id: str) -> Chapter:
+        return next(c for c in self.chapters if c.id == chapter_id)
+
+
+def _as_list(value) -> list[str]:
+    if value is None:
+        return []
+    if isinstance(value, list):
+        return [str(v.get("name", v)) if isinstance(v, dict) else str(v) for v in value]
+    return [str(value)]
+
+
+def _modified(date: str) -> str:
+    epoch = os.environ.get("SOURCE_DATE_EPOCH")
+    if epoch and epoch.isdigit():
+        moment = dt.datetime.fromtimestamp(int(epoch), dt.timezone.utc)
+    else:
+        try:
+            moment = dt.datetime.fromisoformat(date[:10]).replace(tzinfo=dt.timezone.utc)
+        except ValueError:
+            moment = dt.datetime(2000, 1, 1, tzinfo=dt.timezone.utc)
+    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def read_metadata(manuscript: Manuscript, rendered: dict[str, str]) -> Metadata:
+    m = manuscript.metadata
+    creators = tuple([("author", n) for n in _as_list(m.get("author"))] +
+                     [("editor", n) for n in _as_list(m.get("editor"))])
+    date = str(m.get("date") or "")
+    title_text = text_of(lxml.html.fragment_fromstring(rendered["title"] or "x", create_parent="div"))
+    identifier = str(m.get("identifier") or "")
+    if not identifier:
+        import uuid
+        # A stable identifier derived from the title, so rebuilds are byte-identical.
+        identifier = f"urn:uuid:{uuid.uuid5(uuid.NAMESPACE_URL, 'folio:' + title_text)}"
+    subtitle_html = rendered["subtitle"]
+    return Metadata(
+        title=title_text, title_html=rendered["title"],
+        subtitle=text_of(lxml.html.fragment_fromstring(subtitle_html or "", create_parent="div")),
+        subtitle_html=subtitle_html, creators=creators,
+        lang=str(m.get("lang") or "en"), date=date, year=date[:4] if re.match(r"\d{4}", date) else "",
+        publisher=str(m.get("publisher") or ""), edition=str(m.get("edition") or ""),
+        rights_html=rendered["rights"], credit_html=rendered["credit"],
+        dedication_html=rendered["dedication"], description=text_of(
+            lxml.html.fragment_fromstring(rendered["description"] or "", create_parent="div")),
+        identifier=identifier, slug=slugify(str(m.get("slug") or title_text)),
+        modified=_modified(date))
+
+
+def _extract_notes(body) -> dict[str, str]:
+    """pandoc's end-of-document notes, by id, without their back links."""
+    notes = {}
+    section = body.find(".//section[@id='footnotes']")
+    if section is None:
+        return notes
+    for item in section.iter("li"):
+        for back in item.find_class("footnote-back"):
+            back.drop_tree()
+        notes[item.get("id")] = inner_html(item).strip()
+    section.drop_tree()
+    return notes
+
+
+def _chapter_level(body) -> int:
+    levels = [int(s.get("class", "").split("level")[1][0]) for s in body.iter("section")
+              if "level" in s.get("class", "")]
+    return min(levels) if levels else 1
+
+
+def _headings(section, level: int) -> tuple[Heading, ...]:
+    found = []
+    for sub in section.iter("section"):
+        classes = sub.get("class", "")
+        for depth in (level + 1, level + 2):
+            if f"level{depth}" in classes.split():
+                heading = sub.find(f"h{depth}")
+                if heading is not None and sub.get("id"):
+                    found.append(Heading(sub.get("id"), depth - level + 1, inner_html(heading), text_of(heading)))
+    return tuple(found)
+
+
+def _cut_chapters(body, level: int, notes: dict[str, str], refs_title: str) -> list[Chapter]:
+    chapters: list[Chapter] = []
+    number = 0
+    refs = body.find(".//div[@id='refs']")
+    if refs is not None:
+        refs.drop_tree()
+    loose = [child for child in body if not (child.tag == "section" and f"level{level}" in child.get("class", ""))]
+    if any(text_of(el) or el.tag in ("img", "figure") for el in loose):
+        wrapper = lxml.html.Element("section", id="opening")
+        for el in loose:
+            wrapper.append(el)
+        body.insert(0, wrapper)
+    for section in [s for s in body if s.tag == "section"]:
+        heading = section.find(f"h{level}")
+        title_html, title = ("", "")
+        if heading is not None:
+            title_html, title = inner_html(heading), text_of(heading)
+            heading.drop_tree()
+        unnumbered = "unnumbered" in section.get("class", "").split() or not title
+        if not unnumbered:
+            number += 1
+        chapter_notes = []
+        for ref in section.find_class("footnote-ref"):
+            note_id = ref.get("href", "#")[1:]
+            chapter_notes.append(Note(note_id, len(chapter_notes) + 1, notes.get(note_id, "")))
+            sup = ref.find("sup")
+            (sup if sup is not None else ref).text = str(len(chapter_notes))
+        chapters.append(Chapter(
+            id=section.get("id") or f"chapter-{len(chapters) + 1}", role="chapter", title_html=title_html,
+            title=title, number=None if unnumbered else number, html=inner_html(section).strip(),
+            headings=_headings(section, level), notes=tuple(chapter_notes)))
+    if refs is not None:
+        chapters.append(Chapter(id="bibliography", role="bibliography", title_html=refs_title,
+                                title=refs_title, number=None,
+                                html=lxml.html.tostring(refs, encoding="unicode")))
+    return chapters
+
+
+def _owners(chapters: list[Chapter]) -> dict[str, str]:
+    owners = {}
+    for chapter in chapters:
+        owners[chapter.id] = chapter.id
+        for element_id in re.findall(r'\bid="([^"]+)"', chapter.html):
+            owners.setdefault(element_id, chapter.id)
+        for note in chapter.notes:
+            owners[note.id] = chapter.id
+            for element_id in re.findall(r'\bid="([^"]+)"', note.html):
+                owners.setdefault(element_id, chapter.id)
+    return owners
+
+
+def _report_unused_references(manuscript: Manuscript, body, reporter: Reporter) -> None:
+    """A bibliography entry the text never cites is probably a mistake: say so."""
+    cited = {key for el in body.iter() if el.get("data-cites") for key in el.get("data-cites").split()}
+    nocite = manuscript.metadata.get("nocite")
+    if nocite:
+        return
+    for path in manuscript.bibliography:
+        for key, line in bibliography_keys(path).items():
+            if key not in cited:
+                reporter.warn(Diagnostic("FOLIO025", f"bibliography entry '{key}' is never cited", path, line,
+                                         fix=f"cite it with [@{key}] or remove it from {path.name}"))
+
+
+def assemble(manuscript: Manuscript, reporter: Reporter) -> Book:
+    """Run pandoc once and turn its output into the `Book`."""
+    output = pandoc.run(manuscript)
+    for warning in output.warnings:
+        reporter.warn(Diagnostic("FOLIO023", f"pandoc: {warning}", manuscript.source))
+    document = lxml.html.document_fromstring(output.html)
+    rendered = {el.get("name"): inner_html(el).strip() for el in document.iter("folio-meta")}
+    body = next(document.iter("folio-body"))
+    _report_unused_references(manuscript, body, reporter)
+    context = transforms.Context(manuscript, reporter)
+    for step in transforms.PASSES:
+        step(body, context)
+    notes = _extract_notes(body)
+    refs_title = str(manuscript.metadata.get("reference-section-title") or "Bibliography")
+    chapters = _cut_chapters(body, _chapter_level(body), notes, refs_title)
+    if not chapters:
+        raise error("FOLIO024", "the manuscript has no text", manuscript.source, fix="write at least one chapter")
+    return Book(read_metadata(manuscript, rendered), tuple(chapters), dict(context.assets),
+                manuscript.style_name, csl.is_note_style(manuscript.style), _owners(chapters))

@@ -1,0 +1,58 @@
+"""Commands: build (all, pdf, epub, html), test, styles."""
+from __future__ import annotations
+
+import argparse
+import subprocess
+import sys
+from pathlib import Path
+
+from . import csl, pipeline
+from .diagnostics import BuildError
+from .render import ROOT
+
+COMMANDS = ("all", "pdf", "epub", "html", "test", "styles")
+TARGETS = {"all": ["pdf", "print", "epub", "html"], "pdf": ["pdf", "print"], "epub": ["epub"], "html": ["html"]}
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="build.py", description="Build the editions of a folio manuscript.")
+    p.add_argument("command", nargs="?", default="all", choices=COMMANDS,
+                   help="what to build or do (default: all editions)")
+    p.add_argument("args", nargs="*", help="for 'test': pytest arguments; for 'styles': words to search for")
+    p.add_argument("--manuscript", type=Path, default=ROOT / "manuscript", help="the manuscript folder")
+    p.add_argument("--out", type=Path, default=ROOT / "output", help="where the editions go")
+    p.add_argument("--csl", help="a CSL style name, overriding the manuscript's 'csl'")
+    p.add_argument("--strict", action="store_true", help="treat warnings as errors")
+    p.add_argument("--crop-marks", action="store_true", default=None, help="draw crop marks on the print PDF")
+    return p
+
+
+def list_styles(words: list[str]) -> int:
+    names = csl.independent_styles()
+    chosen = [n for n in names if all(w.lower() in n for w in words)]
+    for name in chosen:
+        note = " (note style)" if csl.is_note_style(csl.STYLES / f"{name}.csl") else ""
+        print(name + note)
+    print(f"{len(chosen)} of {len(names)} independent styles; choose one with 'csl: NAME' "
+          "or --csl NAME. Dependent styles resolve to their parent.", file=sys.stderr)
+    return 0
+
+
+def main(argv: list[str]) -> int:
+    args, extra = parser().parse_known_args(argv)
+    if args.command == "test":
+        return subprocess.call([sys.executable, "-m", "pytest", *args.args, *extra], cwd=ROOT)
+    if extra:
+        parser().error(f"unrecognised arguments: {' '.join(extra)}")
+    if args.command == "styles":
+        return list_styles(args.args)
+    options = pipeline.Options(args.manuscript.resolve(), args.out.resolve(), args.csl, args.strict,
+                               args.crop_marks)
+    try:
+        pipeline.build(TARGETS[args.command], options)
+    except BuildError as exc:
+        for diagnostic in exc.diagnostics:
+            print(f"error: {diagnostic}", file=sys.stderr)
+        print("build failed; the editions already in the output folder are unchanged.", file=sys.stderr)
+        return 1
+    return 0

@@ -1,0 +1,79 @@
+"""Turn the `Book` into a static site: one page per chapter, contents, search, downloads.
+
+Every page works opened from disk: links are relative, and search reads its index
+from a script file rather than fetching JSON (which browsers refuse on file: URLs).
+"""
+from __future__ import annotations
+
+import json
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+
+from ..book import Book, Chapter
+from ..html import parse_fragment, relink, text_of
+from ..render import STYLES, atomic_dir, render
+
+
+@dataclass(frozen=True)
+class Page:
+    filename: str
+    title: str
+    chapter: Chapter | None
+
+
+def page_name(chapter_id: str) -> str:
+    return "index-page.html" if chapter_id == "index" else f"{chapter_id}.html"
+
+
+def href_for(book: Book, current: str):
+    """A locator for an element id as seen from the page `current`."""
+    def href(element_id: str) -> str:
+        owner = book.owners.get(element_id)
+        if owner is None or owner == current:
+            return f"#{element_id}"
+        return f"{page_name(owner)}#{element_id}"
+    return href
+
+
+def search_records(book: Book) -> list[dict]:
+    """One record per chapter section: where it is, its heading and its plain text."""
+    records = []
+    for chapter in book.chapters:
+        tree = parse_fragment(chapter.html)
+        records.append({"href": page_name(chapter.id), "title": chapter.title,
+                        "text": text_of(tree)})
+    return records
+
+
+def pages_of(book: Book) -> list[Page]:
+    return [Page(page_name(c.id), c.title, c) for c in book.chapters]
+
+
+def build(book: Book, out: Path) -> Path:
+    target = out / "html"
+    pages = pages_of(book)
+    downloads = [("PDF", f"../{book.meta.slug}.pdf", "for reading on screen"),
+                 ("PDF for print", f"../{book.meta.slug}-print.pdf", "with bleed, for printers"),
+                 ("EPUB", f"../{book.meta.slug}.epub", "for e-readers")]
+    common = dict(book=book, meta=book.meta, pages=pages, downloads=downloads)
+    with atomic_dir(target) as site:
+        (site / "index.html").write_text(render("html/home.html", page=None, **common), encoding="utf-8")
+        for position, page in enumerate(pages):
+            chapter = page.chapter
+            link = href_for(book, chapter.id)
+            notes = [(note, relink(note.html, link)) for note in chapter.notes]
+            html = render("html/chapter.html", page=page, chapter=chapter, body=relink(chapter.html, link),
+                          notes=notes, previous=pages[position - 1] if position else None,
+                          next=pages[position + 1] if position + 1 < len(pages) else None, **common)
+            (site / page.filename).write_text(html, encoding="utf-8")
+        (site / "search.html").write_text(render("html/search.html", page=None, **common), encoding="utf-8")
+        (site / "search-index.js").write_text(
+            "window.FOLIO_SEARCH = " + json.dumps(search_records(book), ensure_ascii=False) + ";\n",
+            encoding="utf-8")
+        shutil.copyfile(STYLES / "html.css", site / "folio.css")
+        shutil.copyfile(STYLES / "search.js", site / "search.js")
+        for name, source in book.assets.items():
+            (site / name).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(source, site / name)
+    return target / "index.html"

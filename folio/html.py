@@ -1,0 +1,51 @@
+"""Small lxml helpers shared by the book model and the editions."""
+from __future__ import annotations
+
+import re
+from typing import Callable
+
+import lxml.html
+from lxml import etree
+
+SLUG_JUNK = re.compile(r"[^\w\s-]", re.U)
+
+
+def parse_fragment(markup: str) -> lxml.html.HtmlElement:
+    """Parse HTML into a <div> wrapper, whatever the markup's top level holds."""
+    return lxml.html.fragment_fromstring(markup or "", create_parent="div")
+
+
+def inner_html(element) -> str:
+    """The element's content (text and children) as HTML, without its own tag."""
+    parts = [escape_text(element.text or "")]
+    parts += [lxml.html.tostring(child, encoding="unicode") for child in element]
+    return "".join(parts)
+
+
+def inner_xhtml(element) -> str:
+    """The element's content as well-formed XHTML, for the EPUB."""
+    parts = [escape_text(element.text or "")]
+    parts += [etree.tostring(child, encoding="unicode", method="xml") for child in element]
+    return "".join(parts)
+
+
+def to_xhtml(markup: str) -> str:
+    return inner_xhtml(parse_fragment(markup))
+
+
+def escape_text(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def text_of(element) -> str:
+    return " ".join("".join(element.itertext()).split())
+
+
+def relink(markup: str, href_for: Callable[[str], str]) -> str:
+    """Rewrite every in-book link `#id` with `href_for(id)`; other links stay."""
+    return re.sub(r'href="#([^"]+)"', lambda m: f'href="{href_for(m.group(1))}"', markup)
+
+
+def slugify(text: str) -> str:
+    text = SLUG_JUNK.sub("", text.lower())
+    return re.sub(r"[\s_-]+", "-", text).strip("-") or "book"

@@ -1,0 +1,132 @@
+"""Read a manuscript folder: the Markdown, its YAML metadata and the files it names.
+
+Nothing here runs pandoc; this is the cheap, careful first step that turns every
+mistake in the folder into a diagnostic with a file and a line.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import yaml
+
+from . import csl
+from .diagnostics import error
+from .safety import local_path
+
+FRONT_MATTER = re.compile(r"\A---[ \t]*\n(.*?\n)(?:---|\.\.\.)[ \t]*(?:\n|\Z)", re.S)
+MAX_MANUSCRIPT_BYTES = 20 * 1024 * 1024
+
+
+@dataclass(frozen=True)
+class Manuscript:
+    """A manuscript folder, read and checked, before pandoc sees it."""
+
+    root: Path
+    source: Path
+    text: str
+    metadata: dict
+    metadata_lines: dict = field(repr=False)
+    bibliography: tuple[Path, ...]
+    style: Path
+    style_name: str
+    dictionary: Path | None
+
+    def line_of_key(self, key: str) -> int | None:
+        return self.metadata_lines.get(key)
+
+
+def find_source(root: Path) -> Path:
+    if not root.is_dir():
+        raise error("FOLIO001", f"manuscript folder {root} does not exist", root,
+                    fix="pass an existing folder with --manuscript DIR")
+    main = root / "book.md"
+    if main.is_file():
+        return main
+    candidates = sorted(root.glob("*.md"))
+    if len(candidates) == 1:
+        return candidates[0]
+    raise error("FOLIO002", "cannot tell which Markdown file is the manuscript "
+                f"({len(candidates)} .md files found)", root,
+                fix="name the manuscript book.md")
+
+
+def read_metadata(source: Path, text: str) -> tuple[dict, dict]:
+    """The YAML block at the top of the manuscript, and the line of each top-level key."""
+    match = FRONT_MATTER.match(text)
+    if not match:
+        raise error("FOLIO003", "the manuscript has no YAML metadata block", source, 1,
+                    fix="start the file with '---', a line 'title: ...', and '---'")
+    block = match.group(1)
+    try:
+        node = yaml.compose(block, Loader=yaml.SafeLoader)
+        data = yaml.safe_load(block)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
+        line = mark.line + 2 if mark else 1
+        problem = getattr(exc, "problem", None) or str(exc)
+        raise error("FOLIO004", f"invalid YAML metadata: {problem}", source, line,
+                    fix="check the indentation and quote values that contain ': ' or start with a quote or '@'") from None
+    if not isinstance(data, dict):
+        raise error("FOLIO004", "the YAML metadata must be a mapping of keys to values", source, 2,
+                    fix="write one 'key: value' per line")
+    lines = {k.value: k.start_mark.line + 2 for k, _ in node.value} if node is not None else {}
+    return data, lines
+
+
+def _named_file(source: Path, root: Path, key: str, value, lines: dict) -> Path:
+    line = lines.get(key)
+    path = local_path(str(value), root)
+    if path is None:
+        raise error("FOLIO005", f"{key} '{value}' is outside the manuscript folder", source, line,
+                    fix=f"put the file in {root.name}/ and name it by a relative path")
+    if not path.is_file():
+        raise error("FOLIO006", f"{key} file '{value}' not found", source, line,
+                    fix=f"create {path.name} in the manuscript folder or correct the name")
+    return path
+
+
+def load(root: Path, style_override: str | None = None) -> Manuscript:
+    root = root.resolve()
+    source = find_source(root)
+    if source.stat().st_size > MAX_MANUSCRIPT_BYTES:
+        raise error("FOLIO007", f"the manuscript is {source.stat().st_size // 2**20} MB, over the "
+                    f"{MAX_MANUSCRIPT_BYTES // 2**20} MB limit", source,
+                    fix="split very large material out or raise MAX_MANUSCRIPT_BYTES deliberately")
+    try:
+        text = source.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        raise error("FOLIO008", f"the manuscript is not UTF-8 (byte {exc.start})", source,
+                    fix="save the file as UTF-8") from None
+    metadata, lines = read_metadata(source, text)
+    if not str(metadata.get("title") or "").strip():
+        raise error("FOLIO009", "the metadata has no title", source, 2, fix="add 'title: Your Title'")
+
+    bib = metadata.get("bibliography") or []
+    bib = [bib] if isinstance(bib, str) else list(bib)
+    bibliography = tuple(_named_file(source, root, "bibliography", b, lines) for b in bib)
+
+    style_name = style_override or str(metadata.get("csl") or csl.DEFAULT_STYLE)
+    style = csl.resolve(style_name, root, source if not style_override else None,
+                        None if style_override else lines.get("csl"))
+
+    dictionary = None
+    if metadata.get("dictionary"):
+        dictionary = _named_file(source, root, "dictionary", metadata["dictionary"], lines)
+    elif (root / "dictionary.yaml").is_file():
+        dictionary = root / "dictionary.yaml"
+
+    return Manuscript(root, source, text, metadata, lines, bibliography, style, style_name, dictionary)
+
+
+BIBTEX_ENTRY = re.compile(r"^\s*@(?!comment|string|preamble)\w+\s*[{(]\s*([^,\s]+)\s*,", re.I | re.M)
+JSON_ID = re.compile(r'"id"\s*:\s*"([^"]+)"')
+YAML_ID = re.compile(r"^\s*-?\s*id\s*:\s*['\"]?([^'\"\s]+)", re.M)
+
+
+def bibliography_keys(path: Path) -> dict[str, int]:
+    """Each entry key in a bibliography file and the line it starts on."""
+    text = path.read_text(encoding="utf-8", errors="replace")
+    pattern = {".bib": BIBTEX_ENTRY, ".bibtex": BIBTEX_ENTRY, ".json": JSON_ID}.get(path.suffix.lower(), YAML_ID)
+    return {m.group(1): text.count("\n", 0, m.start(1)) + 1 for m in pattern.finditer(text)}

@@ -1,0 +1,70 @@
+"""The Jinja environment and the helpers every edition shares.
+
+Templates live in `templates/<edition>/`; stylesheets in `styles/`. Output is written
+to a temporary file beside the target and renamed, so a failed build never leaves a
+half-written edition where the last good one was.
+"""
+from __future__ import annotations
+
+import os
+import tempfile
+from contextlib import contextmanager
+from pathlib import Path
+
+import jinja2
+
+ROOT = Path(__file__).resolve().parent.parent
+TEMPLATES = ROOT / "templates"
+STYLES = ROOT / "styles"
+
+environment = jinja2.Environment(
+    loader=jinja2.FileSystemLoader(str(TEMPLATES)),
+    autoescape=jinja2.select_autoescape(["html", "xhtml", "opf", "svg", "xml"]),
+    undefined=jinja2.StrictUndefined,
+    trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True,
+)
+
+
+def render(template: str, **view) -> str:
+    return environment.get_template(template).render(**view)
+
+
+def stylesheet(name: str) -> str:
+    return (STYLES / name).read_text(encoding="utf-8")
+
+
+@contextmanager
+def atomic_path(target: Path):
+    """Yield a temporary path beside `target`; rename it into place only on success."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, temporary = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
+    os.close(fd)
+    try:
+        yield Path(temporary)
+        os.chmod(temporary, 0o644)
+        os.replace(temporary, target)
+    finally:
+        if os.path.exists(temporary):
+            os.unlink(temporary)
+
+
+@contextmanager
+def atomic_dir(target: Path):
+    """Like `atomic_path`, for a whole folder such as the HTML site."""
+    import shutil
+    target.parent.mkdir(parents=True, exist_ok=True)
+    temporary = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))
+    try:
+        yield temporary
+        os.chmod(temporary, 0o755)
+        old = target.with_name(f".{target.name}.old")
+        if old.exists():
+            shutil.rmtree(old)
+        if target.exists():
+            os.replace(target, old)
+        os.replace(temporary, target)
+        if old.exists():
+            shutil.rmtree(old)
+    finally:
+        if temporary.exists():
+            shutil.rmtree(temporary)
