@@ -6,7 +6,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from . import csl, pipeline
+from . import csl, pipeline, system
 from .diagnostics import BuildError
 from .render import ROOT
 
@@ -41,6 +41,7 @@ def list_styles(words: list[str]) -> int:
 def main(argv: list[str]) -> int:
     args, extra = parser().parse_known_args(argv)
     if args.command == "test":
+        system.ensure_tools()
         return subprocess.call([sys.executable, "-m", "pytest", *args.args, *extra], cwd=ROOT)
     if extra:
         parser().error(f"unrecognised arguments: {' '.join(extra)}")

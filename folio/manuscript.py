@@ -63,7 +63,7 @@ def read_metadata(source: Path, text: str) -> tuple[dict, dict]:
         node = yaml.compose(block, Loader=yaml.SafeLoader)
         data = yaml.safe_load(block)
     except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
+        mark = getattr(exc, "context_mark", None) or getattr(exc, "problem_mark", None)
         line = mark.line + 2 if mark else 1
         problem = getattr(exc, "problem", None) or str(exc)
         raise error("FOLIO004", f"invalid YAML metadata: {problem}", source, line,

@@ -1,0 +1,36 @@
+"""Shared fixtures: editions are built once per session, through the real command."""
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+BOOKS = Path(__file__).resolve().parent / "books"
+sys.path.insert(0, str(ROOT))
+
+
+def run_build(*args: str, env: dict | None = None) -> subprocess.CompletedProcess:
+    """Run `python3 build.py ARGS` as a user would, and capture what it says."""
+    return subprocess.run([sys.executable, str(ROOT / "build.py"), *args], capture_output=True,
+                          text=True, cwd=ROOT, env=env)
+
+
+def build_into(tmp: Path, manuscript: Path, *extra: str) -> Path:
+    result = run_build("--manuscript", str(manuscript), "--out", str(tmp), *extra)
+    assert result.returncode == 0, result.stderr
+    return tmp
+
+
+@pytest.fixture(scope="session")
+def bundled(tmp_path_factory) -> Path:
+    """Every edition of the bundled book, built once."""
+    return build_into(tmp_path_factory.mktemp("bundled"), ROOT / "manuscript")
+
+
+@pytest.fixture(scope="session")
+def tiny(tmp_path_factory) -> Path:
+    """The small test book: CSL JSON sources, a note style, two authors, an image."""
+    return build_into(tmp_path_factory.mktemp("tiny"), BOOKS / "tiny")

@@ -1,0 +1,117 @@
+"""The spine: every edition of the bundled book exists and passes the validators."""
+from __future__ import annotations
+
+import re
+import zipfile
+
+import lxml.html
+import yaml
+
+from conftest import ROOT
+from folio import check
+from folio.manuscript import bibliography_keys
+
+SLUG = "trotskyism"
+
+
+def test_three_editions_exist(bundled):
+    for name in (f"{SLUG}.pdf", f"{SLUG}-print.pdf", f"{SLUG}.epub", "html/index.html"):
+        assert (bundled / name).stat().st_size > 1000, name
+
+
+def test_epubcheck_reports_nothing(bundled):
+    assert check.epubcheck(bundled / f"{SLUG}.epub") == []
+
+
+def test_every_pdf_font_is_embedded(bundled):
+    for pdf in (f"{SLUG}.pdf", f"{SLUG}-print.pdf"):
+        fonts = check.pdf_fonts(bundled / pdf)
+        assert fonts, "pdffonts found no fonts at all"
+        assert all(embedded for _, embedded in fonts), fonts
+
+
+def test_html_has_no_broken_internal_links(bundled):
+    assert check.broken_links_in_site(bundled / "html") == []
+
+
+def test_epub_has_no_broken_internal_links(bundled):
+    assert check.broken_links_in_epub(bundled / f"{SLUG}.epub") == []
+
+
+def _all_texts(out):
+    texts = {"pdf": "\n".join(check.pdf_text(out / f"{SLUG}.pdf"))}
+    texts.update(check.epub_texts(out / f"{SLUG}.epub"))
+    for page in (out / "html").glob("*.html"):
+        texts[page.name] = page.read_text(encoding="utf-8")
+    return texts
+
+
+def test_no_edition_has_an_unresolved_citation(bundled):
+    problems = [p for where, text in _all_texts(bundled).items() for p in check.unresolved_citations(text, where)]
+    assert problems == []
+
+
+def test_every_bibliography_entry_is_cited_and_rendered(bundled):
+    keys = bibliography_keys(ROOT / "manuscript" / "references.bib")
+    assert len(keys) >= 25
+    manuscript = (ROOT / "manuscript" / "book.md").read_text(encoding="utf-8")
+    cited = set(re.findall(r"@([A-Za-z][\w:-]*\w)", manuscript))
+    assert set(keys) <= cited, set(keys) - cited
+    bibliography = (bundled / "html" / "bibliography.html").read_text(encoding="utf-8")
+    rendered = set(re.findall(r'id="ref-([^"]+)"', bibliography))
+    assert rendered == set(keys)
+
+
+def test_bibliography_closes_the_book(bundled):
+    pages = check.pdf_text(bundled / f"{SLUG}.pdf")
+    headings = [i for i, page in enumerate(pages) if page.strip().startswith("Bibliography")]
+    assert headings, "no page starts with the Bibliography heading"
+    with zipfile.ZipFile(bundled / f"{SLUG}.epub") as package:
+        opf = package.read("OEBPS/content.opf").decode()
+    spine = re.findall(r'<itemref idref="([^"]+)"', opf)
+    assert spine[-1] == "x-bibliography"
+
+
+def test_pdf_is_six_by_nine_with_folios(bundled):
+    pages = check.pdf_text(bundled / f"{SLUG}.pdf")
+    info = check.pdf_boxes(bundled / f"{SLUG}.pdf")
+    assert info["page_size"] == (432.0, 648.0)
+    # the contents page lists chapters with page numbers taken from the layout
+    contents = next(p for p in pages if re.sub(r"\s", "", p).lower().startswith("contents"))
+    assert re.search(r"Introduction[ .]+1\b", contents)
+
+
+def test_footnotes_sit_on_the_page_that_calls_them(bundled):
+    pages = check.pdf_text(bundled / f"{SLUG}.pdf")
+    note_pages = [p for p in pages if re.search(r"^\s*1\. ", p, re.M)]
+    assert note_pages, "no footnote text at the foot of any page"
+
+
+def test_epub_notes_are_footnote_asides(bundled):
+    texts = check.epub_texts(bundled / f"{SLUG}.epub")
+    body = "".join(texts.values())
+    assert 'epub:type="footnote"' in body and 'epub:type="noteref"' in body
+    assert "<section epub:type=\"cover\"" in texts["OEBPS/cover.xhtml"]
+
+
+def test_html_site_pages_have_navigation_and_downloads(bundled):
+    index = lxml.html.parse(str(bundled / "html" / "index.html")).getroot()
+    hrefs = [a.get("href") for a in index.iter("a")]
+    assert f"../{SLUG}.pdf" in hrefs and f"../{SLUG}.epub" in hrefs
+    chapter = lxml.html.parse(str(bundled / "html" / "origins.html")).getroot()
+    rels = {a.get("rel") for a in chapter.iter("a")}
+    assert {"prev", "next"} <= rels
+
+
+def test_citation_needed_marks_survive(bundled):
+    marks = (ROOT / "manuscript" / "book.md").read_text(encoding="utf-8").count(".citation-needed")
+    assert marks >= 3
+    pdf = "\n".join(check.pdf_text(bundled / f"{SLUG}.pdf"))
+    assert pdf.count("[citation needed]") == marks
+
+
+def test_dictionary_keeps_the_seed_entries():
+    entries = yaml.safe_load((ROOT / "manuscript" / "dictionary.yaml").read_text(encoding="utf-8"))
+    trotskyism = next(e for e in entries if e["headword"] == "Trotskyism")
+    sources = {d["source"] for d in trotskyism["definitions"]}
+    assert len(sources) == 10

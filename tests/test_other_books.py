@@ -1,0 +1,93 @@
+"""The same code builds manuscripts it has never seen, and refuses bad ones clearly."""
+from __future__ import annotations
+
+import shutil
+
+from conftest import BOOKS, build_into, run_build
+from folio import check
+
+TINY = "field-notes-on-lighthouses"
+
+
+def test_tiny_book_builds_every_edition(tiny):
+    for name in (f"{TINY}.pdf", f"{TINY}-print.pdf", f"{TINY}.epub", "html/index.html"):
+        assert (tiny / name).exists(), name
+    assert check.epubcheck(tiny / f"{TINY}.epub") == []
+    assert check.broken_links_in_site(tiny / "html") == []
+
+
+def test_note_style_puts_citations_in_footnotes(tiny):
+    pages = check.pdf_text(tiny / f"{TINY}.pdf")
+    text = "\n".join(pages)
+    # chicago-notes-bibliography: the first citation is a full note at the foot of the page
+    assert "1. D. Alan Stevenson, The World’s Lighthouses" in text.replace("\n", " ")
+    assert "(Stevenson 1959" not in text
+
+
+def test_images_from_the_manuscript_folder_reach_every_edition(tiny):
+    assert list((tiny / "html" / "images").glob("*.png"))
+    assert any(name.endswith(".png") for name in __import__("zipfile").ZipFile(tiny / f"{TINY}.epub").namelist())
+
+
+def _keep_output(tmp_path):
+    """An output folder holding a 'last good' edition that a failed build must not touch."""
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "book.pdf").write_bytes(b"%PDF last good edition")
+    return out
+
+
+def _assert_untouched(out):
+    assert sorted(p.name for p in out.iterdir()) == ["book.pdf"]
+    assert (out / "book.pdf").read_bytes() == b"%PDF last good edition"
+
+
+def test_missing_citation_key_names_key_and_line(tmp_path):
+    out = _keep_output(tmp_path)
+    result = run_build("--manuscript", str(BOOKS / "missing-key"), "--out", str(out))
+    assert result.returncode != 0
+    assert "book.md:10:" in result.stderr and "nobody2001" in result.stderr and "fix:" in result.stderr
+    _assert_untouched(out)
+
+
+def test_bad_yaml_names_file_and_line(tmp_path):
+    out = _keep_output(tmp_path)
+    result = run_build("--manuscript", str(BOOKS / "bad-yaml"), "--out", str(out))
+    assert result.returncode != 0
+    assert "bad-yaml/book.md:3:" in result.stderr and "YAML" in result.stderr
+    _assert_untouched(out)
+
+
+def test_unknown_style_says_how_to_list_styles(tmp_path):
+    out = _keep_output(tmp_path)
+    result = run_build("--manuscript", str(BOOKS / "unknown-style"), "--out", str(out))
+    assert result.returncode != 0
+    assert "chicago-author-dates-fancy" in result.stderr and "build.py styles" in result.stderr
+    _assert_untouched(out)
+
+
+def test_csl_option_overrides_and_dependent_styles_resolve_offline(tmp_path):
+    out = build_into(tmp_path / "out", BOOKS / "tiny", "--csl", "harvard-cite-them-right", "epub")
+    text = "".join(check.epub_texts(out / f"{TINY}.epub").values())
+    assert "Stevenson, 1959, p. 12" in text
+    # a dependent style (its parent comes from the package, not the network)
+    from folio import csl
+    dependent = csl.dependent_styles()[0]
+    assert csl.resolve(dependent, tmp_path).is_file()
+
+
+def test_failed_build_keeps_previous_editions(tmp_path):
+    out = build_into(tmp_path / "out", BOOKS / "tiny", "epub")
+    before = (out / f"{TINY}.epub").read_bytes()
+    broken = tmp_path / "broken"
+    shutil.copytree(BOOKS / "tiny", broken)
+    (broken / "book.md").write_text((broken / "book.md").read_text() + "\nSee [@ghost2020].\n")
+    result = run_build("--manuscript", str(broken), "--out", str(out), "epub")
+    assert result.returncode != 0
+    assert (out / f"{TINY}.epub").read_bytes() == before
+
+
+def test_styles_command_lists_and_searches():
+    result = run_build("styles", "chicago")
+    assert result.returncode == 0
+    assert "chicago-notes-bibliography (note style)" in result.stdout
