@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import lxml.html
@@ -17,6 +17,9 @@ import lxml.html
 from . import csl, pandoc, transforms
 from .diagnostics import Diagnostic, Reporter, error
 from .html import inner_html, slugify, text_of
+from . import backmatter, dictionary, index
+from .dictionary import Entry
+from .index import IndexGroup, Marks
 from .manuscript import Manuscript, bibliography_keys
 
 
@@ -83,6 +86,14 @@ class Metadata:
 
 
 @dataclass(frozen=True)
+class Place:
+    """Where an index anchor sits, for editions that label locators by place."""
+    chapter_id: str
+    label: str      # the section heading, or the chapter title
+    context: str    # "Chapter 3: Title", for a tooltip
+
+
+@dataclass(frozen=True)
 class Book:
     meta: Metadata
     chapters: tuple[Chapter, ...]
@@ -90,6 +101,9 @@ class Book:
     style_name: str = csl.DEFAULT_STYLE
     note_style: bool = False
     owners: dict = field(default_factory=dict)          # element id -> chapter id
+    entries: tuple[Entry, ...] = ()                     # the dictionary
+    index: tuple[IndexGroup, ...] = ()
+    places: dict = field(default_factory=dict)          # index anchor -> Place
 
     def chapter(self, chapter_id: str) -> Chapter:
         return next(c for c in self.chapters if c.id == chapter_id)
@@ -172,7 +186,7 @@ def _headings(section, level: int) -> tuple[Heading, ...]:
     return tuple(found)
 
 
-def _cut_chapters(body, level: int, notes: dict[str, str], refs_title: str) -> list[Chapter]:
+def _cut_chapters(body, level: int, notes: dict[str, str], refs_title: str, places: dict) -> list[Chapter]:
     chapters: list[Chapter] = []
     number = 0
     refs = body.find(".//div[@id='refs']")
@@ -193,21 +207,34 @@ def _cut_chapters(body, level: int, notes: dict[str, str], refs_title: str) -> l
         unnumbered = "unnumbered" in section.get("class", "").split() or not title
         if not unnumbered:
             number += 1
+        context = f"Chapter {number}: {title}" if not unnumbered else title
+        current = title
+        for element in section.iter():
+            if element.tag in (f"h{level + 1}", f"h{level + 2}"):
+                current = text_of(element)
+            elif "ix" in (element.get("class") or "").split() and element.get("id"):
+                places[element.get("id")] = Place(section.get("id") or "", current or title, context)
         chapter_notes = []
         for ref in section.find_class("footnote-ref"):
             note_id = ref.get("href", "#")[1:]
             chapter_notes.append(Note(note_id, len(chapter_notes) + 1, notes.get(note_id, "")))
+            for anchor in re.findall(r'class="ix[^"]*" id="([^"]+)"|id="(ix-[^"]+)"', notes.get(note_id, "")):
+                places[anchor[0] or anchor[1]] = Place(section.get("id") or "", f"note {len(chapter_notes)}", context)
             sup = ref.find("sup")
             (sup if sup is not None else ref).text = str(len(chapter_notes))
         chapters.append(Chapter(
             id=section.get("id") or f"chapter-{len(chapters) + 1}", role="chapter", title_html=title_html,
             title=title, number=None if unnumbered else number, html=inner_html(section).strip(),
             headings=_headings(section, level), notes=tuple(chapter_notes)))
+    return chapters, refs
+
+
+def _bibliography(refs, refs_title: str) -> list[Chapter]:
     if refs is not None:
-        chapters.append(Chapter(id="bibliography", role="bibliography", title_html=refs_title,
+        return [Chapter(id="bibliography", role="bibliography", title_html=refs_title,
                                 title=refs_title, number=None,
-                                html=lxml.html.tostring(refs, encoding="unicode")))
-    return chapters
+                                html=lxml.html.tostring(refs, encoding="unicode"))]
+    return []
 
 
 def _owners(chapters: list[Chapter]) -> dict[str, str]:
@@ -236,22 +263,76 @@ def _report_unused_references(manuscript: Manuscript, body, reporter: Reporter) 
                                          fix=f"cite it with [@{key}] or remove it from {path.name}"))
 
 
+def _definitions_markdown(entries: tuple[Entry, ...]) -> str:
+    """The dictionary's definitions as fenced divs, for the one pandoc run."""
+    blocks = ["::: {#folio-definitions}"]
+    for entry in entries:
+        for i, definition in enumerate(entry.definitions):
+            blocks.append(f"::: {{#folio-def-{entry.key}-{i}}}\n{definition.markdown}\n:::")
+    blocks.append(":::")
+    return "\n\n".join(blocks) + "\n"
+
+
+def _with_definitions(body, entries: tuple[Entry, ...]) -> tuple[Entry, ...]:
+    holder = body.find(".//div[@id='folio-definitions']")
+    if holder is None:
+        return entries
+    rendered = {div.get("id"): inner_html(div).strip() for div in holder.iter("div")}
+    holder.drop_tree()
+    return tuple(replace(entry, definitions=tuple(
+        replace(d, html=rendered.get(f"folio-def-{entry.key}-{i}", "")) for i, d in enumerate(entry.definitions)))
+        for entry in entries)
+
+
+def _report_unfound(entries: tuple[Entry, ...], marks: Marks, manuscript: Manuscript, reporter: Reporter) -> None:
+    found = {path[0].lower() for path in marks.found}
+    for entry in entries:
+        if entry.headword.lower() not in found and not entry.see:
+            reporter.warn(Diagnostic("FOLIO057", f"dictionary entry '{entry.headword}' never occurs in the text",
+                                     manuscript.dictionary, entry.line,
+                                     fix="add the form the text uses to its variants, or remove the entry"))
+
+
 def assemble(manuscript: Manuscript, reporter: Reporter) -> Book:
     """Run pandoc once and turn its output into the `Book`."""
-    output = pandoc.run(manuscript)
+    entries = dictionary.load(manuscript.dictionary) if manuscript.dictionary else ()
+    output = pandoc.run(manuscript, _definitions_markdown(entries) if entries else "")
     for warning in output.warnings:
         reporter.warn(Diagnostic("FOLIO023", f"pandoc: {warning}", manuscript.source))
     document = lxml.html.document_fromstring(output.html)
     rendered = {el.get("name"): inner_html(el).strip() for el in document.iter("folio-meta")}
     body = next(document.iter("folio-body"))
+    entries = _with_definitions(body, entries)
     _report_unused_references(manuscript, body, reporter)
     context = transforms.Context(manuscript, reporter)
     for step in transforms.PASSES:
         step(body, context)
+    level = _chapter_level(body)
+    marks = Marks()
+    index.mark_explicit(body, marks)
+    index.mark_dictionary_terms(body, entries, marks)
+    used_at = index.link_glossary_terms(body, entries, level)
+    _report_unfound(entries, marks, manuscript, reporter)
     notes = _extract_notes(body)
     refs_title = str(manuscript.metadata.get("reference-section-title") or "Bibliography")
-    chapters = _cut_chapters(body, _chapter_level(body), notes, refs_title)
+    places: dict = {}
+    chapters, refs = _cut_chapters(body, level, notes, refs_title, places)
     if not chapters:
         raise error("FOLIO024", "the manuscript has no text", manuscript.source, fix="write at least one chapter")
+    groups = index.collect(marks, entries)
+    back = []
+    if any(e.in_glossary for e in entries):
+        used = {key: [(anchor, places[anchor].context) for anchor in anchors if anchor in places]
+                for key, anchors in used_at.items()}
+        indexed = {e.key for g in groups for e in g.entries}
+        back.append(Chapter(id="glossary", role="glossary", title_html="Glossary", title="Glossary", number=None,
+                            html=backmatter.glossary_html(entries, used, indexed)))
+    back += _bibliography(refs, refs_title)
+    if groups:
+        back.append(Chapter(id="book-index", role="index", title_html="Index", title="Index", number=None, html=""))
+    chapters = chapters + back
+    owners = _owners(chapters)
+    owners.update({f"ixe-{e.key}": "book-index" for g in groups for e in g.entries})
     return Book(read_metadata(manuscript, rendered), tuple(chapters), dict(context.assets),
-                manuscript.style_name, csl.is_note_style(manuscript.style), _owners(chapters))
+                manuscript.style_name, csl.is_note_style(manuscript.style), owners,
+                entries, groups, places)

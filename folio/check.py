@@ -92,7 +92,7 @@ def epub_texts(epub: Path) -> dict[str, str]:
 def broken_links_in_site(site: Path) -> list[Problem]:
     """Links between the site's pages that point at a missing file or id."""
     ids: dict[Path, set[str]] = {}
-    pages = sorted(site.rglob("*.html"))
+    pages = sorted(p.resolve() for p in site.rglob("*.html"))
     trees = {}
     for page in pages:
         tree = lxml.html.parse(str(page)).getroot()

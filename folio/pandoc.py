@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import re
 import subprocess
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -31,8 +32,9 @@ def pandoc_binary() -> str:
     return pypandoc.get_pandoc_path()
 
 
-def command(manuscript: Manuscript) -> list[str]:
-    args = [pandoc_binary(), str(manuscript.source), "--sandbox",
+def command(manuscript: Manuscript, appendix: Path | None = None) -> list[str]:
+    inputs = [str(manuscript.source)] + ([str(appendix)] if appendix else [])
+    args = [pandoc_binary(), *inputs, "--sandbox",
             "--from", "markdown", "--to", "html5", "--template", str(TEMPLATE),
             "--section-divs", "--wrap=none", "--citeproc", "--csl", str(manuscript.style),
             "--metadata", "link-citations=true"]
@@ -46,10 +48,17 @@ def _cite_line(manuscript: Manuscript, key: str) -> int | None:
     return line_of(manuscript.text, match.start()) if match else None
 
 
-def run(manuscript: Manuscript) -> PandocOutput:
+def run(manuscript: Manuscript, appendix_markdown: str = "") -> PandocOutput:
+    """Run pandoc on the manuscript, plus `appendix_markdown` (the dictionary's
+    definitions) so those are rendered by the same run with the same citations."""
     env = {k: v for k, v in os.environ.items() if k in ("PATH", "HOME", "LANG", "SOURCE_DATE_EPOCH")}
-    proc = subprocess.run(command(manuscript), cwd=manuscript.root, capture_output=True,
-                          text=True, encoding="utf-8", env=env)
+    with tempfile.TemporaryDirectory(prefix="folio-") as tmp:
+        appendix = None
+        if appendix_markdown:
+            appendix = Path(tmp) / "definitions.md"
+            appendix.write_text(appendix_markdown, encoding="utf-8")
+        proc = subprocess.run(command(manuscript, appendix), cwd=manuscript.root, capture_output=True,
+                              text=True, encoding="utf-8", env=env)
     stderr = proc.stderr.strip()
     if proc.returncode != 0:
         line = re.search(r"line (\d+)", stderr)

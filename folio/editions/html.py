@@ -11,7 +11,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..book import Book, Chapter
-from ..html import parse_fragment, relink, text_of
+from .. import backmatter
+from ..html import inner_html, parse_fragment, relink, text_of
 from ..render import STYLES, atomic_dir, render
 
 
@@ -34,6 +35,24 @@ def href_for(book: Book, current: str):
             return f"#{element_id}"
         return f"{page_name(owner)}#{element_id}"
     return href
+
+
+def with_popovers(html: str, book: Book) -> str:
+    """Each glossary link in the text shows its definition on hover or focus."""
+    if "glossterm" not in html:
+        return html
+    definitions = {e.key: text_of(parse_fragment(e.definitions[0].html)) for e in book.entries if e.definitions}
+    tree = parse_fragment(html)
+    for link in tree.find_class("glossterm"):
+        key = link.get("href", "")[len("#gl-"):]
+        text = definitions.get(key, "")
+        if text:
+            pop = parse_fragment("<span class='gloss-pop' role='tooltip'></span>")[0]
+            pop.text = text if len(text) < 240 else text[:text.rfind(" ", 0, 240)] + " …"
+            pop.set("id", "pop-" + link.getparent().get("id", key))
+            link.set("aria-describedby", pop.get("id"))
+            link.addnext(pop)
+    return inner_html(tree)
 
 
 def search_records(book: Book) -> list[dict]:
@@ -63,7 +82,8 @@ def build(book: Book, out: Path) -> Path:
             chapter = page.chapter
             link = href_for(book, chapter.id)
             notes = [(note, relink(note.html, link)) for note in chapter.notes]
-            html = render("html/chapter.html", page=page, chapter=chapter, body=relink(chapter.html, link),
+            body = with_popovers(backmatter.chapter_html(book, chapter, lambda e: backmatter.place_locators(book, e)), book)
+            html = render("html/chapter.html", page=page, chapter=chapter, body=relink(body, link),
                           notes=notes, previous=pages[position - 1] if position else None,
                           next=pages[position + 1] if position + 1 < len(pages) else None, **common)
             (site / page.filename).write_text(html, encoding="utf-8")

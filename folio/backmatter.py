@@ -1,0 +1,70 @@
+"""The glossary and the index as format-neutral HTML.
+
+The glossary is the same in every edition but for its links, so it is rendered once
+into the `Book`. The index differs only in its locators, so each edition calls
+`index_html` with its own `locate(entry) -> markup`.
+"""
+from __future__ import annotations
+
+from html import escape
+from typing import Callable
+
+from .dictionary import Entry, entry_key
+from .index import IndexEntry
+from .render import render
+
+
+def grouped(entries: list[Entry]) -> list[tuple[str, list[Entry]]]:
+    groups: dict[str, list[Entry]] = {}
+    for entry in sorted(entries, key=lambda e: (e.sort_key, e.headword)):
+        first = entry.sort_key[:1].upper()
+        groups.setdefault(first if first.isalpha() else "0–9", []).append(entry)
+    return sorted(groups.items(), key=lambda g: (g[0] != "0–9", g[0]))
+
+
+def target_finder(entries: tuple[Entry, ...], indexed: set[str]) -> Callable[[str], str]:
+    """Where a see or see-also reference goes: the glossary entry, else the index entry."""
+    kinds = {e.headword.lower(): e for e in entries}
+
+    def target(headword: str) -> str:
+        entry = kinds.get(headword.lower())
+        key = entry_key(headword)
+        if entry is not None and entry.in_glossary:
+            return f"gl-{key}"
+        return f"ixe-{key}" if key in indexed else f"gl-{key}"
+    return target
+
+
+def glossary_html(entries: tuple[Entry, ...], used: dict[str, list[tuple[str, str]]], indexed: set[str]) -> str:
+    terms = [e for e in entries if e.in_glossary]
+    return render("book/glossary.html", groups=grouped(terms), used=used,
+                  target=target_finder(entries, indexed))
+
+
+def index_html(groups, entries: tuple[Entry, ...], locate: Callable[[IndexEntry], str]) -> str:
+    indexed = {e.key for g in groups for e in g.entries}
+    return render("book/index.html", groups=groups, locate=locate, target=target_finder(entries, indexed))
+
+
+def place_locators(book, entry: IndexEntry) -> str:
+    """Locators for editions without pages: one link per section the entry occurs in,
+    labelled with that section's heading (the chapter in a tooltip)."""
+    seen, links = set(), []
+    for occurrence in entry.occurrences:
+        place = book.places.get(occurrence.anchor)
+        if place is None:
+            continue
+        label = place.label + (" (passage)" if occurrence.end else "")
+        if (place.chapter_id, label) in seen:
+            continue
+        seen.add((place.chapter_id, label))
+        links.append(f'<a data-epub-type="index-locator" href="#{occurrence.anchor}" '
+                     f'title="{escape(place.context)}">{escape(label)}</a>')
+    return "; ".join(links)
+
+
+def chapter_html(book, chapter, locate: Callable[[IndexEntry], str]) -> str:
+    """A chapter's HTML; the index is rendered here, with the edition's locators."""
+    if chapter.role == "index":
+        return index_html(book.index, book.entries, locate)
+    return chapter.html

@@ -1,0 +1,170 @@
+"""Dictionary entries: the data behind the glossary and the index.
+
+Read from YAML with each entry's line, validated strictly (unknown field, duplicate
+headword, dangling see or see-also, empty definition all stop the build), and turned
+into frozen `Entry` values. Definitions are Markdown; they are rendered in the same
+pandoc run as the manuscript (see `pandoc.py`).
+"""
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+
+from .diagnostics import Diagnostic, BuildError, error
+
+KINDS = ("term", "person", "organisation", "work", "place", "event")
+FIELDS = {"headword", "sort", "kind", "variants", "pronunciation", "part_of_speech", "syllables",
+          "etymology", "first_use", "definitions", "see", "see_also", "index"}
+DEFINITION_FIELDS = {"text", "source"}
+LEADING_ARTICLE = re.compile(r"^(the|a|an)\s+", re.I)
+
+
+@dataclass(frozen=True)
+class Definition:
+    markdown: str
+    source: str
+    html: str = ""       # filled in after the pandoc run
+
+
+@dataclass(frozen=True)
+class Entry:
+    headword: str
+    kind: str
+    sort_key: str
+    variants: tuple[str, ...] = ()
+    pronunciations: tuple[str, ...] = ()
+    part_of_speech: str = ""
+    syllables: str = ""
+    etymology: str = ""
+    first_use: str = ""
+    definitions: tuple[Definition, ...] = ()
+    see: tuple[str, ...] = ()
+    see_also: tuple[str, ...] = ()
+    auto_index: bool = True
+    line: int = 0
+
+    @property
+    def key(self) -> str:
+        """A stable id fragment: 'Degenerated workers’ state' -> 'degenerated-workers-state'."""
+        return entry_key(self.headword)
+
+    @property
+    def forms(self) -> tuple[str, ...]:
+        return (self.headword, *self.variants)
+
+    @property
+    def in_glossary(self) -> bool:
+        return self.kind == "term"
+
+
+def entry_key(text: str) -> str:
+    plain = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    return re.sub(r"[^a-z0-9]+", "-", plain.lower()).strip("-") or "entry"
+
+
+def sort_key(text: str) -> str:
+    """Sort as an indexer would: no case, no accents, no leading article, letters only."""
+    plain = unicodedata.normalize("NFKD", text)
+    plain = "".join(c for c in plain if not unicodedata.combining(c))
+    plain = LEADING_ARTICLE.sub("", plain.strip().strip("‘’“”'\"*"))
+    return re.sub(r"[^\w\s]", "", plain.lower()).strip()
+
+
+def _as_tuple(value) -> tuple[str, ...]:
+    if value is None:
+        return ()
+    return tuple(str(v) for v in value) if isinstance(value, list) else (str(value),)
+
+
+def load(path: Path) -> tuple[Entry, ...]:
+    text = path.read_text(encoding="utf-8")
+    try:
+        root = yaml.compose(text, Loader=yaml.SafeLoader)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "context_mark", None) or getattr(exc, "problem_mark", None)
+        raise error("FOLIO050", f"invalid YAML: {getattr(exc, 'problem', exc)}", path,
+                    mark.line + 1 if mark else None, fix="check indentation and quoting") from None
+    if root is None:
+        return ()
+    if not isinstance(root, yaml.SequenceNode):
+        raise error("FOLIO050", "the dictionary must be a list of entries", path, 1,
+                    fix="start each entry with '- headword: ...'")
+    entries, problems = [], []
+    for node in root.value:
+        line = node.start_mark.line + 1
+        data = yaml.safe_load(yaml.serialize(node)) if node is not None else None
+        if not isinstance(data, dict):
+            problems.append(Diagnostic("FOLIO050", "an entry must be a mapping of fields", path, line,
+                                       fix="write the entry as '- headword: ...' with fields below it"))
+            continue
+        field_lines = {k.value: k.start_mark.line + 1 for k, _ in node.value}
+        entry = _entry(data, path, line, field_lines, problems)
+        if entry is not None:
+            entries.append(entry)
+    problems += _cross_check(entries, path)
+    if problems:
+        raise BuildError(*problems)
+    return tuple(entries)
+
+
+def _entry(data: dict, path: Path, line: int, lines: dict, problems: list) -> Entry | None:
+    for name in data:
+        if name not in FIELDS:
+            problems.append(Diagnostic("FOLIO051", f"unknown field '{name}'", path, lines.get(name, line),
+                                       fix=f"use one of: {', '.join(sorted(FIELDS))}"))
+    headword = str(data.get("headword") or "").strip()
+    if not headword:
+        problems.append(Diagnostic("FOLIO052", "entry has no headword", path, line, fix="add 'headword: ...'"))
+        return None
+    kind = str(data.get("kind") or "term")
+    if kind not in KINDS:
+        problems.append(Diagnostic("FOLIO053", f"'{headword}': unknown kind '{kind}'", path, lines.get("kind", line),
+                                   fix=f"use one of: {', '.join(KINDS)}"))
+    definitions = []
+    for item in data.get("definitions") or []:
+        item = item if isinstance(item, dict) else {"text": item}
+        for name in item:
+            if name not in DEFINITION_FIELDS:
+                problems.append(Diagnostic("FOLIO051", f"'{headword}': unknown definition field '{name}'", path,
+                                           lines.get("definitions", line), fix="a definition has 'text' and 'source'"))
+        text = str(item.get("text") or "").strip()
+        if not text:
+            problems.append(Diagnostic("FOLIO054", f"'{headword}' has an empty definition", path,
+                                       lines.get("definitions", line),
+                                       fix="write the definition's text, or remove the empty item"))
+            continue
+        definitions.append(Definition(text, str(item.get("source") or "folio")))
+    if not definitions and not data.get("see") and kind == "term":
+        problems.append(Diagnostic("FOLIO054", f"term '{headword}' has no definition", path, line,
+                                   fix="add 'definitions:' with at least one 'text:', or a 'see:' reference"))
+    return Entry(
+        headword=headword, kind=kind, sort_key=sort_key(str(data.get("sort") or headword)),
+        variants=_as_tuple(data.get("variants")), pronunciations=_as_tuple(data.get("pronunciation")),
+        part_of_speech=str(data.get("part_of_speech") or ""), syllables=str(data.get("syllables") or ""),
+        etymology=str(data.get("etymology") or ""), first_use=str(data.get("first_use") or ""),
+        definitions=tuple(definitions), see=_as_tuple(data.get("see")), see_also=_as_tuple(data.get("see_also")),
+        auto_index=bool(data.get("index", True)), line=line)
+
+
+def _cross_check(entries: list[Entry], path: Path) -> list[Diagnostic]:
+    problems = []
+    seen: dict[str, Entry] = {}
+    for entry in entries:
+        for form in entry.forms:
+            other = seen.get(form.lower())
+            if other is not None and other is not entry:
+                what = "headword" if form == entry.headword else "variant"
+                problems.append(Diagnostic("FOLIO055", f"duplicate {what} '{form}' (also at line {other.line})",
+                                           path, entry.line, fix="merge the two entries or rename one"))
+            seen.setdefault(form.lower(), entry)
+    headwords = {e.headword.lower() for e in entries}
+    for entry in entries:
+        for target in (*entry.see, *entry.see_also):
+            if target.lower() not in headwords:
+                problems.append(Diagnostic("FOLIO056", f"'{entry.headword}' points to '{target}', which is no headword",
+                                           path, entry.line, fix="name an existing headword exactly, or add that entry"))
+    return problems

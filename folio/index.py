@@ -1,0 +1,232 @@
+"""Index entries, collected once from the text, with anchors but no links.
+
+Two passes mark the text: dictionary headwords and variants (whole words, any case,
+with plurals and possessives), and the author's explicit marks. Each occurrence gets
+an id (`ix-N`); `collect` then builds the sorted, grouped index from the marks. Each
+edition turns an anchor into its own locator: a page number in the PDF, a link to the
+passage in HTML and EPUB.
+
+Mark syntax in the Markdown (pandoc spans and divs):
+    [Putilov Factory]{.index}                    the text is the entry
+    [his notes]{index="Lenin’s Testament"}       another entry for this spot
+    [the Soviet]{index="Soviet!Petrograd"}       '!' makes a sub-entry
+    ::: {index="Permanent revolution!origins"}   a page range over a passage
+    :::
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import lxml.html
+
+from .dictionary import Entry, entry_key, sort_key
+
+SKIP_TAGS = {"h1", "h2", "h3", "h4", "h5", "h6", "a", "code", "pre", "script", "style", "sup"}
+SKIP_CLASSES = {"citation", "csl-entry", "references", "citation-needed", "ix", "attribution-skip"}
+SUFFIX = r"(?:['’]s|s|es|['’])?"
+
+
+@dataclass(frozen=True)
+class Occurrence:
+    anchor: str               # id of the marked element
+    end: str | None = None    # for a range: id of the element that ends it
+
+
+@dataclass(frozen=True)
+class IndexEntry:
+    term: str
+    sort_key: str
+    key: str
+    occurrences: tuple[Occurrence, ...] = ()
+    subentries: tuple["IndexEntry", ...] = ()
+    see: tuple[str, ...] = ()
+    see_also: tuple[str, ...] = ()
+    glossary: bool = False    # the glossary has an entry for it
+    kind: str = ""            # the dictionary kind, so works can be set in italics
+
+
+@dataclass(frozen=True)
+class IndexGroup:
+    label: str
+    entries: tuple[IndexEntry, ...]
+
+
+class Marks:
+    """What the marking passes found, in document order: entry path -> occurrences."""
+
+    def __init__(self):
+        self.count = 0
+        self.found: dict[tuple[str, ...], list[Occurrence]] = {}
+
+    def new_id(self) -> str:
+        self.count += 1
+        return f"ix-{self.count}"
+
+    def add(self, path: tuple[str, ...], occurrence: Occurrence) -> None:
+        self.found.setdefault(path, []).append(occurrence)
+
+
+def _matcher(entries: tuple[Entry, ...]):
+    forms = {form.lower(): entry for entry in entries for form in entry.forms}
+    if not forms:
+        return None, forms
+    alternatives = "|".join(re.escape(f) for f in sorted(forms, key=len, reverse=True))
+    pattern = re.compile(rf"(?<![\w-])({alternatives}){SUFFIX}(?!\w)", re.I)
+    return pattern, forms
+
+
+def _normalise_form(match: str) -> str:
+    return match.lower().replace("’", "'")
+
+
+def _skipped(element) -> bool:
+    classes = set((element.get("class") or "").split())
+    explicit_mark = element.tag == "span" and (element.get("data-index") is not None or "index" in classes)
+    return (element.tag in SKIP_TAGS or bool(classes & SKIP_CLASSES) or explicit_mark
+            or element.get("id") in ("refs", "folio-definitions"))
+
+
+def mark_dictionary_terms(body, entries: tuple[Entry, ...], marks: Marks) -> None:
+    """Wrap every occurrence of a headword or variant in <span class="ix" id="ix-N">."""
+    pattern, forms = _matcher(entries)
+    if pattern is None:
+        return
+    lookup = {k.replace("’", "'"): v for k, v in forms.items()}
+
+    def split(text: str):
+        pieces, last = [], 0
+        for match in pattern.finditer(text):
+            entry = lookup.get(_normalise_form(match.group(1)))
+            if entry is None:
+                continue
+            pieces.append(text[last:match.start()])
+            span = lxml.html.Element("span")
+            span.set("class", "ix")
+            span.set("id", marks.new_id())
+            span.set("data-entry", entry.key)
+            span.text = match.group(0)
+            pieces.append(span)
+            marks.add((entry.headword,), Occurrence(span.get("id")))
+            last = match.end()
+        pieces.append(text[last:])
+        return pieces
+
+    def walk(element) -> None:
+        if element.text:
+            pieces = split(element.text)
+            element.text = pieces[0]
+            at = 0
+            for i in range(1, len(pieces), 2):
+                span, after = pieces[i], pieces[i + 1]
+                span.tail = after
+                element.insert(at, span)
+                at += 1
+        for child in list(element):
+            if not isinstance(child.tag, str):
+                continue
+            if not _skipped(child) and not (child.get("class") or "").startswith("ix"):
+                walk(child)
+            if child.tail:
+                pieces = split(child.tail)
+                child.tail = pieces[0]
+                position = element.index(child)
+                for i in range(1, len(pieces), 2):
+                    span, after = pieces[i], pieces[i + 1]
+                    span.tail = after
+                    position += 1
+                    element.insert(position, span)
+
+    walk(body)
+
+
+def _path(value: str, text: str) -> tuple[str, ...]:
+    parts = tuple(p.strip() for p in (value or text).split("!") if p.strip())
+    return parts or (text.strip(),)
+
+
+def mark_explicit(body, marks: Marks) -> None:
+    """The author's marks: spans with `index=` or class `index`, and divs for ranges."""
+    for element in list(body.iter("span", "div")):
+        explicit = element.get("data-index")
+        is_mark = explicit is not None or "index" in (element.get("class") or "").split()
+        if not is_mark:
+            continue
+        path = _path(explicit or "", " ".join("".join(element.itertext()).split()))
+        if element.tag == "span":
+            element.set("id", element.get("id") or marks.new_id())
+            element.set("class", ((element.get("class") or "") + " ix").strip())
+            marks.add(path, Occurrence(element.get("id")))
+            continue
+        start = lxml.html.Element("span", {"class": "ix ix-start", "id": marks.new_id()})
+        end = lxml.html.Element("span", {"class": "ix ix-end", "id": start.get("id") + "-end"})
+        first = element[0] if len(element) and element[0].tag in ("p", "li") else element
+        start.tail, first.text = first.text, ""
+        first.insert(0, start)
+        last = element[-1] if len(element) and element[-1].tag in ("p", "li") else element
+        last.append(end)
+        marks.add(path, Occurrence(start.get("id"), end.get("id")))
+
+
+def link_glossary_terms(body, entries: tuple[Entry, ...], level: int) -> dict[str, list[str]]:
+    """The first occurrence of a glossary term in each chapter links to its entry.
+
+    Returns, for each term, the anchors of those linked occurrences: where it is used.
+    """
+    glossary = {e.key for e in entries if e.in_glossary}
+    used: dict[str, list[str]] = {}
+    for chapter in body.iter("section"):
+        if f"level{level}" not in (chapter.get("class") or "").split():
+            continue
+        linked = set()
+        for span in chapter.find_class("ix"):
+            key = span.get("data-entry")
+            if key in glossary and key not in linked:
+                linked.add(key)
+                link = lxml.html.Element("a", {"href": f"#gl-{key}", "class": "glossterm"})
+                link.text, span.text = span.text, ""
+                span.append(link)
+                used.setdefault(key, []).append(span.get("id"))
+    return used
+
+
+def _entry_for(path, occurrences, entry: Entry | None, children) -> IndexEntry:
+    term = entry.headword if entry else path[-1]
+    return IndexEntry(term=term, sort_key=entry.sort_key if entry else sort_key(term), key=entry_key(term),
+                      occurrences=tuple(occurrences), subentries=tuple(sorted(children, key=lambda e: (e.sort_key, e.term))),
+                      see=entry.see if entry else (), see_also=entry.see_also if entry else (),
+                      glossary=bool(entry and entry.in_glossary), kind=entry.kind if entry else "")
+
+
+def collect(marks: Marks, entries: tuple[Entry, ...]) -> tuple[IndexGroup, ...]:
+    """The sorted, grouped index: dictionary entries that occur or cross-refer, and marks."""
+    by_name = {e.headword.lower(): e for e in entries}
+    tops: dict[str, list] = {}
+    subs: dict[str, dict[str, list]] = {}
+    for path, found in marks.found.items():
+        top = path[0].lower()
+        entry = by_name.get(top)
+        if entry is not None and len(path) == 1 and not entry.auto_index and path == (entry.headword,):
+            # index: false in the dictionary: marked for the glossary, not listed
+            continue
+        tops.setdefault(top, [])
+        if len(path) == 1:
+            tops[top].extend(found)
+        else:
+            subs.setdefault(top, {}).setdefault(path[1], []).extend(found)
+    for entry in entries:
+        if (entry.see or entry.see_also) and entry.headword.lower() not in tops and entry.see:
+            tops[entry.headword.lower()] = []
+    result = []
+    for top, found in tops.items():
+        entry = by_name.get(top)
+        display = entry.headword if entry else next(p[0] for p in marks.found if p[0].lower() == top)
+        children = [_entry_for((display, name), occ, None, ()) for name, occ in subs.get(top, {}).items()]
+        result.append(_entry_for((display,), found, entry, children))
+    result.sort(key=lambda e: (e.sort_key, e.term))
+    groups: dict[str, list] = {}
+    for item in result:
+        first = item.sort_key[:1].upper()
+        groups.setdefault(first if first.isalpha() else "0–9", []).append(item)
+    order = sorted(groups, key=lambda g: (g != "0–9", g))
+    return tuple(IndexGroup(label, tuple(groups[label])) for label in order)
