@@ -63,8 +63,9 @@ def place_locators(book, entry: IndexEntry) -> str:
     return "; ".join(links)
 
 
-def chapter_html(book, chapter, locate: Callable[[IndexEntry], str]) -> str:
-    """A chapter's HTML; the index is rendered here, with the edition's locators."""
+def chapter_html(book, chapter, locate: Callable[[IndexEntry], str] | None) -> str:
+    """A chapter's HTML; the index is rendered here, with the edition's locators
+    (with no `locate`, the index is left empty: a placeholder for the PDF's first pass)."""
     if chapter.role == "index":
-        return index_html(book.index, book.entries, locate)
+        return index_html(book.index, book.entries, locate) if locate else ""
     return chapter.html

@@ -13,6 +13,7 @@ import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
+from .. import backmatter
 from ..book import Book, Chapter
 from ..html import parse_fragment, inner_xhtml, relink
 from ..render import atomic_path, render, stylesheet
@@ -51,10 +52,16 @@ def _xhtml_notes(book: Book, chapter: Chapter, href) -> tuple[tuple[str, str], .
     return tuple(notes)
 
 
-def _xhtml_body(chapter: Chapter, href) -> str:
-    tree = parse_fragment(relink(chapter.html, href))
+def _xhtml_body(book: Book, chapter: Chapter, href) -> str:
+    html = backmatter.chapter_html(book, chapter, lambda entry: backmatter.place_locators(book, entry))
+    tree = parse_fragment(relink(html, href))
     for ref in tree.find_class("footnote-ref"):
         ref.set("epub:type", "noteref")
+    for link in tree.find_class("glossterm"):
+        link.set("epub:type", "glossref")
+    # Neutral back matter carries its EPUB semantics as data-epub-type (valid HTML).
+    for element in tree.xpath("//*[@data-epub-type]"):
+        element.set("epub:type", element.attrib.pop("data-epub-type"))
     return inner_xhtml(tree)
 
 
@@ -64,7 +71,7 @@ def documents(book: Book) -> list[Document]:
         def href(element_id: str, current=chapter.id) -> str:
             owner = book.owners.get(element_id)
             return f"#{element_id}" if owner in (None, current) else f"{file_name(owner)}#{element_id}"
-        result.append(Document(file_name(chapter.id), chapter, _xhtml_body(chapter, href),
+        result.append(Document(file_name(chapter.id), chapter, _xhtml_body(book, chapter, href),
                                _xhtml_notes(book, chapter, href)))
     return result
 

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from weasyprint import HTML
 
-from .. import fonts
+from .. import backmatter, fonts
 from ..book import Book, Chapter
 from ..diagnostics import error
 from ..html import inner_html, parse_fragment
@@ -60,8 +60,11 @@ def _inline_note(note_html: str) -> str:
     return inner_html(tree)
 
 
-def chapter_body(chapter: Chapter, book: Book) -> str:
-    tree = parse_fragment(chapter.html)
+def chapter_body(chapter: Chapter, book: Book, locate=None) -> str:
+    tree = parse_fragment(backmatter.chapter_html(book, chapter, locate))
+    for link in tree.find_class("locator"):
+        link.text = ""
+        link.set("class", "page-ref")
     notes = {note.id: note for note in chapter.notes}
     for ref in list(tree.find_class("footnote-ref")):
         note = notes[ref.get("href", "#")[1:]]
@@ -76,20 +79,77 @@ def chapter_body(chapter: Chapter, book: Book) -> str:
     return inner_html(tree)
 
 
-def document_html(book: Book, settings: PageSettings) -> str:
-    chapters = [(chapter, chapter_body(chapter, book)) for chapter in book.chapters]
-    return render("pdf/book.html", book=book, meta=book.meta, chapters=chapters, settings=settings,
-                  fonts=fonts, font_faces=fonts.font_faces_css(),
+def document_html(book: Book, settings: PageSettings, chapters: list[Chapter], locate=None,
+                  first_folio: int | None = None, front_matter: bool = True) -> str:
+    return render("pdf/book.html", book=book, meta=book.meta, settings=settings, fonts=fonts,
+                  chapters=[(chapter, chapter_body(chapter, book, locate)) for chapter in chapters],
+                  front_matter=front_matter, first_folio=first_folio, font_faces=fonts.font_faces_css(),
                   page_css=render("pdf/page.css", settings=settings), css=stylesheet("pdf.css"))
 
 
+def page_ranges(numbers: list[tuple[int, str]], ranges: list[tuple[int, int, str]]) -> str:
+    """'3, 7–9, 12' from page numbers with their anchors; each number links to its page."""
+    spans: list[list] = []   # [first, last, anchor]
+    for number, anchor in sorted(set(numbers)):
+        if spans and number <= spans[-1][1] + 1:
+            spans[-1][1] = max(spans[-1][1], number)
+        else:
+            spans.append([number, number, anchor])
+    spans += [[a, b, anchor] for a, b, anchor in ranges]
+    spans.sort()
+    out = []
+    for first, last, anchor in spans:
+        label = f"{first}–{last}" if last > first else f"{first}"
+        out.append(f'<a href="#{anchor}">{label}</a>')
+    return ", ".join(dict.fromkeys(out))
+
+
+class Pages:
+    """Page numbers of the laid-out main document, read from WeasyPrint's anchors."""
+
+    def __init__(self, document, book: Book):
+        # An element split over pages is anchored on each of them: keep its first page.
+        self.index_of: dict[str, int] = {}
+        for i, page in enumerate(document.pages):
+            for anchor in page.anchors:
+                self.index_of.setdefault(anchor, i)
+        first = next((c.id for c in book.chapters if c.id in self.index_of), None)
+        self.first_body = self.index_of.get(first, 0)
+
+    def folio(self, anchor: str) -> int | None:
+        i = self.index_of.get(anchor)
+        return None if i is None else i - self.first_body + 1
+
+    def locate(self, entry) -> str:
+        singles, ranges = [], []
+        for occurrence in entry.occurrences:
+            start = self.folio(occurrence.anchor)
+            if start is None:
+                continue
+            end = self.folio(occurrence.end) if occurrence.end else None
+            if end is not None and end > start:
+                ranges.append((start, end, occurrence.anchor))
+            else:
+                singles.append((start, occurrence.anchor))
+        return page_ranges(singles, ranges)
+
+
 def layout(book: Book, settings: PageSettings, manuscript_root: Path):
-    """Lay the book out once; the caller writes the PDF from the result."""
+    """Lay the book out once. With an index, lay out only the index again, with the
+    page numbers now known, and put its pages where the empty index stood."""
     fetcher = make_fetcher((manuscript_root, STYLES, fonts.FONT_DIR, ROOT / "templates"))
-    html = HTML(string=document_html(book, settings), base_url=str(manuscript_root) + "/",
-                url_fetcher=fetcher)
-    document = html.render()
-    return document, fetcher
+    base = str(manuscript_root) + "/"
+    document = HTML(string=document_html(book, settings, list(book.chapters)), base_url=base,
+                    url_fetcher=fetcher).render()
+    index = next((c for c in book.chapters if c.role == "index"), None)
+    if index is None:
+        return document, fetcher
+    pages = Pages(document, book)
+    start = pages.index_of[index.id]
+    index_document = HTML(string=document_html(book, settings, [index], pages.locate, pages.folio(index.id),
+                                               front_matter=False),
+                          base_url=base, url_fetcher=fetcher).render()
+    return document.copy(document.pages[:start] + index_document.pages), fetcher
 
 
 def build(book: Book, out: Path, manuscript_root: Path, settings: PageSettings) -> Path:

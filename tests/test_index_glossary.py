@@ -1,0 +1,151 @@
+"""The index and glossary: accurate page numbers, resolving links, strict dictionary data."""
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+import yaml
+
+from conftest import ROOT
+from folio import check, dictionary, pipeline
+from folio.diagnostics import BuildError, Reporter
+from folio.editions import pdf
+
+SLUG = "trotskyism"
+
+
+@pytest.fixture(scope="module")
+def laid_out(tmp_path_factory):
+    """The bundled book laid out and written, with the page numbers the index printed."""
+    options = pipeline.Options(ROOT / "manuscript", tmp_path_factory.mktemp("index"))
+    _, book = pipeline.load_book(options, Reporter())
+    document, _ = pdf.layout(book, pdf.PageSettings(), ROOT / "manuscript")
+    target = options.out / "book.pdf"
+    document.write_pdf(target)
+    return book, pdf.Pages(document, book), check.pdf_text(target)
+
+
+def _printed_numbers(markup: str) -> set[int]:
+    numbers = set()
+    for label in re.findall(r">([\d–]+)<", markup):
+        first, _, last = label.partition("–")
+        numbers.update(range(int(first), int(last or first) + 1))
+    return numbers
+
+
+def _normal(text: str) -> str:
+    return " ".join(re.sub(r"-\n\s*", "-", text).replace("’", "'").lower().split())
+
+
+def test_every_pdf_locator_finds_its_word_on_that_page(laid_out):
+    book, pages, texts = laid_out
+    forms = {e.headword: e.forms for e in book.entries}
+    checked, misses = 0, []
+    for group in book.index:
+        for entry in group.entries:
+            words = forms.get(entry.term)
+            if not words:
+                continue
+            for number in _printed_numbers(pages.locate(entry)):
+                page_text = _normal(texts[pages.first_body + number - 1])
+                checked += 1
+                if not any(_normal(w) in page_text for w in words):
+                    misses.append((entry.term, number))
+    assert checked > 200
+    assert misses == []
+
+
+def test_every_marked_occurrence_is_listed(laid_out):
+    book, pages, _ = laid_out
+    for group in book.index:
+        for entry in group.entries:
+            printed = _printed_numbers(pages.locate(entry))
+            for occurrence in entry.occurrences:
+                assert pages.folio(occurrence.anchor) in printed, (entry.term, occurrence)
+            for sub in entry.subentries:
+                sub_printed = _printed_numbers(pages.locate(sub))
+                assert all(pages.folio(o.anchor) in sub_printed for o in sub.occurrences)
+
+
+def test_each_hit_page_once_and_ranges_collapse():
+    singles = [(3, "a"), (3, "b"), (4, "c"), (5, "d"), (9, "e")]
+    assert re.sub(r"<[^>]+>", "", pdf.page_ranges(singles, [])) == "3–5, 9"
+    assert re.sub(r"<[^>]+>", "", pdf.page_ranges([(2, "x")], [(7, 9, "r")])) == "2, 7–9"
+
+
+def test_every_dictionary_entry_is_in_glossary_or_index(bundled):
+    entries = dictionary.load(ROOT / "manuscript" / "dictionary.yaml")
+    glossary = (bundled / "html" / "glossary.html").read_text(encoding="utf-8")
+    index = (bundled / "html" / "book-index.html").read_text(encoding="utf-8")
+    for entry in entries:
+        if entry.kind == "term":
+            assert f'id="gl-{entry.key}"' in glossary, entry.headword
+        else:
+            assert f'id="ixe-{entry.key}"' in index, entry.headword
+
+
+def test_index_is_sorted_like_an_indexer_would(bundled):
+    index = (bundled / "html" / "book-index.html").read_text(encoding="utf-8")
+    terms = re.findall(r'<li id="ixe-[^"]+" data-epub-type="index-entry"><span class="index-term[^"]*"[^>]*>([^<]+)<', index)
+    keys = [dictionary.sort_key(t) for t in terms]
+    top = [k for k, t in zip(keys, terms)]
+    assert "revolution betrayed" in keys          # 'The Revolution Betrayed' files under R
+    assert keys.index("revolution betrayed") > keys.index("results and prospects") - 5
+    groups = re.findall(r'<h2 id="ixg-\d+-h">([^<]+)</h2>', index)
+    assert groups == sorted(groups, key=lambda g: (g != "0–9", g))
+
+
+def test_epub_index_and_glossary_follow_the_specs(bundled):
+    texts = check.epub_texts(bundled / f"{SLUG}.epub")
+    index = texts["OEBPS/book-index.xhtml"]
+    assert 'epub:type="index"' in index and 'role="doc-index"' in index
+    assert 'epub:type="index-entry"' in index and 'epub:type="index-locator"' in index
+    assert 'epub:type="index-term"' in index and 'epub:type="index-group"' in index
+    glossary = texts["OEBPS/glossary.xhtml"]
+    assert 'role="doc-glossary"' in glossary
+    assert 'epub:type="glossterm"' in glossary and 'epub:type="glossdef"' in glossary
+    assert any('epub:type="glossref"' in t for t in texts.values())
+    assert check.broken_links_in_epub(bundled / f"{SLUG}.epub") == []
+
+
+def test_first_use_per_chapter_links_to_the_glossary(bundled):
+    page = (bundled / "html" / "permanent-revolution.html").read_text(encoding="utf-8")
+    links = re.findall(r'href="glossary.html#gl-permanent-revolution"', page)
+    assert len(links) == 1
+    assert 'class="gloss-pop"' in page
+
+
+def _bad(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "dictionary.yaml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+GOOD = "- headword: Soviet\n  kind: term\n  definitions:\n    - text: A council.\n      source: folio\n"
+
+
+@pytest.mark.parametrize("text, code, line", [
+    (GOOD + "  colour: red\n", "FOLIO051", 6),
+    (GOOD + GOOD, "FOLIO055", 6),
+    (GOOD + "  see_also: [Nowhere]\n", "FOLIO056", 1),
+    ("- headword: Soviet\n  kind: term\n  definitions:\n    - text: ''\n", "FOLIO054", 3),
+    ("- headword: Soviet\n  kind: planet\n  definitions: [A council.]\n", "FOLIO053", 2),
+])
+def test_bad_dictionary_data_names_file_line_and_fix(tmp_path, text, code, line):
+    with pytest.raises(BuildError) as caught:
+        dictionary.load(_bad(tmp_path, text))
+    diagnostic = caught.value.diagnostics[0]
+    assert diagnostic.code == code and diagnostic.line == line and diagnostic.fix
+    assert str(diagnostic).startswith(f"{tmp_path / 'dictionary.yaml'}:{line}:")
+
+
+def test_bad_dictionary_fails_the_build_with_its_line(tmp_path):
+    from conftest import run_build
+    import shutil
+    book = tmp_path / "book"
+    shutil.copytree(ROOT / "tests" / "books" / "tiny", book)
+    (book / "dictionary.yaml").write_text(GOOD + "  see: [Lighthouse keeper]\n", encoding="utf-8")
+    result = run_build("--manuscript", str(book), "--out", str(tmp_path / "out"), "html")
+    assert result.returncode != 0
+    assert "dictionary.yaml:1: FOLIO056" in result.stderr
