@@ -16,7 +16,7 @@ import lxml.html
 
 from . import csl, pandoc, transforms
 from .diagnostics import Diagnostic, Reporter, error
-from .html import inner_html, slugify, text_of
+from .html import inner_html, text_of
 from . import backmatter, dictionary, index
 from .dictionary import Entry
 from .index import IndexGroup, Marks
@@ -150,7 +150,7 @@ def read_metadata(manuscript: Manuscript, rendered: dict[str, str]) -> Metadata:
         rights_html=rendered["rights"], credit_html=rendered["credit"],
         dedication_html=rendered["dedication"], description=text_of(
             lxml.html.fragment_fromstring(rendered["description"] or "", create_parent="div")),
-        identifier=identifier, slug=slugify(str(m.get("slug") or title_text)),
+        identifier=identifier, slug=manuscript.slug,
         modified=_modified(date))
 
 
@@ -293,6 +293,18 @@ def _report_unfound(entries: tuple[Entry, ...], marks: Marks, manuscript: Manusc
                                      fix="add the form the text uses to its variants, or remove the entry"))
 
 
+def _report_dead_links(chapters, owners: dict, manuscript: Manuscript, reporter: Reporter) -> None:
+    """An in-book link `[text](#id)` whose id exists nowhere would lead the reader nowhere."""
+    for chapter in chapters:
+        for html in (chapter.html, *(note.html for note in chapter.notes)):
+            for target in re.findall(r'href="#([^"]+)"', html):
+                if target not in owners and not target.startswith(("gl-", "ixe-")):
+                    line = manuscript.text.find(f"#{target}")
+                    reporter.warn(Diagnostic("FOLIO026", f"link to '#{target}', which is no heading or anchor",
+                                             manuscript.source, manuscript.text.count("\n", 0, line) + 1 if line >= 0 else None,
+                                             fix="point the link at an existing {#id}, or add that id"))
+
+
 def assemble(manuscript: Manuscript, reporter: Reporter) -> Book:
     """Run pandoc once and turn its output into the `Book`."""
     entries = dictionary.load(manuscript.dictionary) if manuscript.dictionary else ()
@@ -333,6 +345,7 @@ def assemble(manuscript: Manuscript, reporter: Reporter) -> Book:
     chapters = chapters + back
     owners = _owners(chapters)
     owners.update({f"ixe-{e.key}": "book-index" for g in groups for e in g.entries})
+    _report_dead_links(chapters, owners, manuscript, reporter)
     return Book(read_metadata(manuscript, rendered), tuple(chapters), dict(context.assets),
                 manuscript.style_name, csl.is_note_style(manuscript.style), owners,
                 entries, groups, places)

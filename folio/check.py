@@ -150,3 +150,122 @@ def pdf_boxes(pdf: Path) -> dict:
     trim = boxes[0].get("TrimBox") or boxes[0]["MediaBox"]
     return {"pages": pages, "page_size": (trim[2] - trim[0], trim[3] - trim[1]), "boxes": boxes,
             "tagged": bool(re.search(r"^Tagged:\s+yes", head, re.M)), "info": head}
+
+
+def boxes_match(pdf: Path, width: float, height: float, bleed: float) -> list[Problem]:
+    """Every page has the trim size, and with bleed, TrimBox and BleedBox set to match."""
+    info = pdf_boxes(pdf)
+    problems = []
+    for number, boxes in enumerate(info["boxes"], start=1):
+        trim = boxes.get("TrimBox") or boxes.get("MediaBox")
+        size = (round(trim[2] - trim[0], 1), round(trim[3] - trim[1], 1))
+        if size != (round(width, 1), round(height, 1)):
+            problems.append(Problem("boxes", f"{pdf.name} page {number}",
+                                    f"trim is {size[0]}×{size[1]} pt, expected {width:.1f}×{height:.1f} pt"))
+            continue
+        if bleed:
+            b = boxes.get("BleedBox", boxes["MediaBox"])
+            wanted = (trim[0] - bleed, trim[1] - bleed, trim[2] + bleed, trim[3] + bleed)
+            if any(abs(x - y) > 0.5 for x, y in zip(b, wanted)) or b == trim:
+                problems.append(Problem("boxes", f"{pdf.name} page {number}",
+                                        f"BleedBox {b} does not extend the trim by {bleed:.1f} pt"))
+    return problems
+
+
+def overflowing_text(pdf: Path, margins: tuple[float, float, float, float], bleed: float = 0) -> list[Problem]:
+    """Words set outside the text block: overfull lines, long URLs, wide tables.
+
+    The text block is the page less its margins (inner margin on the spine side:
+    right-hand pages are odd, the first page being a right-hand page).
+    """
+    from html import unescape
+    out = subprocess.run([require("pdftotext", "poppler-utils"), "-bbox", str(pdf), "-"],
+                         capture_output=True, text=True, check=True).stdout
+    problems = []
+    for number, page in enumerate(re.findall(r"<page (.*?)</page>", out, re.S), start=1):
+        width = float(re.search(r'width="([\d.]+)"', page).group(1)) - 2 * bleed
+        inner, outer = margins[2], margins[3]
+        left, right = (inner, width - outer) if number % 2 else (outer, width - inner)
+        for x_min, x_max, word in re.findall(r'<word xMin="([\d.-]+)" yMin="[\d.-]+" xMax="([\d.-]+)" yMax="[\d.-]+">([^<]*)</word>', page):
+            x0, x1 = float(x_min) - bleed, float(x_max) - bleed
+            if x0 < left - 1.5 or x1 > right + 1.5:
+                problems.append(Problem("overflow", f"{pdf.name} page {number}",
+                                        f"'{unescape(word)[:40]}' runs {max(left - x0, x1 - right):.0f} pt outside the text block"))
+    return problems
+
+
+def low_resolution_images(pdf: Path, minimum: int = 300) -> list[Problem]:
+    out = subprocess.run([require("pdfimages", "poppler-utils"), "-list", str(pdf)],
+                         capture_output=True, text=True, check=True).stdout.splitlines()[2:]
+    problems = []
+    for line in out:
+        fields = line.split()
+        if len(fields) < 14 or fields[2] == "smask":
+            continue
+        x_ppi, y_ppi = int(fields[12]), int(fields[13])
+        if min(x_ppi, y_ppi) < minimum:
+            problems.append(Problem("images", f"{pdf.name} page {fields[0]}",
+                                    f"an image of {fields[3]}×{fields[4]} px prints at {min(x_ppi, y_ppi)} dpi; "
+                                    f"{minimum} dpi needs it {minimum / max(min(x_ppi, y_ppi), 1):.1f}× larger or printed smaller"))
+    return problems
+
+
+def dangling_pdf_links(pdf: Path) -> list[Problem]:
+    """Internal links whose named destination the PDF does not define."""
+    dests = subprocess.run([require("pdfinfo", "poppler-utils"), "-dests", str(pdf)],
+                           capture_output=True, text=True, check=True).stdout
+    named = set(re.findall(r'"([^"]*)"\s*$', dests, re.M))
+    objects = qpdf_json(pdf, "qpdf")[1]
+    problems = []
+    for value in (v.get("value") for v in objects.values() if isinstance(v, dict)):
+        if isinstance(value, dict) and value.get("/Subtype") == "/Link":
+            dest = value.get("/Dest")
+            if isinstance(dest, str) and dest.startswith("u:") and dest[2:] not in named:
+                problems.append(Problem("links", pdf.name, f"a link points to '{dest[2:]}', which does not exist"))
+    return problems
+
+
+def qpdf_json(pdf: Path, key: str):
+    raw = subprocess.run([require("qpdf", "qpdf"), "--json=2", f"--json-key={key}", str(pdf)],
+                         capture_output=True, text=True, check=True).stdout
+    # qpdf writes PDF reals as they are ('59.'), which JSON does not allow.
+    return json.loads(re.sub(r"(?<=\d)\.(?=\s*[,\]}\n])", ".0", raw))[key]
+
+
+def outline_titles(pdf: Path) -> list[str]:
+    def walk(items):
+        for item in items:
+            yield item["title"]
+            yield from walk(item.get("kids", []))
+    return list(walk(qpdf_json(pdf, "outlines")))
+
+
+def preflight(out: Path, slug: str, settings) -> list[Problem]:
+    """Every check on every edition in `out`; an empty list means ready for press."""
+    problems: list[Problem] = []
+    editions = {"screen": out / f"{slug}.pdf", "print": out / f"{slug}-print.pdf",
+                "epub": out / f"{slug}.epub", "html": out / "html" / "index.html"}
+    missing = [name for name, path in editions.items() if not path.exists()]
+    if missing:
+        return [Problem("editions", str(out), f"not built yet: {', '.join(missing)} (run python3 build.py)")]
+    width, height = (to_points(settings.width), to_points(settings.height))
+    for pdf, bleed in ((editions["screen"], 0.0), (editions["print"], to_points(settings.bleed))):
+        problems += unembedded_fonts(pdf)
+        problems += boxes_match(pdf, width, height, bleed)
+        problems += overflowing_text(pdf, settings.margins, bleed)
+        problems += low_resolution_images(pdf)
+        problems += dangling_pdf_links(pdf)
+        problems += unresolved_citations("\n".join(pdf_text(pdf)), pdf.name)
+    for name, text in epub_texts(editions["epub"]).items():
+        problems += unresolved_citations(re.sub(r"<[^>]+>", " ", text), name)
+    problems += broken_links_in_epub(editions["epub"])
+    problems += broken_links_in_site(editions["html"].parent)
+    for page in sorted(editions["html"].parent.glob("*.html")):
+        problems += unresolved_citations(re.sub(r"<[^>]+>", " ", page.read_text(encoding="utf-8")), page.name)
+    problems += epubcheck(editions["epub"])
+    return problems
+
+
+def to_points(length: str) -> float:
+    value, unit = float(re.match(r"[\d.]+", length).group(0)), re.search(r"[a-z]+$", length).group(0)
+    return value * {"in": 72, "mm": 72 / 25.4, "cm": 72 / 2.54, "pt": 1}[unit]

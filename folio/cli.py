@@ -10,7 +10,7 @@ from . import csl, pipeline, system
 from .diagnostics import BuildError
 from .render import ROOT
 
-COMMANDS = ("all", "pdf", "epub", "html", "test", "styles")
+COMMANDS = ("all", "pdf", "epub", "html", "check", "test", "styles")
 TARGETS = {"all": ["pdf", "print", "epub", "html"], "pdf": ["pdf", "print"], "epub": ["epub"], "html": ["html"]}
 
 
@@ -38,6 +38,27 @@ def list_styles(words: list[str]) -> int:
     return 0
 
 
+def preflight(args) -> int:
+    """Inspect the built editions; list every problem and fail if there is one."""
+    from . import check, manuscript
+    from .editions import pdf
+    try:
+        source = manuscript.load(args.manuscript.resolve(), args.csl)
+        settings = pdf.settings_from(source.metadata, for_print=True, crop_marks=args.crop_marks)
+    except BuildError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    problems = check.preflight(args.out.resolve(), source.slug, settings)
+    for problem in problems:
+        print(f"  {problem}")
+    if problems:
+        print(f"check: {len(problems)} problem(s) in {args.out}", file=sys.stderr)
+        return 1
+    print(f"check: every edition of {source.slug} passed (fonts, page boxes, overflow, images, "
+          "links, citations, epubcheck)", file=sys.stderr)
+    return 0
+
+
 def main(argv: list[str]) -> int:
     args, extra = parser().parse_known_args(argv)
     if args.command == "test":
@@ -47,6 +68,8 @@ def main(argv: list[str]) -> int:
         parser().error(f"unrecognised arguments: {' '.join(extra)}")
     if args.command == "styles":
         return list_styles(args.args)
+    if args.command == "check":
+        return preflight(args)
     options = pipeline.Options(args.manuscript.resolve(), args.out.resolve(), args.csl, args.strict,
                                args.crop_marks)
     try:

@@ -13,6 +13,7 @@ import yaml
 
 from . import csl
 from .diagnostics import error
+from .html import slugify
 from .safety import local_path
 
 FRONT_MATTER = re.compile(r"\A---[ \t]*\n(.*?\n)(?:---|\.\.\.)[ \t]*(?:\n|\Z)", re.S)
@@ -35,6 +36,11 @@ class Manuscript:
 
     def line_of_key(self, key: str) -> int | None:
         return self.metadata_lines.get(key)
+
+    @property
+    def slug(self) -> str:
+        """The editions' file name: `slug:` from the metadata, else the title's words."""
+        return slugify(str(self.metadata.get("slug") or self.metadata.get("title")))
 
 
 def find_source(root: Path) -> Path:

@@ -31,6 +31,8 @@ class PageSettings:
     bleed: str = "0in"
     crop_marks: bool = False
     for_print: bool = False
+    # The text block: margins in points (top, bottom, inner, outer).
+    margins: tuple[float, float, float, float] = (52, 61, 59, 45)
 
     @property
     def suffix(self) -> str:

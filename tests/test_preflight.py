@@ -1,0 +1,130 @@
+"""`build.py check`: passes on the bundled book, and each check fails on a book made to fail it."""
+from __future__ import annotations
+
+import shutil
+import zipfile
+
+import pytest
+
+from conftest import BOOKS, ROOT, build_into, run_build
+from folio import check
+
+
+def _check(manuscript, out):
+    return run_build("check", "--manuscript", str(manuscript), "--out", str(out))
+
+
+def test_check_passes_on_the_bundled_book(bundled):
+    result = _check(ROOT / "manuscript", bundled)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "passed" in result.stderr
+
+
+@pytest.mark.parametrize("book, expected", [
+    ("preflight-overflow", "overflow: preflight-overflow.pdf page"),
+    ("preflight-lowres", "prints at 26 dpi"),
+    ("preflight-unresolved", "unresolved citation '???'"),
+    ("preflight-deadlink", "'#appendix-that-was-cut' points to a missing id"),
+])
+def test_check_fails_with_the_right_message(tmp_path, book, expected):
+    out = build_into(tmp_path, BOOKS / book)
+    result = _check(BOOKS / book, out)
+    assert result.returncode == 1
+    assert expected in result.stdout
+
+
+def test_check_fails_when_page_boxes_differ_from_the_trim(tmp_path):
+    book = tmp_path / "book"
+    shutil.copytree(BOOKS / "tiny", book)
+    out = build_into(tmp_path / "out", book, "pdf")
+    build_into(out, book, "epub")
+    build_into(out, book, "html")
+    text = (book / "book.md").read_text()
+    (book / "book.md").write_text(text.replace("publisher:", "trim-size: 5in 8in\npublisher:", 1))
+    result = _check(book, out)
+    assert result.returncode == 1
+    assert "trim is 432.0×648.0 pt, expected 360.0×576.0 pt" in result.stdout
+
+
+def test_check_fails_on_an_invalid_epub(tmp_path):
+    out = build_into(tmp_path / "out", BOOKS / "tiny")
+    epub = out / "field-notes-on-lighthouses.epub"
+    with zipfile.ZipFile(epub) as package:
+        files = {n: package.read(n) for n in package.namelist()}
+    files["OEBPS/content.opf"] = files["OEBPS/content.opf"].replace(b"<dc:language>", b"<dc:langauge>", 1)
+    with zipfile.ZipFile(epub, "w") as package:
+        for name, data in files.items():
+            package.writestr(name, data, zipfile.ZIP_STORED if name == "mimetype" else zipfile.ZIP_DEFLATED)
+    result = _check(BOOKS / "tiny", out)
+    assert result.returncode == 1 and "epubcheck:" in result.stdout
+
+
+def _pdf_with_unembedded_font(path):
+    """A one-page PDF that names Helvetica without embedding it, as some tools write."""
+    objects = [b"<< /Type /Catalog /Pages 2 0 R >>", b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+               b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 432 648] /Resources << /Font << /F1 5 0 R >> >> /Contents 4 0 R >>",
+               None, b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>"]
+    stream = b"BT /F1 12 Tf 72 600 Td (Hello) Tj ET"
+    objects[3] = b"<< /Length %d >>\nstream\n%s\nendstream" % (len(stream), stream)
+    out, offsets = bytearray(b"%PDF-1.4\n"), []
+    for number, body in enumerate(objects, start=1):
+        offsets.append(len(out))
+        out += b"%d 0 obj\n%s\nendobj\n" % (number, body)
+    xref = len(out)
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
+    out += b"".join(b"%010d 00000 n \n" % o for o in offsets)
+    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref)
+    path.write_bytes(bytes(out))
+
+
+def test_font_check_catches_an_unembedded_font(tmp_path, bundled):
+    pdf = tmp_path / "foreign.pdf"
+    _pdf_with_unembedded_font(pdf)
+    assert [p.message for p in check.unembedded_fonts(pdf)] == ["font Helvetica is not embedded"]
+    assert check.unembedded_fonts(bundled / "trotskyism.pdf") == []
+
+
+def test_two_builds_are_byte_identical(tmp_path):
+    first = build_into(tmp_path / "a", BOOKS / "tiny")
+    second = build_into(tmp_path / "b", BOOKS / "tiny")
+    for name in ("field-notes-on-lighthouses.pdf", "field-notes-on-lighthouses-print.pdf",
+                 "field-notes-on-lighthouses.epub", "html/why.html"):
+        assert (first / name).read_bytes() == (second / name).read_bytes(), name
+
+
+def test_source_date_epoch_sets_the_dates(tmp_path):
+    import os
+    env = {**os.environ, "SOURCE_DATE_EPOCH": "1700000000"}
+    result = run_build("--manuscript", str(BOOKS / "tiny"), "--out", str(tmp_path), "pdf", env=env)
+    assert result.returncode == 0, result.stderr
+    info = check.pdf_boxes(tmp_path / "field-notes-on-lighthouses.pdf")["info"]
+    assert "Nov 14" in info and "2023" in info
+
+
+def test_print_edition_has_trim_and_bleed_on_every_page(bundled):
+    info = check.pdf_boxes(bundled / "trotskyism-print.pdf")
+    for boxes in info["boxes"]:
+        assert boxes["TrimBox"] == (0.0, 0.0, 432.0, 648.0)
+        assert boxes["BleedBox"] == (-9.0, -9.0, 441.0, 657.0)
+    assert check.boxes_match(bundled / "trotskyism-print.pdf", 432, 648, 9) == []
+
+
+def test_crop_marks_on_request(tmp_path):
+    import subprocess
+    from PIL import Image
+    out = build_into(tmp_path, BOOKS / "tiny", "pdf", "--crop-marks")
+    png = tmp_path / "corner"
+    subprocess.run(["pdftoppm", "-r", "144", "-f", "1", "-l", "1", "-png", str(out / "field-notes-on-lighthouses-print.pdf"),
+                    str(png)], check=True)
+    image = Image.open(next(tmp_path.glob("corner*.png"))).convert("L")
+    corner = [image.getpixel((x, y)) for x in range(18) for y in range(18)]   # inside the bleed
+    assert min(corner) < 128, "no crop mark drawn in the bleed"
+
+
+def test_screen_edition_is_tagged_bookmarked_and_titled(bundled):
+    import json
+    import subprocess
+    info = check.pdf_boxes(bundled / "trotskyism.pdf")
+    assert info["tagged"] and "Title:           Trotskyism" in info["info"]
+    titles = check.outline_titles(bundled / "trotskyism.pdf")
+    assert {"Contents", "Introduction", "Weakness of the capitalists", "Bibliography", "Index"} <= set(titles)
