@@ -6,11 +6,11 @@ import subprocess
 import sys
 from pathlib import Path
 
-from . import csl, pipeline, system
+from . import csl, system
 from .diagnostics import BuildError
-from .render import ROOT
+from .paths import ROOT
 
-COMMANDS = ("all", "pdf", "epub", "html", "check", "test", "styles")
+COMMANDS = ("all", "pdf", "epub", "html", "check", "clean", "serve", "test", "styles")
 TARGETS = {"all": ["pdf", "print", "epub", "html"], "pdf": ["pdf", "print"], "epub": ["epub"], "html": ["html"]}
 
 
@@ -23,6 +23,8 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--out", type=Path, default=ROOT / "output", help="where the editions go")
     p.add_argument("--csl", help="a CSL style name, overriding the manuscript's 'csl'")
     p.add_argument("--strict", action="store_true", help="treat warnings as errors")
+    p.add_argument("-j", "--jobs", type=int, default=1, help="build up to N editions in parallel")
+    p.add_argument("--port", type=int, default=8000, help="for 'serve': the port on localhost")
     p.add_argument("--crop-marks", action="store_true", default=None, help="draw crop marks on the print PDF")
     return p
 
@@ -70,13 +72,21 @@ def main(argv: list[str]) -> int:
         return list_styles(args.args)
     if args.command == "check":
         return preflight(args)
-    options = pipeline.Options(args.manuscript.resolve(), args.out.resolve(), args.csl, args.strict,
-                               args.crop_marks)
+    from . import tasks
+    settings = tasks.Settings(str(args.manuscript.resolve()), str(args.out.resolve()), args.csl, args.strict,
+                              args.crop_marks)
+    if args.command == "serve":
+        from . import serve
+        return serve.serve(settings, args.port)
     try:
-        pipeline.build(TARGETS[args.command], options)
+        if args.command == "clean":
+            return tasks.run("clean", [], settings)
+        code = tasks.run("run", TARGETS[args.command], settings, args.jobs)
     except BuildError as exc:
         for diagnostic in exc.diagnostics:
             print(f"error: {diagnostic}", file=sys.stderr)
+        code = 1
+    if code:
         print("build failed; the editions already in the output folder are unchanged.", file=sys.stderr)
         return 1
     return 0

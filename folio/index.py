@@ -102,7 +102,10 @@ def mark_dictionary_terms(body, entries: tuple[Entry, ...], marks: Marks) -> Non
                 continue
             pieces.append(text[last:match.start()])
             span = lxml.html.Element("span")
-            span.set("class", "ix")
+            # A short phrase is kept on one line in print, so that no page break splits
+            # it and its locator's page shows the whole phrase.
+            phrase = " " in match.group(0) and len(match.group(0)) <= 40
+            span.set("class", "ix ix-phrase" if phrase else "ix")
             span.set("id", marks.new_id())
             span.set("data-entry", entry.key)
             span.text = match.group(0)

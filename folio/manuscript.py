@@ -13,10 +13,15 @@ import yaml
 
 from . import csl
 from .diagnostics import error
-from .html import slugify
 from .safety import local_path
 
 FRONT_MATTER = re.compile(r"\A---[ \t]*\n(.*?\n)(?:---|\.\.\.)[ \t]*(?:\n|\Z)", re.S)
+def slugify(text: str) -> str:
+    """A file-name-safe form of a title: 'A *Small* Book' -> 'a-small-book'."""
+    text = re.sub(r"[^\w\s-]", "", text.lower())
+    return re.sub(r"[\s_-]+", "-", text).strip("-") or "book"
+
+
 MAX_MANUSCRIPT_BYTES = 20 * 1024 * 1024
 
 

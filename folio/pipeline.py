@@ -9,7 +9,6 @@ from pathlib import Path
 from . import book as book_module
 from . import manuscript as manuscript_module
 from .diagnostics import Reporter
-from .editions import epub, html, pdf
 
 EDITION_NAMES = ("pdf", "print", "epub", "html")
 
@@ -29,6 +28,7 @@ def load_book(options: Options, reporter: Reporter):
 
 
 def build_edition(name: str, book, manuscript, options: Options) -> Path:
+    from .editions import epub, html, pdf   # here, not at the top: WeasyPrint is slow to import
     if name == "epub":
         return epub.build(book, options.out)
     if name == "html":

@@ -13,9 +13,7 @@ from pathlib import Path
 
 import jinja2
 
-ROOT = Path(__file__).resolve().parent.parent
-TEMPLATES = ROOT / "templates"
-STYLES = ROOT / "styles"
+from .paths import ROOT, STYLES, TEMPLATES  # noqa: F401  (re-exported for the editions)
 
 environment = jinja2.Environment(
     loader=jinja2.FileSystemLoader(str(TEMPLATES)),

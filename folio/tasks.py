@@ -1,0 +1,200 @@
+"""Each edition's inputs and targets as data for doit, the make-style task runner.
+
+Tasks: `book` (the one pandoc run, saved as a pickled `Book`), then `pdf`, `print`,
+`epub` and `html`, each reading that `Book`. doit compares content hashes (MD5) of
+the declared file dependencies and the settings each task depends on, rebuilds only
+what is stale, runs independent editions in parallel, and can say why a task ran.
+Heavy imports (pandoc, WeasyPrint) happen inside actions, so an up-to-date check
+costs a fraction of a second.
+"""
+from __future__ import annotations
+
+import os
+import pickle
+import sys
+import time
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+from doit.reporter import ConsoleReporter
+from doit.tools import config_changed
+
+from . import __version__
+from .manuscript import load as load_manuscript
+from .paths import ROOT, STYLES, TEMPLATES
+
+EDITIONS = ("pdf", "print", "epub", "html")
+CODE = ROOT / "folio"
+SHARED_CODE = ["book.py", "render.py", "html.py", "backmatter.py", "index.py", "dictionary.py", "__init__.py"]
+EDITION_INPUTS = {
+    "pdf": (["editions/pdf.py", "fonts.py", "safety.py"], ["pdf", "book"], ["pdf.css"]),
+    "print": (["editions/pdf.py", "fonts.py", "safety.py"], ["pdf", "book"], ["pdf.css"]),
+    "epub": (["editions/epub.py"], ["epub", "book"], ["epub.css"]),
+    "html": (["editions/html.py"], ["html", "book"], ["html.css", "search.js"]),
+}
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything from the command line that changes what a build makes."""
+    manuscript: str
+    out: str
+    csl: str | None = None
+    strict: bool = False
+    crop_marks: bool | None = None
+
+
+def state_dir(settings: Settings) -> Path:
+    return Path(settings.out) / ".folio"
+
+
+def book_file(settings: Settings) -> Path:
+    return state_dir(settings) / "book.pickle"
+
+
+def _files(folder: Path) -> list[str]:
+    return sorted(str(p) for p in folder.rglob("*") if p.is_file() and not p.name.startswith("."))
+
+
+def manuscript_inputs(root: Path, style: Path) -> list[str]:
+    """Every file of the manuscript folder (text, bibliography, dictionary, images)."""
+    return sorted(set(_files(root)) | {str(style)})
+
+
+def _environment() -> dict:
+    return {"SOURCE_DATE_EPOCH": os.environ.get("SOURCE_DATE_EPOCH", "")}
+
+
+# Actions run in doit's worker processes: module-level functions with plain arguments.
+
+def make_book(settings: dict) -> bool:
+    from .book import assemble
+    from .diagnostics import BuildError, Reporter
+    s = Settings(**settings)
+    try:
+        reporter = Reporter(strict=s.strict)
+        book = assemble(load_manuscript(Path(s.manuscript), s.csl), reporter)
+        reporter.finish()
+    except BuildError as exc:
+        for diagnostic in exc.diagnostics:
+            print(f"error: {diagnostic}", file=sys.stderr)
+        return False
+    from .render import atomic_path
+    with atomic_path(book_file(s)) as temporary:
+        temporary.write_bytes(pickle.dumps(book, protocol=5))
+    return True
+
+
+def make_edition(name: str, settings: dict) -> bool:
+    from .diagnostics import BuildError
+    from .pipeline import Options, build_edition
+    s = Settings(**settings)
+    book = pickle.loads(book_file(s).read_bytes())
+    manuscript = load_manuscript(Path(s.manuscript), s.csl)
+    try:
+        build_edition(name, book, manuscript, Options(Path(s.manuscript), Path(s.out), s.csl, s.strict, s.crop_marks))
+    except BuildError as exc:
+        for diagnostic in exc.diagnostics:
+            print(f"error: {diagnostic}", file=sys.stderr)
+        return False
+    return True
+
+
+def edition_target(name: str, out: Path, slug: str) -> Path:
+    return {"pdf": out / f"{slug}.pdf", "print": out / f"{slug}-print.pdf",
+            "epub": out / f"{slug}.epub", "html": out / "html" / "index.html"}[name]
+
+
+def task_namespace(settings: Settings, jobs: int) -> dict:
+    """The doit tasks for one manuscript and output folder."""
+    manuscript = load_manuscript(Path(settings.manuscript), settings.csl)
+    out = Path(settings.out)
+    plain = asdict(settings)
+    from .fonts import font_files
+
+    def task_book():
+        return {"actions": [(make_book, [plain])],
+                "file_dep": manuscript_inputs(manuscript.root, manuscript.style)
+                + [str(CODE / f) for f in SHARED_CODE + ["manuscript.py", "csl.py", "pandoc.py", "transforms.py"]]
+                + _files(TEMPLATES / "pandoc") + _files(TEMPLATES / "book"),
+                "targets": [str(book_file(settings))],
+                "uptodate": [config_changed({"csl": settings.csl, "strict": settings.strict,
+                                             "folio": __version__, **_environment()})],
+                "clean": True, "doc": "read the manuscript with pandoc into the Book"}
+
+    def edition(name: str):
+        code, templates, styles = EDITION_INPUTS[name]
+        deps = [str(book_file(settings))] + [str(CODE / f) for f in code + SHARED_CODE + ["pipeline.py"]]
+        for folder in templates:
+            deps += _files(TEMPLATES / folder)
+        deps += [str(STYLES / s) for s in styles]
+        if name in ("pdf", "print"):
+            deps += [str(p) for p in font_files()] + manuscript_inputs(manuscript.root, manuscript.style)
+        return {"basename": name, "actions": [(make_edition, [name, plain])], "file_dep": deps,
+                "targets": [str(edition_target(name, out, manuscript.slug))],
+                "uptodate": [config_changed({"crop_marks": settings.crop_marks if name == "print" else None,
+                                             "folio": __version__})],
+                "clean": True, "doc": f"the {name} edition"}
+
+    namespace = {"task_book": task_book,
+                 "DOIT_CONFIG": {"dep_file": str(state_dir(settings) / "doit.db"), "backend": "sqlite3",
+                                 "reporter": StepReporter, "verbosity": 2, "num_process": jobs,
+                                 "par_type": "process", "check_file_uptodate": "md5"}}
+    for name in EDITIONS:
+        namespace[f"task_{name}"] = (lambda n: (lambda: edition(n)))(name)
+    return namespace
+
+
+class StepReporter(ConsoleReporter):
+    """One line a step: what ran, how long it took, and why; or that it was up to date."""
+
+    def __init__(self, outstream, options):
+        super().__init__(outstream, options)
+        self.started: dict[str, float] = {}
+
+    def get_status(self, task):
+        pass
+
+    def execute_task(self, task):
+        self.started[task.name] = time.perf_counter()
+        print(f"start   {task.name:6} because {self._why(task)}", file=sys.stderr, flush=True)
+
+    def skip_uptodate(self, task):
+        print(f"fresh   {task.name:6} up to date", file=sys.stderr)
+
+    def add_success(self, task):
+        took = time.perf_counter() - self.started.get(task.name, time.perf_counter())
+        targets = ", ".join(os.path.relpath(t) for t in task.targets)
+        print(f"built   {task.name:6} {targets} ({took:.1f}s)", file=sys.stderr)
+
+    def add_failure(self, task, exception):
+        print(f"failed  {task.name:6}", file=sys.stderr)
+        super().add_failure(task, exception)
+
+    def complete_run(self):
+        if self.failures:
+            for result in self.failures:
+                message = result["exception"].get_msg()
+                if "returned False" not in message and "TaskFailed" not in type(result["exception"]).__name__:
+                    print(message, file=sys.stderr)
+
+    @staticmethod
+    def _why(task) -> str:
+        changed = task.dep_changed or []
+        if any(not os.path.exists(t) for t in task.targets):
+            return "there is no earlier build"
+        if not changed:
+            return "its settings changed"
+        if set(changed) == set(task.file_dep):
+            return "there is no earlier build"
+        names = [os.path.relpath(c) for c in changed[:3]]
+        return "changed: " + ", ".join(names) + (" …" if len(changed) > 3 else "")
+
+
+def run(command: str, names: list[str], settings: Settings, jobs: int = 1) -> int:
+    from doit.cmd_base import ModuleTaskLoader
+    from doit.doit_cmd import DoitMain
+    state_dir(settings).mkdir(parents=True, exist_ok=True)
+    loader = ModuleTaskLoader(task_namespace(settings, jobs))
+    argv = [command, *names] if command != "run" else ["run", *names]
+    return DoitMain(loader).run(argv)
