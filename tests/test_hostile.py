@@ -1,0 +1,119 @@
+"""Untrusted manuscripts: nothing outside the folder is read, nothing remote is fetched."""
+from __future__ import annotations
+
+import os
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from conftest import build_into, run_build
+from folio import check
+
+SECRET = "folio-secret-3b1f9e"   # what the outside file holds; it must reach no edition
+
+
+def _book(folder: Path, body: str) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "book.md").write_text(f"---\ntitle: Hostile\n---\n\n# One\n\nSafe text.\n\n{body}\n", encoding="utf-8")
+    return folder
+
+
+@pytest.fixture
+def outside(tmp_path) -> Path:
+    secret = tmp_path / "outside" / "secret.png"
+    secret.parent.mkdir()
+    secret.write_text(SECRET, encoding="utf-8")
+    return secret
+
+
+def _everything_built(out: Path) -> bytes:
+    data = b""
+    for path in out.rglob("*"):
+        if path.is_file() and ".folio" not in path.parts:
+            data += path.read_bytes()
+            if path.suffix == ".epub":
+                with zipfile.ZipFile(path) as package:
+                    data += b"".join(package.read(n) for n in package.namelist())
+            if path.suffix == ".pdf":
+                data += "\n".join(check.pdf_text(path)).encode()
+    return data
+
+
+HOSTILE = {
+    "absolute path": "![](/etc/passwd)",
+    "file url image": '<img src="file:///etc/hostname">',
+    "attachment link": '<link rel="attachment" href="file:///etc/passwd">',
+    "remote stylesheet": '<link rel="stylesheet" href="http://127.0.0.1:9/evil.css">',
+    "remote image": "![](http://127.0.0.1:9/pixel.png)",
+    "style import": '<style>@import url("file:///etc/passwd");</style>',
+    "script": "<script>alert(1)</script>",
+}
+
+
+@pytest.mark.parametrize("name", sorted(HOSTILE))
+def test_hostile_markup_is_refused_with_a_warning(tmp_path, name):
+    book = _book(tmp_path / "book", HOSTILE[name])
+    result = run_build("--manuscript", str(book), "--out", str(tmp_path / "out"))
+    assert result.returncode == 0, result.stderr
+    assert "warning:" in result.stderr and ("FOLIO030" in result.stderr or "FOLIO031" in result.stderr)
+    built = _everything_built(tmp_path / "out")
+    assert b"root:x:0:0" not in built            # /etc/passwd
+    assert os.uname().nodename.encode() not in built or name != "file url image"
+    assert b"<script" not in built.replace(b'<script src="search', b"")
+    assert b"127.0.0.1:9" not in built
+
+
+def test_dot_dot_path_out_of_the_folder(tmp_path, outside):
+    book = _book(tmp_path / "book", "![](../outside/secret.png)")
+    result = run_build("--manuscript", str(book), "--out", str(tmp_path / "out"))
+    assert "FOLIO031" in result.stderr and "not in the manuscript folder" in result.stderr
+    assert SECRET.encode() not in _everything_built(tmp_path / "out")
+
+
+def test_symlink_out_of_the_folder(tmp_path, outside):
+    book = _book(tmp_path / "book", "![](leak.png)")
+    (book / "leak.png").symlink_to(outside)
+    result = run_build("--manuscript", str(book), "--out", str(tmp_path / "out"))
+    assert "FOLIO031" in result.stderr
+    assert SECRET.encode() not in _everything_built(tmp_path / "out")
+
+
+def test_bibliography_outside_the_folder_is_refused(tmp_path, outside):
+    book = tmp_path / "book"
+    book.mkdir()
+    (book / "book.md").write_text("---\ntitle: Hostile\nbibliography: ../outside/secret.png\n---\n\n# One\n\nText.\n")
+    result = run_build("--manuscript", str(book), "--out", str(tmp_path / "out"))
+    assert result.returncode != 0 and "FOLIO005" in result.stderr and "book.md:3:" in result.stderr
+
+
+def test_fifty_megabyte_manuscript_is_refused_clearly(tmp_path):
+    book = tmp_path / "book"
+    book.mkdir()
+    with open(book / "book.md", "w", encoding="utf-8") as handle:
+        handle.write("---\ntitle: Huge\n---\n\n# One\n\n")
+        line = "All work and no play makes a very long manuscript indeed. " * 16 + "\n\n"
+        while handle.tell() < 50 * 2**20:
+            handle.write(line)
+    result = run_build("--manuscript", str(book), "--out", str(tmp_path / "out"))
+    assert result.returncode != 0 and "FOLIO007" in result.stderr and "MB" in result.stderr
+
+
+def test_weasyprint_fetcher_refuses_outside_files(tmp_path, outside):
+    from folio.safety import make_fetcher
+    fetcher = make_fetcher((tmp_path / "book",))
+    with pytest.raises(ValueError):
+        fetcher.fetch(outside.as_uri())
+    with pytest.raises(ValueError):
+        fetcher.fetch("http://127.0.0.1:9/x.css")
+    assert fetcher.fetch("data:text/plain,ok").read() == b"ok"
+    assert len(fetcher.refused) == 2
+
+
+def test_a_safe_image_inside_the_folder_still_works(tmp_path):
+    import shutil
+    from conftest import BOOKS
+    book = _book(tmp_path / "book", "![A lamp.](lamp.png)")
+    shutil.copy(BOOKS / "tiny" / "lamp.png", book / "lamp.png")
+    out = build_into(tmp_path / "out", book)
+    assert list((out / "html" / "images").glob("*.png"))
