@@ -145,6 +145,11 @@ def task_namespace(settings: Settings, jobs: int) -> dict:
     return namespace
 
 
+def _shown(path: str) -> str:
+    relative = os.path.relpath(path)
+    return path if relative.startswith("..") else relative
+
+
 class StepReporter(ConsoleReporter):
     """One line a step: what ran, how long it took, and why; or that it was up to date."""
 
@@ -164,7 +169,7 @@ class StepReporter(ConsoleReporter):
 
     def add_success(self, task):
         took = time.perf_counter() - self.started.get(task.name, time.perf_counter())
-        targets = ", ".join(os.path.relpath(t) for t in task.targets)
+        targets = ", ".join(_shown(t) for t in task.targets)
         print(f"built   {task.name:6} {targets} ({took:.1f}s)", file=sys.stderr)
 
     def add_failure(self, task, exception):
@@ -187,7 +192,7 @@ class StepReporter(ConsoleReporter):
             return "its settings changed"
         if set(changed) == set(task.file_dep):
             return "there is no earlier build"
-        names = [os.path.relpath(c) for c in changed[:3]]
+        names = [_shown(c) for c in changed[:3]]
         return "changed: " + ", ".join(names) + (" …" if len(changed) > 3 else "")
 
 

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import logging
 import re
+import sys
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -138,7 +140,10 @@ class Pages:
 
 def layout(book: Book, settings: PageSettings, manuscript_root: Path):
     """Lay the book out once. With an index, lay out only the index again, with the
-    page numbers now known, and put its pages where the empty index stood."""
+    page numbers now known, and put its pages where the empty index stood.
+
+    (WeasyPrint's target-counter() cannot collapse repeated pages into ranges, and the
+    whole book must not be laid out twice: this costs only the index's own pages.)"""
     fetcher = make_fetcher((manuscript_root, STYLES, fonts.FONT_DIR, ROOT / "templates"))
     base = str(manuscript_root) + "/"
     document = HTML(string=document_html(book, settings, list(book.chapters)), base_url=base,
@@ -154,9 +159,19 @@ def layout(book: Book, settings: PageSettings, manuscript_root: Path):
     return document.copy(document.pages[:start] + index_document.pages), fetcher
 
 
+def progress(settings: PageSettings, message: str) -> None:
+    """Layout is the long step: say where it is."""
+    print(f"  ...   {'print' if settings.for_print else 'pdf':6} {message}", file=sys.stderr, flush=True)
+
+
 def build(book: Book, out: Path, manuscript_root: Path, settings: PageSettings) -> Path:
     logging.getLogger("weasyprint").setLevel(logging.ERROR)
+    started = time.perf_counter()
+    progress(settings, "laying out pages")
     document, fetcher = layout(book, settings, manuscript_root)
+    progress(settings, f"{len(document.pages)} pages laid out ({time.perf_counter() - started:.1f}s); writing PDF")
+    for url in dict.fromkeys(fetcher.refused):
+        print(f"warning: FOLIO032: the PDF did not load {url}: outside the manuscript folder", file=sys.stderr)
     target = out / f"{book.meta.slug}{settings.suffix}.pdf"
     with atomic_path(target) as temporary:
         document.write_pdf(temporary, pdf_variant=None if settings.for_print else "pdf/ua-1",
