@@ -91,3 +91,15 @@ def test_styles_command_lists_and_searches():
     result = run_build("styles", "chicago")
     assert result.returncode == 0
     assert "chicago-notes-bibliography (note style)" in result.stdout
+
+
+def test_strict_turns_warnings_into_errors(tmp_path):
+    book = tmp_path / "book"
+    shutil.copytree(BOOKS / "tiny", book)
+    sources = (book / "sources.json").read_text()
+    (book / "sources.json").write_text(sources.replace(
+        "[\n", '[\n  {"id": "unused2000", "type": "book", "title": "Never Cited", "issued": {"date-parts": [[2000]]}},\n', 1))
+    lenient = run_build("--manuscript", str(book), "--out", str(tmp_path / "a"), "epub")
+    assert lenient.returncode == 0 and "FOLIO025" in lenient.stderr and "unused2000" in lenient.stderr
+    strict = run_build("--manuscript", str(book), "--out", str(tmp_path / "b"), "epub", "--strict")
+    assert strict.returncode != 0 and "sources.json:2: FOLIO025" in strict.stderr

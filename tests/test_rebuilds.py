@@ -1,0 +1,64 @@
+"""Make-style rebuilds: nothing changed runs nothing; a stylesheet change rebuilds its editions only."""
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+
+import pytest
+
+from conftest import BOOKS, ROOT
+
+
+@pytest.fixture
+def repo(tmp_path):
+    """A copy of folio whose styles a test may edit, sharing this checkout's .venv."""
+    copy = tmp_path / "repo"
+    for name in ("folio", "templates", "styles"):
+        shutil.copytree(ROOT / name, copy / name, ignore=shutil.ignore_patterns("__pycache__"))
+    for name in ("build.py", "requirements.lock"):
+        shutil.copy(ROOT / name, copy / name)
+    (copy / ".venv").symlink_to(ROOT / ".venv")
+    shutil.copytree(BOOKS / "tiny", copy / "book")
+    return copy
+
+
+def _build(repo, *args):
+    result = subprocess.run([sys.executable, str(repo / "build.py"), "--manuscript", str(repo / "book"),
+                             "--out", str(repo / "out"), *args], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    return {line.split()[1]: line.split()[0] for line in result.stderr.splitlines()
+            if line.split() and line.split()[0] in ("start", "fresh")}
+
+
+def test_nothing_changed_runs_nothing(repo):
+    assert set(_build(repo, "-j", "2").values()) == {"start"}
+    assert _build(repo) == {name: "fresh" for name in ("book", "pdf", "print", "epub", "html")}
+
+
+def test_print_stylesheet_change_rebuilds_only_the_pdfs(repo):
+    _build(repo)
+    epub = repo / "out" / "field-notes-on-lighthouses.epub"
+    before = (epub.stat().st_mtime_ns, epub.read_bytes())
+    with open(repo / "styles" / "pdf.css", "a") as css:
+        css.write("\n.chapter-title { letter-spacing: 0.01em; }\n")
+    steps = _build(repo)
+    assert steps == {"book": "fresh", "pdf": "start", "print": "start", "epub": "fresh", "html": "fresh"}
+    assert (epub.stat().st_mtime_ns, epub.read_bytes()) == before
+
+
+def test_manuscript_edit_reruns_pandoc_and_says_why(repo):
+    _build(repo)
+    source = repo / "book" / "book.md"
+    source.write_text(source.read_text().replace("Lighthouses marked", "Lights marked"))
+    result = subprocess.run([sys.executable, str(repo / "build.py"), "--manuscript", str(repo / "book"),
+                             "--out", str(repo / "out"), "epub"], capture_output=True, text=True)
+    assert "start   book   because changed:" in result.stderr and "book.md" in result.stderr
+
+
+def test_clean_removes_the_editions(repo):
+    _build(repo, "epub")
+    subprocess.run([sys.executable, str(repo / "build.py"), "clean", "--manuscript", str(repo / "book"),
+                    "--out", str(repo / "out")], check=True, capture_output=True)
+    assert not (repo / "out" / "field-notes-on-lighthouses.epub").exists()
