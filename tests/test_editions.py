@@ -116,3 +116,21 @@ def test_dictionary_keeps_the_seed_entries():
     trotskyism = next(e for e in entries if e["headword"] == "Trotskyism")
     sources = {d["source"] for d in trotskyism["definitions"]}
     assert len(sources) == 10
+
+
+def test_search_and_glossary_popover_work_in_a_browser(bundled):
+    from browser import Browser
+    browser = Browser()
+    try:
+        tab = browser.open((bundled / "html" / "search.html").as_uri() + "?q=permanent+revolution")
+        count = browser.wait_for(tab, "document.querySelectorAll('#search-results li').length")
+        assert count >= 3
+        first = browser.evaluate(tab, "document.querySelector('#search-results a').getAttribute('href')")
+        assert (bundled / "html" / first).exists()
+        tab = browser.open((bundled / "html" / "permanent-revolution.html").as_uri())
+        browser.wait_for(tab, "document.readyState === 'complete'")
+        shown = browser.evaluate(tab, """(() => { const a = document.querySelector('a.glossterm');
+            a.focus(); return getComputedStyle(a.nextElementSibling).display; })()""")
+        assert shown == "block"
+    finally:
+        browser.close()

@@ -8,6 +8,7 @@ import sys
 import time
 import urllib.request
 
+from browser import Browser
 from conftest import BOOKS, ROOT
 
 
@@ -53,6 +54,20 @@ def test_serve_reloads_after_an_edit(tmp_path):
         _wait(lambda: _get(f"{base}/__folio/version") != before)
         assert "Tall lighthouses marked" in _get(f"{base}/html/why.html")
         assert "Tall lighthouses" not in (BOOKS / "tiny" / "book.md").read_text(encoding="utf-8")
+
+        # A page open in a real browser reloads by itself after the next edit.
+        browser = Browser()
+        try:
+            tab = browser.open(f"{base}/html/why.html")
+            browser.wait_for(tab, "document.readyState === 'complete' && document.body.innerText.includes('Tall lighthouses')")
+            browser.evaluate(tab, "window.folioMarker = 'before the edit'")
+            time.sleep(1.2)   # let the page's script read the current version
+            text = (book / "book.md").read_text(encoding="utf-8")
+            (book / "book.md").write_text(text.replace("Tall lighthouses", "Lonely lighthouses"), encoding="utf-8")
+            browser.wait_for(tab, "document.body && document.body.innerText.includes('Lonely lighthouses')")
+            assert browser.evaluate(tab, "window.folioMarker === undefined") is True
+        finally:
+            browser.close()
     finally:
         server.terminate()
         server.wait(timeout=10)

@@ -1,0 +1,83 @@
+"""Headless Chromium driven over the DevTools protocol on a pipe: no extra packages.
+
+Debian's chromium is started with --remote-debugging-pipe, which reads commands on
+file descriptor 3 and writes replies on 4, each a JSON message ended by a NUL byte.
+"""
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import tempfile
+import time
+
+FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
+         "--disable-component-update", "--disable-sync", "--remote-debugging-pipe"]
+
+
+class Browser:
+    def __init__(self):
+        binary = shutil.which("chromium")
+        if binary is None:
+            raise RuntimeError("chromium is not installed (Debian package 'chromium'); "
+                               "'python3 build.py test' installs it when run as root")
+        self.profile = tempfile.TemporaryDirectory(prefix="folio-chromium-")
+        to_chrome_r, self.to_chrome = os.pipe()
+        self.from_chrome, from_chrome_w = os.pipe()
+
+        def wire():
+            os.dup2(to_chrome_r, 3)
+            os.dup2(from_chrome_w, 4)
+
+        self.process = subprocess.Popen([binary, *FLAGS, f"--user-data-dir={self.profile.name}", "about:blank"],
+                                        # not close_fds: it would run after `wire` and close 3 and 4
+                                        close_fds=False, preexec_fn=wire,
+                                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        os.close(to_chrome_r)
+        os.close(from_chrome_w)
+        self.buffer = b""
+        self.next_id = 0
+
+    def send(self, method: str, params: dict | None = None, session: str | None = None) -> dict:
+        self.next_id += 1
+        message = {"id": self.next_id, "method": method, "params": params or {}}
+        if session:
+            message["sessionId"] = session
+        os.write(self.to_chrome, json.dumps(message).encode() + b"\0")
+        while True:
+            while b"\0" not in self.buffer:
+                chunk = os.read(self.from_chrome, 65536)
+                if not chunk:
+                    raise RuntimeError("chromium closed the pipe")
+                self.buffer += chunk
+            raw, self.buffer = self.buffer.split(b"\0", 1)
+            reply = json.loads(raw)
+            if reply.get("id") == self.next_id:
+                if "error" in reply:
+                    raise RuntimeError(f"{method}: {reply['error']}")
+                return reply.get("result", {})
+
+    def open(self, url: str) -> str:
+        target = self.send("Target.createTarget", {"url": url})["targetId"]
+        return self.send("Target.attachToTarget", {"targetId": target, "flatten": True})["sessionId"]
+
+    def evaluate(self, session: str, expression: str):
+        result = self.send("Runtime.evaluate", {"expression": expression, "returnByValue": True}, session)
+        return result.get("result", {}).get("value")
+
+    def wait_for(self, session: str, expression: str, seconds: float = 30):
+        deadline = time.monotonic() + seconds
+        while time.monotonic() < deadline:
+            value = self.evaluate(session, expression)
+            if value:
+                return value
+            time.sleep(0.2)
+        raise AssertionError(f"timed out waiting for {expression}")
+
+    def close(self) -> None:
+        self.process.kill()
+        self.process.wait()
+        os.close(self.to_chrome)
+        os.close(self.from_chrome)
+        self.profile.cleanup()
