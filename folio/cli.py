@@ -73,8 +73,8 @@ def main(argv: list[str]) -> int:
     if args.command == "check":
         return preflight(args)
     from . import tasks
-    settings = tasks.Settings(str(args.manuscript.resolve()), str(args.out.resolve()), args.csl, args.strict,
-                              args.crop_marks)
+    from .pipeline import Options
+    settings = Options(args.manuscript.resolve(), args.out.resolve(), args.csl, args.strict, args.crop_marks)
     if args.command == "serve":
         from . import serve
         return serve.serve(settings, args.port)

@@ -1,12 +1,9 @@
-"""manuscript → one parsed book → editions: the build, start to finish."""
+"""manuscript → one parsed book → editions: the steps the task runner calls."""
 from __future__ import annotations
 
-import sys
-import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import book as book_module
 from . import manuscript as manuscript_module
 from .diagnostics import Reporter
 
@@ -15,6 +12,7 @@ EDITION_NAMES = ("pdf", "print", "epub", "html")
 
 @dataclass(frozen=True)
 class Options:
+    """Everything from the command line that changes what a build makes."""
     manuscript: Path
     out: Path
     csl: str | None = None
@@ -23,8 +21,10 @@ class Options:
 
 
 def load_book(options: Options, reporter: Reporter):
+    """Read the manuscript folder and run pandoc once: the `Book` every edition reads."""
+    from .book import assemble
     manuscript = manuscript_module.load(options.manuscript, options.csl)
-    return manuscript, book_module.assemble(manuscript, reporter)
+    return manuscript, assemble(manuscript, reporter)
 
 
 def build_edition(name: str, book, manuscript, options: Options) -> Path:
@@ -35,19 +35,3 @@ def build_edition(name: str, book, manuscript, options: Options) -> Path:
         return html.build(book, options.out)
     settings = pdf.settings_from(manuscript.metadata, for_print=(name == "print"), crop_marks=options.crop_marks)
     return pdf.build(book, options.out, manuscript.root, settings)
-
-
-def build(names: list[str], options: Options) -> list[Path]:
-    reporter = Reporter(strict=options.strict)
-    started = time.perf_counter()
-    manuscript, book = load_book(options, reporter)
-    reporter.finish()
-    print(f"read    {manuscript.source.name}: {len(book.chapters)} chapters "
-          f"({time.perf_counter() - started:.1f}s)", file=sys.stderr)
-    built = []
-    for name in names:
-        started = time.perf_counter()
-        target = build_edition(name, book, manuscript, options)
-        print(f"built   {name:6} {target} ({time.perf_counter() - started:.1f}s)", file=sys.stderr)
-        built.append(target)
-    return built

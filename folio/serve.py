@@ -14,6 +14,7 @@ import threading
 from pathlib import Path
 
 from . import tasks
+from .pipeline import Options
 from .paths import STYLES, TEMPLATES
 
 RELOAD_JS = b"""(function () {
@@ -67,14 +68,14 @@ class Handler(http.server.SimpleHTTPRequestHandler):
         self.wfile.write(body)
 
 
-def serve(settings: tasks.Settings, port: int) -> int:
+def serve(settings: Options, port: int) -> int:
     from watchfiles import watch
 
     state = State()
     tasks.run("run", ["html"], settings)
     handler = type("FolioHandler", (Handler,), {"state": state})
     server = http.server.ThreadingHTTPServer(("127.0.0.1", port),
-                                             functools.partial(handler, directory=settings.out))
+                                             functools.partial(handler, directory=str(settings.out)))
     threading.Thread(target=server.serve_forever, daemon=True).start()
     print(f"serving http://127.0.0.1:{server.server_address[1]}/html/index.html (Ctrl-C to stop)",
           file=sys.stderr, flush=True)

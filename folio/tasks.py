@@ -13,7 +13,6 @@ import os
 import pickle
 import sys
 import time
-from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from doit.reporter import ConsoleReporter
@@ -21,9 +20,9 @@ from doit.tools import config_changed
 
 from . import __version__
 from .manuscript import load as load_manuscript
+from .pipeline import EDITION_NAMES as EDITIONS, Options
 from .paths import ROOT, STYLES, TEMPLATES
 
-EDITIONS = ("pdf", "print", "epub", "html")
 CODE = ROOT / "folio"
 SHARED_CODE = ["book.py", "render.py", "html.py", "backmatter.py", "index.py", "dictionary.py", "__init__.py"]
 EDITION_INPUTS = {
@@ -34,21 +33,13 @@ EDITION_INPUTS = {
 }
 
 
-@dataclass(frozen=True)
-class Settings:
-    """Everything from the command line that changes what a build makes."""
-    manuscript: str
-    out: str
-    csl: str | None = None
-    strict: bool = False
-    crop_marks: bool | None = None
 
 
-def state_dir(settings: Settings) -> Path:
-    return Path(settings.out) / ".folio"
+def state_dir(settings: Options) -> Path:
+    return settings.out / ".folio"
 
 
-def book_file(settings: Settings) -> Path:
+def book_file(settings: Options) -> Path:
     return state_dir(settings) / "book.pickle"
 
 
@@ -67,13 +58,12 @@ def _environment() -> dict:
 
 # Actions run in doit's worker processes: module-level functions with plain arguments.
 
-def make_book(settings: dict) -> bool:
-    from .book import assemble
+def make_book(s: Options) -> bool:
     from .diagnostics import BuildError, Reporter
-    s = Settings(**settings)
+    from .pipeline import load_book
     try:
         reporter = Reporter(strict=s.strict)
-        book = assemble(load_manuscript(Path(s.manuscript), s.csl), reporter)
+        _, book = load_book(s, reporter)
         reporter.finish()
     except BuildError as exc:
         for diagnostic in exc.diagnostics:
@@ -85,14 +75,13 @@ def make_book(settings: dict) -> bool:
     return True
 
 
-def make_edition(name: str, settings: dict) -> bool:
+def make_edition(name: str, s: Options) -> bool:
     from .diagnostics import BuildError
-    from .pipeline import Options, build_edition
-    s = Settings(**settings)
+    from .pipeline import build_edition
     book = pickle.loads(book_file(s).read_bytes())
-    manuscript = load_manuscript(Path(s.manuscript), s.csl)
+    manuscript = load_manuscript(s.manuscript, s.csl)
     try:
-        build_edition(name, book, manuscript, Options(Path(s.manuscript), Path(s.out), s.csl, s.strict, s.crop_marks))
+        build_edition(name, book, manuscript, s)
     except BuildError as exc:
         for diagnostic in exc.diagnostics:
             print(f"error: {diagnostic}", file=sys.stderr)
@@ -105,15 +94,14 @@ def edition_target(name: str, out: Path, slug: str) -> Path:
             "epub": out / f"{slug}.epub", "html": out / "html" / "index.html"}[name]
 
 
-def task_namespace(settings: Settings, jobs: int) -> dict:
+def task_namespace(settings: Options, jobs: int) -> dict:
     """The doit tasks for one manuscript and output folder."""
-    manuscript = load_manuscript(Path(settings.manuscript), settings.csl)
-    out = Path(settings.out)
-    plain = asdict(settings)
+    manuscript = load_manuscript(settings.manuscript, settings.csl)
+    out = settings.out
     from .fonts import font_files
 
     def task_book():
-        return {"actions": [(make_book, [plain])],
+        return {"actions": [(make_book, [settings])],
                 "file_dep": manuscript_inputs(manuscript.root, manuscript.style)
                 + [str(CODE / f) for f in SHARED_CODE + ["manuscript.py", "csl.py", "pandoc.py", "transforms.py"]]
                 + _files(TEMPLATES / "pandoc") + _files(TEMPLATES / "book"),
@@ -130,7 +118,7 @@ def task_namespace(settings: Settings, jobs: int) -> dict:
         deps += [str(STYLES / s) for s in styles]
         if name in ("pdf", "print"):
             deps += [str(p) for p in font_files()] + manuscript_inputs(manuscript.root, manuscript.style)
-        return {"basename": name, "actions": [(make_edition, [name, plain])], "file_dep": deps,
+        return {"basename": name, "actions": [(make_edition, [name, settings])], "file_dep": deps,
                 "targets": [str(edition_target(name, out, manuscript.slug))],
                 "uptodate": [config_changed({"crop_marks": settings.crop_marks if name == "print" else None,
                                              "folio": __version__})],
@@ -196,7 +184,7 @@ class StepReporter(ConsoleReporter):
         return "changed: " + ", ".join(names) + (" …" if len(changed) > 3 else "")
 
 
-def run(command: str, names: list[str], settings: Settings, jobs: int = 1) -> int:
+def run(command: str, names: list[str], settings: Options, jobs: int = 1) -> int:
     from doit.cmd_base import ModuleTaskLoader
     from doit.doit_cmd import DoitMain
     state_dir(settings).mkdir(parents=True, exist_ok=True)
