@@ -12,7 +12,7 @@ from pathlib import Path
 import yaml
 
 from . import csl
-from .diagnostics import error
+from .diagnostics import Diagnostic, error
 from .safety import local_path
 
 FRONT_MATTER = re.compile(r"\A---[ \t]*\n(.*?\n)(?:---|\.\.\.)[ \t]*(?:\n|\Z)", re.S)
@@ -23,6 +23,8 @@ def slugify(text: str) -> str:
 
 
 MAX_MANUSCRIPT_BYTES = 20 * 1024 * 1024
+TOP_HEADING = re.compile(r"^#[ \t]+(.+?)[ \t]*(?:\{[^}]*\})?[ \t]*#*$", re.M)
+CODE_BLOCK = re.compile(r"^(```|~~~).*?^\1", re.M | re.S)
 
 
 @dataclass(frozen=True)
@@ -38,6 +40,7 @@ class Manuscript:
     style: Path
     style_name: str
     dictionary: Path | None
+    heading_shift: int = 0      # -1 when the manuscript's lone top heading is its title
 
     def line_of_key(self, key: str) -> int | None:
         return self.metadata_lines.get(key)
@@ -67,8 +70,7 @@ def read_metadata(source: Path, text: str) -> tuple[dict, dict]:
     """The YAML block at the top of the manuscript, and the line of each top-level key."""
     match = FRONT_MATTER.match(text)
     if not match:
-        raise error("FOLIO003", "the manuscript has no YAML metadata block", source, 1,
-                    fix="start the file with '---', a line 'title: ...', and '---'")
+        return {}, {}
     block = match.group(1)
     try:
         node = yaml.compose(block, Loader=yaml.SafeLoader)
@@ -98,7 +100,7 @@ def _named_file(source: Path, root: Path, key: str, value, lines: dict) -> Path:
     return path
 
 
-def load(root: Path, style_override: str | None = None) -> Manuscript:
+def load(root: Path, style_override: str | None = None, reporter=None) -> Manuscript:
     root = root.resolve()
     source = find_source(root)
     if source.stat().st_size > MAX_MANUSCRIPT_BYTES:
@@ -111,8 +113,17 @@ def load(root: Path, style_override: str | None = None) -> Manuscript:
         raise error("FOLIO008", f"the manuscript is not UTF-8 (byte {exc.start})", source,
                     fix="save the file as UTF-8") from None
     metadata, lines = read_metadata(source, text)
+    shift = 0
     if not str(metadata.get("title") or "").strip():
-        raise error("FOLIO009", "the metadata has no title", source, 2, fix="add 'title: Your Title'")
+        # Like pandoc's --shift-heading-level-by=-1: a lone top heading is the title.
+        tops = TOP_HEADING.findall(CODE_BLOCK.sub("", text))
+        if len(tops) == 1 and text.lstrip().startswith("#"):
+            metadata["title"], shift = tops[0].strip(), -1
+        else:
+            metadata["title"] = root.name.replace("-", " ").replace("_", " ").strip().title() or "Untitled"
+            if reporter is not None:
+                reporter.warn(Diagnostic("FOLIO009", f"the manuscript has no title; using '{metadata['title']}'",
+                                         source, 1, fix="start the file with a YAML block: '---', 'title: ...', '---'"))
 
     bib = metadata.get("bibliography") or []
     bib = [bib] if isinstance(bib, str) else list(bib)
@@ -128,7 +139,7 @@ def load(root: Path, style_override: str | None = None) -> Manuscript:
     elif (root / "dictionary.yaml").is_file():
         dictionary = root / "dictionary.yaml"
 
-    return Manuscript(root, source, text, metadata, lines, bibliography, style, style_name, dictionary)
+    return Manuscript(root, source, text, metadata, lines, bibliography, style, style_name, dictionary, shift)
 
 
 BIBTEX_ENTRY = re.compile(r"^\s*@(?!comment|string|preamble)\w+\s*[{(]\s*([^,\s]+)\s*,", re.I | re.M)

@@ -37,7 +37,9 @@ def command(manuscript: Manuscript, appendix: Path | None = None) -> list[str]:
     args = [pandoc_binary(), *inputs, "--sandbox",
             "--from", "markdown", "--to", "html5", "--template", str(TEMPLATE),
             "--section-divs", "--wrap=none", "--citeproc", "--csl", str(manuscript.style),
-            "--metadata", "link-citations=true"]
+            "--metadata", "link-citations=true", "--metadata", f"title={manuscript.metadata['title']}"]
+    if manuscript.heading_shift:
+        args.append(f"--shift-heading-level-by={manuscript.heading_shift}")
     for bib in manuscript.bibliography:
         args += ["--bibliography", str(bib)]
     return args
@@ -70,7 +72,9 @@ def run(manuscript: Manuscript, appendix_markdown: str = "") -> PandocOutput:
         raise BuildError(*(Diagnostic(
             "FOLIO021", f"citation key '@{key}' is not in the bibliography", manuscript.source,
             _cite_line(manuscript, key),
-            fix=f"add an entry '{key}' to {', '.join(b.name for b in manuscript.bibliography) or 'a bibliography file'}"
-                " or correct the key") for key in dict.fromkeys(missing)))
+            fix=(f"add an entry '{key}' to {', '.join(b.name for b in manuscript.bibliography)} or correct the key"
+                 if manuscript.bibliography else
+                 "the metadata names no bibliography: add 'bibliography: references.bib' and put the entry there"))
+            for key in dict.fromkeys(missing)))
     warnings = tuple(line for line in stderr.splitlines() if line.strip())
     return PandocOutput(proc.stdout, warnings)

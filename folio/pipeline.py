@@ -23,7 +23,7 @@ class Options:
 def load_book(options: Options, reporter: Reporter):
     """Read the manuscript folder and run pandoc once: the `Book` every edition reads."""
     from .book import assemble
-    manuscript = manuscript_module.load(options.manuscript, options.csl)
+    manuscript = manuscript_module.load(options.manuscript, options.csl, reporter)
     return manuscript, assemble(manuscript, reporter)
 
 

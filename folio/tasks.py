@@ -161,15 +161,14 @@ class StepReporter(ConsoleReporter):
         print(f"built   {task.name:6} {targets} ({took:.1f}s)", file=sys.stderr)
 
     def add_failure(self, task, exception):
+        # An action that returns False has already printed its diagnostics; anything
+        # else (a crash) is shown in full.
         print(f"failed  {task.name:6}", file=sys.stderr)
-        super().add_failure(task, exception)
+        if "returned False" not in exception.get_msg():
+            print(exception.get_msg(), file=sys.stderr)
 
     def complete_run(self):
-        if self.failures:
-            for result in self.failures:
-                message = result["exception"].get_msg()
-                if "returned False" not in message and "TaskFailed" not in type(result["exception"]).__name__:
-                    print(message, file=sys.stderr)
+        pass
 
     @staticmethod
     def _why(task) -> str:

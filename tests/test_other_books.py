@@ -103,3 +103,14 @@ def test_strict_turns_warnings_into_errors(tmp_path):
     assert lenient.returncode == 0 and "FOLIO025" in lenient.stderr and "unused2000" in lenient.stderr
     strict = run_build("--manuscript", str(book), "--out", str(tmp_path / "b"), "epub", "--strict")
     assert strict.returncode != 0 and "sources.json:2: FOLIO025" in strict.stderr
+
+
+def test_plain_markdown_without_metadata_builds(tmp_path):
+    book = tmp_path / "travel-notes"
+    book.mkdir()
+    (book / "notes.md").write_text("# My Travel Notes\n\nIntro.\n\n## Day one\n\nWe walked.\n\n## Day two\n\nWe rested.\n")
+    out = build_into(tmp_path / "out", book)
+    assert (out / "my-travel-notes.epub").exists()
+    chapters = [p.name for p in (out / "html").glob("*.html")]
+    assert "day-one.html" in chapters and "day-two.html" in chapters
+    assert check.epubcheck(out / "my-travel-notes.epub") == []
