@@ -36,7 +36,7 @@ def command(manuscript: Manuscript, appendix: Path | None = None) -> list[str]:
     inputs = [str(manuscript.source)] + ([str(appendix)] if appendix else [])
     args = [pandoc_binary(), *inputs, "--sandbox",
             "--from", "markdown", "--to", "html5", "--template", str(TEMPLATE),
-            "--section-divs", "--wrap=none", "--citeproc", "--csl", str(manuscript.style),
+            "--section-divs", "--wrap=none", "--mathml", "--citeproc", "--csl", str(manuscript.style),
             "--metadata", "link-citations=true", "--metadata", f"title={manuscript.metadata['title']}"]
     if manuscript.heading_shift:
         args.append(f"--shift-heading-level-by={manuscript.heading_shift}")
