@@ -21,6 +21,10 @@ FACES = (  # (file, weight, style)
 )
 
 
+# The faces the HTML site ships (regular, italic, semibold and its italic).
+WEB_FACES = tuple(file for file, weight, _ in FACES if weight in (400, 600))
+
+
 def font_faces_css() -> str:
     rules = []
     for file, weight, style in FACES:

@@ -116,6 +116,9 @@ def task_namespace(settings: Options, jobs: int) -> dict:
         for folder in templates:
             deps += _files(TEMPLATES / folder)
         deps += [str(STYLES / s) for s in styles]
+        if name == "html":
+            from .fonts import FONT_DIR, WEB_FACES
+            deps += [str(FONT_DIR / face) for face in WEB_FACES]
         if name in ("pdf", "print"):
             deps += [str(p) for p in font_files()] + manuscript_inputs(manuscript.root, manuscript.style)
         return {"basename": name, "actions": [(make_edition, [name, settings])], "file_dep": deps,

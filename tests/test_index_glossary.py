@@ -149,3 +149,17 @@ def test_bad_dictionary_fails_the_build_with_its_line(tmp_path):
     result = run_build("--manuscript", str(book), "--out", str(tmp_path / "out"), "html")
     assert result.returncode != 0
     assert "dictionary.yaml:1: FOLIO056" in result.stderr
+
+
+def test_marks_make_sub_entries_and_page_ranges(laid_out):
+    book, pages, _ = laid_out
+    entries = {e.term: e for g in book.index for e in g.entries}
+    soviet = {s.term for s in entries["Soviet"].subentries}
+    assert "St. Petersburg" in soviet
+    origins = next(s for s in entries["Permanent revolution"].subentries if s.term == "origins of the term")
+    passage = origins.occurrences[0]
+    assert passage.end is not None
+    first, last = pages.folio(passage.anchor), pages.folio(passage.end)
+    printed = re.sub(r"<[^>]+>", "", pages.locate(origins))
+    assert printed == (f"{first}–{last}" if last > first else f"{first}")
+    assert "Putilov Factory" in entries and entries["Putilov Factory"].occurrences

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..book import Book, Chapter
-from .. import backmatter
+from .. import backmatter, fonts
 from ..html import inner_html, parse_fragment, relink, text_of
 from ..render import STYLES, atomic_dir, render
 
@@ -93,6 +93,9 @@ def build(book: Book, out: Path) -> Path:
             encoding="utf-8")
         shutil.copyfile(STYLES / "html.css", site / "folio.css")
         shutil.copyfile(STYLES / "search.js", site / "search.js")
+        (site / "fonts").mkdir()
+        for face in fonts.WEB_FACES:   # the book's own face, so the site reads like the book
+            shutil.copyfile(fonts.FONT_DIR / face, site / "fonts" / face)
         for name, source in book.assets.items():
             (site / name).parent.mkdir(parents=True, exist_ok=True)
             shutil.copyfile(source, site / name)
