@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import signal
 import subprocess
 import tempfile
 import time
@@ -22,17 +23,20 @@ class Browser:
         if binary is None:
             raise RuntimeError("chromium is not installed (Debian package 'chromium'); "
                                "'python3 build.py test' installs it when run as root")
-        self.profile = tempfile.TemporaryDirectory(prefix="folio-chromium-")
+        self.profile = tempfile.TemporaryDirectory(prefix="folio-chromium-", ignore_cleanup_errors=True)
         to_chrome_r, self.to_chrome = os.pipe()
         self.from_chrome, from_chrome_w = os.pipe()
 
         def wire():
-            os.dup2(to_chrome_r, 3)
-            os.dup2(from_chrome_w, 4)
+            # Copy to fresh numbers first: the pipe ends may already be 3 or 4, and
+            # dup2 onto the same number would keep close-on-exec set.
+            commands, replies = os.dup(to_chrome_r), os.dup(from_chrome_w)
+            os.dup2(commands, 3, inheritable=True)
+            os.dup2(replies, 4, inheritable=True)
 
         self.process = subprocess.Popen([binary, *FLAGS, f"--user-data-dir={self.profile.name}", "about:blank"],
                                         # not close_fds: it would run after `wire` and close 3 and 4
-                                        close_fds=False, preexec_fn=wire,
+                                        close_fds=False, preexec_fn=wire, start_new_session=True,
                                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         os.close(to_chrome_r)
         os.close(from_chrome_w)
@@ -59,8 +63,11 @@ class Browser:
                 return reply.get("result", {})
 
     def open(self, url: str) -> str:
+        """A new tab showing `url`, once loaded (a new tab is about:blank, and 'complete', at first)."""
         target = self.send("Target.createTarget", {"url": url})["targetId"]
-        return self.send("Target.attachToTarget", {"targetId": target, "flatten": True})["sessionId"]
+        session = self.send("Target.attachToTarget", {"targetId": target, "flatten": True})["sessionId"]
+        self.wait_for(session, f"location.href === {json.dumps(url)} && document.readyState === 'complete'")
+        return session
 
     def evaluate(self, session: str, expression: str):
         result = self.send("Runtime.evaluate", {"expression": expression, "returnByValue": True}, session)
@@ -76,7 +83,7 @@ class Browser:
         raise AssertionError(f"timed out waiting for {expression}")
 
     def close(self) -> None:
-        self.process.kill()
+        os.killpg(self.process.pid, signal.SIGKILL)   # chromium and its helper processes
         self.process.wait()
         os.close(self.to_chrome)
         os.close(self.from_chrome)
