@@ -80,6 +80,17 @@ class Metadata:
     modified: str    # ISO timestamp: SOURCE_DATE_EPOCH, else the metadata date
 
     @property
+    def date_text(self) -> str:
+        """'25 November 2026' for an ISO date in an English book; otherwise as written."""
+        match = re.fullmatch(r"(\d{4})-(\d{2})-(\d{2})", self.date)
+        if not match or not self.lang.lower().startswith("en"):
+            return self.date
+        year, month, day = (int(g) for g in match.groups())
+        months = ("January February March April May June July August September October "
+                  "November December").split()
+        return f"{day} {months[month - 1]} {year}" if 1 <= month <= 12 else self.date
+
+    @property
     def byline(self) -> str:
         names = [name for role, name in self.creators]
         return ", ".join(names[:-1]) + " and " + names[-1] if len(names) > 1 else "".join(names)
@@ -186,7 +197,9 @@ def _headings(section, level: int) -> tuple[Heading, ...]:
     return tuple(found)
 
 
-def _cut_chapters(body, level: int, notes: dict[str, str], refs_title: str, places: dict) -> list[Chapter]:
+def _cut_chapters(body, level: int, notes: dict[str, str], refs_title: str, places: dict):
+    """The chapters (level-1 sections, or the top level used), with their notes and the
+    places of their index anchors; and the bibliography div, taken out for the back matter."""
     chapters: list[Chapter] = []
     number = 0
     refs = body.find(".//div[@id='refs']")
