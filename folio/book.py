@@ -306,6 +306,16 @@ def _report_unfound(entries: tuple[Entry, ...], marks: Marks, manuscript: Manusc
                                      fix="add the form the text uses to its variants, or remove the entry"))
 
 
+def _free_id(wanted: str, taken: set[str]) -> str:
+    """The back matter's id, unless the author already used it for something else."""
+    candidate, n = wanted, 1
+    while candidate in taken:
+        n += 1
+        candidate = f"{wanted}-{n}"
+    taken.add(candidate)
+    return candidate
+
+
 def _report_dead_links(chapters, owners: dict, manuscript: Manuscript, reporter: Reporter) -> None:
     """An in-book link `[text](#id)` whose id exists nowhere would lead the reader nowhere."""
     for chapter in chapters:
@@ -355,9 +365,12 @@ def assemble(manuscript: Manuscript, reporter: Reporter) -> Book:
     back += _bibliography(refs, refs_title)
     if groups:
         back.append(Chapter(id="book-index", role="index", title_html="Index", title="Index", number=None, html=""))
+    taken = {c.id for c in chapters} | {i for c in chapters for i in re.findall(r'\bid="([^"]+)"', c.html)}
+    back = [replace(c, id=_free_id(c.id, taken)) for c in back]
     chapters = chapters + back
     owners = _owners(chapters)
-    owners.update({f"ixe-{e.key}": "book-index" for g in groups for e in g.entries})
+    index_id = next((c.id for c in back if c.role == "index"), "")
+    owners.update({f"ixe-{e.key}": index_id for g in groups for e in g.entries})
     _report_dead_links(chapters, owners, manuscript, reporter)
     return Book(read_metadata(manuscript, rendered), tuple(chapters), dict(context.assets),
                 manuscript.style_name, csl.is_note_style(manuscript.style), owners,

@@ -45,8 +45,13 @@ def remove_unsafe_markup(body, ctx: Context) -> None:
         if not isinstance(element.tag, str):
             continue
         for name, value in list(element.attrib.items()):
-            if name.lower().startswith("on") or (name in ("href", "src", "xlink:href")
-                                                 and value.strip().lower().startswith("javascript:")):
+            lowered = value.strip().lower()
+            if (name.lower().startswith("on")
+                    or (name in ("href", "src", "xlink:href") and lowered.startswith("javascript:"))
+                    or (name == "style" and ("url(" in lowered or "@import" in lowered))
+                    or name in ("srcset", "poster", "background", "data", "formaction")):
+                ctx.warn("FOLIO030", f"attribute {name}='{value[:60]}' removed from the manuscript", value[:40],
+                         fix="folio editions load nothing named in raw HTML attributes")
                 del element.attrib[name]
 
 

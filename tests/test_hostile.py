@@ -53,6 +53,8 @@ HOSTILE = {
     "remote image": "![](http://127.0.0.1:9/pixel.png)",
     "style import": '<style>@import url("file:///etc/passwd");</style>',
     "script": "<script>alert(1)</script>",
+    "style attribute url": '<p style="background: url(file:///etc/passwd)">styled</p>',
+    "srcset": '<img src="x.png" srcset="file:///etc/passwd 2x" alt="">',
 }
 
 

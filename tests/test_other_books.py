@@ -105,6 +105,16 @@ def test_strict_turns_warnings_into_errors(tmp_path):
     assert strict.returncode != 0 and "sources.json:2: FOLIO025" in strict.stderr
 
 
+def test_chapter_ids_may_not_collide_with_back_matter(tmp_path):
+    book = tmp_path / "book"
+    shutil.copytree(BOOKS / "tiny", book)
+    text = (book / "book.md").read_text().replace("# Keepers {#keepers}", "# Bibliography {#bibliography}")
+    (book / "book.md").write_text(text)
+    out = build_into(tmp_path / "out", book, "html")
+    assert (out / "html" / "bibliography.html").exists() and (out / "html" / "bibliography-2.html").exists()
+    assert check.broken_links_in_site(out / "html") == []
+
+
 def test_plain_markdown_without_metadata_builds(tmp_path):
     book = tmp_path / "travel-notes"
     book.mkdir()
