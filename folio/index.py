@@ -24,7 +24,7 @@ from .dictionary import Entry, entry_key, sort_key
 
 SKIP_TAGS = {"h1", "h2", "h3", "h4", "h5", "h6", "a", "code", "pre", "script", "style", "sup"}
 SKIP_CLASSES = {"citation", "csl-entry", "references", "citation-needed", "ix", "attribution-skip"}
-SUFFIX = r"(?:['’]s|s|es|['’])?"
+SUFFIX = r"(?:['’]s|s['’]|es|s)?"   # plurals and possessives, never a closing quote
 
 
 @dataclass(frozen=True)
