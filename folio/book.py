@@ -335,13 +335,13 @@ def assemble(manuscript: Manuscript, reporter: Reporter) -> Book:
     for warning in output.warnings:
         reporter.warn(Diagnostic("FOLIO023", f"pandoc: {warning}", manuscript.source))
     document = lxml.html.document_fromstring(output.html)
+    context = transforms.Context(manuscript, reporter)
+    for step in transforms.PASSES:   # over everything pandoc wrote: text, metadata, definitions
+        step(document, context)
     rendered = {el.get("name"): inner_html(el).strip() for el in document.iter("folio-meta")}
     body = next(document.iter("folio-body"))
     entries = _with_definitions(body, entries)
     _report_unused_references(manuscript, body, reporter)
-    context = transforms.Context(manuscript, reporter)
-    for step in transforms.PASSES:
-        step(body, context)
     level = _chapter_level(body)
     marks = Marks()
     index.mark_explicit(body, marks)

@@ -82,6 +82,8 @@ def _as_tuple(value) -> tuple[str, ...]:
 
 def load(path: Path) -> tuple[Entry, ...]:
     text = path.read_text(encoding="utf-8")
+    from .manuscript import refuse_aliases
+    refuse_aliases(text, path, 1)
     try:
         root = yaml.compose(text, Loader=yaml.SafeLoader)
     except yaml.YAMLError as exc:

@@ -13,7 +13,7 @@ import yaml
 
 from . import csl
 from .diagnostics import Diagnostic, error
-from .safety import local_path
+from .safety import is_inside, local_path
 
 FRONT_MATTER = re.compile(r"\A---[ \t]*\n(.*?\n)(?:---|\.\.\.)[ \t]*(?:\n|\Z)", re.S)
 def slugify(text: str) -> str:
@@ -56,14 +56,26 @@ def find_source(root: Path) -> Path:
         raise error("FOLIO001", f"manuscript folder {root} does not exist", root,
                     fix="pass an existing folder with --manuscript DIR")
     main = root / "book.md"
-    if main.is_file():
-        return main
-    candidates = sorted(root.glob("*.md"))
+    candidates = [main] if main.is_file() else sorted(root.glob("*.md"))
     if len(candidates) == 1:
+        if not is_inside(candidates[0], root):
+            raise error("FOLIO005", f"{candidates[0].name} links to a file outside the manuscript folder",
+                        candidates[0], fix="replace the symbolic link with the file itself")
         return candidates[0]
     raise error("FOLIO002", "cannot tell which Markdown file is the manuscript "
                 f"({len(candidates)} .md files found)", root,
                 fix="name the manuscript book.md")
+
+
+def refuse_aliases(text: str, source: Path, first_line: int) -> None:
+    """YAML aliases can expand a few bytes into gigabytes (a 'billion laughs'): refuse them."""
+    try:
+        for event in yaml.parse(text, Loader=yaml.SafeLoader):
+            if isinstance(event, yaml.AliasEvent):
+                raise error("FOLIO004", "YAML aliases (*name) are not allowed in a manuscript", source,
+                            event.start_mark.line + first_line, fix="write the value out instead of an alias")
+    except yaml.YAMLError:
+        return   # reported with its line by the real parse
 
 
 def read_metadata(source: Path, text: str) -> tuple[dict, dict]:
@@ -72,6 +84,7 @@ def read_metadata(source: Path, text: str) -> tuple[dict, dict]:
     if not match:
         return {}, {}
     block = match.group(1)
+    refuse_aliases(block, source, 2)
     try:
         node = yaml.compose(block, Loader=yaml.SafeLoader)
         data = yaml.safe_load(block)
@@ -137,7 +150,7 @@ def load(root: Path, style_override: str | None = None, reporter=None) -> Manusc
     if metadata.get("dictionary"):
         dictionary = _named_file(source, root, "dictionary", metadata["dictionary"], lines)
     elif (root / "dictionary.yaml").is_file():
-        dictionary = root / "dictionary.yaml"
+        dictionary = _named_file(source, root, "dictionary", "dictionary.yaml", lines)
 
     return Manuscript(root, source, text, metadata, lines, bibliography, style, style_name, dictionary, shift)
 

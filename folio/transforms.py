@@ -16,7 +16,13 @@ from .manuscript import Manuscript
 from .safety import local_path
 
 UNSAFE_ELEMENTS = ("script", "iframe", "object", "embed", "link", "style", "meta", "base",
-                   "form", "input", "button", "frame", "frameset", "applet", "noscript")
+                   "form", "input", "button", "frame", "frameset", "applet", "noscript",
+                   "video", "audio", "source", "track", "picture", "svg", "portal", "template")
+# Attributes raw HTML may keep; everything else (style, srcset, ping, rel, on*...) goes.
+SAFE_ATTRIBUTES = {"id", "class", "href", "src", "alt", "title", "width", "height", "lang", "dir",
+                   "colspan", "rowspan", "role", "start", "type", "value", "reversed", "scope",
+                   "headers", "abbr", "cite", "datetime", "span", "display", "xmlns", "mathvariant",
+                   "encoding", "stretchy", "fence", "separator", "accent", "form", "columnalign"}
 IMAGE_TYPES = {"image/png", "image/jpeg", "image/gif", "image/svg+xml", "image/webp"}
 
 
@@ -42,14 +48,12 @@ def remove_unsafe_markup(body, ctx: Context) -> None:
                  fix="folio editions carry no scripts, embeds or stylesheets from the manuscript")
         element.drop_tree()
     for element in body.iter():
-        if not isinstance(element.tag, str):
-            continue
+        if not isinstance(element.tag, str) or element.tag.startswith("folio-") or element.tag in ("html", "body"):
+            continue   # folio's own wrappers around pandoc's output
         for name, value in list(element.attrib.items()):
             lowered = value.strip().lower()
-            if (name.lower().startswith("on")
-                    or (name in ("href", "src", "xlink:href") and lowered.startswith("javascript:"))
-                    or (name == "style" and ("url(" in lowered or "@import" in lowered))
-                    or name in ("srcset", "poster", "background", "data", "formaction")):
+            allowed = name in SAFE_ATTRIBUTES or name.startswith(("data-", "aria-"))
+            if not allowed or (name in ("href", "src") and lowered.startswith(("javascript:", "vbscript:"))):
                 ctx.warn("FOLIO030", f"attribute {name}='{value[:60]}' removed from the manuscript", value[:40],
                          fix="folio editions load nothing named in raw HTML attributes")
                 del element.attrib[name]

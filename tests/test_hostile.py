@@ -1,13 +1,14 @@
 """Untrusted manuscripts: nothing outside the folder is read, nothing remote is fetched."""
 from __future__ import annotations
 
+import shutil
 import subprocess
 import zipfile
 from pathlib import Path
 
 import pytest
 
-from conftest import build_into, run_build
+from conftest import BOOKS, build_into, run_build
 from folio import check
 
 SECRET = "folio-secret-3b1f9e"   # what the outside file holds; it must reach no edition
@@ -54,16 +55,19 @@ HOSTILE = {
     "style import": '<style>@import url("file:///etc/passwd");</style>',
     "script": "<script>alert(1)</script>",
     "style attribute url": '<p style="background: url(file:///etc/passwd)">styled</p>',
-    "srcset": '<img src="x.png" srcset="file:///etc/passwd 2x" alt="">',
+    "srcset": '<img src="lamp.png" srcset="file:///etc/passwd 2x" alt="A lamp">',
 }
 
 
 @pytest.mark.parametrize("name", sorted(HOSTILE))
 def test_hostile_markup_is_refused_with_a_warning(tmp_path, name):
     book = _book(tmp_path / "book", HOSTILE[name])
+    shutil.copy(BOOKS / "tiny" / "lamp.png", book / "lamp.png")   # a real image, so only the hostile part can go
     result = run_build("--manuscript", str(book), "--out", str(tmp_path / "out"))
     assert result.returncode == 0, result.stderr
     assert "warning:" in result.stderr and ("FOLIO030" in result.stderr or "FOLIO031" in result.stderr)
+    if name == "srcset":
+        assert "FOLIO030" in result.stderr and "srcset" in result.stderr
     built = _everything_built(tmp_path / "out")
     assert b"root:x:0:0" not in built            # /etc/passwd
     assert b"file:///etc" not in built
@@ -131,3 +135,38 @@ def test_a_safe_image_inside_the_folder_still_works(tmp_path):
     shutil.copy(BOOKS / "tiny" / "lamp.png", book / "lamp.png")
     out = build_into(tmp_path / "out", book)
     assert list((out / "html" / "images").glob("*.png"))
+
+
+def test_symlinked_manuscript_or_dictionary_is_refused(tmp_path, outside):
+    book = tmp_path / "book"
+    book.mkdir()
+    (book / "book.md").symlink_to(outside)
+    result = run_build("--manuscript", str(book), "--out", str(tmp_path / "out"))
+    assert result.returncode != 0 and "FOLIO005" in result.stderr
+    other = _book(tmp_path / "other", "Text.")
+    (other / "dictionary.yaml").symlink_to(outside)
+    result = run_build("--manuscript", str(other), "--out", str(tmp_path / "out2"))
+    assert result.returncode != 0 and "FOLIO005" in result.stderr
+    assert not (tmp_path / "out2").exists() or SECRET.encode() not in _everything_built(tmp_path / "out2")
+
+
+def test_markup_in_metadata_and_definitions_is_cleaned(tmp_path):
+    book = tmp_path / "book"
+    book.mkdir()
+    (book / "book.md").write_text("---\ntitle: Clean\ncredit: 'From <script>alert(1)</script> somewhere'\n---\n\n"
+                                  "# One\n\nA soviet met.\n", encoding="utf-8")
+    (book / "dictionary.yaml").write_text(
+        "- headword: Soviet\n  kind: term\n  definitions:\n"
+        "    - text: 'A council. <script>alert(2)</script><img src=\"http://127.0.0.1:9/x.png\">'\n", encoding="utf-8")
+    result = run_build("--manuscript", str(book), "--out", str(tmp_path / "out"))
+    assert result.returncode == 0, result.stderr
+    built = _everything_built(tmp_path / "out")
+    assert b"alert(" not in built and b"127.0.0.1:9" not in built
+
+
+def test_yaml_aliases_are_refused(tmp_path):
+    book = tmp_path / "book"
+    book.mkdir()
+    (book / "book.md").write_text("---\na: &a [x, x, x, x]\nb: &b [*a, *a, *a, *a]\ntitle: Laughs\n---\n\n# One\n\nT.\n")
+    result = run_build("--manuscript", str(book), "--out", str(tmp_path / "out"))
+    assert result.returncode != 0 and "book.md:3: FOLIO004" in result.stderr and "alias" in result.stderr
