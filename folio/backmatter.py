@@ -23,7 +23,8 @@ def grouped(entries: list[Entry]) -> list[tuple[str, list[Entry]]]:
 
 
 def target_finder(entries: tuple[Entry, ...], indexed: set[str]) -> Callable[[str], str]:
-    """Where a see or see-also reference goes: the glossary entry, else the index entry."""
+    """Where a see or see-also reference goes: the glossary entry, else the index entry,
+    else nowhere ('': the name is printed without a link)."""
     kinds = {e.headword.lower(): e for e in entries}
 
     def target(headword: str) -> str:
@@ -31,7 +32,7 @@ def target_finder(entries: tuple[Entry, ...], indexed: set[str]) -> Callable[[st
         key = entry_key(headword)
         if entry is not None and entry.in_glossary:
             return f"gl-{key}"
-        return f"ixe-{key}" if key in indexed else f"gl-{key}"
+        return f"ixe-{key}" if key in indexed else ""
     return target
 
 

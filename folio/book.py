@@ -13,6 +13,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import lxml.html
+from html import escape as html_escape
 
 from . import csl, pandoc, transforms
 from .diagnostics import Diagnostic, Reporter, error
@@ -150,7 +151,8 @@ def read_metadata(manuscript: Manuscript, rendered: dict[str, str]) -> Metadata:
     if not identifier:
         import uuid
         # A stable identifier derived from the title, so rebuilds are byte-identical.
-        identifier = f"urn:uuid:{uuid.uuid5(uuid.NAMESPACE_URL, 'folio:' + title_text)}"
+        names = "|".join(name for _, name in creators)
+        identifier = f"urn:uuid:{uuid.uuid5(uuid.NAMESPACE_URL, f'folio:{title_text}|{names}|{date}')}"
     subtitle_html = rendered["subtitle"]
     return Metadata(
         title=title_text, title_html=rendered["title"],
@@ -204,10 +206,17 @@ def _cut_chapters(body, level: int, notes: dict[str, str], refs_title: str, plac
     number = 0
     refs = body.find(".//div[@id='refs']")
     if refs is not None:
+        holder = refs.getparent()
         refs.drop_tree()
+        # With reference-section-title, pandoc wraps the references in a section of its
+        # own; folio makes that heading itself, so an emptied wrapper goes too.
+        if holder is not None and holder.tag == "section" and not any(
+                child.tag not in ("h1", "h2", "h3") for child in holder):
+            holder.drop_tree()
     loose = [child for child in body if not (child.tag == "section" and f"level{level}" in child.get("class", ""))]
     if any(text_of(el) or el.tag in ("img", "figure") for el in loose):
-        wrapper = lxml.html.Element("section", id="opening")
+        used = {el.get("id") for el in body.iter() if isinstance(el.tag, str) and el.get("id")}
+        wrapper = lxml.html.Element("section", id=_free_id("opening", used))
         for el in loose:
             wrapper.append(el)
         body.insert(0, wrapper)
@@ -215,6 +224,10 @@ def _cut_chapters(body, level: int, notes: dict[str, str], refs_title: str, plac
         heading = section.find(f"h{level}")
         title_html, title = ("", "")
         if heading is not None:
+            # An anchor in the heading (an index mark) stays, empty, at the chapter's start;
+            # the title is copied into contents and running heads, so it carries no ids.
+            for marked in [el for el in heading.iter() if el is not heading and el.get("id")]:
+                section.insert(0, lxml.html.Element("span", {"id": marked.attrib.pop("id"), "class": "ix"}))
             title_html, title = inner_html(heading), text_of(heading)
             heading.drop_tree()
         unnumbered = "unnumbered" in section.get("class", "").split() or not title
@@ -244,7 +257,7 @@ def _cut_chapters(body, level: int, notes: dict[str, str], refs_title: str, plac
 
 def _bibliography(refs, refs_title: str) -> list[Chapter]:
     if refs is not None:
-        return [Chapter(id="bibliography", role="bibliography", title_html=refs_title,
+        return [Chapter(id="bibliography", role="bibliography", title_html=html_escape(refs_title),
                                 title=refs_title, number=None,
                                 html=lxml.html.tostring(refs, encoding="unicode"))]
     return []

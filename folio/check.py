@@ -118,10 +118,15 @@ def broken_links_in_site(site: Path) -> list[Problem]:
 def broken_links_in_epub(epub: Path) -> list[Problem]:
     texts = epub_texts(epub)
     ids = {}
-    for name, text in texts.items():
-        root = etree.fromstring(text.encode("utf-8"))
-        ids[name] = {el.get("id") for el in root.iter() if el.get("id")}
     problems = []
+    for name, text in texts.items():
+        try:
+            root = etree.fromstring(text.encode("utf-8"))
+        except etree.XMLSyntaxError as exc:
+            problems.append(Problem("epub", name, f"not well-formed XHTML: {exc}"))
+            ids[name] = set()
+            continue
+        ids[name] = {el.get("id") for el in root.iter() if el.get("id")}
     for name, text in texts.items():
         base = name.rsplit("/", 1)[0]
         for href in re.findall(r'href="([^"]+)"', text):

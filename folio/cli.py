@@ -68,6 +68,12 @@ def main(argv: list[str]) -> int:
         return subprocess.call([sys.executable, "-m", "pytest", *args.args, *extra], cwd=ROOT)
     if extra:
         parser().error(f"unrecognised arguments: {' '.join(extra)}")
+    names = list(TARGETS.get(args.command, []))
+    if args.command in TARGETS:
+        for more in args.args:   # 'build.py epub html' builds both
+            if more not in TARGETS:
+                parser().error(f"unknown edition '{more}': choose from {', '.join(TARGETS)}")
+            names += [n for n in TARGETS[more] if n not in names]
     if args.command == "styles":
         return list_styles(args.args)
     if args.command == "check":
@@ -81,7 +87,7 @@ def main(argv: list[str]) -> int:
     try:
         if args.command == "clean":
             return tasks.run("clean", [], settings)
-        code = tasks.run("run", TARGETS[args.command], settings, args.jobs)
+        code = tasks.run("run", names, settings, args.jobs)
     except BuildError as exc:
         for diagnostic in exc.diagnostics:
             print(f"error: {diagnostic}", file=sys.stderr)

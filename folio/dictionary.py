@@ -62,8 +62,8 @@ class Entry:
 
 
 def entry_key(text: str) -> str:
-    plain = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
-    return re.sub(r"[^a-z0-9]+", "-", plain.lower()).strip("-") or "entry"
+    plain = "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
+    return re.sub(r"[\W_]+", "-", plain.lower()).strip("-") or "entry"
 
 
 def sort_key(text: str) -> str:

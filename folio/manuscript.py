@@ -41,6 +41,7 @@ class Manuscript:
     style_name: str
     dictionary: Path | None
     heading_shift: int = 0      # -1 when the manuscript's lone top heading is its title
+    derived_title: bool = False  # the title came from a heading or the folder, not the YAML
 
     def line_of_key(self, key: str) -> int | None:
         return self.metadata_lines.get(key)
@@ -126,8 +127,9 @@ def load(root: Path, style_override: str | None = None, reporter=None) -> Manusc
         raise error("FOLIO008", f"the manuscript is not UTF-8 (byte {exc.start})", source,
                     fix="save the file as UTF-8") from None
     metadata, lines = read_metadata(source, text)
-    shift = 0
+    shift, derived = 0, False
     if not str(metadata.get("title") or "").strip():
+        derived = True
         # Like pandoc's --shift-heading-level-by=-1: a lone top heading is the title.
         tops = TOP_HEADING.findall(CODE_BLOCK.sub("", text))
         if len(tops) == 1 and text.lstrip().startswith("#"):
@@ -152,7 +154,7 @@ def load(root: Path, style_override: str | None = None, reporter=None) -> Manusc
     elif (root / "dictionary.yaml").is_file():
         dictionary = _named_file(source, root, "dictionary", "dictionary.yaml", lines)
 
-    return Manuscript(root, source, text, metadata, lines, bibliography, style, style_name, dictionary, shift)
+    return Manuscript(root, source, text, metadata, lines, bibliography, style, style_name, dictionary, shift, derived)
 
 
 BIBTEX_ENTRY = re.compile(r"^\s*@(?!comment|string|preamble)\w+\s*[{(]\s*([^,\s]+)\s*,", re.I | re.M)

@@ -37,7 +37,9 @@ def command(manuscript: Manuscript, appendix: Path | None = None) -> list[str]:
     args = [pandoc_binary(), *inputs, "--sandbox",
             "--from", "markdown", "--to", "html5", "--template", str(TEMPLATE),
             "--section-divs", "--wrap=none", "--mathml", "--citeproc", "--csl", str(manuscript.style),
-            "--metadata", "link-citations=true", "--metadata", f"title={manuscript.metadata['title']}"]
+            "--metadata", "link-citations=true"]
+    if manuscript.derived_title:
+        args += ["--metadata", f"title={manuscript.metadata['title']}"]
     if manuscript.heading_shift:
         args.append(f"--shift-heading-level-by={manuscript.heading_shift}")
     for bib in manuscript.bibliography:

@@ -12,6 +12,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import jinja2
+import markupsafe
 
 from .paths import ROOT, STYLES, TEMPLATES  # noqa: F401  (re-exported for the editions)
 
@@ -21,6 +22,22 @@ environment = jinja2.Environment(
     undefined=jinja2.StrictUndefined,
     trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True,
 )
+
+
+def css_string(text: str):
+    """Text for a CSS string inside <style>: escaped for CSS, not for HTML."""
+    escaped = "".join(ch if ch.isalnum() or ch in " .,:;!?'’‘-–—()" else f"\\{ord(ch):x} " for ch in text)
+    return markupsafe.Markup(escaped)
+
+
+def xhtml(markup: str):
+    """HTML from pandoc, made well-formed for the EPUB's XHTML documents."""
+    from .html import to_xhtml
+    return markupsafe.Markup(to_xhtml(str(markup)))
+
+
+environment.filters["css_string"] = css_string
+environment.filters["xhtml"] = xhtml
 
 
 def render(template: str, **view) -> str:

@@ -36,20 +36,28 @@ EDITION_INPUTS = {
 
 
 def state_dir(settings: Options) -> Path:
-    return settings.out / ".folio"
+    """Build state, one folder per manuscript, so two books can share an output folder."""
+    return settings.out / ".folio" / load_manuscript(settings.manuscript, settings.csl).slug
 
 
 def book_file(settings: Options) -> Path:
     return state_dir(settings) / "book.pickle"
 
 
-def _files(folder: Path) -> list[str]:
-    return sorted(str(p) for p in folder.rglob("*") if p.is_file() and not p.name.startswith("."))
+def _files(folder: Path, skip: Path | None = None) -> list[str]:
+    found = []
+    for path in folder.rglob("*"):
+        hidden = any(part.startswith(".") for part in path.relative_to(folder).parts)
+        inside_skip = skip is not None and (path == skip or skip in path.parents)
+        if path.is_file() and not hidden and not inside_skip:
+            found.append(str(path))
+    return sorted(found)
 
 
-def manuscript_inputs(root: Path, style: Path) -> list[str]:
-    """Every file of the manuscript folder (text, bibliography, dictionary, images)."""
-    return sorted(set(_files(root)) | {str(style)})
+def manuscript_inputs(root: Path, style: Path, out: Path | None = None) -> list[str]:
+    """Every file of the manuscript folder (text, bibliography, dictionary, images),
+    but not the output folder, should the author have put it inside."""
+    return sorted(set(_files(root, out)) | {str(style)})
 
 
 def _environment() -> dict:
@@ -102,7 +110,7 @@ def task_namespace(settings: Options, jobs: int) -> dict:
 
     def task_book():
         return {"actions": [(make_book, [settings])],
-                "file_dep": manuscript_inputs(manuscript.root, manuscript.style)
+                "file_dep": manuscript_inputs(manuscript.root, manuscript.style, settings.out)
                 + [str(CODE / f) for f in SHARED_CODE + ["manuscript.py", "csl.py", "pandoc.py", "transforms.py"]]
                 + _files(TEMPLATES / "pandoc") + _files(TEMPLATES / "book"),
                 "targets": [str(book_file(settings))],
@@ -120,7 +128,7 @@ def task_namespace(settings: Options, jobs: int) -> dict:
             from .fonts import FONT_DIR, WEB_FACES
             deps += [str(FONT_DIR / face) for face in WEB_FACES]
         if name in ("pdf", "print"):
-            deps += [str(p) for p in font_files()] + manuscript_inputs(manuscript.root, manuscript.style)
+            deps += [str(p) for p in font_files()] + manuscript_inputs(manuscript.root, manuscript.style, settings.out)
         return {"basename": name, "actions": [(make_edition, [name, settings])], "file_dep": deps,
                 "targets": [str(edition_target(name, out, manuscript.slug))],
                 "uptodate": [config_changed({"crop_marks": settings.crop_marks if name == "print" else None,

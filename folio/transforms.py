@@ -23,6 +23,7 @@ SAFE_ATTRIBUTES = {"id", "class", "href", "src", "alt", "title", "width", "heigh
                    "colspan", "rowspan", "role", "start", "type", "value", "reversed", "scope",
                    "headers", "abbr", "cite", "datetime", "span", "display", "xmlns", "mathvariant",
                    "encoding", "stretchy", "fence", "separator", "accent", "form", "columnalign"}
+SIZE_STYLE = re.compile(r"^\s*((width|height)\s*:\s*[\d.]+(%|px|em|in|cm|mm|pt)\s*;?\s*){1,2}$")
 IMAGE_TYPES = {"image/png", "image/jpeg", "image/gif", "image/svg+xml", "image/webp"}
 
 
@@ -52,7 +53,8 @@ def remove_unsafe_markup(body, ctx: Context) -> None:
             continue   # folio's own wrappers around pandoc's output
         for name, value in list(element.attrib.items()):
             lowered = value.strip().lower()
-            allowed = name in SAFE_ATTRIBUTES or name.startswith(("data-", "aria-"))
+            allowed = (name in SAFE_ATTRIBUTES or name.startswith(("data-", "aria-"))
+                       or (name == "style" and SIZE_STYLE.match(value)))   # pandoc's {width=50%}
             if not allowed or (name in ("href", "src") and lowered.startswith(("javascript:", "vbscript:"))):
                 ctx.warn("FOLIO030", f"attribute {name}='{value[:60]}' removed from the manuscript", value[:40],
                          fix="folio editions load nothing named in raw HTML attributes")

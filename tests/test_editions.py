@@ -82,10 +82,15 @@ def test_pdf_is_six_by_nine_with_folios(bundled):
     assert re.search(r"Introduction[ .]+1\b", contents)
 
 
-def test_footnotes_sit_on_the_page_that_calls_them(bundled):
+def test_footnotes_sit_at_the_foot_of_the_page_that_calls_them(bundled):
     pages = check.pdf_text(bundled / f"{SLUG}.pdf")
-    note_pages = [p for p in pages if re.search(r"^\s*1\. ", p, re.M)]
-    assert note_pages, "no footnote text at the foot of any page"
+    # The Introduction's notes: their text sits below its calls, on the same page or,
+    # where WeasyPrint runs out of room, the next one (a known WeasyPrint limit).
+    cannon = next(i for i, p in enumerate(pages) if "Cannon in his 1942 book" in p)
+    note = next(i for i, p in enumerate(pages) if "1. Cannon gave the lectures" in p)
+    assert note in (cannon, cannon + 1)
+    text = pages[note]
+    assert text.index("1. Cannon gave the lectures") > len(text) // 2   # at the foot
 
 
 def test_epub_notes_are_footnote_asides(bundled):

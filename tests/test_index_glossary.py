@@ -65,7 +65,8 @@ def test_every_pdf_locator_finds_its_word_on_that_page(laid_out):
             for number in _printed_numbers(pages.locate(entry)):
                 index = pages.first_body + number - 1
                 checked += 1
-                if not any(_on_page(w, texts[index], texts[index + 1]) for w in words):
+                following = texts[index + 1] if index + 1 < len(texts) else ""
+                if not any(_on_page(w, texts[index], following) for w in words):
                     misses.append((entry.term, number))
     assert checked > 200
     assert misses == []
@@ -102,11 +103,13 @@ def test_every_dictionary_entry_is_in_glossary_or_index(bundled):
 
 def test_index_is_sorted_like_an_indexer_would(bundled):
     index = (bundled / "html" / "book-index.html").read_text(encoding="utf-8")
-    terms = re.findall(r'<li id="ixe-[^"]+" data-epub-type="index-entry"><span class="index-term[^"]*"[^>]*>([^<]+)<', index)
+    import lxml.html
+    tree = lxml.html.fromstring(index)
+    terms = [li.find("span").text_content() for ul in tree.find_class("index-entries") for li in ul
+             if li.tag == "li"]
     keys = [dictionary.sort_key(t) for t in terms]
-    top = [k for k, t in zip(keys, terms)]
+    assert keys == sorted(keys)                   # no case, no accents, no leading article
     assert "revolution betrayed" in keys          # 'The Revolution Betrayed' files under R
-    assert keys.index("revolution betrayed") > keys.index("results and prospects") - 5
     groups = re.findall(r'<h2 id="ixg-\d+-h">([^<]+)</h2>', index)
     assert groups == sorted(groups, key=lambda g: (g != "0–9", g))
 

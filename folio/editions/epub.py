@@ -7,6 +7,7 @@ beside `epub:type` (Ace asks for both), landmarks and accessibility metadata.
 """
 from __future__ import annotations
 
+import mimetypes
 import re
 import textwrap
 import zipfile
@@ -34,8 +35,11 @@ class Document:
     notes: tuple[tuple[str, str], ...]   # (note id, XHTML with its number and back link)
 
 
+RESERVED = {"nav", "cover", "title", "content", "folio"}   # the package's own files
+
+
 def file_name(chapter_id: str) -> str:
-    return f"{chapter_id}.xhtml"
+    return f"{chapter_id}-chapter.xhtml" if chapter_id in RESERVED else f"{chapter_id}.xhtml"
 
 
 def _xhtml_notes(book: Book, chapter: Chapter, href) -> tuple[tuple[str, str], ...]:
@@ -83,7 +87,8 @@ def cover_lines(text: str, width: int) -> list[str]:
 def build(book: Book, out: Path) -> Path:
     meta = book.meta
     docs = documents(book)
-    images = {name: MEDIA_TYPES[Path(name).suffix.lower()] for name in book.assets}
+    images = {name: MEDIA_TYPES.get(Path(name).suffix.lower()) or mimetypes.guess_type(name)[0]
+              for name in book.assets}
     view = dict(book=book, meta=meta, docs=docs, roles=ROLES, images=images,
                 dc_date=meta.date if W3CDTF.match(meta.date) else "")
     files = {

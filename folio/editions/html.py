@@ -23,8 +23,11 @@ class Page:
     chapter: Chapter | None
 
 
+RESERVED = {"index", "search", "search-index", "folio"}   # the site's own files
+
+
 def page_name(chapter_id: str) -> str:
-    return "index-page.html" if chapter_id == "index" else f"{chapter_id}.html"
+    return f"{chapter_id}-chapter.html" if chapter_id in RESERVED else f"{chapter_id}.html"
 
 
 def href_for(book: Book, current: str):

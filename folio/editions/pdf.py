@@ -93,14 +93,12 @@ def document_html(book: Book, settings: PageSettings, chapters: list[Chapter], l
 
 def page_ranges(numbers: list[tuple[int, str]], ranges: list[tuple[int, int, str]]) -> str:
     """'3, 7–9, 12' from page numbers with their anchors; each number links to its page."""
-    spans: list[list] = []   # [first, last, anchor]
-    for number, anchor in sorted(set(numbers)):
-        if spans and number <= spans[-1][1] + 1:
-            spans[-1][1] = max(spans[-1][1], number)
+    spans: list[list] = []   # [first, last, anchor], merged where they touch or overlap
+    for first, last, anchor in sorted([(n, n, a) for n, a in set(numbers)] + list(ranges)):
+        if spans and first <= spans[-1][1] + 1:
+            spans[-1][1] = max(spans[-1][1], last)
         else:
-            spans.append([number, number, anchor])
-    spans += [[a, b, anchor] for a, b, anchor in ranges]
-    spans.sort()
+            spans.append([first, last, anchor])
     out = []
     for first, last, anchor in spans:
         label = f"{first}–{last}" if last > first else f"{first}"
