@@ -117,9 +117,6 @@ class Book:
     index: tuple[IndexGroup, ...] = ()
     places: dict = field(default_factory=dict)          # index anchor -> Place
 
-    def chapter(self, chapter_id: str) -> Chapter:
-        return next(c for c in self.chapters if c.id == chapter_id)
-
 
 def _as_list(value) -> list[str]:
     if value is None:
@@ -199,7 +196,7 @@ def _headings(section, level: int) -> tuple[Heading, ...]:
     return tuple(found)
 
 
-def _cut_chapters(body, level: int, notes: dict[str, str], refs_title: str, places: dict):
+def _cut_chapters(body, level: int, notes: dict[str, str], places: dict):
     """The chapters (level-1 sections, or the top level used), with their notes and the
     places of their index anchors; and the bibliography div, taken out for the back matter."""
     chapters: list[Chapter] = []
@@ -240,19 +237,26 @@ def _cut_chapters(body, level: int, notes: dict[str, str], refs_title: str, plac
                 current = text_of(element)
             elif "ix" in (element.get("class") or "").split() and element.get("id"):
                 places[element.get("id")] = Place(section.get("id") or "", current or title, context)
-        chapter_notes = []
-        for ref in section.find_class("footnote-ref"):
-            note_id = ref.get("href", "#")[1:]
-            chapter_notes.append(Note(note_id, len(chapter_notes) + 1, notes.get(note_id, "")))
-            for anchor in re.findall(r'class="ix[^"]*" id="([^"]+)"|id="(ix-[^"]+)"', notes.get(note_id, "")):
-                places[anchor[0] or anchor[1]] = Place(section.get("id") or "", f"note {len(chapter_notes)}", context)
-            sup = ref.find("sup")
-            (sup if sup is not None else ref).text = str(len(chapter_notes))
+        chapter_notes = _number_notes(section, notes)
+        for note in chapter_notes:
+            for anchor in re.findall(r'class="ix[^"]*" id="([^"]+)"', note.html):
+                places[anchor] = Place(section.get("id") or "", f"note {note.number}", context)
         chapters.append(Chapter(
             id=section.get("id") or f"chapter-{len(chapters) + 1}", role="chapter", title_html=title_html,
             title=title, number=None if unnumbered else number, html=inner_html(section).strip(),
-            headings=_headings(section, level), notes=tuple(chapter_notes)))
+            headings=_headings(section, level), notes=chapter_notes))
     return chapters, refs
+
+
+def _number_notes(tree, notes: dict[str, str]) -> tuple[Note, ...]:
+    """The notes called in `tree`, numbered from 1 in the order of their calls."""
+    found = []
+    for ref in tree.find_class("footnote-ref"):
+        note_id = ref.get("href", "#")[1:]
+        found.append(Note(note_id, len(found) + 1, notes.get(note_id, "")))
+        sup = ref.find("sup")
+        (sup if sup is not None else ref).text = str(len(found))
+    return tuple(found)
 
 
 def _bibliography(refs, refs_title: str) -> list[Chapter]:
@@ -364,7 +368,7 @@ def assemble(manuscript: Manuscript, reporter: Reporter) -> Book:
     notes = _extract_notes(body)
     refs_title = str(manuscript.metadata.get("reference-section-title") or "Bibliography")
     places: dict = {}
-    chapters, refs = _cut_chapters(body, level, notes, refs_title, places)
+    chapters, refs = _cut_chapters(body, level, notes, places)
     if not chapters:
         raise error("FOLIO024", "the manuscript has no text", manuscript.source, fix="write at least one chapter")
     groups = index.collect(marks, entries)
@@ -373,8 +377,11 @@ def assemble(manuscript: Manuscript, reporter: Reporter) -> Book:
         used = {key: [(anchor, places[anchor].context) for anchor in anchors if anchor in places]
                 for key, anchors in used_at.items()}
         indexed = {e.key for g in groups for e in g.entries}
+        glossary = lxml.html.fragment_fromstring(backmatter.glossary_html(entries, used, indexed),
+                                                 create_parent="div")
+        glossary_notes = _number_notes(glossary, notes)   # a definition may have a note or a note-style citation
         back.append(Chapter(id="glossary", role="glossary", title_html="Glossary", title="Glossary", number=None,
-                            html=backmatter.glossary_html(entries, used, indexed)))
+                            html=inner_html(glossary).strip(), notes=glossary_notes))
     back += _bibliography(refs, refs_title)
     if groups:
         back.append(Chapter(id="book-index", role="index", title_html="Index", title="Index", number=None, html=""))

@@ -23,7 +23,7 @@ import lxml.html
 from .dictionary import Entry, entry_key, sort_key
 
 SKIP_TAGS = {"h1", "h2", "h3", "h4", "h5", "h6", "a", "code", "pre", "script", "style", "sup"}
-SKIP_CLASSES = {"citation", "csl-entry", "references", "citation-needed", "ix", "attribution-skip"}
+SKIP_CLASSES = {"citation", "csl-entry", "references", "citation-needed", "ix"}
 SUFFIX = r"(?:['’]s|s['’]|es|s)?"   # plurals and possessives, never a closing quote
 
 

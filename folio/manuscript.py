@@ -43,9 +43,6 @@ class Manuscript:
     heading_shift: int = 0      # -1 when the manuscript's lone top heading is its title
     derived_title: bool = False  # the title came from a heading or the folder, not the YAML
 
-    def line_of_key(self, key: str) -> int | None:
-        return self.metadata_lines.get(key)
-
     @property
     def slug(self) -> str:
         """The editions' file name: `slug:` from the metadata, else the title's words."""

@@ -124,3 +124,16 @@ def test_plain_markdown_without_metadata_builds(tmp_path):
     chapters = [p.name for p in (out / "html").glob("*.html")]
     assert "day-one.html" in chapters and "day-two.html" in chapters
     assert check.epubcheck(out / "my-travel-notes.epub") == []
+
+
+def test_a_definition_may_carry_a_note_and_a_note_style_citation(tmp_path):
+    book = tmp_path / "book"
+    shutil.copytree(BOOKS / "tiny", book)
+    (book / "dictionary.yaml").write_text(
+        "- headword: Keeper\n  kind: term\n  variants: [keepers]\n  definitions:\n"
+        "    - text: 'One who tends a light [@stevenson1959, 30].^[A note in a definition.]'\n      source: folio\n",
+        encoding="utf-8")
+    out = build_into(tmp_path / "out", book)
+    assert "2. A note in a definition." in "\n".join(check.pdf_text(out / f"{TINY}.pdf"))
+    assert check.epubcheck(out / f"{TINY}.epub") == []
+    assert check.broken_links_in_site(out / "html") == []
