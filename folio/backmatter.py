@@ -9,7 +9,7 @@ from __future__ import annotations
 from html import escape
 from typing import Callable
 
-from .dictionary import Entry, entry_key
+from .dictionary import Entry, entry_key, group_order, letter_group
 from .index import IndexEntry
 from .render import render
 
@@ -17,9 +17,8 @@ from .render import render
 def grouped(entries: list[Entry]) -> list[tuple[str, list[Entry]]]:
     groups: dict[str, list[Entry]] = {}
     for entry in sorted(entries, key=lambda e: (e.sort_key, e.headword)):
-        first = entry.sort_key[:1].upper()
-        groups.setdefault(first if first.isalpha() else "0–9", []).append(entry)
-    return sorted(groups.items(), key=lambda g: (g[0] != "0–9", g[0]))
+        groups.setdefault(letter_group(entry.sort_key), []).append(entry)
+    return sorted(groups.items(), key=lambda g: group_order(g[0]))
 
 
 def target_finder(entries: tuple[Entry, ...], indexed: set[str]) -> Callable[[str], str]:

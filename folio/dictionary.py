@@ -74,6 +74,16 @@ def sort_key(text: str) -> str:
     return re.sub(r"[^\w\s]", "", plain.lower()).strip()
 
 
+def letter_group(key: str) -> str:
+    """The index or glossary heading a sort key files under: its letter, or 0–9."""
+    first = key[:1].upper()
+    return first if first.isalpha() else "0–9"
+
+
+def group_order(label: str) -> tuple[bool, str]:
+    return (label != "0–9", label)
+
+
 def _as_tuple(value) -> tuple[str, ...]:
     if value is None:
         return ()

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 
 import lxml.html
 
-from .dictionary import Entry, entry_key, sort_key
+from .dictionary import Entry, entry_key, group_order, letter_group, sort_key
 
 SKIP_TAGS = {"h1", "h2", "h3", "h4", "h5", "h6", "a", "code", "pre", "script", "style", "sup"}
 SKIP_CLASSES = {"citation", "csl-entry", "references", "citation-needed", "ix"}
@@ -229,7 +229,6 @@ def collect(marks: Marks, entries: tuple[Entry, ...]) -> tuple[IndexGroup, ...]:
     result.sort(key=lambda e: (e.sort_key, e.term))
     groups: dict[str, list] = {}
     for item in result:
-        first = item.sort_key[:1].upper()
-        groups.setdefault(first if first.isalpha() else "0–9", []).append(item)
-    order = sorted(groups, key=lambda g: (g != "0–9", g))
+        groups.setdefault(letter_group(item.sort_key), []).append(item)
+    order = sorted(groups, key=group_order)
     return tuple(IndexGroup(label, tuple(groups[label])) for label in order)
