@@ -69,7 +69,6 @@ class Metadata:
     creators: tuple[tuple[str, str], ...]   # (role, name): ("author", "…"), ("editor", "…")
     lang: str
     date: str
-    year: str
     publisher: str
     edition: str
     rights_html: str
@@ -117,6 +116,14 @@ class Book:
     index: tuple[IndexGroup, ...] = ()
     places: dict = field(default_factory=dict)          # index anchor -> Place
 
+    def linker(self, current: str, file_of):
+        """For editions split into files: an in-book `#id` as seen from chapter `current`,
+        with `file_of(chapter_id)` naming the file that holds a chapter."""
+        def href(element_id: str) -> str:
+            owner = self.owners.get(element_id)
+            return f"#{element_id}" if owner in (None, current) else f"{file_of(owner)}#{element_id}"
+        return href
+
 
 def _as_list(value) -> list[str]:
     if value is None:
@@ -155,7 +162,7 @@ def read_metadata(manuscript: Manuscript, rendered: dict[str, str]) -> Metadata:
         title=title_text, title_html=rendered["title"],
         subtitle=text_of(lxml.html.fragment_fromstring(subtitle_html or "", create_parent="div")),
         subtitle_html=subtitle_html, creators=creators,
-        lang=str(m.get("lang") or "en"), date=date, year=date[:4] if re.match(r"\d{4}", date) else "",
+        lang=str(m.get("lang") or "en"), date=date,
         publisher=str(m.get("publisher") or ""), edition=str(m.get("edition") or ""),
         rights_html=rendered["rights"], credit_html=rendered["credit"],
         dedication_html=rendered["dedication"], description=text_of(

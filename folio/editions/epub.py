@@ -72,9 +72,7 @@ def _xhtml_body(book: Book, chapter: Chapter, href) -> str:
 def documents(book: Book) -> list[Document]:
     result = []
     for chapter in book.chapters:
-        def href(element_id: str, current=chapter.id) -> str:
-            owner = book.owners.get(element_id)
-            return f"#{element_id}" if owner in (None, current) else f"{file_name(owner)}#{element_id}"
+        href = book.linker(chapter.id, file_name)
         result.append(Document(file_name(chapter.id), chapter, _xhtml_body(book, chapter, href),
                                _xhtml_notes(book, chapter, href)))
     return result

@@ -30,15 +30,6 @@ def page_name(chapter_id: str) -> str:
     return f"{chapter_id}-chapter.html" if chapter_id in RESERVED else f"{chapter_id}.html"
 
 
-def href_for(book: Book, current: str):
-    """A locator for an element id as seen from the page `current`."""
-    def href(element_id: str) -> str:
-        owner = book.owners.get(element_id)
-        if owner is None or owner == current:
-            return f"#{element_id}"
-        return f"{page_name(owner)}#{element_id}"
-    return href
-
 
 def with_popovers(html: str, book: Book) -> str:
     """Each glossary link in the text shows its definition on hover or focus."""
@@ -83,7 +74,7 @@ def build(book: Book, out: Path) -> Path:
         (site / "index.html").write_text(render("html/home.html", page=None, **common), encoding="utf-8")
         for position, page in enumerate(pages):
             chapter = page.chapter
-            link = href_for(book, chapter.id)
+            link = book.linker(chapter.id, page_name)
             notes = [(note, relink(note.html, link)) for note in chapter.notes]
             body = with_popovers(backmatter.chapter_html(book, chapter, lambda e: backmatter.place_locators(book, e)), book)
             html = render("html/chapter.html", page=page, chapter=chapter, body=relink(body, link),
