@@ -6,10 +6,10 @@ into the `Book`. The index differs only in its locators, so each edition calls
 """
 from __future__ import annotations
 
-from html import escape
 from typing import Callable
 
 from .dictionary import Entry, entry_key, group_order, letter_group
+from .html import link
 from .index import IndexEntry
 from .render import render
 
@@ -58,8 +58,8 @@ def place_locators(book, entry: IndexEntry) -> str:
         if (place.chapter_id, label) in seen:
             continue
         seen.add((place.chapter_id, label))
-        links.append(f'<a data-epub-type="index-locator" href="#{occurrence.anchor}" '
-                     f'title="{escape(place.context)}">{escape(label)}</a>')
+        links.append(link(f"#{occurrence.anchor}", label, title=place.context,
+                          **{"data-epub-type": "index-locator"}))
     return "; ".join(links)
 
 

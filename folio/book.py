@@ -15,13 +15,14 @@ from pathlib import Path
 import lxml.html
 from html import escape as html_escape
 
-from . import csl, pandoc, transforms
+from . import bounds, csl, pandoc, transforms
 from .diagnostics import Diagnostic, Reporter, error
 from .html import inner_html, text_of
 from . import backmatter, dictionary, index
 from .dictionary import Entry
 from .index import IndexGroup, Marks
 from .manuscript import Manuscript, bibliography_keys
+from .sandbox import Limits
 
 
 @dataclass(frozen=True)
@@ -108,7 +109,7 @@ class Place:
 class Book:
     meta: Metadata
     chapters: tuple[Chapter, ...]
-    assets: dict = field(default_factory=dict)          # output name -> source file
+    assets: dict = field(default_factory=dict)          # output name -> the image's bytes
     style_name: str = csl.DEFAULT_STYLE
     note_style: bool = False
     owners: dict = field(default_factory=dict)          # element id -> chapter id
@@ -174,9 +175,12 @@ def read_metadata(manuscript: Manuscript, rendered: dict[str, str]) -> Metadata:
 def _extract_notes(body) -> dict[str, str]:
     """pandoc's end-of-document notes, by id, without their back links."""
     notes = {}
-    section = body.find(".//section[@id='footnotes']")
-    if section is None:
+    # pandoc's own notes section is the last with this role; an author's section that
+    # happens to be called "Footnotes" has the same id but is a chapter.
+    sections = [s for s in body.iter("section") if s.get("role") == "doc-endnotes"]
+    if not sections:
         return notes
+    section = sections[-1]
     for item in section.iter("li"):
         for back in item.find_class("footnote-back"):
             back.drop_tree()
@@ -256,11 +260,15 @@ def _cut_chapters(body, level: int, notes: dict[str, str], places: dict):
 
 
 def _number_notes(tree, notes: dict[str, str]) -> tuple[Note, ...]:
-    """The notes called in `tree`, numbered from 1 in the order of their calls."""
+    """The notes called in `tree`, numbered from 1 in the order of their calls. A link
+    that only looks like a call (raw HTML with class footnote-ref) is not one."""
     found = []
     for ref in tree.find_class("footnote-ref"):
         note_id = ref.get("href", "#")[1:]
-        found.append(Note(note_id, len(found) + 1, notes.get(note_id, "")))
+        if ref.tag != "a" or note_id not in notes:
+            ref.set("class", " ".join(c for c in ref.get("class", "").split() if c != "footnote-ref"))
+            continue
+        found.append(Note(note_id, len(found) + 1, notes[note_id]))
         sup = ref.find("sup")
         (sup if sup is not None else ref).text = str(len(found))
     return tuple(found)
@@ -352,13 +360,20 @@ def _report_dead_links(chapters, owners: dict, manuscript: Manuscript, reporter:
                                              fix="point the link at an existing {#id}, or add that id"))
 
 
-def assemble(manuscript: Manuscript, reporter: Reporter) -> Book:
+def assemble(manuscript: Manuscript, reporter: Reporter, limits: Limits = Limits()) -> Book:
     """Run pandoc once and turn its output into the `Book`."""
     entries = dictionary.load(manuscript.dictionary) if manuscript.dictionary else ()
-    output = pandoc.run(manuscript, _definitions_markdown(entries) if entries else "")
+    definitions = _definitions_markdown(entries) if entries else ""
+    # Before pandoc: markup it would take minutes or gigabytes to read is refused here.
+    bounds.check_markdown(manuscript.text, manuscript.source)
+    if definitions:
+        bounds.check_markdown(definitions, manuscript.dictionary)
+    output = pandoc.run(manuscript, definitions, limits)
     for warning in output.warnings:
         reporter.warn(Diagnostic("FOLIO023", f"pandoc: {warning}", manuscript.source))
-    document = lxml.html.document_fromstring(output.html)
+    # huge_tree: libxml2 would otherwise cut a text node over 10 MB without a word.
+    document = lxml.html.document_fromstring(output.html, parser=lxml.html.HTMLParser(huge_tree=True))
+    bounds.check_tree(document, manuscript.source)
     context = transforms.Context(manuscript, reporter)
     for step in transforms.PASSES:   # over everything pandoc wrote: text, metadata, definitions
         step(document, context)

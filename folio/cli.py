@@ -6,7 +6,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from . import csl, system
+from . import csl, sandbox, system
 from .diagnostics import BuildError
 from .paths import ROOT
 
@@ -26,6 +26,10 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("-j", "--jobs", type=int, default=1, help="build up to N editions in parallel")
     p.add_argument("--port", type=int, default=8000, help="for 'serve': the port on localhost")
     p.add_argument("--crop-marks", action="store_true", default=None, help="draw crop marks on the print PDF")
+    p.add_argument("--time-limit", type=int, default=sandbox.DEFAULT_SECONDS, metavar="SECONDS",
+                   help=f"stop a step (pandoc, one edition) after this long (default {sandbox.DEFAULT_SECONDS})")
+    p.add_argument("--memory-limit", type=int, default=sandbox.DEFAULT_MEGABYTES, metavar="MB",
+                   help=f"cap a step's memory (default {sandbox.DEFAULT_MEGABYTES})")
     return p
 
 
@@ -46,7 +50,7 @@ def preflight(args) -> int:
     from .editions import pdf
     try:
         source = manuscript.load(args.manuscript.resolve(), args.csl)
-        settings = pdf.settings_from(source.metadata, for_print=True, crop_marks=args.crop_marks)
+        settings = pdf.settings_from(source, for_print=True, crop_marks=args.crop_marks)
     except BuildError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
@@ -62,6 +66,23 @@ def preflight(args) -> int:
 
 
 def main(argv: list[str]) -> int:
+    """Run a command; a failure is always a message and an exit code, never a traceback."""
+    try:
+        return run_command(argv)
+    except KeyboardInterrupt:
+        print("interrupted; the editions already in the output folder are unchanged.", file=sys.stderr)
+        return 130
+    except Exception as exc:   # a bug in folio: say so plainly; the details on request
+        import os
+        import traceback
+        print(f"error: FOLIO099: internal error: {type(exc).__name__}: {str(exc)[:300]}\n"
+              "  fix: please report it with the manuscript; FOLIO_DEBUG=1 shows the traceback", file=sys.stderr)
+        if os.environ.get("FOLIO_DEBUG"):
+            traceback.print_exc()
+        return 2
+
+
+def run_command(argv: list[str]) -> int:
     args, extra = parser().parse_known_args(argv)
     if args.command == "test":
         system.ensure_tools()
@@ -80,7 +101,10 @@ def main(argv: list[str]) -> int:
         return preflight(args)
     from . import tasks
     from .pipeline import Options
-    settings = Options(args.manuscript.resolve(), args.out.resolve(), args.csl, args.strict, args.crop_marks)
+    if args.time_limit < 1 or args.memory_limit < 256:
+        parser().error("--time-limit needs at least 1 second and --memory-limit at least 256 MB")
+    settings = Options(args.manuscript.resolve(), args.out.resolve(), args.csl, args.strict, args.crop_marks,
+                       sandbox.Limits(args.time_limit, args.memory_limit))
     if args.command == "serve":
         from . import serve
         return serve.serve(settings, args.port)

@@ -90,8 +90,18 @@ def _as_tuple(value) -> tuple[str, ...]:
     return tuple(str(v) for v in value) if isinstance(value, list) else (str(value),)
 
 
+MAX_DICTIONARY_BYTES = 20 * 2**20
+
+
 def load(path: Path) -> tuple[Entry, ...]:
-    text = path.read_text(encoding="utf-8")
+    if path.stat().st_size > MAX_DICTIONARY_BYTES:
+        raise error("FOLIO050", f"the dictionary is over {MAX_DICTIONARY_BYTES // 2**20} MB", path,
+                    fix="split the dictionary or remove entries the book does not use")
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        raise error("FOLIO050", f"the dictionary is not UTF-8 (byte {exc.start})", path,
+                    fix="save the file as UTF-8") from None
     from .manuscript import refuse_aliases
     refuse_aliases(text, path, 1)
     try:
@@ -108,7 +118,12 @@ def load(path: Path) -> tuple[Entry, ...]:
     entries, problems = [], []
     for node in root.value:
         line = node.start_mark.line + 1
-        data = yaml.safe_load(yaml.serialize(node)) if node is not None else None
+        try:
+            data = yaml.safe_load(yaml.serialize(node)) if node is not None else None
+        except yaml.YAMLError as exc:   # e.g. a '!!python/object' tag: data only, never objects
+            problems.append(Diagnostic("FOLIO050", f"this entry cannot be read: {getattr(exc, 'problem', exc)}",
+                                       path, line, fix="write plain values: text, lists and mappings, no '!!' tags"))
+            continue
         if not isinstance(data, dict):
             problems.append(Diagnostic("FOLIO050", "an entry must be a mapping of fields", path, line,
                                        fix="write the entry as '- headword: ...' with fields below it"))

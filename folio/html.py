@@ -40,8 +40,22 @@ def text_of(element) -> str:
     return " ".join("".join(element.itertext()).split())
 
 
+def link(href: str, text: str, **attributes: str) -> str:
+    """`<a href=...>text</a>` built as an element, so no value can break out of it."""
+    anchor = lxml.html.Element("a", href=href, **attributes)
+    anchor.text = text
+    return lxml.html.tostring(anchor, encoding="unicode")
+
+
 def relink(markup: str, href_for: Callable[[str], str]) -> str:
     """Rewrite every in-book link `#id` with `href_for(id)`; other links stay."""
-    return re.sub(r'href="#([^"]+)"', lambda m: f'href="{href_for(m.group(1))}"', markup)
+    if 'href="#' not in markup:
+        return markup
+    tree = parse_fragment(markup)
+    for anchor in tree.iter("a"):
+        href = anchor.get("href") or ""
+        if href.startswith("#") and len(href) > 1:
+            anchor.set("href", href_for(href[1:]))
+    return inner_html(tree)
 
 

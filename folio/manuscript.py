@@ -15,11 +15,11 @@ from . import csl
 from .diagnostics import Diagnostic, error
 from .safety import is_inside, local_path
 
-FRONT_MATTER = re.compile(r"\A---[ \t]*\n(.*?\n)(?:---|\.\.\.)[ \t]*(?:\n|\Z)", re.S)
 def slugify(text: str) -> str:
     """A file-name-safe form of a title: 'A *Small* Book' -> 'a-small-book'."""
     text = re.sub(r"[^\w\s-]", "", text.lower())
-    return re.sub(r"[\s_-]+", "-", text).strip("-") or "book"
+    slug = re.sub(r"[\s_-]+", "-", text).strip("-")[:80].strip("-")   # a file name, not a sentence
+    return slug or "book"
 
 
 MAX_MANUSCRIPT_BYTES = 20 * 1024 * 1024
@@ -40,6 +40,7 @@ class Manuscript:
     style: Path
     style_name: str
     dictionary: Path | None
+    abbreviations: Path | None = None   # citeproc's citation-abbreviations file
     heading_shift: int = 0      # -1 when the manuscript's lone top heading is its title
     derived_title: bool = False  # the title came from a heading or the folder, not the YAML
 
@@ -76,26 +77,103 @@ def refuse_aliases(text: str, source: Path, first_line: int) -> None:
         return   # reported with its line by the real parse
 
 
-def read_metadata(source: Path, text: str) -> tuple[dict, dict]:
-    """The YAML block at the top of the manuscript, and the line of each top-level key."""
-    match = FRONT_MATTER.match(text)
-    if not match:
-        return {}, {}
-    block = match.group(1)
-    refuse_aliases(block, source, 2)
+FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
+
+
+def metadata_blocks(text: str):
+    """Every YAML metadata block pandoc would read, as (line of its first key, YAML text).
+
+    pandoc reads not only the block at the top: any `---` line that opens the file
+    (blank lines before it allowed) or follows a blank line, and is followed by a
+    non-blank line, opens a block closed by `---` or `...`. Fenced code is skipped.
+    Blocks pandoc reads in odd places (inside a block quote) are caught after the
+    pandoc run, by comparing its metadata with this reading.
+    """
+    lines = text.split("\n")
+    fence, previous_blank, i = None, True, 0
+    while i < len(lines):
+        line = lines[i]
+        opened = FENCE.match(line)
+        if fence is not None:
+            if opened and opened.group(1)[0] == fence[0] and len(opened.group(1)) >= len(fence) \
+                    and not line.strip().strip(fence[0]):
+                fence = None
+            i, previous_blank = i + 1, False
+            continue
+        if opened:
+            fence, i, previous_blank = opened.group(1), i + 1, False
+            continue
+        if (previous_blank and line.rstrip() == "---" and i + 1 < len(lines) and lines[i + 1].strip()):
+            end = next((j for j in range(i + 1, len(lines)) if lines[j].rstrip() in ("---", "...")), None)
+            if end is not None:
+                yield i + 2, "\n".join(lines[i + 1:end]) + "\n"
+                i, previous_blank = end + 1, False
+                continue
+        previous_blank = not line.strip()
+        i += 1
+
+
+def _parse_block(block: str, source: Path, first_line: int, required: bool):
+    """One YAML block as (mapping, key lines); a later block that is not YAML is
+    text to pandoc too (a rule and a paragraph), so it is skipped unless `required`."""
+    refuse_aliases(block, source, first_line)
     try:
         node = yaml.compose(block, Loader=yaml.SafeLoader)
         data = yaml.safe_load(block)
     except yaml.YAMLError as exc:
+        if not required:
+            return {}, {}
         mark = getattr(exc, "context_mark", None) or getattr(exc, "problem_mark", None)
-        line = mark.line + 2 if mark else 1
+        line = mark.line + first_line if mark else first_line
         problem = getattr(exc, "problem", None) or str(exc)
         raise error("FOLIO004", f"invalid YAML metadata: {problem}", source, line,
                     fix="check the indentation and quote values that contain ': ' or start with a quote or '@'") from None
     if not isinstance(data, dict):
-        raise error("FOLIO004", "the YAML metadata must be a mapping of keys to values", source, 2,
+        if not required:
+            return {}, {}
+        raise error("FOLIO004", "the YAML metadata must be a mapping of keys to values", source, first_line,
                     fix="write one 'key: value' per line")
-    lines = {k.value: k.start_mark.line + 2 for k, _ in node.value} if node is not None else {}
+    lines = {k.value: k.start_mark.line + first_line for k, _ in node.value} if node is not None else {}
+    return {str(k): v for k, v in data.items()}, {str(k): v for k, v in lines.items()}
+
+
+def title_block(text: str) -> dict:
+    """pandoc's `%` title block: title, authors (separated by ';') and date."""
+    if not text.startswith("%"):
+        return {}
+    fields, current = [], None
+    for line in text.split("\n"):
+        if line.startswith("%"):
+            current = [line[1:].strip()]
+            fields.append(current)
+        elif line.startswith((" ", "\t")) and current is not None and line.strip():
+            current.append(line.strip())
+        else:
+            break
+    values = [" ".join(parts) for parts in fields[:3]]
+    found = {}
+    if values and values[0]:
+        found["title"] = values[0]
+    if len(values) > 1 and values[1]:
+        found["author"] = [name.strip() for name in values[1].split(";") if name.strip()]
+    if len(values) > 2 and values[2]:
+        found["date"] = values[2]
+    return found
+
+
+def read_metadata(source: Path, text: str) -> tuple[dict, dict]:
+    """The manuscript's metadata as pandoc reads it (every YAML block, a later one
+    overriding an earlier one, after a `%` title block), and the line of each key."""
+    data, lines = {}, {}
+    for line, (key, value) in enumerate(title_block(text).items(), start=1):
+        data[key], lines[key] = value, line
+    first = True
+    for first_line, block in metadata_blocks(text):
+        starts_file = first and not text[:text.find("---")].strip()
+        found, found_lines = _parse_block(block, source, first_line, required=starts_file)
+        data.update(found)
+        lines.update(found_lines)
+        first = False
     return data, lines
 
 
@@ -138,7 +216,7 @@ def load(root: Path, style_override: str | None = None, reporter=None) -> Manusc
                                          source, 1, fix="start the file with a YAML block: '---', 'title: ...', '---'"))
 
     bib = metadata.get("bibliography") or []
-    bib = [bib] if isinstance(bib, str) else list(bib)
+    bib = list(bib) if isinstance(bib, list) else [bib]
     bibliography = tuple(_named_file(source, root, "bibliography", b, lines) for b in bib)
 
     style_name = style_override or str(metadata.get("csl") or csl.DEFAULT_STYLE)
@@ -151,7 +229,12 @@ def load(root: Path, style_override: str | None = None, reporter=None) -> Manusc
     elif (root / "dictionary.yaml").is_file():
         dictionary = _named_file(source, root, "dictionary", "dictionary.yaml", lines)
 
-    return Manuscript(root, source, text, metadata, lines, bibliography, style, style_name, dictionary, shift, derived)
+    abbreviations = None
+    if metadata.get("citation-abbreviations"):
+        abbreviations = _named_file(source, root, "citation-abbreviations", metadata["citation-abbreviations"], lines)
+
+    return Manuscript(root, source, text, metadata, lines, bibliography, style, style_name, dictionary,
+                      abbreviations, shift, derived)
 
 
 BIBTEX_ENTRY = re.compile(r"^\s*@(?!comment|string|preamble)\w+\s*[{(]\s*([^,\s]+)\s*,", re.I | re.M)

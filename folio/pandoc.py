@@ -1,22 +1,27 @@
-"""The one pandoc run: Markdown with citations in, one HTML document out.
+"""The one pandoc pass: Markdown with citations in, one HTML document out.
 
-pandoc runs sandboxed (it may read only the files on its command line) with citeproc,
-so citations, notes and the bibliography arrive already rendered by the chosen CSL
-style. Every edition is made from this single output; pandoc never runs twice.
+pandoc first reads the Markdown into its AST (sandboxed, no citeproc: it opens
+nothing but its inputs). folio checks the metadata pandoc found there, from every
+YAML block, and removes the keys that name files; then pandoc writes the AST as
+HTML with citeproc, which opens only the bibliography and style folio passes. So
+citations, notes and the bibliography arrive rendered by the chosen CSL style, and
+every edition is made from this single output.
 """
 from __future__ import annotations
 
+import json
 import os
 import re
-import subprocess
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
 import pypandoc
 
+from . import sandbox
 from .diagnostics import Diagnostic, BuildError, error, line_of
 from .manuscript import Manuscript
+from .sandbox import Limits
 
 TEMPLATE = Path(__file__).resolve().parent.parent / "templates" / "pandoc" / "book.html"
 MISSING_CITATION = re.compile(r"Citeproc: citation (\S+) not found")
@@ -28,23 +33,115 @@ class PandocOutput:
     warnings: tuple[str, ...]
 
 
+# Metadata keys that make pandoc open a file or a URL. pandoc never sees them as the
+# manuscript wrote them: folio resolves them inside the folder (manuscript.py) and
+# passes the checked paths on the command line.
+FILE_KEYS = ("bibliography", "csl", "citation-abbreviations")
+
+
 def pandoc_binary() -> str:
     return pypandoc.get_pandoc_path()
 
 
-def command(manuscript: Manuscript, appendix: Path | None = None) -> list[str]:
+def _environment() -> dict:
+    return {k: v for k, v in os.environ.items() if k in ("PATH", "HOME", "LANG", "SOURCE_DATE_EPOCH")}
+
+
+def read_command(manuscript: Manuscript, appendix: Path | None = None) -> list[str]:
+    """Markdown to pandoc's AST: no citeproc, so nothing but the inputs is opened."""
     inputs = [str(manuscript.source)] + ([str(appendix)] if appendix else [])
-    args = [pandoc_binary(), *inputs, "--sandbox",
-            "--from", "markdown", "--to", "html5", "--template", str(TEMPLATE),
-            "--section-divs", "--wrap=none", "--mathml", "--citeproc", "--csl", str(manuscript.style),
-            "--metadata", "link-citations=true"]
+    args = [pandoc_binary(), *inputs, "--sandbox", "--from", "markdown", "--to", "json"]
     if manuscript.derived_title:
         args += ["--metadata", f"title={manuscript.metadata['title']}"]
     if manuscript.heading_shift:
         args.append(f"--shift-heading-level-by={manuscript.heading_shift}")
+    return args
+
+
+def write_command(manuscript: Manuscript) -> list[str]:
+    """The checked AST to HTML, with citeproc reading only the files folio names."""
+    args = [pandoc_binary(), "--sandbox", "--from", "json", "--to", "html5", "--template", str(TEMPLATE),
+            "--section-divs", "--wrap=none", "--mathml", "--citeproc", "--csl", str(manuscript.style),
+            "--metadata", "link-citations=true"]
     for bib in manuscript.bibliography:
         args += ["--bibliography", str(bib)]
+    if manuscript.abbreviations:
+        args += ["--citation-abbreviations", str(manuscript.abbreviations)]
     return args
+
+
+def stringify(value) -> object:
+    """A metadata value of pandoc's AST as plain text (a list stays a list)."""
+    kind, content = value.get("t"), value.get("c")
+    if kind == "MetaList":
+        return [stringify(item) for item in content]
+    if kind == "MetaMap":
+        return {key: stringify(item) for key, item in content.items()}
+    if kind in ("MetaString",):
+        return content
+    if kind == "MetaBool":
+        return content
+    return _plain(content)
+
+
+def _plain(node) -> str:
+    if isinstance(node, list):
+        return "".join(_plain(item) for item in node)
+    if isinstance(node, dict):
+        kind, content = node.get("t"), node.get("c")
+        if kind == "Str":
+            return content
+        if kind in ("Space", "SoftBreak", "LineBreak"):
+            return " "
+        if kind in ("Code", "Math", "RawInline"):
+            return content[-1]
+        if kind in ("Para", "Plain"):
+            return _plain(content)
+        return _plain(content)
+    return ""
+
+
+def _as_texts(value) -> list[str]:
+    if value is None:
+        return []
+    values = value if isinstance(value, list) else [value]
+    return [str(v).strip() for v in values]
+
+
+def _key_line(manuscript: Manuscript, key: str) -> int | None:
+    """The last line that sets `key:`, pandoc's later-wins order (quotes and lists included)."""
+    found = None
+    for match in re.finditer(rf"^[>\s]*{re.escape(key)}\s*:", manuscript.text, re.M):
+        found = match
+    return line_of(manuscript.text, found.start()) if found else None
+
+
+def confine_metadata(document: dict, manuscript: Manuscript) -> dict:
+    """Check pandoc's metadata against folio's reading, then take the file keys out.
+
+    pandoc reads YAML blocks folio's reader does not place (inside a block quote, or in
+    a dictionary definition). A file key set there would name a file folio never
+    checked: refuse it with its line. Every other key is text and stays.
+    """
+    meta = document.get("meta", {})
+    for key in FILE_KEYS:
+        if key not in meta:
+            continue
+        pandoc_sees = _as_texts(stringify(meta[key]))
+        folio_sees = _as_texts(manuscript.metadata.get(key))
+        if pandoc_sees != folio_sees:
+            raise error("FOLIO013", f"'{key}' is set in a metadata block folio does not read "
+                        "(inside a block quote, a list or a dictionary definition)", manuscript.source,
+                        _key_line(manuscript, key),
+                        fix=f"set '{key}' once, in the YAML block at the top of the manuscript")
+        del meta[key]
+    return document
+
+
+def _failure(manuscript: Manuscript, stderr: str):
+    line = re.search(r"line (\d+)", stderr)
+    return error("FOLIO020", f"pandoc could not read the manuscript: {stderr[:500]}", manuscript.source,
+                 int(line.group(1)) if line else None, fix="correct the Markdown at that line")
 
 
 def _cite_line(manuscript: Manuscript, key: str) -> int | None:
@@ -52,23 +149,30 @@ def _cite_line(manuscript: Manuscript, key: str) -> int | None:
     return line_of(manuscript.text, match.start()) if match else None
 
 
-def run(manuscript: Manuscript, appendix_markdown: str = "") -> PandocOutput:
-    """Run pandoc on the manuscript, plus `appendix_markdown` (the dictionary's
-    definitions) so those are rendered by the same run with the same citations."""
-    env = {k: v for k, v in os.environ.items() if k in ("PATH", "HOME", "LANG", "SOURCE_DATE_EPOCH")}
+def run(manuscript: Manuscript, appendix_markdown: str = "", limits: Limits = Limits()) -> PandocOutput:
+    """Read the manuscript (plus `appendix_markdown`, the dictionary's definitions, so
+    they are rendered by the same citeproc run) into pandoc's AST, confine its
+    metadata, and write the AST as one HTML document."""
     with tempfile.TemporaryDirectory(prefix="folio-") as tmp:
         appendix = None
         if appendix_markdown:
             appendix = Path(tmp) / "definitions.md"
             appendix.write_text(appendix_markdown, encoding="utf-8")
-        proc = subprocess.run(command(manuscript, appendix), cwd=manuscript.root, capture_output=True,
-                              text=True, encoding="utf-8", env=env)
-    stderr = proc.stderr.strip()
-    if proc.returncode != 0:
-        line = re.search(r"line (\d+)", stderr)
-        raise error("FOLIO020", f"pandoc could not read the manuscript: {stderr}", manuscript.source,
-                    int(line.group(1)) if line else None,
-                    fix="correct the Markdown at that line")
+        read = sandbox.run(read_command(manuscript, appendix), limits, "pandoc", manuscript.source,
+                           cwd=manuscript.root, env=_environment())
+    if read.returncode != 0:
+        raise _failure(manuscript, read.stderr.decode("utf-8", "replace").strip())
+    try:
+        document = json.loads(read.stdout)
+    except (ValueError, RecursionError):
+        raise error("FOLIO062", "the manuscript is nested too deeply to read", manuscript.source,
+                    fix="flatten deeply nested lists, quotes or HTML elements") from None
+    document = confine_metadata(document, manuscript)
+    write = sandbox.run(write_command(manuscript), limits, "pandoc", manuscript.source, cwd=manuscript.root,
+                        env=_environment(), input=json.dumps(document).encode("utf-8"))
+    stderr = (read.stderr + write.stderr).decode("utf-8", "replace").strip()
+    if write.returncode != 0:
+        raise _failure(manuscript, write.stderr.decode("utf-8", "replace").strip())
     missing = MISSING_CITATION.findall(stderr)
     if missing:
         raise BuildError(*(Diagnostic(
@@ -79,4 +183,4 @@ def run(manuscript: Manuscript, appendix_markdown: str = "") -> PandocOutput:
                  "the metadata names no bibliography: add 'bibliography: references.bib' and put the entry there"))
             for key in dict.fromkeys(missing)))
     warnings = tuple(line for line in stderr.splitlines() if line.strip())
-    return PandocOutput(proc.stdout, warnings)
+    return PandocOutput(write.stdout.decode("utf-8"), warnings)

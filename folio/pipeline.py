@@ -1,11 +1,13 @@
 """manuscript → one parsed book → editions: the steps the task runner calls."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+import json
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from . import manuscript as manuscript_module
 from .diagnostics import Reporter
+from .sandbox import Limits
 
 EDITION_NAMES = ("pdf", "print", "epub", "html")
 
@@ -18,13 +20,24 @@ class Options:
     csl: str | None = None
     strict: bool = False
     crop_marks: bool | None = None
+    limits: Limits = field(default_factory=Limits)
+
+    def encode(self) -> str:
+        """For a step's own process: the options as one command-line argument."""
+        return json.dumps({**asdict(self), "manuscript": str(self.manuscript), "out": str(self.out)})
+
+    @classmethod
+    def decode(cls, text: str) -> "Options":
+        data = json.loads(text)
+        return cls(Path(data["manuscript"]), Path(data["out"]), data["csl"], data["strict"], data["crop_marks"],
+                   Limits(**data["limits"]))
 
 
 def load_book(options: Options, reporter: Reporter):
     """Read the manuscript folder and run pandoc once: the `Book` every edition reads."""
     from .book import assemble
     manuscript = manuscript_module.load(options.manuscript, options.csl, reporter)
-    return manuscript, assemble(manuscript, reporter)
+    return manuscript, assemble(manuscript, reporter, options.limits)
 
 
 def build_edition(name: str, book, manuscript, options: Options) -> Path:
@@ -33,5 +46,5 @@ def build_edition(name: str, book, manuscript, options: Options) -> Path:
         return epub.build(book, options.out)
     if name == "html":
         return html.build(book, options.out)
-    settings = pdf.settings_from(manuscript.metadata, for_print=(name == "print"), crop_marks=options.crop_marks)
+    settings = pdf.settings_from(manuscript, for_print=(name == "print"), crop_marks=options.crop_marks)
     return pdf.build(book, options.out, manuscript.root, settings)

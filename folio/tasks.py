@@ -1,7 +1,8 @@
 """Each edition's inputs and targets as data for doit, the make-style task runner.
 
-Tasks: `book` (the one pandoc run, saved as a pickled `Book`), then `pdf`, `print`,
-`epub` and `html`, each reading that `Book`. doit compares content hashes (MD5) of
+Tasks: `book` (the one pandoc run, saved as a signed, pickled `Book`: state.py), then
+`pdf`, `print`, `epub` and `html`, each reading that `Book`. Each step runs in a
+process of its own under the time and memory limits (worker.py, sandbox.py). doit compares content hashes (MD5) of
 the declared file dependencies and the settings each task depends on, rebuilds only
 what is stale, runs independent editions in parallel, and can say why a task ran.
 Heavy imports (pandoc, WeasyPrint) happen inside actions, so an up-to-date check
@@ -10,7 +11,6 @@ costs a fraction of a second.
 from __future__ import annotations
 
 import os
-import pickle
 import sys
 import time
 from pathlib import Path
@@ -24,10 +24,11 @@ from .pipeline import EDITION_NAMES as EDITIONS, Options
 from .paths import ROOT, STYLES, TEMPLATES
 
 CODE = ROOT / "folio"
-SHARED_CODE = ["book.py", "render.py", "html.py", "backmatter.py", "index.py", "dictionary.py", "__init__.py"]
+SHARED_CODE = ["book.py", "render.py", "html.py", "backmatter.py", "index.py", "dictionary.py", "__init__.py",
+               "worker.py", "state.py", "sandbox.py", "pipeline.py"]
 EDITION_INPUTS = {
-    "pdf": (["editions/pdf.py", "fonts.py", "safety.py"], ["pdf", "book"], ["pdf.css"]),
-    "print": (["editions/pdf.py", "fonts.py", "safety.py"], ["pdf", "book"], ["pdf.css"]),
+    "pdf": (["editions/pdf.py", "fonts.py", "safety.py", "svg.py"], ["pdf", "book"], ["pdf.css"]),
+    "print": (["editions/pdf.py", "fonts.py", "safety.py", "svg.py"], ["pdf", "book"], ["pdf.css"]),
     "epub": (["editions/epub.py"], ["epub", "book"], ["epub.css"]),
     "html": (["editions/html.py"], ["html", "book"], ["html.css", "search.js"]),
 }
@@ -44,13 +45,29 @@ def book_file(settings: Options) -> Path:
     return state_dir(settings) / "book.pickle"
 
 
+MAX_HASHED_BYTES = 256 * 2**20   # larger files are never read by a build (see bounds.py)
+
+
 def _files(folder: Path, skip: Path | None = None) -> list[str]:
+    """The files under `folder` a build may read, for doit to hash. A symbolic link
+    is followed only to a file inside `folder`: hashing a link to a 100 GB file
+    elsewhere would take minutes and read what the build may not."""
     found = []
-    for path in folder.rglob("*"):
-        hidden = any(part.startswith(".") for part in path.relative_to(folder).parts)
-        inside_skip = skip is not None and (path == skip or skip in path.parents)
-        if path.is_file() and not hidden and not inside_skip:
-            found.append(str(path))
+    for directory, subfolders, names in os.walk(folder):   # os.walk follows no linked folder
+        here = Path(directory)
+        subfolders[:] = [d for d in subfolders if not d.startswith(".") and
+                         not (skip is not None and (here / d == skip or skip in (here / d).parents))]
+        for name in names:
+            path = here / name
+            if name.startswith(".") or (skip is not None and skip in path.parents):
+                continue
+            try:
+                target = path.resolve(strict=True)
+                target.relative_to(folder.resolve())
+                if target.is_file() and target.stat().st_size <= MAX_HASHED_BYTES:
+                    found.append(str(path))
+            except (OSError, ValueError, RuntimeError):
+                continue
     return sorted(found)
 
 
@@ -65,36 +82,37 @@ def _environment() -> dict:
 
 
 # Actions run in doit's worker processes: module-level functions with plain arguments.
+# Each starts the step in a process of its own (folio/worker.py) under the limits.
+
+def _run_step(name: str, s: Options) -> bool:
+    import subprocess
+    from .diagnostics import Diagnostic
+    from .sandbox import kill_group
+    process = subprocess.Popen([sys.executable, "-m", "folio.worker", name, s.encode()], cwd=ROOT,
+                               start_new_session=True)
+    try:
+        code = process.wait(timeout=s.limits.seconds)
+    except subprocess.TimeoutExpired:
+        kill_group(process)
+        print(f"error: {s.limits.time_out(f'the {name} step', s.manuscript).diagnostics[0]}", file=sys.stderr)
+        return False
+    finally:
+        if process.poll() is None:   # interrupted: take the step and its pandoc down too
+            kill_group(process)
+    if code < 0:   # killed: the kernel or a library gave up on an allocation
+        stopped = Diagnostic("FOLIO061", f"the {name} step was stopped by signal {-code}, most likely at the "
+                             f"memory limit of {s.limits.megabytes} MB", s.manuscript,
+                             fix="raise the limit with --memory-limit MB if the book is really that large")
+        print(f"error: {stopped}", file=sys.stderr)
+    return code == 0
+
 
 def make_book(s: Options) -> bool:
-    from .diagnostics import BuildError, Reporter
-    from .pipeline import load_book
-    try:
-        reporter = Reporter(strict=s.strict)
-        _, book = load_book(s, reporter)
-        reporter.finish()
-    except BuildError as exc:
-        for diagnostic in exc.diagnostics:
-            print(f"error: {diagnostic}", file=sys.stderr)
-        return False
-    from .render import atomic_path
-    with atomic_path(book_file(s)) as temporary:
-        temporary.write_bytes(pickle.dumps(book, protocol=5))
-    return True
+    return _run_step("book", s)
 
 
 def make_edition(name: str, s: Options) -> bool:
-    from .diagnostics import BuildError
-    from .pipeline import build_edition
-    book = pickle.loads(book_file(s).read_bytes())
-    manuscript = load_manuscript(s.manuscript, s.csl)
-    try:
-        build_edition(name, book, manuscript, s)
-    except BuildError as exc:
-        for diagnostic in exc.diagnostics:
-            print(f"error: {diagnostic}", file=sys.stderr)
-        return False
-    return True
+    return _run_step(name, s)
 
 
 def edition_target(name: str, out: Path, slug: str) -> Path:
@@ -111,7 +129,8 @@ def task_namespace(settings: Options, jobs: int) -> dict:
     def task_book():
         return {"actions": [(make_book, [settings])],
                 "file_dep": manuscript_inputs(manuscript.root, manuscript.style, settings.out)
-                + [str(CODE / f) for f in SHARED_CODE + ["manuscript.py", "csl.py", "pandoc.py", "transforms.py"]]
+                + [str(CODE / f) for f in SHARED_CODE + ["manuscript.py", "csl.py", "pandoc.py", "transforms.py",
+                                                       "bounds.py", "safety.py", "svg.py"]]
                 + _files(TEMPLATES / "pandoc") + _files(TEMPLATES / "book"),
                 "targets": [str(book_file(settings))],
                 "uptodate": [config_changed({"csl": settings.csl, "strict": settings.strict,
@@ -120,7 +139,7 @@ def task_namespace(settings: Options, jobs: int) -> dict:
 
     def edition(name: str):
         code, templates, styles = EDITION_INPUTS[name]
-        deps = [str(book_file(settings))] + [str(CODE / f) for f in code + SHARED_CODE + ["pipeline.py"]]
+        deps = [str(book_file(settings))] + [str(CODE / f) for f in code + SHARED_CODE]
         for folder in templates:
             deps += _files(TEMPLATES / folder)
         deps += [str(STYLES / s) for s in styles]
@@ -194,10 +213,29 @@ class StepReporter(ConsoleReporter):
         return "changed: " + ", ".join(names) + (" …" if len(changed) > 3 else "")
 
 
+def claim_output(settings: Options) -> None:
+    """Two manuscripts with the same slug must not overwrite each other's editions in a
+    shared output folder: the state folder records which manuscript it belongs to."""
+    from .diagnostics import error
+    folder = state_dir(settings)
+    folder.mkdir(parents=True, exist_ok=True)
+    owner = folder / "manuscript"
+    mine = str(settings.manuscript.resolve())
+    if owner.is_file() and not owner.is_symlink():
+        theirs = owner.read_text(encoding="utf-8", errors="replace").strip()
+        if theirs != mine:
+            raise error("FOLIO071", f"{settings.out} already holds the editions of '{folder.name}', "
+                        f"built from {theirs}", settings.manuscript,
+                        fix="build into another folder with --out, or give this book another 'slug:'")
+        return
+    owner.unlink(missing_ok=True)
+    owner.write_text(mine + "\n", encoding="utf-8")
+
+
 def run(command: str, names: list[str], settings: Options, jobs: int = 1) -> int:
     from doit.cmd_base import ModuleTaskLoader
     from doit.doit_cmd import DoitMain
-    state_dir(settings).mkdir(parents=True, exist_ok=True)
+    claim_output(settings)
     loader = ModuleTaskLoader(task_namespace(settings, jobs))
     argv = [command, *names] if command != "run" else ["run", *names]
     return DoitMain(loader).run(argv)

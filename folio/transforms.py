@@ -1,7 +1,8 @@
 """Passes over the pandoc HTML tree, in a declared order, each doing one thing.
 
 Each pass takes the parsed document body and a `Context` (manuscript, reporter, the
-assets found so far) and changes the tree in place. `PASSES` is the order.
+assets found so far) and changes the tree in place. `PASSES` is the order: raw HTML
+is cleaned and ids made safe before anything else reads the tree.
 """
 from __future__ import annotations
 
@@ -11,27 +12,55 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import lxml.etree
+
+from . import bounds, svg
 from .diagnostics import Diagnostic, Reporter, line_of
 from .manuscript import Manuscript
-from .safety import local_path
+from .safety import is_regular_file, local_path
 
-UNSAFE_ELEMENTS = ("script", "iframe", "object", "embed", "link", "style", "meta", "base",
-                   "form", "input", "button", "frame", "frameset", "applet", "noscript",
-                   "video", "audio", "source", "track", "picture", "svg", "portal", "template")
+# Raw HTML is untrusted: only these elements stay. An element outside the list is
+# unwrapped (its text stays) with a warning; one of `DROPPED` goes with its content,
+# since what it holds is code, a document of its own or a form, not text.
+HTML_ELEMENTS = set("""a abbr address article aside b bdi bdo blockquote br caption cite code col colgroup
+    dd del details dfn div dl dt em figcaption figure footer h1 h2 h3 h4 h5 h6 header hr i img ins kbd li
+    main mark nav ol p pre q rp rt ruby s samp section small span strong sub summary sup table tbody td
+    tfoot th thead time tr u ul var wbr html body""".split())
+MATHML_ELEMENTS = set("""math maction annotation annotation-xml menclose merror mfenced mfrac mi
+    mmultiscripts mn mo mover mpadded mphantom mprescripts mroot mrow ms mspace msqrt mstyle msub msubsup
+    msup mtable mtd mtext mtr munder munderover none semantics mlabeledtr maligngroup malignmark""".split())
+FOLIO_ELEMENTS = {"folio-meta", "folio-body"}   # the pandoc template's wrappers
+ALLOWED_ELEMENTS = HTML_ELEMENTS | MATHML_ELEMENTS | FOLIO_ELEMENTS
+DROPPED = {"script", "style", "iframe", "object", "embed", "link", "meta", "base", "form", "input", "button",
+           "select", "textarea", "frame", "frameset", "applet", "noscript", "template", "portal", "svg",
+           "audio", "video", "source", "track", "picture", "canvas", "dialog", "head", "title", "param",
+           "noembed", "noframes", "xmp", "plaintext", "listing", "image", "math-style"}
 # Attributes raw HTML may keep; everything else (style, srcset, ping, rel, on*...) goes.
 SAFE_ATTRIBUTES = {"id", "class", "href", "src", "alt", "title", "width", "height", "lang", "dir",
                    "colspan", "rowspan", "role", "start", "type", "value", "reversed", "scope",
                    "headers", "abbr", "cite", "datetime", "span", "display", "xmlns", "mathvariant",
-                   "encoding", "stretchy", "fence", "separator", "accent", "form", "columnalign"}
+                   "encoding", "stretchy", "fence", "separator", "accent", "columnalign",
+                   # MathML presentation, as pandoc writes it (linethickness="0" is a binomial)
+                   "linethickness", "mathsize", "displaystyle", "scriptlevel", "lspace", "rspace",
+                   "minsize", "maxsize", "movablelimits", "largeop", "symmetric", "notation",
+                   "rowspacing", "columnspacing", "columnlines", "rowlines", "frame", "accentunder",
+                   "rowalign", "open", "close", "separators", "bevelled", "depth", "voffset"}
 SIZE_STYLE = re.compile(r"^\s*((width|height)\s*:\s*[\d.]+(%|px|em|in|cm|mm|pt)\s*;?\s*){1,2}$")
+ALIGN_STYLE = re.compile(r"^\s*text-align\s*:\s*(left|right|center|justify)\s*;?\s*$")
+LINK_SCHEMES = {"http", "https", "mailto", "tel"}
+SCHEME = re.compile(r"^([a-z][a-z0-9+.-]*):", re.I)
 IMAGE_TYPES = {"image/png", "image/jpeg", "image/gif", "image/svg+xml", "image/webp"}
+# An id folio can carry into XHTML, file names and URLs: a letter, then letters, digits,
+# '-', '_' or '.'. Ids folio makes itself start with these prefixes.
+SAFE_ID = re.compile(r"^[^\W\d_][\w.-]{0,99}$")
+FOLIO_ID_PREFIXES = ("ix-", "ixe-", "gl-", "pop-")
 
 
 @dataclass
 class Context:
     manuscript: Manuscript
     reporter: Reporter
-    assets: dict = field(default_factory=dict)  # output name -> source Path
+    assets: dict = field(default_factory=dict)  # output name -> the image's bytes
 
     def line_of(self, needle: str) -> int | None:
         at = self.manuscript.text.find(needle)
@@ -42,23 +71,113 @@ class Context:
         self.reporter.warn(Diagnostic(code, message, self.manuscript.source, line, fix))
 
 
+def _link_allowed(value: str) -> bool:
+    """A link a reader may follow: in the book, relative, web, mail or phone. Browsers
+    ignore tabs, newlines and controls inside a URL, so 'java\tscript:' is javascript:."""
+    cleaned = re.sub(r"[\x00-\x20\x7f]+", "", value)
+    scheme = SCHEME.match(cleaned)
+    return scheme is None or scheme.group(1).lower() in LINK_SCHEMES
+
+
+def _attribute_allowed(element, name: str, value: str) -> bool:
+    if name.startswith(("data-", "aria-")):
+        return True
+    if name == "style":   # pandoc's {width=50%} and table column alignment
+        return bool(SIZE_STYLE.match(value) or ALIGN_STYLE.match(value))
+    if name == "tabindex":   # pandoc's anchors on code lines
+        return value.strip() == "-1"
+    if name not in SAFE_ATTRIBUTES:
+        return False
+    if name in ("href", "cite"):
+        return _link_allowed(value)
+    if name == "src":
+        return element.tag == "img"   # checked and copied by collect_images
+    if name == "xmlns":
+        return value in ("http://www.w3.org/1998/Math/MathML", "http://www.w3.org/1999/xhtml")
+    return True
+
+
 def remove_unsafe_markup(body, ctx: Context) -> None:
-    """Raw HTML in a manuscript may not run scripts or pull in other files."""
-    for element in list(body.iter(*UNSAFE_ELEMENTS)):
-        ctx.warn("FOLIO030", f"raw <{element.tag}> removed from the manuscript", f"<{element.tag}",
-                 fix="folio editions carry no scripts, embeds or stylesheets from the manuscript")
-        element.drop_tree()
+    """Raw HTML in a manuscript may not run scripts or pull in other files: an
+    allow-list of elements and attributes, not a list of known dangers."""
+    for comment in list(body.iter(lxml.etree.Comment, lxml.etree.ProcessingInstruction)):
+        if comment.getparent() is not None:   # an author's note to self, never printed
+            comment.drop_tree()
+    for element in list(body.iter()):
+        if not isinstance(element.tag, str) or element.tag in ALLOWED_ELEMENTS:
+            continue
+        if element.tag in DROPPED:
+            ctx.warn("FOLIO030", f"raw <{element.tag}> removed from the manuscript", f"<{element.tag}",
+                     fix="folio editions carry no scripts, embeds, forms or stylesheets from the manuscript")
+            element.drop_tree()
+        else:
+            ctx.warn("FOLIO030", f"raw <{element.tag}> is not an element folio keeps; its text stays",
+                     f"<{element.tag}", fix="use Markdown, or an HTML element of the text such as <span>")
+            element.drop_tag()
     for element in body.iter():
-        if not isinstance(element.tag, str) or element.tag.startswith("folio-") or element.tag in ("html", "body"):
-            continue   # folio's own wrappers around pandoc's output
+        if not isinstance(element.tag, str) or element.tag in FOLIO_ELEMENTS or element.tag in ("html", "body"):
+            continue
         for name, value in list(element.attrib.items()):
-            lowered = value.strip().lower()
-            allowed = (name in SAFE_ATTRIBUTES or name.startswith(("data-", "aria-"))
-                       or (name == "style" and SIZE_STYLE.match(value)))   # pandoc's {width=50%}
-            if not allowed or (name in ("href", "src") and lowered.startswith(("javascript:", "vbscript:"))):
+            if not _attribute_allowed(element, name, value):
                 ctx.warn("FOLIO030", f"attribute {name}='{value[:60]}' removed from the manuscript", value[:40],
                          fix="folio editions load nothing named in raw HTML attributes")
                 del element.attrib[name]
+
+
+def _safe_id(wanted: str, taken: set[str]) -> str:
+    base = re.sub(r"[^\w.-]+", "-", wanted).strip("-._")[:80] or "id"
+    if not re.match(r"^[^\W\d_]", base) or base.startswith(FOLIO_ID_PREFIXES):
+        base = "x-" + base
+    candidate, n = base, 1
+    while candidate in taken:
+        n += 1
+        candidate = f"{base}-{n}"
+    return candidate
+
+
+def safe_ids(body, ctx: Context) -> None:
+    """Every id becomes one folio can write anywhere (XHTML, file names, URLs) without
+    escaping, unique in the book and clear of the prefixes of folio's own ids; links
+    to a rewritten id follow it."""
+    elements = [el for el in body.iter() if isinstance(el.tag, str) and el.get("id") is not None]
+    taken = {el.get("id") for el in elements if SAFE_ID.match(el.get("id"))
+             and not el.get("id").startswith(FOLIO_ID_PREFIXES)}
+    kept, renamed = set(), {}
+    for element in elements:
+        old = element.get("id")
+        if old in taken and old not in kept:
+            kept.add(old)
+            continue
+        new = _safe_id(old, taken | kept | set(renamed.values()))
+        renamed.setdefault(old, new)
+        element.set("id", new)
+        ctx.warn("FOLIO034", f"id '{old[:60]}' {'is used twice' if old in kept else 'is not a plain id'}; "
+                 f"it is now '{new}'", old[:40], fix="give each heading and anchor its own id of letters, "
+                 "digits and '-'")
+    if renamed:
+        for link in body.iter("a"):
+            href = link.get("href") or ""
+            if href.startswith("#") and href[1:] in renamed:
+                link.set("href", "#" + renamed[href[1:]])
+
+
+def _read_image(path: Path, src: str, ctx: Context) -> bytes | None:
+    """The image's bytes, read once here so no edition opens the file again (a file
+    swapped for a link after this step cannot reach an edition); SVG made inert."""
+    bounds.check_image(path, ctx.manuscript.source, ctx.line_of(src))
+    data = path.resolve().read_bytes()
+    if path.suffix.lower() != ".svg":
+        return data
+    try:
+        data, removed = svg.clean_svg(data)
+    except ValueError as exc:
+        ctx.warn("FOLIO031", f"image '{src}' is not a usable SVG ({exc}); it is left out", src,
+                 fix="save the drawing again as plain SVG")
+        return None
+    for what in removed:
+        ctx.warn("FOLIO033", f"SVG '{src}': {what} removed", src,
+                 fix="an SVG in a book may not run scripts or load other files; embed images as data: URLs")
+    return data
 
 
 def collect_images(body, ctx: Context) -> None:
@@ -68,20 +187,23 @@ def collect_images(body, ctx: Context) -> None:
         src = img.get("src", "")
         path = local_path(src, root)
         kind = mimetypes.guess_type(src)[0]
-        if path is None or not path.is_file() or kind not in IMAGE_TYPES:
-            reason = ("is not in the manuscript folder" if path is None
-                      else "was not found" if not path.is_file() else "is not a PNG, JPEG, GIF, SVG or WebP image")
-            ctx.warn("FOLIO031", f"image '{src}' {reason}; it is left out", src,
-                     fix="copy the image into the manuscript folder and give a relative path")
+        found = path is not None and is_regular_file(path)
+        data = _read_image(path, src, ctx) if found and kind in IMAGE_TYPES else None
+        if data is None:
+            if not found or kind not in IMAGE_TYPES:
+                reason = ("is not in the manuscript folder" if path is None
+                          else "was not found" if not found else "is not a PNG, JPEG, GIF, SVG or WebP image")
+                ctx.warn("FOLIO031", f"image '{src}' {reason}; it is left out", src,
+                         fix="copy the image into the manuscript folder and give a relative path")
             parent = img.getparent()
             if parent is not None and parent.tag == "figure" and len(parent) <= 2:
                 parent.drop_tree()
             else:
                 img.drop_tree()
             continue
-        digest = hashlib.sha256(path.read_bytes()).hexdigest()[:12]
+        digest = hashlib.sha256(data).hexdigest()[:12]
         name = f"images/{digest}{path.suffix.lower()}"
-        ctx.assets[name] = path
+        ctx.assets[name] = data
         img.set("src", name)
 
 
@@ -102,4 +224,4 @@ def mark_citation_needed(body, ctx: Context) -> None:
             span.set("title", f"This claim has needed a source since {span.get('data-date')}")
 
 
-PASSES = (remove_unsafe_markup, collect_images, mark_attributions, mark_citation_needed)
+PASSES = (remove_unsafe_markup, safe_ids, collect_images, mark_attributions, mark_citation_needed)

@@ -14,6 +14,8 @@ import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
+import lxml.html
+
 from .. import backmatter
 from ..book import Book, Chapter
 from ..html import parse_fragment, inner_xhtml, relink
@@ -46,7 +48,8 @@ def _xhtml_notes(book: Book, chapter: Chapter, href) -> tuple[tuple[str, str], .
     notes = []
     for note in chapter.notes:
         tree = parse_fragment(relink(note.html, href))
-        back = parse_fragment(f'<a href="#{note.ref_id}" role="doc-backlink">{note.number}.</a>')[0]
+        back = lxml.html.Element("a", href=f"#{note.ref_id}", role="doc-backlink")
+        back.text = f"{note.number}."
         back.tail = " "
         first = tree[0] if len(tree) and tree[0].tag == "p" else tree
         back.tail += first.text or ""
@@ -116,5 +119,5 @@ def build(book: Book, out: Path) -> Path:
             for name in sorted(files):
                 add(name, files[name].encode("utf-8"))
             for name in sorted(book.assets):
-                add(f"OEBPS/{name}", Path(book.assets[name]).read_bytes())
+                add(f"OEBPS/{name}", book.assets[name])
     return target

@@ -90,7 +90,7 @@ def build(book: Book, out: Path) -> Path:
         (site / "fonts").mkdir()
         for face in fonts.WEB_FACES:   # the book's own face, so the site reads like the book
             shutil.copyfile(fonts.FONT_DIR / face, site / "fonts" / face)
-        for name, source in book.assets.items():
+        for name, data in book.assets.items():
             (site / name).parent.mkdir(parents=True, exist_ok=True)
-            shutil.copyfile(source, site / name)
+            (site / name).write_bytes(data)
     return target / "index.html"

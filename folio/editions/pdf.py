@@ -18,7 +18,7 @@ from weasyprint import HTML
 from .. import backmatter, fonts
 from ..book import Book, Chapter
 from ..diagnostics import error
-from ..html import inner_html, parse_fragment
+from ..html import inner_html, link, parse_fragment
 from ..render import ROOT, STYLES, atomic_path, render, stylesheet
 from ..safety import make_fetcher
 
@@ -41,16 +41,37 @@ class PageSettings:
         return "-print" if self.for_print else ""
 
 
-def settings_from(metadata: dict, for_print: bool, crop_marks: bool | None = None) -> PageSettings:
+POINTS = {"in": 72.0, "mm": 72 / 25.4, "cm": 72 / 2.54, "pt": 1.0}
+# A page smaller than a playing card or larger than a broadsheet is a typo, and a tiny
+# one multiplies the page count without end ('1pt 1pt' made 916 pages of 11).
+TRIM_RANGE = (144.0, 1728.0)   # 2 in to 24 in, each side
+MAX_BLEED = 36.0               # 0.5 in
+
+
+def _points(value: str) -> float:
+    number, unit = re.match(r"^([\d.]+)([a-z]+)$", value).groups()
+    return float(number) * POINTS[unit]
+
+
+def settings_from(manuscript, for_print: bool, crop_marks: bool | None = None) -> PageSettings:
     """Trim size, bleed and crop marks from the manuscript metadata, checked."""
+    metadata, lines, source = manuscript.metadata, manuscript.metadata_lines, manuscript.source
     trim = str(metadata.get("trim-size") or "6in 9in").split()
     bleed = str(metadata.get("bleed") or "0.125in")
-    for value in [*trim, bleed]:
-        if not LENGTH.match(value):
-            raise error("FOLIO040", f"'{value}' is not a length folio understands",
-                        fix="write lengths like 6in, 152mm or 432pt; trim-size as 'WIDTH HEIGHT'")
+    for key, values in (("trim-size", trim), ("bleed", [bleed])):
+        for value in values:
+            if not LENGTH.match(value):
+                raise error("FOLIO040", f"{key} '{value}' is not a length folio understands", source, lines.get(key),
+                            fix="write lengths like 6in, 152mm or 432pt; trim-size as 'WIDTH HEIGHT'")
     if len(trim) != 2:
-        raise error("FOLIO040", "trim-size needs a width and a height", fix="write e.g. 'trim-size: 6in 9in'")
+        raise error("FOLIO040", "trim-size needs a width and a height", source, lines.get("trim-size"),
+                    fix="write e.g. 'trim-size: 6in 9in'")
+    if not all(TRIM_RANGE[0] <= _points(v) <= TRIM_RANGE[1] for v in trim):
+        raise error("FOLIO040", f"trim-size '{' '.join(trim)}' is outside 2in to 24in", source,
+                    lines.get("trim-size"), fix="write the page size of the printed book, e.g. '6in 9in' or '148mm 210mm'")
+    if _points(bleed) > MAX_BLEED:
+        raise error("FOLIO040", f"bleed '{bleed}' is over 0.5in", source, lines.get("bleed"),
+                    fix="printers ask for 0.125in (3mm)")
     marks = bool(metadata.get("crop-marks", False)) if crop_marks is None else crop_marks
     return PageSettings(trim[0], trim[1], bleed if for_print else "0in", marks and for_print, for_print)
 
@@ -71,15 +92,17 @@ def chapter_body(chapter: Chapter, book: Book, locate=None) -> str:
         link.set("class", "page-ref")
     notes = {note.id: note for note in chapter.notes}
     for ref in list(tree.find_class("footnote-ref")):
-        note = notes[ref.get("href", "#")[1:]]
-        span = parse_fragment(f'<span class="fn" id="{note.id}" data-n="{note.number}">'
-                              f"{_inline_note(note.html)}</span>")[0]
+        note = notes.get(ref.get("href", "#")[1:])
+        if note is None:
+            continue
+        span = parse_fragment(_inline_note(note.html))
+        span.tag = "span"
+        span.attrib.update({"class": "fn", "id": note.id, "data-n": str(note.number)})
         span.tail = ref.tail
         ref.getparent().replace(ref, span)
     for img in tree.iter("img"):
-        source = book.assets.get(img.get("src", ""))
-        if source is not None:
-            img.set("src", Path(source).as_uri())
+        if img.get("src", "") in book.assets:   # served from the Book by the fetcher
+            img.set("src", "folio-asset:" + img.get("src"))
     return inner_html(tree)
 
 
@@ -102,7 +125,7 @@ def page_ranges(numbers: list[tuple[int, str]], ranges: list[tuple[int, int, str
     out = []
     for first, last, anchor in spans:
         label = f"{first}–{last}" if last > first else f"{first}"
-        out.append(f'<a href="#{anchor}">{label}</a>')
+        out.append(link(f"#{anchor}", label))
     return ", ".join(dict.fromkeys(out))
 
 
@@ -142,7 +165,8 @@ def layout(book: Book, settings: PageSettings, manuscript_root: Path):
 
     (WeasyPrint's target-counter() cannot collapse repeated pages into ranges, and the
     whole book must not be laid out twice: this costs only the index's own pages.)"""
-    fetcher = make_fetcher((manuscript_root, STYLES, fonts.FONT_DIR, ROOT / "templates"))
+    # Nothing of the manuscript folder is read here: its images come from the Book.
+    fetcher = make_fetcher((STYLES, fonts.FONT_DIR, ROOT / "templates"), book.assets)
     base = str(manuscript_root) + "/"
     document = HTML(string=document_html(book, settings, list(book.chapters)), base_url=base,
                     url_fetcher=fetcher).render()
@@ -168,11 +192,12 @@ def build(book: Book, out: Path, manuscript_root: Path, settings: PageSettings) 
     progress(settings, "laying out pages")
     document, fetcher = layout(book, settings, manuscript_root)
     progress(settings, f"{len(document.pages)} pages laid out ({time.perf_counter() - started:.1f}s); writing PDF")
-    for url in dict.fromkeys(fetcher.refused):
-        print(f"warning: FOLIO032: the PDF did not load {url}: outside the manuscript folder", file=sys.stderr)
     target = out / f"{book.meta.slug}{settings.suffix}.pdf"
     with atomic_path(target) as temporary:
         document.write_pdf(temporary, pdf_variant=None if settings.for_print else "pdf/ua-1",
                            pdf_identifier=book.meta.identifier.encode("utf-8")[:32],
                            custom_metadata=False)
+    for url in dict.fromkeys(fetcher.refused):   # after writing too: images inside SVGs load then
+        print(f"warning: FOLIO032: the PDF did not load {url[:200]}: folio reads nothing outside the book",
+              file=sys.stderr)
     return target

@@ -1,0 +1,70 @@
+"""Build state between steps: the pickled `Book`, signed so only folio's own is loaded.
+
+The `Book` travels from the book step to the edition steps as a pickle, and loading a
+pickle runs code. The state folder sits in the output folder, which an author may
+put inside the manuscript folder, and so could plant a pickle there. Each pickle
+carries an HMAC made with a key kept in the user's cache folder, outside every
+manuscript; a pickle without the right one is refused before it is loaded.
+"""
+from __future__ import annotations
+
+import hashlib
+import hmac
+import os
+import pickle
+import secrets
+from pathlib import Path
+
+from .diagnostics import error
+from .render import atomic_path
+
+MAC_BYTES = 32
+
+
+def key_file() -> Path:
+    cache = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(cache) / "folio" / "state.key"
+
+
+def _key() -> bytes:
+    path = key_file()
+    for _attempt in range(2):
+        try:
+            return bytes.fromhex(path.read_text().strip())
+        except FileNotFoundError:
+            pass
+        except (OSError, ValueError):   # damaged: make a new one
+            path.unlink(missing_ok=True)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:   # another step made it first
+            continue
+        fresh = secrets.token_hex(32)
+        with os.fdopen(descriptor, "w") as handle:
+            handle.write(fresh + "\n")
+        return bytes.fromhex(fresh)
+    raise error("FOLIO070", "cannot read or create folio's state key", path,
+                fix="make the folder writable, or set XDG_CACHE_HOME to a writable folder")
+
+
+def _mac(data: bytes) -> bytes:
+    return hmac.new(_key(), data, hashlib.sha256).digest()
+
+
+def save(book, path: Path) -> None:
+    data = pickle.dumps(book, protocol=5)
+    with atomic_path(path) as temporary:
+        temporary.write_bytes(_mac(data) + data)
+
+
+def load(path: Path):
+    try:
+        blob = path.read_bytes()
+    except OSError:
+        blob = b""
+    mac, data = blob[:MAC_BYTES], blob[MAC_BYTES:]
+    if len(mac) != MAC_BYTES or not hmac.compare_digest(mac, _mac(data)):
+        raise error("FOLIO070", "the build state was not written by folio on this machine; it is not loaded", path,
+                    fix="run 'python3 build.py clean' with the same --out, then build again")
+    return pickle.loads(data)

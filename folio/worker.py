@@ -1,0 +1,65 @@
+"""One build step (`book`, or an edition) in a process of its own, under the limits.
+
+The task runner starts `python -m folio.worker STEP OPTIONS`; the process caps its own
+address space first (pandoc, started by the book step, inherits the cap), and the
+runner stops it at the time limit. Every failure ends as a diagnostic, never a traceback.
+"""
+from __future__ import annotations
+
+import os
+import sys
+import traceback
+
+from .diagnostics import BuildError, Diagnostic, Reporter
+from .pipeline import Options
+
+
+def _say(diagnostic: Diagnostic) -> None:
+    print(f"error: {diagnostic}", file=sys.stderr, flush=True)
+
+
+def step(name: str, options: Options) -> None:
+    from . import state
+    from .manuscript import load as load_manuscript
+    from .pipeline import build_edition, load_book
+    from .tasks import book_file
+    if name == "book":
+        reporter = Reporter(strict=options.strict)
+        _, book = load_book(options, reporter)
+        reporter.finish()
+        state.save(book, book_file(options))
+        return
+    book = state.load(book_file(options))
+    build_edition(name, book, load_manuscript(options.manuscript, options.csl), options)
+
+
+def main(argv: list[str]) -> int:
+    name, encoded = argv
+    options = Options.decode(encoded)
+    options.limits.apply()
+    sys.setrecursionlimit(10_000)
+    try:
+        step(name, options)
+    except BuildError as exc:
+        for diagnostic in exc.diagnostics:
+            _say(diagnostic)
+        return 1
+    except MemoryError:
+        _say(options.limits.out_of_memory(f"the {name} step", options.manuscript).diagnostics[0])
+        return 1
+    except RecursionError:
+        _say(Diagnostic("FOLIO062", f"the {name} step met markup nested too deeply", options.manuscript,
+                        fix="flatten deeply nested lists, quotes or HTML elements"))
+        return 1
+    except Exception as exc:   # a bug in folio: say so plainly; the details on request
+        _say(Diagnostic("FOLIO099", f"internal error in the {name} step: {type(exc).__name__}: {str(exc)[:300]}",
+                        options.manuscript, fix="please report it with the manuscript; "
+                                                "FOLIO_DEBUG=1 shows the traceback"))
+        if os.environ.get("FOLIO_DEBUG"):
+            traceback.print_exc()
+        return 2
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
