@@ -17,7 +17,7 @@ import lxml.etree
 from . import bounds, svg
 from .diagnostics import Diagnostic, Reporter, line_of
 from .manuscript import Manuscript
-from .safety import is_regular_file, local_path
+from .safety import is_inside, is_regular_file, local_path
 
 # Raw HTML is untrusted: only these elements stay. An element outside the list is
 # unwrapped (its text stays) with a warning; one of `DROPPED` goes with its content,
@@ -106,7 +106,11 @@ def remove_unsafe_markup(body, ctx: Context) -> None:
     for element in list(body.iter()):
         if not isinstance(element.tag, str) or element.tag in ALLOWED_ELEMENTS:
             continue
-        if element.tag in DROPPED:
+        if element.tag == "embed" and element.get("src"):   # pandoc's rendering of ![](figure.pdf)
+            ctx.warn("FOLIO031", f"image '{element.get('src')[:80]}' is not a PNG, JPEG, GIF, SVG or WebP image; "
+                     "it is left out", element.get("src"), fix="convert the figure to SVG or PNG")
+            element.drop_tree()
+        elif element.tag in DROPPED:
             ctx.warn("FOLIO030", f"raw <{element.tag}> removed from the manuscript", f"<{element.tag}",
                      fix="folio editions carry no scripts, embeds, forms or stylesheets from the manuscript")
             element.drop_tree()
@@ -180,13 +184,25 @@ def _read_image(path: Path, src: str, ctx: Context) -> bytes | None:
     return data
 
 
+IMPLIED_EXTENSIONS = (".svg", ".png", ".jpg", ".jpeg", ".gif", ".webp")
+
+
+def _with_extension(path: Path | None, root: Path) -> Path | None:
+    """`img/map` names `img/map.svg` or `img/map.png`, as it does for LaTeX and pandoc
+    (each candidate confined to the folder like any other path)."""
+    if path is None or path.suffix or is_regular_file(path):
+        return path
+    candidates = (path.with_name(path.name + extension) for extension in IMPLIED_EXTENSIONS)
+    return next((c for c in candidates if is_inside(c, root) and is_regular_file(c)), path)
+
+
 def collect_images(body, ctx: Context) -> None:
     """Keep images that live in the manuscript folder; drop and report all others."""
     root = ctx.manuscript.root
     for img in list(body.iter("img")):
         src = img.get("src", "")
-        path = local_path(src, root)
-        kind = mimetypes.guess_type(src)[0]
+        path = _with_extension(local_path(src, root), root)
+        kind = mimetypes.guess_type(path.name if path else src)[0]
         found = path is not None and is_regular_file(path)
         data = _read_image(path, src, ctx) if found and kind in IMAGE_TYPES else None
         if data is None:
