@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pypandoc
 
-from . import sandbox
+from . import ast, sandbox
 from .diagnostics import Diagnostic, BuildError, error, line_of
 from .manuscript import Manuscript
 from .sandbox import Limits
@@ -168,6 +168,8 @@ def run(manuscript: Manuscript, appendix_markdown: str = "", limits: Limits = Li
         raise error("FOLIO062", "the manuscript is nested too deeply to read", manuscript.source,
                     fix="flatten deeply nested lists, quotes or HTML elements") from None
     document = confine_metadata(document, manuscript)
+    for step in ast.PASSES:
+        document = step(document)
     write = sandbox.run(write_command(manuscript), limits, "pandoc", manuscript.source, cwd=manuscript.root,
                         env=_environment(), input=json.dumps(document).encode("utf-8"))
     stderr = (read.stderr + write.stderr).decode("utf-8", "replace").strip()

@@ -233,6 +233,21 @@ def mark_attributions(body, ctx: Context) -> None:
             last.set("class", "attribution")
 
 
+def list_delimiters(body, ctx: Context) -> None:
+    """The AST pass's wrapper around a `(1)` or `a)` list becomes the list's `data-delim`
+    and `data-style` (a CSS counter style: `type="a"` and `type="A"` are one value to
+    CSS selectors, so stylesheets cannot tell them apart)."""
+    for wrapper in list(body.find_class("folio-list")):
+        classes = wrapper.get("class", "").split()
+        delimiter = next((c[len("delim-"):] for c in classes if c.startswith("delim-")), "")
+        style = next((c[len("style-"):] for c in classes if c.startswith("style-")), "decimal")
+        lists = [child for child in wrapper if child.tag == "ol"]
+        if len(lists) == 1 and delimiter in ("oneparen", "twoparens"):
+            lists[0].set("data-delim", delimiter)
+            lists[0].set("data-style", style)
+            wrapper.drop_tag()
+
+
 def mark_citation_needed(body, ctx: Context) -> None:
     """'Citation needed' marks keep their date as a tooltip for readers of HTML."""
     for span in body.find_class("citation-needed"):
@@ -240,4 +255,4 @@ def mark_citation_needed(body, ctx: Context) -> None:
             span.set("title", f"This claim has needed a source since {span.get('data-date')}")
 
 
-PASSES = (remove_unsafe_markup, safe_ids, collect_images, mark_attributions, mark_citation_needed)
+PASSES = (remove_unsafe_markup, safe_ids, collect_images, list_delimiters, mark_attributions, mark_citation_needed)

@@ -13,6 +13,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+import lxml.html
 from weasyprint import HTML
 
 from .. import backmatter, fonts
@@ -85,8 +86,53 @@ def _inline_note(note_html: str) -> str:
     return inner_html(tree)
 
 
+def _roman(number: int) -> str:
+    numerals = ((1000, "m"), (900, "cm"), (500, "d"), (400, "cd"), (100, "c"), (90, "xc"), (50, "l"),
+                (40, "xl"), (10, "x"), (9, "ix"), (5, "v"), (4, "iv"), (1, "i"))
+    out = ""
+    for value, letters in numerals:
+        while number >= value:
+            out, number = out + letters, number - value
+    return out or str(number)
+
+
+def _alpha(number: int) -> str:
+    letters = ""
+    while number > 0:
+        number, rest = divmod(number - 1, 26)
+        letters = chr(97 + rest) + letters
+    return letters or str(number)
+
+
+LIST_STYLES = {"1": str, "a": _alpha, "A": lambda n: _alpha(n).upper(), "i": _roman, "I": lambda n: _roman(n).upper()}
+DELIMITED = {"oneparen": "{})", "twoparens": "({})"}
+
+
+def number_lists(tree) -> None:
+    """WeasyPrint ignores `start`, `type` and `value` on lists (measured, v70), so a
+    list that starts at (2) or counts in roman numerals would print 1., 2.: the PDF
+    edition writes each item's marker itself."""
+    for ol in tree.iter("ol"):
+        if ol.get("class") or not (ol.get("start") or ol.get("type") or ol.get("data-delim")):
+            continue   # plain 1. 2. 3.: the stylesheet's own counter is right
+        style = LIST_STYLES.get(ol.get("type", "1"), str)
+        pattern = DELIMITED.get(ol.get("data-delim", ""), "{}.")
+        number = int(ol.get("start", "1")) if (ol.get("start") or "").lstrip("-").isdigit() else 1
+        ol.set("class", "numbered")
+        for item in [child for child in ol if child.tag == "li"]:
+            if (item.get("value") or "").isdigit():
+                number = int(item.get("value"))
+            marker = lxml.html.Element("span", {"class": "li-marker"})
+            marker.text = pattern.format(style(number))
+            holder = item[0] if len(item) and item[0].tag == "p" and not (item.text or "").strip() else item
+            marker.tail, holder.text = holder.text, ""
+            holder.insert(0, marker)
+            number += 1
+
+
 def chapter_body(chapter: Chapter, book: Book, locate=None) -> str:
     tree = parse_fragment(backmatter.chapter_html(book, chapter, locate))
+    number_lists(tree)
     for link in tree.find_class("locator"):
         link.text = ""
         link.set("class", "page-ref")
