@@ -78,9 +78,24 @@ def pdf_text(pdf: Path) -> list[str]:
     return out.split("\f")[:-1] if out.endswith("\f") else out.split("\f")
 
 
-def unresolved_citations(text: str, where: str) -> list[Problem]:
+CODE = re.compile(r"<(pre|code)\b[^>]*>.*?</\1>", re.S)
+
+
+def unresolved_citations(text: str, where: str, in_code: frozenset[str] = frozenset()) -> list[Problem]:
+    """`???` or a raw `@key` left by citeproc; what a code sample shows on purpose
+    (`in_code`: the same strings found inside code in the HTML) is not one."""
     return [Problem("citations", where, f"unresolved citation '{m.group(0)}'")
-            for m in UNRESOLVED.finditer(text)]
+            for m in UNRESOLVED.finditer(text) if m.group(0) not in in_code]
+
+
+def _markup_text(markup: str) -> str:
+    """Markup as text for the citation check, code left out."""
+    return re.sub(r"<[^>]+>", " ", CODE.sub(" ", markup))
+
+
+def strings_in_code(pages: list[str]) -> frozenset[str]:
+    return frozenset(m.group(0) for page in pages for block in CODE.finditer(page)
+                     for m in UNRESOLVED.finditer(re.sub(r"<[^>]+>", "", block.group(0))))
 
 
 def epub_texts(epub: Path) -> dict[str, str]:
@@ -254,19 +269,21 @@ def preflight(out: Path, slug: str, settings) -> list[Problem]:
     if missing:
         return [Problem("editions", str(out), f"not built yet: {', '.join(missing)} (run python3 build.py)")]
     width, height = (to_points(settings.width), to_points(settings.height))
+    pages = [page.read_text(encoding="utf-8") for page in sorted(editions["html"].parent.glob("*.html"))]
+    in_code = strings_in_code(pages)
     for pdf, bleed in ((editions["screen"], 0.0), (editions["print"], to_points(settings.bleed))):
         problems += unembedded_fonts(pdf)
         problems += boxes_match(pdf, width, height, bleed)
         problems += overflowing_text(pdf, settings.margins, bleed)
         problems += low_resolution_images(pdf)
         problems += dangling_pdf_links(pdf)
-        problems += unresolved_citations("\n".join(pdf_text(pdf)), pdf.name)
+        problems += unresolved_citations("\n".join(pdf_text(pdf)), pdf.name, in_code)
     for name, text in epub_texts(editions["epub"]).items():
-        problems += unresolved_citations(re.sub(r"<[^>]+>", " ", text), name)
+        problems += unresolved_citations(_markup_text(text), name)
     problems += broken_links_in_epub(editions["epub"])
     problems += broken_links_in_site(editions["html"].parent)
-    for page in sorted(editions["html"].parent.glob("*.html")):
-        problems += unresolved_citations(re.sub(r"<[^>]+>", " ", page.read_text(encoding="utf-8")), page.name)
+    for page, text in zip(sorted(editions["html"].parent.glob("*.html")), pages):
+        problems += unresolved_citations(_markup_text(text), page.name)
     problems += epubcheck(editions["epub"])
     return problems
 

@@ -20,6 +20,13 @@ def test_check_passes_on_the_bundled_book(bundled):
     assert "passed" in result.stderr
 
 
+def test_check_ignores_what_code_samples_show(tmp_path):
+    """A manual about Markdown shows `[@doe99]`, `???` and `<img ...>` in code: not problems."""
+    out = build_into(tmp_path, BOOKS / "code-samples")
+    result = _check(BOOKS / "code-samples", out)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
 @pytest.mark.parametrize("book, expected", [
     ("preflight-overflow", "overflow: preflight-overflow.pdf page"),
     ("preflight-lowres", "prints at 26 dpi"),
