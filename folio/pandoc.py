@@ -149,6 +149,20 @@ def _cite_line(manuscript: Manuscript, key: str) -> int | None:
     return line_of(manuscript.text, match.start()) if match else None
 
 
+BIBLIOGRAPHY_SUFFIXES = (".bib", ".bibtex", ".json", ".yaml", ".yml", ".ris")
+
+
+def _missing_key_fix(manuscript: Manuscript, key: str) -> str:
+    if manuscript.bibliography:
+        return f"add an entry '{key}' to {', '.join(b.name for b in manuscript.bibliography)} or correct the key"
+    present = sorted(p.name for p in manuscript.root.iterdir() if p.suffix.lower() in BIBLIOGRAPHY_SUFFIXES
+                     and p != manuscript.dictionary and p.is_file())
+    if present:
+        return f"the metadata names no bibliography: add 'bibliography: {present[0]}'" + (
+            f" (the folder also holds {', '.join(present[1:])})" if present[1:] else "")
+    return "the metadata names no bibliography: add 'bibliography: references.bib' and put the entry there"
+
+
 def run(manuscript: Manuscript, appendix_markdown: str = "", limits: Limits = Limits()) -> PandocOutput:
     """Read the manuscript (plus `appendix_markdown`, the dictionary's definitions, so
     they are rendered by the same citeproc run) into pandoc's AST, confine its
@@ -180,9 +194,6 @@ def run(manuscript: Manuscript, appendix_markdown: str = "", limits: Limits = Li
         raise BuildError(*(Diagnostic(
             "FOLIO021", f"citation key '@{key}' is not in the bibliography", manuscript.source,
             _cite_line(manuscript, key),
-            fix=(f"add an entry '{key}' to {', '.join(b.name for b in manuscript.bibliography)} or correct the key"
-                 if manuscript.bibliography else
-                 "the metadata names no bibliography: add 'bibliography: references.bib' and put the entry there"))
-            for key in dict.fromkeys(missing)))
+            fix=_missing_key_fix(manuscript, key)) for key in dict.fromkeys(missing)))
     warnings = tuple(line for line in stderr.splitlines() if line.strip())
     return PandocOutput(write.stdout.decode("utf-8"), warnings)

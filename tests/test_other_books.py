@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import shutil
+import zipfile
 
 from conftest import BOOKS, build_into, run_build
 from folio import check
@@ -137,3 +138,22 @@ def test_a_definition_may_carry_a_note_and_a_note_style_citation(tmp_path):
     assert "2. A note in a definition." in "\n".join(check.pdf_text(out / f"{TINY}.pdf"))
     assert check.epubcheck(out / f"{TINY}.epub") == []
     assert check.broken_links_in_site(out / "html") == []
+
+
+def test_a_percent_title_block_is_the_metadata(tmp_path):
+    """pandoc's `% title / % authors / % date` block: the title, not the folder's name."""
+    result = run_build("--manuscript", str(BOOKS / "percent-title-block"), "--out", str(tmp_path), "epub")
+    assert result.returncode == 0 and "FOLIO009" not in result.stderr, result.stderr
+    with zipfile.ZipFile(tmp_path / "lighthouse-keeping-a-manual.epub") as package:
+        opf = package.read("OEBPS/content.opf").decode("utf-8")
+    assert ">Lighthouse Keeping: A Manual</dc:title>" in opf
+    assert ">Ada Keeper</dc:creator>" in opf and ">Bram Lamp</dc:creator>" in opf
+
+
+def test_missing_bibliography_fix_names_the_file_in_the_folder(tmp_path):
+    book = tmp_path / "book"
+    book.mkdir()
+    shutil.copy(BOOKS / "tiny" / "sources.json", book / "bibliography.json")
+    (book / "book.md").write_text("---\ntitle: No Bib\n---\n\n# One\n\nText [@stevenson1959].\n", encoding="utf-8")
+    result = run_build("--manuscript", str(book), "--out", str(tmp_path / "out"))
+    assert result.returncode != 0 and "add 'bibliography: bibliography.json'" in result.stderr, result.stderr
