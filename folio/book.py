@@ -207,7 +207,7 @@ def _headings(section, level: int) -> tuple[Heading, ...]:
     return tuple(found)
 
 
-def _cut_chapters(body, level: int, notes: dict[str, str], places: dict):
+def _cut_chapters(body, level: int, notes: dict[str, str], places: dict, warn=None):
     """The chapters (level-1 sections, or the top level used), with their notes and the
     places of their index anchors; and the bibliography div, taken out for the back matter."""
     chapters: list[Chapter] = []
@@ -223,6 +223,9 @@ def _cut_chapters(body, level: int, notes: dict[str, str], places: dict):
             holder.drop_tree()
     loose = [child for child in body if not (child.tag == "section" and f"level{level}" in child.get("class", ""))]
     if any(text_of(el) or el.tag in ("img", "figure") for el in loose):
+        if warn is not None:
+            first = next((text_of(el) for el in loose if text_of(el)), "")
+            warn(first[:30], "text before the first chapter heading opens the book without a title")
         used = {el.get("id") for el in body.iter() if isinstance(el.tag, str) and el.get("id")}
         wrapper = lxml.html.Element("section", id=_free_id("opening", used))
         for el in loose:
@@ -390,7 +393,12 @@ def assemble(manuscript: Manuscript, reporter: Reporter, limits: Limits = Limits
     notes = _extract_notes(body)
     refs_title = str(manuscript.metadata.get("reference-section-title") or "Bibliography")
     places: dict = {}
-    chapters, refs = _cut_chapters(body, level, notes, places)
+    def warn(needle: str, message: str) -> None:
+        at = manuscript.text.find(needle) if needle else -1
+        reporter.warn(Diagnostic("FOLIO027", message, manuscript.source,
+                                 manuscript.text.count("\n", 0, at) + 1 if at >= 0 else None,
+                                 fix="give it a heading ('# Preface {.unnumbered}'), or move it into a chapter"))
+    chapters, refs = _cut_chapters(body, level, notes, places, warn)
     if not chapters:
         raise error("FOLIO024", "the manuscript has no text", manuscript.source, fix="write at least one chapter")
     groups = index.collect(marks, entries)

@@ -157,3 +157,13 @@ def test_missing_bibliography_fix_names_the_file_in_the_folder(tmp_path):
     (book / "book.md").write_text("---\ntitle: No Bib\n---\n\n# One\n\nText [@stevenson1959].\n", encoding="utf-8")
     result = run_build("--manuscript", str(book), "--out", str(tmp_path / "out"))
     assert result.returncode != 0 and "add 'bibliography: bibliography.json'" in result.stderr, result.stderr
+
+
+def test_text_without_a_chapter_heading_is_kept_and_named(tmp_path):
+    out = tmp_path / "out"
+    result = run_build("--manuscript", str(BOOKS / "no-headings"), "--out", str(out))
+    assert result.returncode == 0, result.stderr
+    assert "no-headings/book.md:5: FOLIO027" in result.stderr
+    text = " ".join(" ".join(check.pdf_text(out / "a-letter-without-headings.pdf")).split())
+    for words in ("Dear reader, this book has no headings", "every one of them must reach", "Yours, the author."):
+        assert words in text
