@@ -7,6 +7,7 @@ pandoc run as the manuscript (see `pandoc.py`).
 """
 from __future__ import annotations
 
+import hashlib
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -62,8 +63,14 @@ class Entry:
 
 
 def entry_key(text: str) -> str:
+    """The id part for a headword: readable, and different for different headwords.
+    Where the readable form drops something ('C' and 'C++', 'Resume' and 'Résumé'), a
+    short hash of the headword keeps the two apart."""
     plain = "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
-    return re.sub(r"[\W_]+", "-", plain.lower()).strip("-") or "entry"
+    key = re.sub(r"[\W_]+", "-", plain.lower()).strip("-") or "entry"
+    if key != re.sub(r"\s+", "-", text.strip().lower()):
+        key += "-" + hashlib.sha1(text.strip().lower().encode("utf-8")).hexdigest()[:6]
+    return key
 
 
 def sort_key(text: str) -> str:

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from conftest import ROOT
+from conftest import BOOKS, ROOT, build_into
 from folio import check, dictionary, pipeline
 from folio.diagnostics import BuildError, Reporter
 from folio.editions import pdf
@@ -181,3 +181,14 @@ def test_marks_make_sub_entries_and_page_ranges(laid_out):
     printed = re.sub(r"<[^>]+>", "", pages.locate(origins))
     assert printed == (f"{first}–{last}" if last > first else f"{first}")
     assert "Putilov Factory" in entries and entries["Putilov Factory"].occurrences
+
+
+def test_headwords_that_slug_alike_keep_their_own_entries(tmp_path):
+    """'C', 'C++' and 'C#', 'Résumé' and 'Resume': one id each, and a valid EPUB."""
+    out = build_into(tmp_path, BOOKS / "colliding-keys")
+    glossary = (out / "html" / "glossary.html").read_text(encoding="utf-8")
+    ids = re.findall(r'<(?:div|dt|li|section)[^>]* id="(gl-[^"]+)"', glossary)
+    assert len(ids) == len(set(ids))
+    for headword in ("C", "C++", "C#", "Résumé", "Resume"):
+        assert f">{headword}<" in glossary, headword
+    assert check.epubcheck(out / "colliding-keys.epub") == []
