@@ -11,6 +11,7 @@ import os
 import re
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from urllib.parse import unquote
 
 import lxml.html
 from html import escape as html_escape
@@ -355,7 +356,7 @@ def _report_dead_links(chapters, owners: dict, manuscript: Manuscript, reporter:
     """An in-book link `[text](#id)` whose id exists nowhere would lead the reader nowhere."""
     for chapter in chapters:
         for html in (chapter.html, *(note.html for note in chapter.notes)):
-            for target in re.findall(r'href="#([^"]+)"', html):
+            for target in map(unquote, re.findall(r'href="#([^"]+)"', html)):
                 if target not in owners and not target.startswith(("gl-", "ixe-")):
                     line = manuscript.text.find(f"#{target}")
                     reporter.warn(Diagnostic("FOLIO026", f"link to '#{target}', which is no heading or anchor",

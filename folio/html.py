@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import re
 from typing import Callable
+from urllib.parse import unquote
 
 import lxml.html
 from lxml import etree
@@ -47,15 +48,19 @@ def link(href: str, text: str, **attributes: str) -> str:
     return lxml.html.tostring(anchor, encoding="unicode")
 
 
-def relink(markup: str, href_for: Callable[[str], str]) -> str:
-    """Rewrite every in-book link `#id` with `href_for(id)`; other links stay."""
-    if 'href="#' not in markup:
-        return markup
-    tree = parse_fragment(markup)
+def relink_tree(tree, href_for: Callable[[str], str]):
+    """Rewrite every in-book link `#id` in `tree` with `href_for(id)`; other links stay.
+    pandoc and lxml's HTML writer percent-encode non-ASCII fragments; ids are not, so
+    the fragment is decoded first (an EPUB checker compares them byte for byte)."""
     for anchor in tree.iter("a"):
         href = anchor.get("href") or ""
         if href.startswith("#") and len(href) > 1:
-            anchor.set("href", href_for(href[1:]))
-    return inner_html(tree)
+            anchor.set("href", href_for(unquote(href[1:])))
+    return tree
 
 
+def relink(markup: str, href_for: Callable[[str], str]) -> str:
+    """`relink_tree` for markup, for editions that write HTML."""
+    if 'href="#' not in markup:
+        return markup
+    return inner_html(relink_tree(parse_fragment(markup), href_for))

@@ -11,6 +11,7 @@ import mimetypes
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import unquote
 
 import lxml.etree
 
@@ -155,14 +156,16 @@ def safe_ids(body, ctx: Context) -> None:
         new = _safe_id(old, taken | kept | set(renamed.values()))
         renamed.setdefault(old, new)
         element.set("id", new)
+        if "csl-entry" in (element.get("class") or "") or element.get("role") == "doc-endnotes":
+            continue   # pandoc's own ids (a citation key with ':', its notes section): nothing to tell
         ctx.warn("FOLIO034", f"id '{old[:60]}' {'is used twice' if old in kept else 'is not a plain id'}; "
                  f"it is now '{new}'", old[:40], fix="give each heading and anchor its own id of letters, "
                  "digits and '-'")
-    if renamed:
-        for link in body.iter("a"):
-            href = link.get("href") or ""
-            if href.startswith("#") and href[1:] in renamed:
-                link.set("href", "#" + renamed[href[1:]])
+    for link in body.iter("a"):   # pandoc percent-encodes fragments; ids are plain text
+        href = link.get("href") or ""
+        if href.startswith("#") and len(href) > 1:
+            target = unquote(href[1:])
+            link.set("href", "#" + renamed.get(target, target))
 
 
 def _read_image(path: Path, src: str, ctx: Context) -> bytes | None:

@@ -167,3 +167,14 @@ def test_text_without_a_chapter_heading_is_kept_and_named(tmp_path):
     text = " ".join(" ".join(check.pdf_text(out / "a-letter-without-headings.pdf")).split())
     for words in ("Dear reader, this book has no headings", "every one of them must reach", "Yours, the author."):
         assert words in text
+
+
+def test_non_ascii_keys_and_ids_link_in_every_edition(tmp_path):
+    """pandoc percent-encodes a non-ASCII fragment; the id stays plain: links must still land."""
+    out = tmp_path / "out"
+    result = run_build("--manuscript", str(BOOKS / "unicode-keys"), "--out", str(out))
+    assert result.returncode == 0, result.stderr
+    assert "FOLIO026" not in result.stderr and "FOLIO034" not in result.stderr, result.stderr
+    assert check.epubcheck(next(out.glob("*.epub"))) == []
+    assert check.broken_links_in_site(out / "html") == []
+    assert check.dangling_pdf_links(next(p for p in out.glob("*.pdf") if "-print" not in p.name)) == []

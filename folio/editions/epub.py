@@ -18,7 +18,7 @@ import lxml.html
 
 from .. import backmatter
 from ..book import Book, Chapter
-from ..html import parse_fragment, inner_xhtml, relink
+from ..html import parse_fragment, inner_xhtml, relink_tree
 from ..render import atomic_path, render, stylesheet
 
 MEDIA_TYPES = {".png": "image/png", ".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".gif": "image/gif",
@@ -47,7 +47,7 @@ def file_name(chapter_id: str) -> str:
 def _xhtml_notes(book: Book, chapter: Chapter, href) -> tuple[tuple[str, str], ...]:
     notes = []
     for note in chapter.notes:
-        tree = parse_fragment(relink(note.html, href))
+        tree = relink_tree(parse_fragment(note.html), href)
         back = lxml.html.Element("a", href=f"#{note.ref_id}", role="doc-backlink")
         back.text = f"{note.number}."
         back.tail = " "
@@ -61,7 +61,7 @@ def _xhtml_notes(book: Book, chapter: Chapter, href) -> tuple[tuple[str, str], .
 
 def _xhtml_body(book: Book, chapter: Chapter, href) -> str:
     html = backmatter.chapter_html(book, chapter, lambda entry: backmatter.place_locators(book, entry))
-    tree = parse_fragment(relink(html, href))
+    tree = relink_tree(parse_fragment(html), href)
     for ref in tree.find_class("footnote-ref"):
         ref.set("epub:type", "noteref")
     for link in tree.find_class("glossterm"):
