@@ -387,7 +387,11 @@ def assemble(manuscript: Manuscript, reporter: Reporter, limits: Limits = Limits
     _report_unused_references(manuscript, body, reporter)
     level = _chapter_level(body)
     marks = Marks()
-    index.mark_explicit(body, marks)
+    for _empty in index.mark_explicit(body, marks):
+        at = re.search(r"\[\s*\]\{[^}]*\bindex\b|index=[\"']\s*[\"']", manuscript.text)
+        reporter.warn(Diagnostic("FOLIO058", "an index mark names no entry; it is left out", manuscript.source,
+                                 manuscript.text.count("\n", 0, at.start()) + 1 if at else None,
+                                 fix="put the entry's words in the brackets, or give index=\"Entry\""))
     index.mark_dictionary_terms(body, entries, marks)
     used_at = index.link_glossary_terms(body, entries, level)
     _report_unfound(entries, marks, manuscript, reporter)

@@ -144,18 +144,23 @@ def mark_dictionary_terms(body, entries: tuple[Entry, ...], marks: Marks) -> Non
 
 
 def _path(value: str, text: str) -> tuple[str, ...]:
-    parts = tuple(p.strip() for p in (value or text).split("!") if p.strip())
-    return parts or (text.strip(),)
+    """The entry path of a mark; empty when the mark names nothing at all."""
+    return tuple(p.strip() for p in (value or text).split("!") if p.strip())
 
 
-def mark_explicit(body, marks: Marks) -> None:
-    """The author's marks: spans with `index=` or class `index`, and divs for ranges."""
+def mark_explicit(body, marks: Marks) -> list:
+    """The author's marks: spans with `index=` or class `index`, and divs for ranges.
+    Returns the marks that name no entry (no text and no `index=`), left unmarked."""
+    empty = []
     for element in list(body.iter("span", "div")):
         explicit = element.get("data-index")
         is_mark = explicit is not None or "index" in (element.get("class") or "").split()
         if not is_mark:
             continue
         path = _path(explicit or "", " ".join("".join(element.itertext()).split()))
+        if not path:
+            empty.append(element)
+            continue
         if element.tag == "span":
             element.set("id", element.get("id") or marks.new_id())
             element.set("class", ((element.get("class") or "") + " ix").strip())
@@ -169,6 +174,7 @@ def mark_explicit(body, marks: Marks) -> None:
         last = element[-1] if len(element) and element[-1].tag in ("p", "li") else element
         last.append(end)
         marks.add(path, Occurrence(start.get("id"), end.get("id")))
+    return empty
 
 
 def link_glossary_terms(body, entries: tuple[Entry, ...], level: int) -> dict[str, list[str]]:

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from conftest import BOOKS, ROOT, build_into
+from conftest import BOOKS, ROOT, build_into, run_build
 from folio import check, dictionary, pipeline
 from folio.diagnostics import BuildError, Reporter
 from folio.editions import pdf
@@ -192,3 +192,14 @@ def test_headwords_that_slug_alike_keep_their_own_entries(tmp_path):
     for headword in ("C", "C++", "C#", "Résumé", "Resume"):
         assert f">{headword}<" in glossary, headword
     assert check.epubcheck(out / "colliding-keys.epub") == []
+
+
+def test_index_marks_in_notes_and_empty_marks(tmp_path):
+    """A mark inside a footnote gets its page; a mark that names nothing is named, not printed."""
+    result = run_build("--manuscript", str(BOOKS / "index-marks"), "--out", str(tmp_path))
+    assert result.returncode == 0, result.stderr
+    assert "index-marks/book.md:9: FOLIO058" in result.stderr
+    index = (tmp_path / "html" / "book-index.html").read_text(encoding="utf-8")
+    assert 'data-epub-type="index-term"></span>' not in index
+    text = " ".join(check.pdf_text(tmp_path / "index-notes.pdf")[-1].split())
+    assert "Smolny Institute, 1" in text and "Putilov Factory, 1" in text
