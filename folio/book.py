@@ -117,6 +117,7 @@ class Book:
     entries: tuple[Entry, ...] = ()                     # the dictionary
     index: tuple[IndexGroup, ...] = ()
     places: dict = field(default_factory=dict)          # index anchor -> Place
+    passages: tuple = ()                                # what every edition must show (conservation.py)
 
     def linker(self, current: str, file_of):
         """For editions split into files: an in-book `#id` as seen from chapter `current`,
@@ -429,4 +430,4 @@ def assemble(manuscript: Manuscript, reporter: Reporter, limits: Limits = Limits
     _report_dead_links(chapters, owners, manuscript, reporter)
     return Book(read_metadata(manuscript, rendered), tuple(chapters), dict(context.assets),
                 manuscript.style_name, csl.is_note_style(manuscript.style), owners,
-                entries, groups, places)
+                entries, groups, places, output.passages)

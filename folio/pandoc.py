@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pypandoc
 
-from . import ast, sandbox
+from . import ast, conservation, sandbox
 from .diagnostics import Diagnostic, BuildError, error, line_of
 from .manuscript import Manuscript
 from .sandbox import Limits
@@ -31,6 +31,7 @@ MISSING_CITATION = re.compile(r"Citeproc: citation (\S+) not found")
 class PandocOutput:
     html: str
     warnings: tuple[str, ...]
+    passages: tuple = ()   # conservation.Passage: what every edition must show
 
 
 # Metadata keys that make pandoc open a file or a URL. pandoc never sees them as the
@@ -196,4 +197,4 @@ def run(manuscript: Manuscript, appendix_markdown: str = "", limits: Limits = Li
             _cite_line(manuscript, key),
             fix=_missing_key_fix(manuscript, key)) for key in dict.fromkeys(missing)))
     warnings = tuple(line for line in stderr.splitlines() if line.strip())
-    return PandocOutput(write.stdout.decode("utf-8"), warnings)
+    return PandocOutput(write.stdout.decode("utf-8"), warnings, conservation.passages(document, manuscript.text))

@@ -41,10 +41,20 @@ def load_book(options: Options, reporter: Reporter):
 
 
 def build_edition(name: str, book, manuscript, options: Options) -> Path:
+    """Write one edition, then check that every passage of the manuscript reached it."""
+    from . import conservation
     from .editions import epub, html, pdf   # here, not at the top: WeasyPrint is slow to import
+    shown: list[str] = []
     if name == "epub":
-        return epub.build(book, options.out)
-    if name == "html":
-        return html.build(book, options.out)
-    settings = pdf.settings_from(manuscript, for_print=(name == "print"), crop_marks=options.crop_marks)
-    return pdf.build(book, options.out, manuscript.root, settings)
+        target = epub.build(book, options.out)
+        shown.append(epub.text(target))
+    elif name == "html":
+        target = html.build(book, options.out)
+        shown += [conservation.html_text(page.read_text(encoding="utf-8"))
+                  for page in sorted(target.parent.glob("*.html"))]
+    else:
+        settings = pdf.settings_from(manuscript, for_print=(name == "print"), crop_marks=options.crop_marks)
+        target = pdf.build(book, options.out, manuscript.root, settings, shown.append)
+    conservation.report(book.passages, {"pdf": "screen PDF", "print": "print PDF"}.get(name, name.upper()),
+                        " ".join(shown), manuscript.source, options.strict)
+    return target

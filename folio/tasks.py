@@ -25,7 +25,7 @@ from .paths import ROOT, STYLES, TEMPLATES
 
 CODE = ROOT / "folio"
 SHARED_CODE = ["book.py", "render.py", "html.py", "backmatter.py", "index.py", "dictionary.py", "__init__.py",
-               "worker.py", "state.py", "sandbox.py", "pipeline.py"]
+               "worker.py", "state.py", "sandbox.py", "pipeline.py", "conservation.py"]
 EDITION_INPUTS = {
     "pdf": (["editions/pdf.py", "fonts.py", "safety.py", "svg.py"], ["pdf", "book"], ["pdf.css"]),
     "print": (["editions/pdf.py", "fonts.py", "safety.py", "svg.py"], ["pdf", "book"], ["pdf.css"]),
@@ -130,7 +130,7 @@ def task_namespace(settings: Options, jobs: int) -> dict:
         return {"actions": [(make_book, [settings])],
                 "file_dep": manuscript_inputs(manuscript.root, manuscript.style, settings.out)
                 + [str(CODE / f) for f in SHARED_CODE + ["manuscript.py", "csl.py", "pandoc.py", "transforms.py",
-                                                       "bounds.py", "safety.py", "svg.py"]]
+                                                       "bounds.py", "safety.py", "svg.py", "ast.py"]]
                 + _files(TEMPLATES / "pandoc") + _files(TEMPLATES / "book"),
                 "targets": [str(book_file(settings))],
                 "uptodate": [config_changed({"csl": settings.csl, "strict": settings.strict,

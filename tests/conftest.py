@@ -34,3 +34,21 @@ def bundled(tmp_path_factory) -> Path:
 def tiny(tmp_path_factory) -> Path:
     """The small test book: CSL JSON sources, a note style, two authors, an image."""
     return build_into(tmp_path_factory.mktemp("tiny"), BOOKS / "tiny")
+
+
+class Builds:
+    """Test books built once per session, with what the build said (tests only read them)."""
+
+    def __init__(self, root: Path):
+        self.root, self.done = root, {}
+
+    def __call__(self, case: str) -> tuple[Path, subprocess.CompletedProcess]:
+        if case not in self.done:
+            out = self.root / case
+            self.done[case] = (out, run_build("--manuscript", str(BOOKS / case), "--out", str(out)))
+        return self.done[case]
+
+
+@pytest.fixture(scope="session")
+def built(tmp_path_factory) -> Builds:
+    return Builds(tmp_path_factory.mktemp("books"))

@@ -5,12 +5,14 @@ from __future__ import annotations
 
 import re
 import zipfile
+from pathlib import Path
 
 import pytest
 import yaml
 
-from conftest import BOOKS, build_into
+from conftest import BOOKS
 from folio import check
+from folio.diagnostics import BuildError
 
 CASES = sorted(p.parent.name for p in BOOKS.glob("*/shows.yaml"))
 
@@ -20,9 +22,10 @@ def _lines(text: str) -> set[str]:
 
 
 @pytest.mark.parametrize("case", CASES)
-def test_book_shows_what_was_written(case, tmp_path):
+def test_book_shows_what_was_written(case, built):
     shows = yaml.safe_load((BOOKS / case / "shows.yaml").read_text(encoding="utf-8"))
-    out = build_into(tmp_path / "out", BOOKS / case)
+    out, result = built(case)
+    assert result.returncode == 0, result.stderr
     pdf = next(p for p in out.glob("*.pdf") if not p.stem.endswith("-print"))
     lines = _lines("\n".join(check.pdf_text(pdf)))
     missing = [text for text in shows.get("pdf", []) if text not in lines]
@@ -33,3 +36,51 @@ def test_book_shows_what_was_written(case, tmp_path):
     for markup in shows.get("html", []):
         assert markup in html, f"not in the HTML: {markup}"
         assert re.sub(r"\s+", " ", markup) in epub, f"not in the EPUB: {markup}"
+
+
+# Books that must build cleanly: every passage in every edition (the conservation check).
+CLEAN = ["tiny", "fancy-lists", "no-headings", "code-samples", "unicode-keys", "colliding-keys", "index-marks",
+         "percent-title-block"]
+
+
+@pytest.mark.parametrize("case", CLEAN)
+def test_every_passage_reaches_every_edition(case, built):
+    _, result = built(case)
+    assert result.returncode == 0, result.stderr
+    assert "FOLIO080" not in result.stderr, result.stderr
+
+
+def test_a_lost_passage_is_named_with_its_line(tmp_path):
+    """The check itself: a figure folio drops (its image is missing) takes its caption
+    with it, and the conservation check names that caption's line in every edition."""
+    from conftest import run_build
+    book = tmp_path / "book"
+    book.mkdir()
+    (book / "book.md").write_text("---\ntitle: Lost\n---\n\n# One\n\nA paragraph that stays.\n\n"
+                                  "![A caption that would vanish with its figure](nowhere.png)\n\nThe end.\n",
+                                  encoding="utf-8")
+    result = run_build("--manuscript", str(book), "--out", str(tmp_path / "out"))
+    for edition in ("screen PDF", "print PDF", "EPUB", "HTML"):
+        assert f"book.md:9: FOLIO080: a passage is missing from the {edition} edition: 'a caption that would" \
+            in result.stderr, result.stderr
+
+
+def test_passages_come_from_pandocs_ast_with_their_lines():
+    from folio import conservation
+    document = {"blocks": [
+        {"t": "Header", "c": [1, ["one", [], []], [{"t": "Str", "c": "One"}]]},
+        {"t": "Para", "c": [{"t": "Str", "c": "Lamps"}, {"t": "Space"}, {"t": "Str", "c": "burn"},
+                            {"t": "Cite", "c": [[], [{"t": "Str", "c": "[@a]"}]]}, {"t": "Space"},
+                            {"t": "Str", "c": "all"}, {"t": "Space"}, {"t": "Str", "c": "night"},
+                            {"t": "Note", "c": [{"t": "Para", "c": [{"t": "Str", "c": "Keepers"}, {"t": "Space"},
+                                                                   {"t": "Str", "c": "know."}]}]}]},
+        {"t": "RawBlock", "c": ["html", "<script>x</script>"]}]}
+    text = "# One\n\nLamps burn [@a] all night.^[Keepers know.]\n"
+    found = conservation.passages(document, text)
+    assert [(p.line, p.segments) for p in found] == [
+        (1, (("one",),)), (3, (("lamps", "burn"), ("all", "night"))), (3, (("keepers", "know"),))]
+    assert conservation.missing(found, "One. Lamps burn (A 2020) all night.1 Keepers know.") == []
+    assert [p.line for p in conservation.missing(found, "One. Keepers know.")] == [3]
+    with pytest.raises(BuildError) as failed:   # --strict: a lost passage fails the build
+        conservation.report(found, "HTML", "One. Keepers know.", Path("book.md"), strict=True)
+    assert failed.value.diagnostics[0].code == "FOLIO080" and failed.value.diagnostics[0].line == 3

@@ -121,3 +121,11 @@ def build(book: Book, out: Path) -> Path:
             for name in sorted(book.assets):
                 add(f"OEBPS/{name}", book.assets[name])
     return target
+
+
+def text(epub: Path) -> str:
+    """The text of every document in the package, for the conservation check."""
+    from ..conservation import html_text
+    with zipfile.ZipFile(epub) as package:
+        return " ".join(html_text(package.read(name).decode("utf-8")) for name in sorted(package.namelist())
+                        if name.endswith(".xhtml"))

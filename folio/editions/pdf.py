@@ -232,7 +232,8 @@ def progress(settings: PageSettings, message: str) -> None:
     print(f"  ...   {'print' if settings.for_print else 'pdf':6} {message}", file=sys.stderr, flush=True)
 
 
-def build(book: Book, out: Path, manuscript_root: Path, settings: PageSettings) -> Path:
+def build(book: Book, out: Path, manuscript_root: Path, settings: PageSettings, show_text=None) -> Path:
+    """Lay out and write the PDF; `show_text` receives the laid-out text (conservation.py)."""
     logging.getLogger("weasyprint").setLevel(logging.ERROR)
     started = time.perf_counter()
     progress(settings, "laying out pages")
@@ -243,6 +244,9 @@ def build(book: Book, out: Path, manuscript_root: Path, settings: PageSettings) 
         document.write_pdf(temporary, pdf_variant=None if settings.for_print else "pdf/ua-1",
                            pdf_identifier=book.meta.identifier.encode("utf-8")[:32],
                            custom_metadata=False)
+    if show_text is not None:
+        from ..conservation import pdf_text
+        show_text(pdf_text(document))
     for url in dict.fromkeys(fetcher.refused):   # after writing too: images inside SVGs load then
         print(f"warning: FOLIO032: the PDF did not load {url[:200]}: folio reads nothing outside the book",
               file=sys.stderr)

@@ -1,0 +1,190 @@
+"""Content conservation: every passage pandoc read reaches every edition, or is named.
+
+The passages are taken from pandoc's AST (paragraphs, headings, list items, table
+cells, captions, quotes, notes, code), each with the manuscript line it starts on.
+After an edition is written, its text (the PDF's laid-out lines, the EPUB's
+documents, the HTML pages) is compared with them: a passage whose word pairs are
+mostly absent did not arrive, and is reported with its line and the edition. It
+guards every pass at once: a transform that loses text cannot do it silently.
+"""
+from __future__ import annotations
+
+import re
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+from .diagnostics import BuildError, Diagnostic
+
+WORD = re.compile(r"\w+")
+PRESENT = 0.75   # share of a passage's word pairs an edition must show
+SKIPPED_INLINES = {"Cite", "Math", "RawInline", "Image", "Note"}   # rendered otherwise, or elsewhere
+TEXT_BLOCKS = {"Para", "Plain", "Header"}
+
+
+GAP = "\x00"   # where a citation, a note call or math sits: the edition prints something else there
+
+
+@dataclass(frozen=True)
+class Passage:
+    line: int | None
+    segments: tuple[tuple[str, ...], ...]   # the words between citations, note calls and math
+
+    @property
+    def words(self) -> tuple[str, ...]:
+        return tuple(word for segment in self.segments for word in segment)
+
+    @property
+    def opening(self) -> str:
+        return " ".join(self.words[:8])
+
+    def pairs(self) -> set:
+        return {pair for segment in self.segments for pair in zip(segment, segment[1:])}
+
+
+def words_of(text: str) -> tuple[str, ...]:
+    return tuple(WORD.findall(text.lower()))
+
+
+def _inline_text(inlines) -> str:
+    parts = []
+    for node in inlines:
+        kind, content = node.get("t"), node.get("c")
+        if kind in SKIPPED_INLINES:
+            parts.append(GAP)
+            continue
+        if kind == "Str":
+            parts.append(content)
+        elif kind in ("Space", "SoftBreak", "LineBreak"):
+            parts.append(" ")
+        elif kind == "Code":
+            parts.append(content[1])
+        elif kind in ("Link", "Span"):
+            parts.append(_inline_text(content[1]))
+        elif kind == "Quoted":
+            parts.append(_inline_text(content[1]))
+        elif isinstance(content, list):   # Emph, Strong, SmallCaps and the like
+            parts.append(_inline_text([c for c in content if isinstance(c, dict)]))
+    return "".join(parts)
+
+
+def passages(document: dict, text: str) -> tuple[Passage, ...]:
+    """The passages of pandoc's AST, in order, each with the line it is found on."""
+    found: list[str] = []
+
+    def walk(node) -> None:
+        if isinstance(node, list):
+            for item in node:
+                walk(item)
+            return
+        if not isinstance(node, dict):
+            return
+        kind, content = node.get("t"), node.get("c")
+        if kind == "Div" and content[0][0] == "folio-definitions":
+            return   # the dictionary's definitions reach the glossary, not the text
+        if kind == "RawBlock":
+            return
+        if kind in TEXT_BLOCKS:
+            inlines = content[2] if kind == "Header" else content
+            found.append(_inline_text(inlines))
+            walk(inlines)   # notes inside it are passages of their own
+            return
+        if kind == "CodeBlock":
+            found.append(content[1])
+            return
+        if kind == "Note":
+            walk(content)
+            return
+        if isinstance(content, (list, dict)):
+            walk(content)
+
+    walk(document.get("blocks", []))
+    lines = _Lines(text)
+    result = []
+    for passage in found:
+        segments = tuple(words for words in map(words_of, passage.split(GAP)) if words)
+        if segments:
+            result.append(Passage(lines.find(segments[0]), segments))
+    return tuple(result)
+
+
+class _Lines:
+    """Finds the line a passage starts on by its first words, searching forward from
+    the last passage found (passages come in the manuscript's order)."""
+
+    def __init__(self, text: str):
+        self.text, self.at = text, 0
+
+    def find(self, words: tuple[str, ...]) -> int | None:
+        match = None
+        # The words as written; failing that, with markup (a link, emphasis) between them.
+        for gap in (r"\W+", r"[\s\S]{1,80}?"):
+            pattern = re.compile(r"(?<!\w)" + gap.join(re.escape(w) for w in words[:4]), re.I)
+            match = pattern.search(self.text, self.at) or pattern.search(self.text)
+            if match:
+                break
+        if match is None:
+            return None
+        self.at = match.start()
+        return self.text.count("\n", 0, match.start()) + 1
+
+
+def _pairs(words) -> set:
+    return set(zip(words, words[1:]))
+
+
+def missing(passages_: tuple[Passage, ...], edition_text: str) -> list[Passage]:
+    """The passages the edition's text does not show."""
+    words = words_of(edition_text)
+    pairs, vocabulary = _pairs(words), set(words)
+    lost = []
+    for passage in passages_:
+        wanted = passage.pairs()
+        if len(wanted) < 4:
+            shown = sum(w in vocabulary for w in passage.words) / len(passage.words)
+        else:
+            shown = len(wanted & pairs) / len(wanted)
+        if shown < PRESENT:
+            lost.append(passage)
+    return lost
+
+
+def pdf_text(document) -> str:
+    """The text of laid-out WeasyPrint pages, hyphenated words joined again."""
+    pieces: list[str] = []
+
+    def walk(box) -> None:
+        text = getattr(box, "text", None)
+        if text:
+            pieces.append(text)
+        for child in getattr(box, "children", ()):
+            walk(child)
+
+    for page in document.pages:
+        walk(page._page_box)
+    # A line may end in a hyphen the layout added or one the author wrote: compare
+    # against both readings (pairs only ever gain from the second).
+    laid_out = " ".join(pieces)
+    return laid_out + "\n" + re.sub("[\u2010-] ", "", laid_out)
+
+
+def html_text(markup: str) -> str:
+    import lxml.html
+    tree = lxml.html.fromstring(markup.encode("utf-8"), parser=lxml.html.HTMLParser(huge_tree=True))
+    for element in tree.iter("script", "style"):
+        element.drop_tree()
+    return " ".join(tree.itertext())
+
+
+def report(passages_: tuple[Passage, ...], edition: str, edition_text: str, source: Path,
+           strict: bool = False) -> list[Diagnostic]:
+    """Warn of each passage missing from `edition` (an error with `strict`)."""
+    found = [Diagnostic("FOLIO080", f"a passage is missing from the {edition} edition: '{p.opening} …'",
+                        source, p.line, fix="this is a bug in folio or a removed element: look for a warning "
+                                            "about this line above, or report it")
+             for p in missing(passages_, edition_text)]
+    if strict and found:
+        raise BuildError(*found)
+    for diagnostic in found:
+        print(f"warning: {diagnostic}", file=sys.stderr)
+    return found
