@@ -45,7 +45,7 @@ SAFE_ATTRIBUTES = {"id", "class", "href", "src", "alt", "title", "width", "heigh
                    "linethickness", "mathsize", "displaystyle", "scriptlevel", "lspace", "rspace",
                    "minsize", "maxsize", "movablelimits", "largeop", "symmetric", "notation",
                    "rowspacing", "columnspacing", "columnlines", "rowlines", "frame", "accentunder",
-                   "rowalign", "open", "close", "separators", "bevelled", "depth", "voffset"}
+                   "rowalign", "open", "close", "separators", "bevelled", "depth", "voffset", "form"}
 SIZE_STYLE = re.compile(r"^\s*((width|height)\s*:\s*[\d.]+(%|px|em|in|cm|mm|pt)\s*;?\s*){1,2}$")
 ALIGN_STYLE = re.compile(r"^\s*text-align\s*:\s*(left|right|center|justify)\s*;?\s*$")
 LINK_SCHEMES = {"http", "https", "mailto", "tel"}

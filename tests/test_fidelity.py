@@ -4,6 +4,7 @@ each, whitespace collapsed), and markup the HTML and EPUB chapters must contain.
 from __future__ import annotations
 
 import re
+import subprocess
 import zipfile
 from pathlib import Path
 
@@ -15,6 +16,17 @@ from folio import check
 from folio.diagnostics import BuildError
 
 CASES = sorted(p.parent.name for p in BOOKS.glob("*/shows.yaml"))
+
+
+def test_math_is_typeset_in_the_pdf_and_passes_check(built):
+    """Formulas are images with their TeX as alternative; a wide display fits the text block."""
+    from conftest import run_build
+    out, _ = built("math")
+    result = run_build("check", "--manuscript", str(BOOKS / "math"), "--out", str(out))
+    assert result.returncode == 0, result.stdout + result.stderr
+    structure = subprocess.run(["qpdf", "--qdf", "--object-streams=disable", str(out / "math.pdf"), "-"],
+                               capture_output=True, check=True).stdout
+    assert b"/Alt (E = mc^2)" in structure   # the TeX, for screen readers
 
 
 def _lines(text: str) -> set[str]:
@@ -30,6 +42,9 @@ def test_book_shows_what_was_written(case, built):
     lines = _lines("\n".join(check.pdf_text(pdf)))
     missing = [text for text in shows.get("pdf", []) if text not in lines]
     assert not missing, f"not in the PDF: {missing}"
+    flat = " ".join(lines)
+    shown = [text for text in shows.get("pdf_absent", []) if text in flat]
+    assert not shown, f"in the PDF, and should not be: {shown}"
     html = "".join(p.read_text(encoding="utf-8") for p in (out / "html").glob("*.html"))
     with zipfile.ZipFile(next(out.glob("*.epub"))) as package:
         epub = "".join(package.read(n).decode("utf-8") for n in package.namelist() if n.endswith(".xhtml"))
@@ -40,7 +55,7 @@ def test_book_shows_what_was_written(case, built):
 
 # Books that must build cleanly: every passage in every edition (the conservation check).
 CLEAN = ["tiny", "fancy-lists", "no-headings", "code-samples", "unicode-keys", "colliding-keys", "index-marks",
-         "percent-title-block"]
+         "percent-title-block", "math"]
 
 
 @pytest.mark.parametrize("case", CLEAN)

@@ -130,9 +130,65 @@ def number_lists(tree) -> None:
             number += 1
 
 
+MATH_SIZE = 10.5   # pt: the body type (pdf.css), so math sits in the line at the text's size
+MATHML = "http://www.w3.org/1998/Math/MathML"
+
+
+def _math_image(math) -> tuple[str, float, float, float] | None:
+    """MathML typeset as SVG by ziamath (pure Python, STIX Two Math): the SVG and its
+    width, height and depth below the baseline, in points. None if it cannot."""
+    import ziamath
+    from lxml import etree
+    markup = lxml.html.tostring(math, encoding="unicode", with_tail=False)
+    if "xmlns" not in math.attrib:
+        markup = markup.replace("<math", f'<math xmlns="{MATHML}"', 1)
+    try:
+        element = etree.fromstring(markup)
+    except etree.XMLSyntaxError:
+        return None
+    for annotation in element.iter(f"{{{MATHML}}}annotation", f"{{{MATHML}}}annotation-xml"):
+        annotation.getparent().remove(annotation)
+    try:
+        svg = ziamath.Math(etree.tostring(element, encoding="unicode"), size=MATH_SIZE).svg()
+    except Exception:   # ziamath's own limits: the plain reading stays
+        return None
+    box = re.search(r'viewBox="([-\d.]+) ([-\d.]+) ([-\d.]+) ([-\d.]+)"', svg)
+    if box is None:
+        return None
+    _, top, width, height = (float(v) for v in box.groups())
+    return svg, width, height, top + height
+
+
+def typeset_math(tree) -> list[str]:
+    """WeasyPrint has no math layout: each formula becomes an SVG image, with its TeX
+    (or its text) as the alternative a screen reader and the text layer get.
+    Returns the formulas left as plain text."""
+    import base64
+    left = []
+    for math in list(tree.iter("math")):
+        tex = next((a.text for a in math.iter("annotation") if a.get("encoding") == "application/x-tex"), None)
+        made = _math_image(math)
+        if made is None:
+            left.append(tex or " ".join(math.itertext()))
+            continue
+        svg, width, height, depth = made
+        image = lxml.html.Element("img", {
+            "class": "math", "alt": (tex or " ".join(math.itertext())).strip(),
+            "src": "data:image/svg+xml;base64," + base64.b64encode(svg.encode("utf-8")).decode("ascii"),
+            "style": f"width: {width:.2f}pt; height: {height:.2f}pt; vertical-align: {-depth:.2f}pt"})
+        if math.get("display") == "block":
+            holder = lxml.html.Element("span", {"class": "math-display"})
+            holder.append(image)
+            image = holder
+        image.tail = math.tail
+        math.getparent().replace(math, image)
+    return left
+
+
 def chapter_body(chapter: Chapter, book: Book, locate=None) -> str:
     tree = parse_fragment(backmatter.chapter_html(book, chapter, locate))
     number_lists(tree)
+    typeset_math(tree)
     for link in tree.find_class("locator"):
         link.text = ""
         link.set("class", "page-ref")
