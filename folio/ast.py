@@ -1,9 +1,15 @@
 """Passes over pandoc's AST (its JSON), between reading the Markdown and writing HTML.
 
 Here structure is explicit: an ordered list knows its delimiter, which pandoc's HTML
-writer drops. A pass records such facts as classes that survive into the HTML.
+writer drops; a figure, a table and an equation carry their labels, and a
+cross-reference is a citation node before citeproc would take it for a missing key.
 """
 from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from . import labels
 
 DELIMITERS = {"OneParen": "oneparen", "TwoParens": "twoparens"}   # Period and default: browsers' own
 STYLES = {"LowerAlpha": "lower-alpha", "UpperAlpha": "upper-alpha", "LowerRoman": "lower-roman",
@@ -23,7 +29,7 @@ def _walk(node, visit):
     return node
 
 
-def keep_list_delimiters(document: dict) -> dict:
+def keep_list_delimiters(document: dict, manuscript=None) -> dict:
     """`(2)` and `a)` lists: wrap the list in a Div whose class names its delimiter,
     which book.py moves onto the <ol> as `data-delim`."""
     def visit(node):
@@ -38,4 +44,175 @@ def keep_list_delimiters(document: dict) -> dict:
     return document
 
 
-PASSES = (keep_list_delimiters,)
+
+
+# Cross-references, in pandoc-crossref's syntax (`{#fig:x}`, `@fig:x`) and Quarto's
+# (`{#fig-x}`, `@fig-x`): figures, tables and equations numbered per chapter, sections
+# by their number; each reference becomes a link.
+KINDS = ("fig", "tbl", "eq", "sec")
+LABEL = re.compile(r"^(fig|tbl|eq|sec)[:-][\w.:-]+$", re.UNICODE)
+EQUATION_LABEL = re.compile(r"^\{#((?:eq)[:-][\w.:-]+)\}$")
+
+
+@dataclass
+class Numbering:
+    """Labels found in one walk over the document, with the number each prints."""
+    chapter_level: int
+    numbers: dict = field(default_factory=dict)   # label -> (kind, "3.2")
+    chapter: int = 0
+    counts: dict = field(default_factory=dict)
+    sections: list = field(default_factory=list)
+
+    def next(self, kind: str) -> str:
+        self.counts[kind] = self.counts.get(kind, 0) + 1
+        return f"{self.chapter}.{self.counts[kind]}" if self.chapter else str(self.counts[kind])
+
+
+def _anchor(label: str) -> str:
+    """A label as an id folio can write anywhere: `fig:lamp` -> `fig-lamp`."""
+    return label.replace(":", "-")
+
+
+def _text(text: str) -> list:
+    return [{"t": "Str", "c": text}]
+
+
+def _plain_text(inlines) -> str:
+    return "".join(i["c"] if i["t"] == "Str" else " " if i["t"] in ("Space", "SoftBreak") else
+                   _plain_text(i["c"][-1] if i["t"] in ("Span", "Link") else i["c"])
+                   if isinstance(i.get("c"), list) else "" for i in inlines)
+
+
+def _header_levels(blocks) -> list[int]:
+    return [b["c"][0] for b in blocks if isinstance(b, dict) and b.get("t") == "Header"]
+
+
+def number_labels(document: dict, lang: str) -> Numbering:
+    """Walk the top-level blocks in order: count chapters, give each label its number,
+    and put the number into captions and beside equations."""
+    levels = _header_levels(document["blocks"])
+    numbering = Numbering(min(levels) if levels else 1)
+    said = labels.words(lang)
+
+    def caption_label(node, kind: str) -> None:
+        attr = node["c"][0]
+        label = attr[0]
+        if not LABEL.match(label) or not label.startswith(kind):
+            return
+        number = numbering.next(kind)
+        numbering.numbers[label] = (kind, number)
+        attr[0] = _anchor(label)
+        caption = node["c"][1][1]
+        prefix = [{"t": "Span", "c": [["", ["caption-label"], []], _text(f"{said[kind][0]} {number}.")]},
+                  {"t": "Space"}]
+        if caption and caption[0]["t"] in ("Plain", "Para"):
+            caption[0]["c"] = prefix + caption[0]["c"]
+        else:
+            caption.insert(0, {"t": "Plain", "c": prefix[:1]})
+
+    def visit(node):
+        kind = node["t"]
+        if kind == "Header":
+            level, attr = node["c"][0], node["c"][1]
+            if level == numbering.chapter_level:
+                numbered = "unnumbered" not in attr[1]
+                numbering.chapter += numbered
+                numbering.counts = {}
+                numbering.sections = [numbering.chapter] if numbered else []
+            elif level > numbering.chapter_level and numbering.sections:
+                depth = level - numbering.chapter_level
+                trimmed = numbering.sections[:depth + 1]
+                trimmed += [0] * (depth + 1 - len(trimmed))
+                trimmed[depth] += 1
+                numbering.sections = trimmed
+            if LABEL.match(attr[0]) and attr[0].startswith("sec"):
+                # An unnumbered section is referred to by its title.
+                number = ".".join(map(str, numbering.sections)) if numbering.sections else None
+                numbering.numbers[attr[0]] = ("sec", number or _plain_text(node["c"][2]))
+                attr[0] = _anchor(attr[0])
+        elif kind == "Figure":
+            caption_label(node, "fig")
+        elif kind == "Table":
+            caption_label(node, "tbl")
+        elif kind == "Para":
+            inlines = node["c"]
+            for i, inline in enumerate(inlines):
+                if inline["t"] != "Str" or not EQUATION_LABEL.match(inline["c"]):
+                    continue
+                math = next((j for j in range(i - 1, -1, -1) if inlines[j]["t"] == "Math"), None)
+                if math is None:
+                    continue
+                label = EQUATION_LABEL.match(inline["c"]).group(1)
+                number = numbering.next("eq")
+                numbering.numbers[label] = ("eq", number)
+                equation = {"t": "Span", "c": [[_anchor(label), ["equation"], []], [
+                    inlines[math], {"t": "Span", "c": [["", ["equation-number"], []], _text(f"({number})")]}]]}
+                inlines[math:i + 1] = [equation]
+                break
+        return None
+
+    for block in document["blocks"]:
+        _walk([block], visit)
+    return numbering
+
+
+def link_references(document: dict, numbering: Numbering, lang: str, text: str, source,
+                    bibliographies=()) -> None:
+    """Each `@fig:x` (or `[@fig:a; @fig:b]`, `[-@fig:x]`) becomes a link with the number;
+    a reference to no label stops the build with its line."""
+    said = labels.words(lang)
+    unknown = []
+    keys: dict = {}
+
+    def cited_keys() -> set:
+        if "all" not in keys:
+            from .manuscript import bibliography_keys
+            keys["all"] = {k for path in bibliographies for k in bibliography_keys(path)}
+        return keys["all"]
+
+    def visit(node):
+        if node["t"] != "Cite":
+            return None
+        citations = node["c"][0]
+        ids = [c["citationId"] for c in citations]
+        if not ids or not all(LABEL.match(i) for i in ids):
+            return None
+        missing = [i for i in ids if i not in numbering.numbers]
+        if missing:
+            if not all(i in cited_keys() for i in missing):   # a real key like 'sec-2020' is citeproc's
+                unknown.extend(i for i in missing if i not in cited_keys())
+            return None
+        kinds = {numbering.numbers[i][0] for i in ids}
+        bare = citations[0]["citationMode"]["t"] == "SuppressAuthor"
+        pieces = []
+        for n, citation in enumerate(citations):
+            kind, number = numbering.numbers[citation["citationId"]]
+            if n:
+                pieces += _text(f" {said['and']} " if n == len(citations) - 1 else ", ")
+            pieces.append({"t": "Link", "c": [["", ["crossref"], []], _text(number),
+                                              ["#" + _anchor(citation["citationId"]), ""]]})
+        if not bare:
+            word = said[kinds.pop()][1 if len(ids) > 1 else 0] if len(kinds) == 1 else ""
+            pieces = (_text(word) + [{"t": "Str", "c": "\u00a0"}] if word else []) + pieces
+        return {"t": "Span", "c": [["", ["crossref-group"], []], pieces]}
+
+    document["blocks"] = _walk(document["blocks"], visit)
+    if unknown:
+        from .diagnostics import BuildError, Diagnostic, line_of
+        problems = []
+        for label in dict.fromkeys(unknown):
+            at = text.find("@" + label)
+            problems.append(Diagnostic("FOLIO028", f"cross-reference '@{label}' names no figure, table, equation "
+                                       "or section", source, line_of(text, at) if at >= 0 else None,
+                                       fix=f"label the target with {{#{label}}}, or correct the reference"))
+        raise BuildError(*problems)
+
+
+def cross_references(document: dict, manuscript) -> dict:
+    lang = str(manuscript.metadata.get("lang") or "en")
+    numbering = number_labels(document, lang)
+    link_references(document, numbering, lang, manuscript.text, manuscript.source, manuscript.bibliography)
+    return document
+
+
+PASSES = (keep_list_delimiters, cross_references)   # each: (document, manuscript) -> document

@@ -184,7 +184,7 @@ def run(manuscript: Manuscript, appendix_markdown: str = "", limits: Limits = Li
                     fix="flatten deeply nested lists, quotes or HTML elements") from None
     document = confine_metadata(document, manuscript)
     for step in ast.PASSES:
-        document = step(document)
+        document = step(document, manuscript)
     write = sandbox.run(write_command(manuscript), limits, "pandoc", manuscript.source, cwd=manuscript.root,
                         env=_environment(), input=json.dumps(document).encode("utf-8"))
     stderr = (read.stderr + write.stderr).decode("utf-8", "replace").strip()

@@ -130,7 +130,7 @@ def task_namespace(settings: Options, jobs: int) -> dict:
         return {"actions": [(make_book, [settings])],
                 "file_dep": manuscript_inputs(manuscript.root, manuscript.style, settings.out)
                 + [str(CODE / f) for f in SHARED_CODE + ["manuscript.py", "csl.py", "pandoc.py", "transforms.py",
-                                                       "bounds.py", "safety.py", "svg.py", "ast.py"]]
+                                                       "bounds.py", "safety.py", "svg.py", "ast.py", "labels.py"]]
                 + _files(TEMPLATES / "pandoc") + _files(TEMPLATES / "book"),
                 "targets": [str(book_file(settings))],
                 "uptodate": [config_changed({"csl": settings.csl, "strict": settings.strict,

@@ -55,7 +55,7 @@ def test_book_shows_what_was_written(case, built):
 
 # Books that must build cleanly: every passage in every edition (the conservation check).
 CLEAN = ["tiny", "fancy-lists", "no-headings", "code-samples", "unicode-keys", "colliding-keys", "index-marks",
-         "percent-title-block", "math"]
+         "percent-title-block", "math", "cross-references"]
 
 
 @pytest.mark.parametrize("case", CLEAN)
@@ -99,3 +99,19 @@ def test_passages_come_from_pandocs_ast_with_their_lines():
     with pytest.raises(BuildError) as failed:   # --strict: a lost passage fails the build
         conservation.report(found, "HTML", "One. Keepers know.", Path("book.md"), strict=True)
     assert failed.value.diagnostics[0].code == "FOLIO080" and failed.value.diagnostics[0].line == 3
+
+
+def test_cross_references_link_in_every_edition_and_pass_check(built):
+    from conftest import run_build
+    out, _ = built("cross-references")
+    result = run_build("check", "--manuscript", str(BOOKS / "cross-references"), "--out", str(out))
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_a_reference_to_nothing_names_its_line(tmp_path):
+    from conftest import run_build
+    book = tmp_path / "book"
+    book.mkdir()
+    (book / "book.md").write_text("---\ntitle: Refs\n---\n\n# One\n\nAs @fig:nowhere shows.\n", encoding="utf-8")
+    result = run_build("--manuscript", str(book), "--out", str(tmp_path / "out"))
+    assert result.returncode != 0 and "book.md:7: FOLIO028" in result.stderr and "{#fig:nowhere}" in result.stderr

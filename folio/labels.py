@@ -1,0 +1,21 @@
+"""The words a book prints around its own structure, by language.
+
+One table, so a German book says "Abbildung 3.2" and no template spells a word.
+Languages are matched by their primary subtag (`de-AT` is `de`); English is the default.
+"""
+from __future__ import annotations
+
+WORDS = {
+    "en": {"fig": ("Figure", "Figures"), "tbl": ("Table", "Tables"), "eq": ("Equation", "Equations"),
+           "sec": ("Section", "Sections"), "and": "and"},
+    "de": {"fig": ("Abbildung", "Abbildungen"), "tbl": ("Tabelle", "Tabellen"), "eq": ("Gleichung", "Gleichungen"),
+           "sec": ("Abschnitt", "Abschnitte"), "and": "und"},
+    "fr": {"fig": ("Figure", "Figures"), "tbl": ("Tableau", "Tableaux"), "eq": ("Équation", "Équations"),
+           "sec": ("Section", "Sections"), "and": "et"},
+    "es": {"fig": ("Figura", "Figuras"), "tbl": ("Tabla", "Tablas"), "eq": ("Ecuación", "Ecuaciones"),
+           "sec": ("Sección", "Secciones"), "and": "y"},
+}
+
+
+def words(lang: str) -> dict:
+    return WORDS.get((lang or "en").split("-")[0].lower(), WORDS["en"])
