@@ -22,14 +22,17 @@ def _walk(node, visit):
     if isinstance(node, list):
         return [_walk(item, visit) for item in node]
     if isinstance(node, dict):
+        if "t" not in node:   # the metadata map, a citation: walk every value
+            for key, value in node.items():
+                node[key] = _walk(value, visit)
+            return node
         if "c" in node:
             node["c"] = _walk(node["c"], visit)
-        if "t" in node:
-            return visit(node) or node
+        return visit(node) or node
     return node
 
 
-def keep_list_delimiters(document: dict, manuscript=None) -> dict:
+def keep_list_delimiters(document: dict, manuscript=None, warn=None) -> dict:
     """`(2)` and `a)` lists: wrap the list in a Div whose class names its delimiter,
     which book.py moves onto the <ol> as `data-delim`."""
     def visit(node):
@@ -208,11 +211,59 @@ def link_references(document: dict, numbering: Numbering, lang: str, text: str, 
         raise BuildError(*problems)
 
 
-def cross_references(document: dict, manuscript) -> dict:
+def cross_references(document: dict, manuscript, warn=None) -> dict:
     lang = str(manuscript.metadata.get("lang") or "en")
     numbering = number_labels(document, lang)
     link_references(document, numbering, lang, manuscript.text, manuscript.source, manuscript.bibliography)
     return document
 
 
-PASSES = (keep_list_delimiters, cross_references)   # each: (document, manuscript) -> document
+# Raw markup is the one thing in the AST an author wrote verbatim. Raw HTML reaches the
+# HTML parser only if every tag in it is one folio keeps: an unclosed <title> or
+# <textarea> would swallow the rest of the book there, an <embed> would nest what
+# follows, and a <folio-body> would impersonate folio's own wrapper. Anything else is
+# turned into its plain text here, with a warning; raw LaTeX, which pandoc's HTML
+# writer drops, is named.
+TAG = re.compile(r"<\s*/?\s*([A-Za-z][\w:.-]*)")
+CODE_CONTENT = re.compile(r"<(script|style|template)\b.*?(</\1\s*>|$)", re.I | re.S)
+HTML_FORMATS = {"html", "html4", "html5"}
+
+
+def _visible_text(raw: str) -> str:
+    from html import unescape
+    return " ".join(unescape(re.sub(r"<[^>]*>?", " ", CODE_CONTENT.sub(" ", raw))).split())
+
+
+def neutralize_raw_markup(document: dict, manuscript, warn) -> dict:
+    from .transforms import ALLOWED_ELEMENTS, FOLIO_ELEMENTS
+    keep = ALLOWED_ELEMENTS - FOLIO_ELEMENTS - {"html", "body"}
+
+    def visit(node):
+        kind = node["t"]
+        if kind not in ("RawBlock", "RawInline"):
+            return None
+        form, raw = node["c"]
+        if form.lower() in ("latex", "tex"):
+            warn("FOLIO029", f"raw LaTeX '{raw[:50]}' is left out of every edition", raw,
+                 "write it in Markdown (figures, tables and references have Markdown forms)")
+            return None
+        if form.lower() not in HTML_FORMATS:
+            return None
+        tags = {name.lower() for name in TAG.findall(raw)}
+        if tags <= keep:
+            return None
+        text = _visible_text(raw)
+        warn("FOLIO030", f"raw <{sorted(tags - keep)[0]}> is not an element folio keeps"
+             + ("; its text stays" if text else "; it is left out"), raw,
+             "use Markdown, or an HTML element of the text such as <span>")
+        if kind == "RawInline":
+            return {"t": "Str", "c": text} if text else {"t": "Str", "c": ""}
+        return {"t": "Plain", "c": [{"t": "Str", "c": text}]} if text else {"t": "Plain", "c": []}
+
+    document["blocks"] = _walk(document["blocks"], visit)
+    document["meta"] = _walk(document.get("meta", {}), visit)
+    return document
+
+
+# Each: (document, manuscript, warn) -> document. Raw markup is made safe first.
+PASSES = (neutralize_raw_markup, keep_list_delimiters, cross_references)

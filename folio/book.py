@@ -376,6 +376,8 @@ def assemble(manuscript: Manuscript, reporter: Reporter, limits: Limits = Limits
     output = pandoc.run(manuscript, definitions, limits)
     for warning in output.warnings:
         reporter.warn(Diagnostic("FOLIO023", f"pandoc: {warning}", manuscript.source))
+    for diagnostic in output.diagnostics:
+        reporter.warn(diagnostic)
     # huge_tree: libxml2 would otherwise cut a text node over 10 MB without a word.
     document = lxml.html.document_fromstring(output.html, parser=lxml.html.HTMLParser(huge_tree=True))
     bounds.check_tree(document, manuscript.source)

@@ -46,7 +46,18 @@ def _parse(style: Path, source: Path | None = None, line: int | None = None):
         raise _refuse(style, f"cannot be read ({exc.strerror or exc})", source, line) from None
     if len(data) > MAX_CSL_BYTES:
         raise _refuse(style, f"is larger than {MAX_CSL_BYTES // 2**20} MB", source, line)
-    parser = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False)
+    # Read as UTF-8 only: a file that declares another encoding (ISO-2022-JP, UTF-16)
+    # could be one style to lxml and another to pandoc, which reads every CSL as UTF-8.
+    declared = re.match(rb"\A(?:\xef\xbb\xbf)?<\?xml[^>]*encoding=[\"']([\w.-]+)", data)
+    if declared and declared.group(1).lower().replace(b"_", b"-") not in (b"utf-8", b"utf8"):
+        raise _refuse(style, f"declares the encoding {declared.group(1).decode('ascii', 'replace')[:20]}; "
+                      "CSL styles are UTF-8", source, line)
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise _refuse(style, f"is not UTF-8 (byte {exc.start})", source, line) from None
+    parser = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False,
+                             encoding="utf-8")
     try:
         root = etree.fromstring(data, parser)
     except etree.XMLSyntaxError as exc:
@@ -139,3 +150,10 @@ def resolve(name: str, root: Path, source: Path | None = None, line: int | None 
         raise error("FOLIO012", f"CSL style '{name}' depends on '{shown}', which is not available offline",
                     source, line, fix="choose an independent style; 'python3 build.py styles' lists them")
     return resolved
+
+
+def checked_copy(style: Path) -> bytes:
+    """The style as folio parsed and checked it, written out again: what pandoc reads
+    is then exactly what folio read (a style from the manuscript folder)."""
+    from lxml import etree
+    return etree.tostring(_parse(style), xml_declaration=True, encoding="UTF-8")

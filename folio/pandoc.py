@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pypandoc
 
-from . import ast, conservation, sandbox
+from . import ast, conservation, csl, sandbox
 from .diagnostics import Diagnostic, BuildError, error, line_of
 from .manuscript import Manuscript
 from .sandbox import Limits
@@ -32,6 +32,7 @@ class PandocOutput:
     html: str
     warnings: tuple[str, ...]
     passages: tuple = ()   # conservation.Passage: what every edition must show
+    diagnostics: tuple = ()   # warnings of the AST passes, with their lines
 
 
 # Metadata keys that make pandoc open a file or a URL. pandoc never sees them as the
@@ -59,10 +60,11 @@ def read_command(manuscript: Manuscript, appendix: Path | None = None) -> list[s
     return args
 
 
-def write_command(manuscript: Manuscript) -> list[str]:
-    """The checked AST to HTML, with citeproc reading only the files folio names."""
+def write_command(manuscript: Manuscript, style: Path) -> list[str]:
+    """The checked AST to HTML, with citeproc reading only the files folio names.
+    (`--sandbox` does not restrict citeproc: what it reads is decided here.)"""
     args = [pandoc_binary(), "--sandbox", "--from", "json", "--to", "html5", "--template", str(TEMPLATE),
-            "--section-divs", "--wrap=none", "--mathml", "--citeproc", "--csl", str(manuscript.style),
+            "--section-divs", "--wrap=none", "--mathml", "--citeproc", "--csl", str(style),
             "--metadata", "link-citations=true"]
     for bib in manuscript.bibliography:
         args += ["--bibliography", str(bib)]
@@ -141,7 +143,7 @@ def confine_metadata(document: dict, manuscript: Manuscript) -> dict:
 
 def _failure(manuscript: Manuscript, stderr: str):
     line = re.search(r"line (\d+)", stderr)
-    return error("FOLIO020", f"pandoc could not read the manuscript: {stderr[:500]}", manuscript.source,
+    return error("FOLIO020", f"pandoc could not read the manuscript: {stderr[:300]}", manuscript.source,
                  int(line.group(1)) if line else None, fix="correct the Markdown at that line")
 
 
@@ -183,10 +185,21 @@ def run(manuscript: Manuscript, appendix_markdown: str = "", limits: Limits = Li
         raise error("FOLIO062", "the manuscript is nested too deeply to read", manuscript.source,
                     fix="flatten deeply nested lists, quotes or HTML elements") from None
     document = confine_metadata(document, manuscript)
+    diagnostics: list[Diagnostic] = []
+
+    def warn(code: str, message: str, needle: str, fix: str) -> None:
+        at = manuscript.text.find(needle) if needle else -1
+        diagnostics.append(Diagnostic(code, message, manuscript.source,
+                                      line_of(manuscript.text, at) if at >= 0 else None, fix))
     for step in ast.PASSES:
-        document = step(document, manuscript)
-    write = sandbox.run(write_command(manuscript), limits, "pandoc", manuscript.source, cwd=manuscript.root,
-                        env=_environment(), input=json.dumps(document).encode("utf-8"))
+        document = step(document, manuscript, warn)
+    with tempfile.TemporaryDirectory(prefix="folio-") as tmp:
+        style = manuscript.style
+        if not style.is_relative_to(csl.STYLES):   # the author's own style: pandoc reads folio's copy
+            style = Path(tmp) / "style.csl"
+            style.write_bytes(csl.checked_copy(manuscript.style))
+        write = sandbox.run(write_command(manuscript, style), limits, "pandoc", manuscript.source,
+                            cwd=manuscript.root, env=_environment(), input=json.dumps(document).encode("utf-8"))
     stderr = (read.stderr + write.stderr).decode("utf-8", "replace").strip()
     if write.returncode != 0:
         raise _failure(manuscript, write.stderr.decode("utf-8", "replace").strip())
@@ -197,4 +210,5 @@ def run(manuscript: Manuscript, appendix_markdown: str = "", limits: Limits = Li
             _cite_line(manuscript, key),
             fix=_missing_key_fix(manuscript, key)) for key in dict.fromkeys(missing)))
     warnings = tuple(line for line in stderr.splitlines() if line.strip())
-    return PandocOutput(write.stdout.decode("utf-8"), warnings, conservation.passages(document, manuscript.text))
+    return PandocOutput(write.stdout.decode("utf-8"), warnings, conservation.passages(document, manuscript.text),
+                        tuple(diagnostics))

@@ -81,8 +81,8 @@ def _link_allowed(value: str) -> bool:
 
 
 def _attribute_allowed(element, name: str, value: str) -> bool:
-    if name.startswith(("data-", "aria-")):
-        return True
+    if name.startswith(("data-", "aria-")):   # no ':' or odd characters: an XHTML name too
+        return bool(re.fullmatch(r"(data|aria)-[A-Za-z0-9_.-]+", name))
     if name == "style":   # pandoc's {width=50%} and table column alignment
         return bool(SIZE_STYLE.match(value) or ALIGN_STYLE.match(value))
     if name == "tabindex":   # pandoc's anchors on code lines
@@ -120,7 +120,11 @@ def remove_unsafe_markup(body, ctx: Context) -> None:
                      f"<{element.tag}", fix="use Markdown, or an HTML element of the text such as <span>")
             element.drop_tag()
     for element in body.iter():
-        if not isinstance(element.tag, str) or element.tag in FOLIO_ELEMENTS or element.tag in ("html", "body"):
+        if not isinstance(element.tag, str) or element.tag in ("html", "body"):
+            continue
+        if element.tag in FOLIO_ELEMENTS:   # the template's wrappers carry a name, nothing else
+            for name in [n for n in element.attrib if n != "name"]:
+                del element.attrib[name]
             continue
         for name, value in list(element.attrib.items()):
             if not _attribute_allowed(element, name, value):
