@@ -64,3 +64,18 @@ def relink(markup: str, href_for: Callable[[str], str]) -> str:
     if 'href="#' not in markup:
         return markup
     return inner_html(relink_tree(parse_fragment(markup), href_for))
+
+
+def file_names(chapter_ids, reserved: set[str], suffix: str) -> dict[str, str]:
+    """One file name per chapter id, none of them one of the edition's own files and no
+    two alike, even on a file system that ignores case ('Index' and 'index')."""
+    taken = {name.lower() for name in reserved}
+    names = {}
+    for chapter_id in chapter_ids:
+        stem, n = chapter_id, 1
+        while stem.lower() in taken:
+            n += 1
+            stem = f"{chapter_id}-chapter" if n == 2 else f"{chapter_id}-chapter-{n - 1}"
+        taken.add(stem.lower())
+        names[chapter_id] = stem + suffix
+    return names

@@ -13,18 +13,40 @@ import yaml
 
 from . import csl
 from .diagnostics import Diagnostic, error
-from .safety import is_inside, local_path
+from .safety import is_inside, is_regular_file, local_path
 
 def slugify(text: str) -> str:
     """A file-name-safe form of a title: 'A *Small* Book' -> 'a-small-book'."""
     text = re.sub(r"[^\w\s-]", "", text.lower())
-    slug = re.sub(r"[\s_-]+", "-", text).strip("-")[:80].strip("-")   # a file name, not a sentence
+    slug = re.sub(r"[\s_-]+", "-", text).strip("-")
+    # A file name, not a sentence: at most 80 bytes (a CJK character takes three), so
+    # that with the edition's suffix and a temporary prefix it stays under 255.
+    slug = slug.encode("utf-8")[:80].decode("utf-8", "ignore").strip("-")
     return slug or "book"
 
 
 MAX_MANUSCRIPT_BYTES = 20 * 1024 * 1024
-TOP_HEADING = re.compile(r"^#[ \t]+(.+?)[ \t]*(?:\{[^}]*\})?[ \t]*#*$", re.M)
-CODE_BLOCK = re.compile(r"^(```|~~~).*?^\1", re.M | re.S)
+MAX_METADATA_BYTES = 256 * 1024   # PyYAML takes seconds per MB: references belong in a bibliography file
+
+
+def top_headings(text: str) -> list[str]:
+    """The text of each `# ` heading outside fenced code, read line by line (a regular
+    expression over the whole text was quadratic on a long line of braces)."""
+    found, fence = [], None
+    for line in text.split("\n"):
+        stripped = line.rstrip()
+        marker = stripped[:3]
+        if marker in ("```", "~~~"):
+            fence = None if fence == marker else (fence or marker)
+            continue
+        if fence or not stripped.startswith(("# ", "#\t")):
+            continue
+        title = stripped[1:].strip().rstrip("#").strip()
+        if title.endswith("}") and "{" in title:   # an attribute block: {#id .class}
+            title = title[:title.rindex("{")].strip()
+        if title:
+            found.append(title)
+    return found
 
 
 @dataclass(frozen=True)
@@ -55,7 +77,7 @@ def find_source(root: Path) -> Path:
         raise error("FOLIO001", f"manuscript folder {root} does not exist", root,
                     fix="pass an existing folder with --manuscript DIR")
     main = root / "book.md"
-    candidates = [main] if main.is_file() else sorted(root.glob("*.md"))
+    candidates = [main] if is_regular_file(main) else sorted(p for p in root.glob("*.md") if is_regular_file(p))
     if len(candidates) == 1:
         if not is_inside(candidates[0], root):
             raise error("FOLIO005", f"{candidates[0].name} links to a file outside the manuscript folder",
@@ -73,7 +95,7 @@ def refuse_aliases(text: str, source: Path, first_line: int) -> None:
             if isinstance(event, yaml.AliasEvent):
                 raise error("FOLIO004", "YAML aliases (*name) are not allowed in a manuscript", source,
                             event.start_mark.line + first_line, fix="write the value out instead of an alias")
-    except yaml.YAMLError:
+    except (yaml.YAMLError, RecursionError):
         return   # reported with its line by the real parse
 
 
@@ -116,10 +138,16 @@ def metadata_blocks(text: str):
 def _parse_block(block: str, source: Path, first_line: int, required: bool):
     """One YAML block as (mapping, key lines); a later block that is not YAML is
     text to pandoc too (a rule and a paragraph), so it is skipped unless `required`."""
+    if len(block.encode("utf-8")) > MAX_METADATA_BYTES:
+        raise error("FOLIO004", f"a metadata block is over {MAX_METADATA_BYTES // 1024} KB", source, first_line,
+                    fix="keep the metadata short; put references in a bibliography file")
     refuse_aliases(block, source, first_line)
     try:
         node = yaml.compose(block, Loader=yaml.SafeLoader)
         data = yaml.safe_load(block)
+    except RecursionError:
+        raise error("FOLIO004", "the YAML metadata is nested too deeply", source, first_line,
+                    fix="write the metadata as plain keys, lists and short mappings") from None
     except yaml.YAMLError as exc:
         if not required:
             return {}, {}
@@ -183,7 +211,7 @@ def _named_file(source: Path, root: Path, key: str, value, lines: dict) -> Path:
     if path is None:
         raise error("FOLIO005", f"{key} '{value}' is outside the manuscript folder", source, line,
                     fix=f"put the file in {root.name}/ and name it by a relative path")
-    if not path.is_file():
+    if not is_regular_file(path):
         raise error("FOLIO006", f"{key} file '{value}' not found", source, line,
                     fix=f"create {path.name} in the manuscript folder or correct the name")
     return path
@@ -206,7 +234,7 @@ def load(root: Path, style_override: str | None = None, reporter=None) -> Manusc
     if not str(metadata.get("title") or "").strip():
         derived = True
         # Like pandoc's --shift-heading-level-by=-1: a lone top heading is the title.
-        tops = TOP_HEADING.findall(CODE_BLOCK.sub("", text))
+        tops = top_headings(text)
         if len(tops) == 1 and text.lstrip().startswith("#"):
             metadata["title"], shift = tops[0].strip(), -1
         else:

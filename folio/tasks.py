@@ -10,6 +10,7 @@ costs a fraction of a second.
 """
 from __future__ import annotations
 
+import functools
 import os
 import sys
 import time
@@ -36,9 +37,15 @@ EDITION_INPUTS = {
 
 
 
+@functools.lru_cache(maxsize=8)
+def _manuscript(root: Path, csl: str | None):
+    """The manuscript, read once per process (the runner asks for it many times)."""
+    return load_manuscript(root, csl)
+
+
 def state_dir(settings: Options) -> Path:
-    """Build state, one folder per manuscript, so two books can share an output folder."""
-    return settings.out / ".folio" / load_manuscript(settings.manuscript, settings.csl).slug
+    """Build state, one folder per manuscript."""
+    return settings.out / ".folio" / _manuscript(settings.manuscript, settings.csl).slug
 
 
 def book_file(settings: Options) -> Path:
@@ -122,7 +129,7 @@ def edition_target(name: str, out: Path, slug: str) -> Path:
 
 def task_namespace(settings: Options, jobs: int) -> dict:
     """The doit tasks for one manuscript and output folder."""
-    manuscript = load_manuscript(settings.manuscript, settings.csl)
+    manuscript = _manuscript(settings.manuscript, settings.csl)
     out = settings.out
     from .fonts import font_files
 
@@ -218,16 +225,25 @@ def claim_output(settings: Options) -> None:
     shared output folder: the state folder records which manuscript it belongs to."""
     from .diagnostics import error
     folder = state_dir(settings)
+    mine = str(settings.manuscript.resolve())
+    if settings.out.resolve().is_relative_to(settings.manuscript.resolve()):
+        raise error("FOLIO072", f"the output folder {settings.out} is inside the manuscript folder",
+                    settings.manuscript, fix="build into a folder outside the manuscript, e.g. --out ../build: "
+                    "files the manuscript brings could pass for editions or build state there")
+    for linked in (settings.out / ".folio", folder):
+        if linked.is_symlink():
+            raise error("FOLIO071", f"{linked} is a symbolic link; folio writes its build state only to a "
+                        "real folder", settings.manuscript, fix=f"remove {linked}")
+    # One output folder, one book: the site (html/) and the edition names of two books
+    # ('a-print' beside 'a') would overwrite each other.
+    for owner in sorted((settings.out / ".folio").glob("*/manuscript")):
+        theirs = owner.read_text(encoding="utf-8", errors="replace").strip() if owner.is_file() else ""
+        if theirs and theirs != mine:
+            raise error("FOLIO071", f"{settings.out} already holds the editions of '{owner.parent.name}', "
+                        f"built from {theirs}", settings.manuscript,
+                        fix="build each book into its own folder with --out")
     folder.mkdir(parents=True, exist_ok=True)
     owner = folder / "manuscript"
-    mine = str(settings.manuscript.resolve())
-    if owner.is_file() and not owner.is_symlink():
-        theirs = owner.read_text(encoding="utf-8", errors="replace").strip()
-        if theirs != mine:
-            raise error("FOLIO071", f"{settings.out} already holds the editions of '{folder.name}', "
-                        f"built from {theirs}", settings.manuscript,
-                        fix="build into another folder with --out, or give this book another 'slug:'")
-        return
     owner.unlink(missing_ok=True)
     owner.write_text(mine + "\n", encoding="utf-8")
 
@@ -235,6 +251,7 @@ def claim_output(settings: Options) -> None:
 def run(command: str, names: list[str], settings: Options, jobs: int = 1) -> int:
     from doit.cmd_base import ModuleTaskLoader
     from doit.doit_cmd import DoitMain
+    _manuscript.cache_clear()   # a new run (serve runs many) reads the manuscript afresh
     claim_output(settings)
     loader = ModuleTaskLoader(task_namespace(settings, jobs))
     argv = [command, *names] if command != "run" else ["run", *names]

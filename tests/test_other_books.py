@@ -178,3 +178,19 @@ def test_non_ascii_keys_and_ids_link_in_every_edition(tmp_path):
     assert check.epubcheck(next(out.glob("*.epub"))) == []
     assert check.broken_links_in_site(out / "html") == []
     assert check.dangling_pdf_links(next(p for p in out.glob("*.pdf") if "-print" not in p.name)) == []
+
+
+def test_chapter_ids_never_share_a_file(built):
+    """Chapter ids named like the editions' own files, or like each other's renamed
+    files, or differing only in case: every chapter keeps its own page and document."""
+    out, result = built("chapter-file-names")
+    assert result.returncode == 0, result.stderr
+    names = [p.name.lower() for p in (out / "html").glob("*.html")]
+    assert len(names) == len(set(names))
+    site = "".join(p.read_text(encoding="utf-8") for p in (out / "html").glob("*.html"))
+    for chapter in ("index", "index-chapter", "nav", "nav-chapter", "Search, with a capital", "images"):
+        assert f"Text of the chapter called {chapter}" in site, chapter
+    assert check.epubcheck(next(out.glob("*.epub"))) == []
+    with zipfile.ZipFile(next(out.glob("*.epub"))) as package:
+        documents = [n.lower() for n in package.namelist()]
+    assert len(documents) == len(set(documents))

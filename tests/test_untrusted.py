@@ -206,12 +206,16 @@ def test_time_and_memory_limits_stop_a_step(tmp_path):
 
 
 def test_a_planted_pickle_is_never_loaded(tmp_path):
-    """With --out inside the manuscript folder, the author controls the build state."""
+    """Build state is signed: a pickle folio did not write is refused before it is loaded.
+    And an output folder inside the manuscript folder, where the author could plant one
+    (or editions that would pass for fresh), is refused outright."""
     import pickle
     book = tmp_path / "book"
     book.mkdir()
     (book / "book.md").write_text("---\ntitle: Planted\n---\n\n# One\n\nText.\n", encoding="utf-8")
-    out = book / "output"
+    result = run_build("--manuscript", str(book), "--out", str(book / "output"), "epub")
+    assert result.returncode != 0 and "FOLIO072" in result.stderr, result.stderr
+    out = tmp_path / "out"
     result = run_build("--manuscript", str(book), "--out", str(out), "epub")
     assert result.returncode == 0, result.stderr
     marker = tmp_path / "pwned"
@@ -237,17 +241,19 @@ def test_an_image_swapped_for_a_link_after_the_book_step(tmp_path, listener):
     assert_nothing_leaked(result, out, listener)
 
 
-def test_two_books_with_one_slug_do_not_overwrite_each_other(tmp_path):
+@pytest.mark.parametrize("slugs", [("shared", "shared"), ("victim", "victim-print")])
+def test_two_books_do_not_overwrite_each_other(tmp_path, slugs):
+    """Not by sharing a slug, nor by one's screen PDF taking the other's print PDF name."""
     out = tmp_path / "out"
-    for name in ("first", "second"):
+    for name, slug in zip(("first", "second"), slugs):
         (tmp_path / name).mkdir()
-        (tmp_path / name / "book.md").write_text(f"---\ntitle: {name}\nslug: shared\n---\n\n# One\n\n{name} text.\n",
+        (tmp_path / name / "book.md").write_text(f"---\ntitle: {name}\nslug: {slug}\n---\n\n# One\n\n{name} text.\n",
                                                 encoding="utf-8")
-    assert run_build("--manuscript", str(tmp_path / "first"), "--out", str(out), "epub").returncode == 0
-    before = (out / "shared.epub").read_bytes()
-    result = run_build("--manuscript", str(tmp_path / "second"), "--out", str(out), "epub")
+    assert run_build("--manuscript", str(tmp_path / "first"), "--out", str(out), "epub", "html").returncode == 0
+    before = {p: p.read_bytes() for p in out.rglob("*") if p.is_file() and ".folio" not in p.parts}
+    result = run_build("--manuscript", str(tmp_path / "second"), "--out", str(out))
     assert result.returncode != 0 and "FOLIO071" in result.stderr, result.stderr
-    assert (out / "shared.epub").read_bytes() == before
+    assert {p: p.read_bytes() for p in out.rglob("*") if p.is_file() and ".folio" not in p.parts} == before
 
 
 def test_a_link_to_a_huge_file_is_not_hashed(tmp_path):

@@ -18,7 +18,7 @@ import lxml.html
 
 from .. import backmatter
 from ..book import Book, Chapter
-from ..html import parse_fragment, inner_xhtml, relink_tree
+from ..html import file_names, parse_fragment, inner_xhtml, relink_tree
 from ..render import atomic_path, render, stylesheet
 
 MEDIA_TYPES = {".png": "image/png", ".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".gif": "image/gif",
@@ -40,8 +40,8 @@ class Document:
 RESERVED = {"nav", "cover", "title", "content", "folio"}   # the package's own files
 
 
-def file_name(chapter_id: str) -> str:
-    return f"{chapter_id}-chapter.xhtml" if chapter_id in RESERVED else f"{chapter_id}.xhtml"
+def file_names_of(book: Book) -> dict[str, str]:
+    return file_names([c.id for c in book.chapters], RESERVED | {"images"}, ".xhtml")
 
 
 def _xhtml_notes(book: Book, chapter: Chapter, href) -> tuple[tuple[str, str], ...]:
@@ -73,10 +73,10 @@ def _xhtml_body(book: Book, chapter: Chapter, href) -> str:
 
 
 def documents(book: Book) -> list[Document]:
-    result = []
+    result, names = [], file_names_of(book)
     for chapter in book.chapters:
-        href = book.linker(chapter.id, file_name)
-        result.append(Document(file_name(chapter.id), chapter, _xhtml_body(book, chapter, href),
+        href = book.linker(chapter.id, names.__getitem__)
+        result.append(Document(names[chapter.id], chapter, _xhtml_body(book, chapter, href),
                                _xhtml_notes(book, chapter, href)))
     return result
 

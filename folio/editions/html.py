@@ -12,7 +12,7 @@ from pathlib import Path
 
 from ..book import Book, Chapter
 from .. import backmatter, fonts
-from ..html import inner_html, parse_fragment, relink, text_of
+from ..html import file_names, inner_html, parse_fragment, relink, text_of
 from ..render import STYLES, atomic_dir, render
 
 
@@ -23,12 +23,11 @@ class Page:
     chapter: Chapter | None
 
 
-RESERVED = {"index", "search", "search-index", "folio"}   # the site's own files
+RESERVED = {"index", "search", "search-index", "folio", "fonts", "images"}   # the site's own files
 
 
-def page_name(chapter_id: str) -> str:
-    return f"{chapter_id}-chapter.html" if chapter_id in RESERVED else f"{chapter_id}.html"
-
+def page_names(book: Book) -> dict[str, str]:
+    return file_names([c.id for c in book.chapters], RESERVED, ".html")
 
 
 def with_popovers(html: str, book: Book) -> str:
@@ -51,21 +50,22 @@ def with_popovers(html: str, book: Book) -> str:
 
 def search_records(book: Book) -> list[dict]:
     """One record per chapter section: where it is, its heading and its plain text."""
-    records = []
+    records, names = [], page_names(book)
     for chapter in book.chapters:
         tree = parse_fragment(chapter.html)
-        records.append({"href": page_name(chapter.id), "title": chapter.title,
+        records.append({"href": names[chapter.id], "title": chapter.title,
                         "text": text_of(tree)})
     return records
 
 
 def pages_of(book: Book) -> list[Page]:
-    return [Page(page_name(c.id), c.title, c) for c in book.chapters]
+    names = page_names(book)
+    return [Page(names[c.id], c.title, c) for c in book.chapters]
 
 
 def build(book: Book, out: Path) -> Path:
     target = out / "html"
-    pages = pages_of(book)
+    pages, names = pages_of(book), page_names(book)
     downloads = [("PDF", f"../{book.meta.slug}.pdf", "for reading on screen"),
                  ("PDF for print", f"../{book.meta.slug}-print.pdf", "with bleed, for printers"),
                  ("EPUB", f"../{book.meta.slug}.epub", "for e-readers")]
@@ -74,7 +74,7 @@ def build(book: Book, out: Path) -> Path:
         (site / "index.html").write_text(render("html/home.html", page=None, **common), encoding="utf-8")
         for position, page in enumerate(pages):
             chapter = page.chapter
-            link = book.linker(chapter.id, page_name)
+            link = book.linker(chapter.id, names.__getitem__)
             notes = [(note, relink(note.html, link)) for note in chapter.notes]
             body = with_popovers(backmatter.chapter_html(book, chapter, lambda e: backmatter.place_locators(book, e)), book)
             html = render("html/chapter.html", page=page, chapter=chapter, body=relink(body, link),
