@@ -55,7 +55,7 @@ def test_book_shows_what_was_written(case, built):
 
 # Books that must build cleanly: every passage in every edition (the conservation check).
 CLEAN = ["tiny", "fancy-lists", "no-headings", "code-samples", "unicode-keys", "colliding-keys", "index-marks",
-         "percent-title-block", "math", "cross-references"]
+         "percent-title-block", "math", "cross-references", "notes-everywhere", "chapter-file-names"]
 
 
 @pytest.mark.parametrize("case", CLEAN)
