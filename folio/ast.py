@@ -234,9 +234,31 @@ def _visible_text(raw: str) -> str:
     return " ".join(unescape(re.sub(r"<[^>]*>?", " ", CODE_CONTENT.sub(" ", raw))).split())
 
 
+# Elements that restructure what follows when left open (a table part pulls the next
+# chapters into its cell): raw HTML may use them only opened and closed in one node.
+STRUCTURAL = set("""table caption colgroup thead tbody tfoot tr td th section article aside header footer
+    nav main pre details summary figure figcaption blockquote ul ol li dl dt dd div p h1 h2 h3 h4 h5 h6
+    address""".split())
+# In metadata (a title, a credit) only phrasing: anything else would leave the field.
+PHRASING = set("""a abbr b bdi bdo br cite code del dfn em i ins kbd mark q rp rt ruby s samp small span
+    strong sub sup time u var wbr""".split())
+
+
+def _balanced(raw: str) -> bool:
+    depth: dict[str, int] = {}
+    for match in re.finditer(r"<\s*(/?)\s*([A-Za-z][\w:.-]*)[^>]*?(/?)>", raw):
+        name = match.group(2).lower()
+        if name in STRUCTURAL and not match.group(3):
+            depth[name] = depth.get(name, 0) + (-1 if match.group(1) else 1)
+            if depth[name] < 0:
+                return False
+    return not any(depth.values())
+
+
 def neutralize_raw_markup(document: dict, manuscript, warn) -> dict:
     from .transforms import ALLOWED_ELEMENTS, FOLIO_ELEMENTS
     keep = ALLOWED_ELEMENTS - FOLIO_ELEMENTS - {"html", "body"}
+    in_meta = [False]
 
     def visit(node):
         kind = node["t"]
@@ -250,20 +272,46 @@ def neutralize_raw_markup(document: dict, manuscript, warn) -> dict:
         if form.lower() not in HTML_FORMATS:
             return None
         tags = {name.lower() for name in TAG.findall(raw)}
-        if tags <= keep:
+        allowed = PHRASING if in_meta[0] else keep
+        if tags <= allowed and (in_meta[0] or _balanced(raw)):
             return None
         text = _visible_text(raw)
-        warn("FOLIO030", f"raw <{sorted(tags - keep)[0]}> is not an element folio keeps"
-             + ("; its text stays" if text else "; it is left out"), raw,
-             "use Markdown, or an HTML element of the text such as <span>")
+        odd = sorted(tags - allowed)
+        problem = (f"raw <{odd[0]}> is not an element folio keeps" if odd
+                   else "raw HTML opens an element it does not close")
+        warn("FOLIO030", problem + ("; its text stays" if text else "; it is left out"), raw,
+             "use Markdown, or an HTML element of the text such as <span>; close what you open")
         if kind == "RawInline":
             return {"t": "Str", "c": text} if text else {"t": "Str", "c": ""}
         return {"t": "Plain", "c": [{"t": "Str", "c": text}]} if text else {"t": "Plain", "c": []}
 
     document["blocks"] = _walk(document["blocks"], visit)
+    in_meta[0] = True
     document["meta"] = _walk(document.get("meta", {}), visit)
     return document
 
 
+def reserve_folio_ids(document: dict, manuscript, warn) -> dict:
+    """Ids starting 'folio-' are folio's (the dictionary's definitions, appended as the
+    last block when there is a dictionary): an author's is renamed."""
+    blocks = document["blocks"]
+    last = blocks[-1] if blocks else None
+    appendix = (last is not None and last.get("t") == "Div" and last["c"][0][0] == "folio-definitions"
+                and manuscript.dictionary is not None)
+
+    def visit(node):
+        content = node.get("c")
+        if node["t"] in ("Div", "Span", "Header", "Figure", "Table", "CodeBlock", "Code", "Link", "Image"):
+            attr = content[1] if node["t"] == "Header" else content[0]
+            if isinstance(attr, list) and attr and isinstance(attr[0], str) and attr[0].startswith("folio-"):
+                warn("FOLIO034", f"id '{attr[0][:60]}' is one of folio's own; it is now 'x-{attr[0][:60]}'",
+                     attr[0], "give it another id")
+                attr[0] = "x-" + attr[0]
+        return None
+
+    document["blocks"] = _walk(blocks[:-1] if appendix else blocks, visit) + ([last] if appendix else [])
+    return document
+
+
 # Each: (document, manuscript, warn) -> document. Raw markup is made safe first.
-PASSES = (neutralize_raw_markup, keep_list_delimiters, cross_references)
+PASSES = (neutralize_raw_markup, reserve_folio_ids, keep_list_delimiters, cross_references)

@@ -384,6 +384,12 @@ def assemble(manuscript: Manuscript, reporter: Reporter, limits: Limits = Limits
     context = transforms.Context(manuscript, reporter)
     for step in transforms.PASSES:   # over everything pandoc wrote: text, metadata, definitions
         step(document, context)
+    wrappers = list(document.iter("folio-meta", "folio-body"))
+    if len(wrappers) != 7 or any(w.getparent() is None or w.getparent().tag != "body" for w in wrappers):
+        # The AST pass leaves no raw markup that can do this; should one slip through,
+        # stop rather than publish a book whose parts have moved.
+        raise error("FOLIO035", "raw HTML in the manuscript broke the document's structure", manuscript.source,
+                    fix="look for raw HTML elements that are opened and not closed")
     rendered = {el.get("name"): inner_html(el).strip() for el in document.iter("folio-meta")}
     body = next(document.iter("folio-body"))
     entries = _with_definitions(body, entries)
