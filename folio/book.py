@@ -16,7 +16,7 @@ from urllib.parse import unquote
 import lxml.html
 from html import escape as html_escape
 
-from . import bounds, csl, pandoc, transforms
+from . import bounds, csl, labels, pandoc, transforms
 from .diagnostics import Diagnostic, Reporter, error
 from .html import inner_html, text_of
 from . import backmatter, dictionary, index
@@ -91,6 +91,11 @@ class Metadata:
         months = ("January February March April May June July August September October "
                   "November December").split()
         return f"{day} {months[month - 1]} {year}" if 1 <= month <= 12 else self.date
+
+    @property
+    def words(self) -> dict:
+        """The words the book prints around its structure, in its language (labels.py)."""
+        return labels.words(self.lang)
 
     @property
     def byline(self) -> str:
@@ -209,7 +214,7 @@ def _headings(section, level: int) -> tuple[Heading, ...]:
     return tuple(found)
 
 
-def _cut_chapters(body, level: int, notes: dict[str, str], places: dict, warn=None):
+def _cut_chapters(body, level: int, notes: dict[str, str], places: dict, warn=None, chapter_word: str = "Chapter"):
     """The chapters (level-1 sections, or the top level used), with their notes and the
     places of their index anchors; and the bibliography div, taken out for the back matter."""
     chapters: list[Chapter] = []
@@ -246,7 +251,7 @@ def _cut_chapters(body, level: int, notes: dict[str, str], places: dict, warn=No
         unnumbered = "unnumbered" in section.get("class", "").split() or not title
         if not unnumbered:
             number += 1
-        context = f"Chapter {number}: {title}" if not unnumbered else title
+        context = f"{chapter_word} {number}: {title}" if not unnumbered else title
         current = title
         for element in section.iter():
             if element.tag in (f"h{level + 1}", f"h{level + 2}"):
@@ -405,14 +410,16 @@ def assemble(manuscript: Manuscript, reporter: Reporter, limits: Limits = Limits
     used_at = index.link_glossary_terms(body, entries, level)
     _report_unfound(entries, marks, manuscript, reporter)
     notes = _extract_notes(body)
-    refs_title = str(manuscript.metadata.get("reference-section-title") or "Bibliography")
+    refs_title = str(manuscript.metadata.get("reference-section-title")
+                     or labels.words(str(manuscript.metadata.get("lang") or "en"))["bibliography"])
     places: dict = {}
     def warn(needle: str, message: str) -> None:
         at = manuscript.text.find(needle) if needle else -1
         reporter.warn(Diagnostic("FOLIO027", message, manuscript.source,
                                  manuscript.text.count("\n", 0, at) + 1 if at >= 0 else None,
                                  fix="give it a heading ('# Preface {.unnumbered}'), or move it into a chapter"))
-    chapters, refs = _cut_chapters(body, level, notes, places, warn)
+    said = labels.words(str(manuscript.metadata.get("lang") or "en"))
+    chapters, refs = _cut_chapters(body, level, notes, places, warn, said["chapter"])
     if not chapters:
         raise error("FOLIO024", "the manuscript has no text", manuscript.source, fix="write at least one chapter")
     groups = index.collect(marks, entries)
@@ -424,11 +431,13 @@ def assemble(manuscript: Manuscript, reporter: Reporter, limits: Limits = Limits
         glossary = lxml.html.fragment_fromstring(backmatter.glossary_html(entries, used, indexed),
                                                  create_parent="div")
         glossary_notes = _number_notes(glossary, notes)   # a definition may have a note or a note-style citation
-        back.append(Chapter(id="glossary", role="glossary", title_html="Glossary", title="Glossary", number=None,
+        back.append(Chapter(id="glossary", role="glossary", title_html=html_escape(said["glossary"]),
+                            title=said["glossary"], number=None,
                             html=inner_html(glossary).strip(), notes=glossary_notes))
     back += _bibliography(refs, refs_title)
     if groups:
-        back.append(Chapter(id="book-index", role="index", title_html="Index", title="Index", number=None, html=""))
+        back.append(Chapter(id="book-index", role="index", title_html=html_escape(said["index"]), title=said["index"],
+                            number=None, html=""))
     taken = {c.id for c in chapters} | {i for c in chapters for i in re.findall(r'\bid="([^"]+)"', c.html)}
     back = [replace(c, id=_free_id(c.id, taken)) for c in back]
     chapters = chapters + back
