@@ -50,7 +50,7 @@ SIZE_STYLE = re.compile(r"^\s*((width|height)\s*:\s*[\d.]+(%|px|em|in|cm|mm|pt)\
 ALIGN_STYLE = re.compile(r"^\s*text-align\s*:\s*(left|right|center|justify)\s*;?\s*$")
 LINK_SCHEMES = {"http", "https", "mailto", "tel"}
 SCHEME = re.compile(r"^([a-z][a-z0-9+.-]*):", re.I)
-IMAGE_TYPES = {"image/png", "image/jpeg", "image/gif", "image/svg+xml", "image/webp"}
+IMAGE_TYPES = {"image/png", "image/jpeg", "image/gif", "image/svg+xml", "image/webp", "application/pdf"}
 # An id folio can carry into XHTML, file names and URLs: a letter, then letters, digits,
 # '-', '_' or '.'. Ids folio makes itself start with these prefixes.
 SAFE_ID = re.compile(r"^[^\W\d_][\w.-]{0,99}$")
@@ -107,10 +107,11 @@ def remove_unsafe_markup(body, ctx: Context) -> None:
     for element in list(body.iter()):
         if not isinstance(element.tag, str) or element.tag in ALLOWED_ELEMENTS:
             continue
-        if element.tag == "embed" and element.get("src"):   # pandoc's rendering of ![](figure.pdf)
-            ctx.warn("FOLIO031", f"image '{element.get('src')[:80]}' is not a PNG, JPEG, GIF, SVG or WebP image; "
-                     "it is left out", element.get("src"), fix="convert the figure to SVG or PNG")
-            element.drop_tree()
+        if element.tag == "embed" and element.get("src"):
+            # pandoc's rendering of ![](figure.pdf) (raw <embed> never gets here: ast.py):
+            # an image, which collect_images turns into SVG.
+            element.tag = "img"
+            element.set("alt", element.get("alt") or "")
         elif element.tag in DROPPED:
             ctx.warn("FOLIO030", f"raw <{element.tag}> removed from the manuscript", f"<{element.tag}",
                      fix="folio editions carry no scripts, embeds, forms or stylesheets from the manuscript")
@@ -172,13 +173,42 @@ def safe_ids(body, ctx: Context) -> None:
             link.set("href", "#" + renamed.get(target, target))
 
 
+def _pdf_as_svg(path: Path, src: str, ctx: Context) -> bytes | None:
+    """A PDF figure's first page as SVG, drawn by poppler's pdftocairo under the limits."""
+    import shutil
+    import subprocess
+    import tempfile
+    from . import sandbox
+    tool = shutil.which("pdftocairo")
+    if tool is None:
+        ctx.warn("FOLIO031", f"image '{src}' is a PDF, and poppler's pdftocairo is not installed; it is left out",
+                 src, fix="install poppler-utils (apt-get install poppler-utils), or convert the figure to SVG")
+        return None
+    if path.stat().st_size > bounds.MAX_IMAGE_BYTES:
+        bounds.check_image(path, ctx.manuscript.source, ctx.line_of(src))   # raises FOLIO064
+    with tempfile.TemporaryDirectory(prefix="folio-pdf-") as tmp:
+        target = Path(tmp) / "figure.svg"
+        done = sandbox.run([tool, "-svg", "-f", "1", "-l", "1", str(path.resolve()), str(target)],
+                           sandbox.Limits(60, 1024), f"pdftocairo on '{src}'", ctx.manuscript.source)
+        if done.returncode != 0 or not target.is_file():
+            ctx.warn("FOLIO031", f"image '{src}' is not a PDF poppler can read; it is left out", src,
+                     fix="export the figure again as PDF, SVG or PNG")
+            return None
+        return target.read_bytes()
+
+
 def _read_image(path: Path, src: str, ctx: Context) -> bytes | None:
     """The image's bytes, read once here so no edition opens the file again (a file
     swapped for a link after this step cannot reach an edition); SVG made inert."""
-    bounds.check_image(path, ctx.manuscript.source, ctx.line_of(src))
-    data = path.resolve().read_bytes()
-    if path.suffix.lower() != ".svg":
-        return data
+    if path.suffix.lower() == ".pdf":
+        data = _pdf_as_svg(path, src, ctx)
+        if data is None:
+            return None
+    else:
+        bounds.check_image(path, ctx.manuscript.source, ctx.line_of(src))
+        data = path.resolve().read_bytes()
+        if path.suffix.lower() != ".svg":
+            return data
     try:
         data, removed = svg.clean_svg(data)
     except ValueError as exc:
@@ -191,7 +221,7 @@ def _read_image(path: Path, src: str, ctx: Context) -> bytes | None:
     return data
 
 
-IMPLIED_EXTENSIONS = (".svg", ".png", ".jpg", ".jpeg", ".gif", ".webp")
+IMPLIED_EXTENSIONS = (".svg", ".png", ".jpg", ".jpeg", ".gif", ".webp", ".pdf")
 
 
 def _with_extension(path: Path | None, root: Path) -> Path | None:
@@ -215,7 +245,7 @@ def collect_images(body, ctx: Context) -> None:
         if data is None:
             if not found or kind not in IMAGE_TYPES:
                 reason = ("is not in the manuscript folder" if path is None
-                          else "was not found" if not found else "is not a PNG, JPEG, GIF, SVG or WebP image")
+                          else "was not found" if not found else "is not a PNG, JPEG, GIF, SVG, WebP or PDF image")
                 ctx.warn("FOLIO031", f"image '{src}' {reason}; it is left out", src,
                          fix="copy the image into the manuscript folder and give a relative path")
             parent = img.getparent()
@@ -225,7 +255,7 @@ def collect_images(body, ctx: Context) -> None:
                 img.drop_tree()
             continue
         digest = hashlib.sha256(data).hexdigest()[:12]
-        name = f"images/{digest}{path.suffix.lower()}"
+        name = f"images/{digest}{'.svg' if path.suffix.lower() == '.pdf' else path.suffix.lower()}"
         ctx.assets[name] = data
         img.set("src", name)
 

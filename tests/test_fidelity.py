@@ -55,7 +55,8 @@ def test_book_shows_what_was_written(case, built):
 
 # Books that must build cleanly: every passage in every edition (the conservation check).
 CLEAN = ["tiny", "fancy-lists", "no-headings", "code-samples", "unicode-keys", "colliding-keys", "index-marks",
-         "percent-title-block", "math", "cross-references", "notes-everywhere", "chapter-file-names"]
+         "percent-title-block", "math", "cross-references", "notes-everywhere", "chapter-file-names",
+         "pdf-figure"]
 
 
 @pytest.mark.parametrize("case", CLEAN)
@@ -115,3 +116,14 @@ def test_a_reference_to_nothing_names_its_line(tmp_path):
     (book / "book.md").write_text("---\ntitle: Refs\n---\n\n# One\n\nAs @fig:nowhere shows.\n", encoding="utf-8")
     result = run_build("--manuscript", str(book), "--out", str(tmp_path / "out"))
     assert result.returncode != 0 and "book.md:7: FOLIO028" in result.stderr and "{#fig:nowhere}" in result.stderr
+
+
+def test_pdf_figures_become_svg_in_every_edition(built):
+    """A PDF figure (theses and LaTeX books have them) is drawn by pdftocairo as SVG;
+    one named without its extension is found too."""
+    out, result = built("pdf-figure")
+    assert result.returncode == 0 and "FOLIO031" not in result.stderr, result.stderr
+    assert len(list((out / "html" / "images").glob("*.svg"))) == 1   # the same figure twice: one file
+    page = (out / "html" / "beams.html").read_text(encoding="utf-8")
+    assert page.count('src="images/') == 2 and "<embed" not in page
+    assert check.epubcheck(next(out.glob("*.epub"))) == []
