@@ -285,6 +285,29 @@ def preflight(out: Path, slug: str, settings) -> list[Problem]:
     for page, text in zip(sorted(editions["html"].parent.glob("*.html")), pages):
         problems += unresolved_citations(_markup_text(text), page.name)
     problems += epubcheck(editions["epub"])
+    problems += lost_passages(out, slug, editions, pages)
+    return problems
+
+
+def lost_passages(out: Path, slug: str, editions: dict, pages: list[str]) -> list[Problem]:
+    """The conservation check again, on the editions as they are on disk, against the
+    passages the last build read (the signed Book in the build state)."""
+    from . import conservation, state
+    from .editions import epub
+    try:
+        book = state.load(out / ".folio" / slug / "book.pickle")
+    except Exception:   # no state, or not folio's: the build itself reports it
+        return [Problem("conservation", str(out), "no build state to compare the editions with; build again")]
+    texts = {"screen PDF": "\n".join(pdf_text(editions["screen"])),
+             "print PDF": "\n".join(pdf_text(editions["print"])),
+             "EPUB": epub.text(editions["epub"]), "HTML": " ".join(map(conservation.html_text, pages))}
+    problems = []
+    for edition, text in texts.items():
+        if "PDF" in edition:   # a line may end in a hyphen the layout added
+            text += "\n" + re.sub(r"[\u2010-]\s*\n\s*", "", text)
+        for passage in conservation.missing(book.passages, text):
+            problems.append(Problem("conservation", f"{edition}, manuscript line {passage.line}",
+                                    f"the passage '{passage.opening} …' is missing"))
     return problems
 
 

@@ -135,3 +135,16 @@ def test_screen_edition_is_tagged_bookmarked_and_titled(bundled):
     assert info["tagged"] and "Title:           Trotskyism" in info["info"]
     titles = check.outline_titles(bundled / "trotskyism.pdf")
     assert {"Contents", "Introduction", "Weakness of the capitalists", "Bibliography", "Index"} <= set(titles)
+
+
+def test_check_finds_a_passage_missing_from_an_edition(tmp_path):
+    """The conservation check runs in `check` too, on the editions as they are on disk."""
+    out = build_into(tmp_path, BOOKS / "no-headings")
+    assert _check(BOOKS / "no-headings", out).returncode == 0
+    page = next(p for p in (out / "html").glob("*.html") if "every one of them" in p.read_text(encoding="utf-8"))
+    page.write_text(page.read_text(encoding="utf-8").replace(
+        "It is one letter, in three paragraphs, and every one of them must reach every edition.", ""),
+        encoding="utf-8")
+    result = _check(BOOKS / "no-headings", out)
+    assert result.returncode == 1
+    assert "conservation: HTML, manuscript line 7" in result.stdout and "it is one letter" in result.stdout
