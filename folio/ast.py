@@ -80,10 +80,20 @@ def _text(text: str) -> list:
     return [{"t": "Str", "c": text}]
 
 
-def _plain_text(inlines) -> str:
-    return "".join(i["c"] if i["t"] == "Str" else " " if i["t"] in ("Space", "SoftBreak") else
-                   _plain_text(i["c"][-1] if i["t"] in ("Span", "Link") else i["c"])
-                   if isinstance(i.get("c"), list) else "" for i in inlines)
+def plain_text(node) -> str:
+    """Inlines or blocks of pandoc's AST as plain text (markup gone, spaces kept)."""
+    if isinstance(node, list):
+        return "".join(plain_text(item) for item in node)
+    if not isinstance(node, dict):
+        return ""
+    kind, content = node.get("t"), node.get("c")
+    if kind == "Str":
+        return content
+    if kind in ("Space", "SoftBreak", "LineBreak"):
+        return " "
+    if kind in ("Code", "Math", "RawInline"):
+        return content[-1]
+    return plain_text(content)
 
 
 def _header_levels(blocks) -> list[int]:
@@ -131,7 +141,7 @@ def number_labels(document: dict, lang: str) -> Numbering:
             if LABEL.match(attr[0]) and attr[0].startswith("sec"):
                 # An unnumbered section is referred to by its title.
                 number = ".".join(map(str, numbering.sections)) if numbering.sections else None
-                numbering.numbers[attr[0]] = ("sec", number or _plain_text(node["c"][2]))
+                numbering.numbers[attr[0]] = ("sec", number or plain_text(node["c"][2]))
                 attr[0] = _anchor(attr[0])
         elif kind == "Figure":
             caption_label(node, "fig")

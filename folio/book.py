@@ -17,7 +17,7 @@ import lxml.html
 from html import escape as html_escape
 
 from . import bounds, csl, labels, pandoc, transforms
-from .diagnostics import Diagnostic, Reporter, error
+from .diagnostics import Diagnostic, Reporter, error, line_of
 from .html import inner_html, text_of
 from . import backmatter, dictionary, index
 from .dictionary import Entry
@@ -404,21 +404,20 @@ def assemble(manuscript: Manuscript, reporter: Reporter, limits: Limits = Limits
     for _empty in index.mark_explicit(body, marks):
         at = re.search(r"\[\s*\]\{[^}]*\bindex\b|index=[\"']\s*[\"']", manuscript.text)
         reporter.warn(Diagnostic("FOLIO058", "an index mark names no entry; it is left out", manuscript.source,
-                                 manuscript.text.count("\n", 0, at.start()) + 1 if at else None,
+                                 line_of(manuscript.text, at.start()) if at else None,
                                  fix="put the entry's words in the brackets, or give index=\"Entry\""))
     index.mark_dictionary_terms(body, entries, marks)
     used_at = index.link_glossary_terms(body, entries, level)
     _report_unfound(entries, marks, manuscript, reporter)
     notes = _extract_notes(body)
-    refs_title = str(manuscript.metadata.get("reference-section-title")
-                     or labels.words(str(manuscript.metadata.get("lang") or "en"))["bibliography"])
+    said = labels.words(str(manuscript.metadata.get("lang") or "en"))
+    refs_title = str(manuscript.metadata.get("reference-section-title") or said["bibliography"])
     places: dict = {}
     def warn(needle: str, message: str) -> None:
         at = manuscript.text.find(needle) if needle else -1
         reporter.warn(Diagnostic("FOLIO027", message, manuscript.source,
-                                 manuscript.text.count("\n", 0, at) + 1 if at >= 0 else None,
+                                 line_of(manuscript.text, at) if at >= 0 else None,
                                  fix="give it a heading ('# Preface {.unnumbered}'), or move it into a chapter"))
-    said = labels.words(str(manuscript.metadata.get("lang") or "en"))
     chapters, refs = _cut_chapters(body, level, notes, places, warn, said["chapter"])
     if not chapters:
         raise error("FOLIO024", "the manuscript has no text", manuscript.source, fix="write at least one chapter")

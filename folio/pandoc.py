@@ -84,24 +84,7 @@ def stringify(value) -> object:
         return content
     if kind == "MetaBool":
         return content
-    return _plain(content)
-
-
-def _plain(node) -> str:
-    if isinstance(node, list):
-        return "".join(_plain(item) for item in node)
-    if isinstance(node, dict):
-        kind, content = node.get("t"), node.get("c")
-        if kind == "Str":
-            return content
-        if kind in ("Space", "SoftBreak", "LineBreak"):
-            return " "
-        if kind in ("Code", "Math", "RawInline"):
-            return content[-1]
-        if kind in ("Para", "Plain"):
-            return _plain(content)
-        return _plain(content)
-    return ""
+    return ast.plain_text(content)
 
 
 def _as_texts(value) -> list[str]:

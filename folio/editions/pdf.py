@@ -19,6 +19,7 @@ from weasyprint import HTML
 from .. import backmatter, fonts
 from ..book import Book, Chapter
 from ..diagnostics import error
+from ..check import to_points
 from ..html import inner_html, link, parse_fragment
 from ..render import ROOT, STYLES, atomic_path, render, stylesheet
 from ..safety import make_fetcher
@@ -42,16 +43,10 @@ class PageSettings:
         return "-print" if self.for_print else ""
 
 
-POINTS = {"in": 72.0, "mm": 72 / 25.4, "cm": 72 / 2.54, "pt": 1.0}
 # A page smaller than a playing card or larger than a broadsheet is a typo, and a tiny
 # one multiplies the page count without end ('1pt 1pt' made 916 pages of 11).
 TRIM_RANGE = (144.0, 1728.0)   # 2 in to 24 in, each side
 MAX_BLEED = 36.0               # 0.5 in
-
-
-def _points(value: str) -> float:
-    number, unit = re.match(r"^([\d.]+)([a-z]+)$", value).groups()
-    return float(number) * POINTS[unit]
 
 
 def settings_from(manuscript, for_print: bool, crop_marks: bool | None = None) -> PageSettings:
@@ -67,10 +62,10 @@ def settings_from(manuscript, for_print: bool, crop_marks: bool | None = None) -
     if len(trim) != 2:
         raise error("FOLIO040", "trim-size needs a width and a height", source, lines.get("trim-size"),
                     fix="write e.g. 'trim-size: 6in 9in'")
-    if not all(TRIM_RANGE[0] <= _points(v) <= TRIM_RANGE[1] for v in trim):
+    if not all(TRIM_RANGE[0] <= to_points(v) <= TRIM_RANGE[1] for v in trim):
         raise error("FOLIO040", f"trim-size '{' '.join(trim)}' is outside 2in to 24in", source,
                     lines.get("trim-size"), fix="write the page size of the printed book, e.g. '6in 9in' or '148mm 210mm'")
-    if _points(bleed) > MAX_BLEED:
+    if to_points(bleed) > MAX_BLEED:
         raise error("FOLIO040", f"bleed '{bleed}' is over 0.5in", source, lines.get("bleed"),
                     fix="printers ask for 0.125in (3mm)")
     marks = bool(metadata.get("crop-marks", False)) if crop_marks is None else crop_marks
