@@ -215,9 +215,13 @@ def link_references(document: dict, numbering: Numbering, lang: str, text: str, 
         problems = []
         for label in dict.fromkeys(unknown):
             at = text.find("@" + label)
+            if at < 0:   # \ref{fig:x} in raw LaTeX
+                latex = re.search(r"\\\w*ref\*?\s*\{" + re.escape(label) + r"\}", text)
+                at = latex.start() if latex else -1
             problems.append(Diagnostic("FOLIO028", f"cross-reference '@{label}' names no figure, table, equation "
                                        "or section", source, line_of(text, at) if at >= 0 else None,
-                                       fix=f"label the target with {{#{label}}}, or correct the reference"))
+                                       fix=f"label the target with {{#{label}}} (in LaTeX, \\label{{{label}}}), "
+                                       "or correct the reference"))
         raise BuildError(*problems)
 
 

@@ -137,6 +137,13 @@ def missing(passages_: tuple[Passage, ...], edition_text: str) -> list[Passage]:
     """The passages the edition's text does not show."""
     words = words_of(edition_text)
     pairs, vocabulary = _pairs(words), set(words)
+    # A note call set against its word reads as one word in a PDF's text ("18111" for
+    # "1811" and note 1): the word without its last digits counts as shown too.
+    readings = [{word} | {word[:-k] for k in (1, 2, 3) if len(word) > k and word[-k:].isdigit()} for word in words]
+    for before, after in zip(readings, readings[1:]):
+        if len(before) > 1 or len(after) > 1:
+            pairs.update((a, b) for a in before for b in after)
+    vocabulary.update(word for reading in readings if len(reading) > 1 for word in reading)
     lost = []
     for passage in passages_:
         wanted = passage.pairs()

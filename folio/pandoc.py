@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pypandoc
 
-from . import ast, conservation, csl, sandbox
+from . import ast, conservation, csl, latex, sandbox
 from .diagnostics import Diagnostic, BuildError, error, line_of
 from .manuscript import Manuscript
 from .sandbox import Limits
@@ -126,8 +126,14 @@ def confine_metadata(document: dict, manuscript: Manuscript) -> dict:
 
 def _failure(manuscript: Manuscript, stderr: str):
     line = re.search(r"line (\d+)", stderr)
+    at = int(line.group(1)) if line else None
+    macro = re.search(r"expanding macro (\S+)", stderr)
+    if at is None and macro:   # a LaTeX macro that expands into itself: where it is defined
+        defined = re.search(r"\\(?:re)?newcommand\*?\s*\{?\\" + re.escape(macro.group(1)) + r"\b|\\def\s*\\"
+                            + re.escape(macro.group(1)) + r"\b", manuscript.text)
+        at = line_of(manuscript.text, defined.start()) if defined else None
     return error("FOLIO020", f"pandoc could not read the manuscript: {stderr[:300]}", manuscript.source,
-                 int(line.group(1)) if line else None, fix="correct the Markdown at that line")
+                 at, fix="correct the Markdown (or the LaTeX macro) at that line")
 
 
 def _cite_line(manuscript: Manuscript, key: str) -> int | None:
@@ -170,10 +176,11 @@ def run(manuscript: Manuscript, appendix_markdown: str = "", limits: Limits = Li
     document = confine_metadata(document, manuscript)
     diagnostics: list[Diagnostic] = []
 
-    def warn(code: str, message: str, needle: str, fix: str) -> None:
-        at = manuscript.text.find(needle) if needle else -1
+    def warn(code: str, message: str, needle: str | None, fix: str, line: int | None = None) -> None:
+        at = manuscript.text.find(needle) if needle and line is None else -1
         diagnostics.append(Diagnostic(code, message, manuscript.source,
-                                      line_of(manuscript.text, at) if at >= 0 else None, fix))
+                                      line_of(manuscript.text, at) if at >= 0 else line, fix))
+    document = latex.read_raw_latex(document, manuscript, warn, limits)
     for step in ast.PASSES:
         document = step(document, manuscript, warn)
     with tempfile.TemporaryDirectory(prefix="folio-") as tmp:

@@ -141,8 +141,11 @@ def _math_image(math) -> tuple[str, float, float, float] | None:
         element = etree.fromstring(markup)
     except etree.XMLSyntaxError:
         return None
-    for annotation in element.iter(f"{{{MATHML}}}annotation", f"{{{MATHML}}}annotation-xml"):
+    for annotation in list(element.iter(f"{{{MATHML}}}annotation", f"{{{MATHML}}}annotation-xml")):
         annotation.getparent().remove(annotation)
+    for semantics in list(element.iter(f"{{{MATHML}}}semantics")):   # ziamath knows no <semantics>
+        holder, at = semantics.getparent(), semantics.getparent().index(semantics)
+        holder[at:at + 1] = list(semantics)
     try:
         svg = ziamath.Math(etree.tostring(element, encoding="unicode"), size=MATH_SIZE).svg()
     except Exception:   # ziamath's own limits: the plain reading stays
