@@ -65,6 +65,14 @@ class Manuscript:
     abbreviations: Path | None = None   # citeproc's citation-abbreviations file
     heading_shift: int = 0      # -1 when the manuscript's lone top heading is its title
     derived_title: bool = False  # the title came from a heading or the folder, not the YAML
+    metadata_file: Path | None = None   # pandoc's --metadata-file: keys the manuscript does not set
+    keys_from_file: frozenset = frozenset()
+
+    def where(self, key: str) -> tuple[Path, int | None]:
+        """The file and line that set a metadata key, for a diagnostic."""
+        if key in self.keys_from_file:
+            return self.metadata_file, self.metadata_lines.get(key)
+        return self.source, self.metadata_lines.get(key)
 
     @property
     def slug(self) -> str:
@@ -205,6 +213,30 @@ def read_metadata(source: Path, text: str) -> tuple[dict, dict]:
     return data, lines
 
 
+METADATA_FILES = ("metadata.yaml", "metadata.yml")   # what pandoc users pass as --metadata-file
+
+
+def metadata_file(source: Path, root: Path, metadata: dict, lines: dict) -> Path | None:
+    """The file named by `metadata-file:` (as in a pandoc defaults file), else a
+    `metadata.yaml` beside the manuscript; inside the folder, like every file."""
+    named = metadata.get("metadata-file")
+    if named:
+        return _named_file(source, root, "metadata-file", named, lines)
+    return next((root / name for name in METADATA_FILES if is_regular_file(root / name)), None)
+
+
+def read_metadata_file(path: Path, root: Path) -> tuple[dict, dict]:
+    if not is_inside(path, root):
+        raise error("FOLIO005", f"{path.name} links to a file outside the manuscript folder", path,
+                    fix="replace the symbolic link with the file itself")
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        raise error("FOLIO008", f"the metadata file is not UTF-8 (byte {exc.start})", path,
+                    fix="save the file as UTF-8") from None
+    return _parse_block(text, path, 1, required=True)
+
+
 def _named_file(source: Path, root: Path, key: str, value, lines: dict) -> Path:
     line = lines.get(key)
     path = local_path(str(value), root)
@@ -230,6 +262,17 @@ def load(root: Path, style_override: str | None = None, reporter=None) -> Manusc
         raise error("FOLIO008", f"the manuscript is not UTF-8 (byte {exc.start})", source,
                     fix="save the file as UTF-8") from None
     metadata, lines = read_metadata(source, text)
+    extra = metadata_file(source, root, metadata, lines)
+    from_file: set = set()
+    if extra is not None:   # pandoc's order: the manuscript's own keys win
+        file_data, file_lines = read_metadata_file(extra, root)
+        from_file = {key for key in file_data if key not in metadata and key != "metadata-file"}
+        metadata = {**{k: file_data[k] for k in from_file}, **metadata}
+        lines = {**{k: file_lines[k] for k in from_file if k in file_lines}, **lines}
+
+    def origin(key: str) -> Path:
+        return extra if key in from_file else source
+
     shift, derived = 0, False
     if not str(metadata.get("title") or "").strip():
         derived = True
@@ -245,24 +288,25 @@ def load(root: Path, style_override: str | None = None, reporter=None) -> Manusc
 
     bib = metadata.get("bibliography") or []
     bib = list(bib) if isinstance(bib, list) else [bib]
-    bibliography = tuple(_named_file(source, root, "bibliography", b, lines) for b in bib)
+    bibliography = tuple(_named_file(origin("bibliography"), root, "bibliography", b, lines) for b in bib)
 
     style_name = style_override or str(metadata.get("csl") or csl.DEFAULT_STYLE)
-    style = csl.resolve(style_name, root, source if not style_override else None,
+    style = csl.resolve(style_name, root, origin("csl") if not style_override else None,
                         None if style_override else lines.get("csl"))
 
     dictionary = None
     if metadata.get("dictionary"):
-        dictionary = _named_file(source, root, "dictionary", metadata["dictionary"], lines)
+        dictionary = _named_file(origin("dictionary"), root, "dictionary", metadata["dictionary"], lines)
     elif (root / "dictionary.yaml").is_file():
         dictionary = _named_file(source, root, "dictionary", "dictionary.yaml", lines)
 
     abbreviations = None
     if metadata.get("citation-abbreviations"):
-        abbreviations = _named_file(source, root, "citation-abbreviations", metadata["citation-abbreviations"], lines)
+        abbreviations = _named_file(origin("citation-abbreviations"), root, "citation-abbreviations",
+                                    metadata["citation-abbreviations"], lines)
 
     return Manuscript(root, source, text, metadata, lines, bibliography, style, style_name, dictionary,
-                      abbreviations, shift, derived)
+                      abbreviations, shift, derived, extra, frozenset(from_file))
 
 
 BIBTEX_ENTRY = re.compile(r"^\s*@(?!comment|string|preamble)\w+\s*[{(]\s*([^,\s]+)\s*,", re.I | re.M)

@@ -53,6 +53,8 @@ def read_command(manuscript: Manuscript, appendix: Path | None = None) -> list[s
     """Markdown to pandoc's AST: no citeproc, so nothing but the inputs is opened."""
     inputs = [str(manuscript.source)] + ([str(appendix)] if appendix else [])
     args = [pandoc_binary(), *inputs, "--sandbox", "--from", "markdown", "--to", "json"]
+    if manuscript.metadata_file is not None:
+        args.append(f"--metadata-file={manuscript.metadata_file}")
     if manuscript.derived_title:
         args += ["--metadata", f"title={manuscript.metadata['title']}"]
     if manuscript.heading_shift:
@@ -148,7 +150,7 @@ def _missing_key_fix(manuscript: Manuscript, key: str) -> str:
     if manuscript.bibliography:
         return f"add an entry '{key}' to {', '.join(b.name for b in manuscript.bibliography)} or correct the key"
     present = sorted(p.name for p in manuscript.root.iterdir() if p.suffix.lower() in BIBLIOGRAPHY_SUFFIXES
-                     and p != manuscript.dictionary and p.is_file())
+                     and p not in (manuscript.dictionary, manuscript.metadata_file) and p.is_file())
     if present:
         return f"the metadata names no bibliography: add 'bibliography: {present[0]}'" + (
             f" (the folder also holds {', '.join(present[1:])})" if present[1:] else "")

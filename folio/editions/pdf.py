@@ -51,22 +51,22 @@ MAX_BLEED = 36.0               # 0.5 in
 
 def settings_from(manuscript, for_print: bool, crop_marks: bool | None = None) -> PageSettings:
     """Trim size, bleed and crop marks from the manuscript metadata, checked."""
-    metadata, lines, source = manuscript.metadata, manuscript.metadata_lines, manuscript.source
+    metadata = manuscript.metadata
     trim = str(metadata.get("trim-size") or "6in 9in").split()
     bleed = str(metadata.get("bleed") or "0.125in")
     for key, values in (("trim-size", trim), ("bleed", [bleed])):
         for value in values:
             if not LENGTH.match(value):
-                raise error("FOLIO040", f"{key} '{value}' is not a length folio understands", source, lines.get(key),
+                raise error("FOLIO040", f"{key} '{value}' is not a length folio understands", *manuscript.where(key),
                             fix="write lengths like 6in, 152mm or 432pt; trim-size as 'WIDTH HEIGHT'")
     if len(trim) != 2:
-        raise error("FOLIO040", "trim-size needs a width and a height", source, lines.get("trim-size"),
+        raise error("FOLIO040", "trim-size needs a width and a height", *manuscript.where("trim-size"),
                     fix="write e.g. 'trim-size: 6in 9in'")
     if not all(TRIM_RANGE[0] <= to_points(v) <= TRIM_RANGE[1] for v in trim):
-        raise error("FOLIO040", f"trim-size '{' '.join(trim)}' is outside 2in to 24in", source,
-                    lines.get("trim-size"), fix="write the page size of the printed book, e.g. '6in 9in' or '148mm 210mm'")
+        raise error("FOLIO040", f"trim-size '{' '.join(trim)}' is outside 2in to 24in",
+                    *manuscript.where("trim-size"), fix="write the page size of the printed book, e.g. '6in 9in' or '148mm 210mm'")
     if to_points(bleed) > MAX_BLEED:
-        raise error("FOLIO040", f"bleed '{bleed}' is over 0.5in", source, lines.get("bleed"),
+        raise error("FOLIO040", f"bleed '{bleed}' is over 0.5in", *manuscript.where("bleed"),
                     fix="printers ask for 0.125in (3mm)")
     marks = bool(metadata.get("crop-marks", False)) if crop_marks is None else crop_marks
     return PageSettings(trim[0], trim[1], bleed if for_print else "0in", marks and for_print, for_print)
