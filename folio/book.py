@@ -223,10 +223,13 @@ def _cut_chapters(body, level: int, notes: dict[str, str], places: dict, warn=No
     if refs is not None:
         holder = refs.getparent()
         refs.drop_tree()
-        # With reference-section-title, pandoc wraps the references in a section of its
-        # own; folio makes that heading itself, so an emptied wrapper goes too.
+        # The author's own `# References` (or pandoc's reference-section-title) heads a
+        # section left empty: folio sets the bibliography as back matter under that title.
         if holder is not None and holder.tag == "section" and not any(
                 child.tag not in ("h1", "h2", "h3") for child in holder):
+            heading = next(iter(holder), None)
+            if heading is not None and text_of(heading):
+                refs.set("data-title", text_of(heading))
             holder.drop_tree()
     loose = [child for child in body if not (child.tag == "section" and f"level{level}" in child.get("class", ""))]
     if any(text_of(el) or el.tag in ("img", "figure") for el in loose):
@@ -286,6 +289,7 @@ def _number_notes(tree, notes: dict[str, str]) -> tuple[Note, ...]:
 
 def _bibliography(refs, refs_title: str) -> list[Chapter]:
     if refs is not None:
+        refs_title = refs.attrib.pop("data-title", None) or refs_title
         return [Chapter(id="bibliography", role="bibliography", title_html=html_escape(refs_title),
                                 title=refs_title, number=None,
                                 html=lxml.html.tostring(refs, encoding="unicode"))]

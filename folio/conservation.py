@@ -160,7 +160,17 @@ def pdf_text(document) -> str:
     """The text of laid-out WeasyPrint pages, hyphenated words joined again."""
     pieces: list[str] = []
 
+    def texts(box):
+        text = getattr(box, "text", None)
+        if text:
+            yield text
+        for child in getattr(box, "children", ()):
+            yield from texts(child)
+
     def walk(box) -> None:
+        if type(box).__name__ == "LineBox":   # a line's pieces meet as written: H<sub>2</sub>O is "H2O"
+            pieces.append("".join(texts(box)))
+            return
         text = getattr(box, "text", None)
         if text:
             pieces.append(text)
@@ -180,7 +190,15 @@ def html_text(markup: str) -> str:
     tree = lxml.html.fromstring(markup.encode("utf-8"), parser=lxml.html.HTMLParser(huge_tree=True))
     for element in tree.iter("script", "style"):
         element.drop_tree()
-    return " ".join(tree.itertext())
+    for element in tree.iter(*BLOCK_TAGS):   # words meet across inline markup, not across blocks
+        element.text = " " + (element.text or "")
+        element.tail = " " + (element.tail or "")
+    return "".join(tree.itertext())
+
+
+BLOCK_TAGS = """p div li ul ol dl dt dd h1 h2 h3 h4 h5 h6 section article aside nav header footer main
+    blockquote pre figure figcaption table caption thead tbody tfoot tr td th br hr title body html
+    details summary address math mtd mtr img""".split()
 
 
 def report(passages_: tuple[Passage, ...], edition: str, edition_text: str, source: Path,

@@ -145,6 +145,9 @@ def _safe_id(wanted: str, taken: set[str]) -> str:
     return candidate
 
 
+PLAIN_ENOUGH = re.compile(r"^[\w.:-]+$")
+
+
 def safe_ids(body, ctx: Context) -> None:
     """Every id becomes one folio can write anywhere (XHTML, file names, URLs) without
     escaping, unique in the book and clear of the prefixes of folio's own ids; links
@@ -159,10 +162,13 @@ def safe_ids(body, ctx: Context) -> None:
             kept.add(old)
             continue
         new = _safe_id(old, taken | kept | set(renamed.values()))
-        renamed.setdefault(old, new)
+        if old not in kept:   # a link to an id used twice goes to the first, as in a browser
+            renamed.setdefault(old, new)
         element.set("id", new)
         if "csl-entry" in (element.get("class") or "") or element.get("role") == "doc-endnotes":
             continue   # pandoc's own ids (a citation key with ':', its notes section): nothing to tell
+        if old not in kept and PLAIN_ENOUGH.match(old):
+            continue   # `lst:code`, `é`, a code line's `lst:code-3`: rewritten, and links follow
         ctx.warn("FOLIO034", f"id '{old[:60]}' {'is used twice' if old in kept else 'is not a plain id'}; "
                  f"it is now '{new}'", old[:40], fix="give each heading and anchor its own id of letters, "
                  "digits and '-'")
