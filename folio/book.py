@@ -133,12 +133,29 @@ class Book:
         return href
 
 
+def _person(value) -> str:
+    """A name as templates write people: `Jane Doe`, `{name: Jane Doe, email: …}`,
+    pandoc-scholar's `{Jane Doe: {institute: …}}`, or CSL's `{given: Jane, family: Doe}`.
+    Only the name is printed: an email or ORCID beside it is not for the title page."""
+    if not isinstance(value, dict):
+        return str(value).strip()
+    for key in ("name", "literal"):
+        if isinstance(value.get(key), (str, int)):
+            return str(value[key]).strip()
+    if "family" in value or "given" in value:
+        return " ".join(str(value[k]) for k in ("given", "family") if value.get(k)).strip()
+    if len(value) == 1:
+        (name, details), = value.items()
+        if details is None or isinstance(details, (dict, list)):
+            return str(name).strip()
+    return ""
+
+
 def _as_list(value) -> list[str]:
     if value is None:
         return []
-    if isinstance(value, list):
-        return [str(v.get("name", v)) if isinstance(v, dict) else str(v) for v in value]
-    return [str(value)]
+    values = value if isinstance(value, list) else [value]
+    return [name for name in map(_person, values) if name]
 
 
 def _modified(date: str) -> str:
@@ -383,8 +400,6 @@ def assemble(manuscript: Manuscript, reporter: Reporter, limits: Limits = Limits
     if definitions:
         bounds.check_markdown(definitions, manuscript.dictionary)
     output = pandoc.run(manuscript, definitions, limits)
-    for warning in output.warnings:
-        reporter.warn(Diagnostic("FOLIO023", f"pandoc: {warning}", manuscript.source))
     for diagnostic in output.diagnostics:
         reporter.warn(diagnostic)
     # huge_tree: libxml2 would otherwise cut a text node over 10 MB without a word.

@@ -30,9 +30,8 @@ MISSING_CITATION = re.compile(r"Citeproc: citation (\S+) not found")
 @dataclass(frozen=True)
 class PandocOutput:
     html: str
-    warnings: tuple[str, ...]
     passages: tuple = ()   # conservation.Passage: what every edition must show
-    diagnostics: tuple = ()   # warnings of the AST passes, with their lines
+    diagnostics: tuple = ()   # warnings of pandoc and of the AST passes, with their lines
 
 
 # Metadata keys that make pandoc open a file or a URL. pandoc never sees them as the
@@ -166,8 +165,10 @@ def run(manuscript: Manuscript, appendix_markdown: str = "", limits: Limits = Li
         if appendix_markdown:
             appendix = Path(tmp) / "definitions.md"
             appendix.write_text(appendix_markdown, encoding="utf-8")
-        read = sandbox.run(read_command(manuscript, appendix), limits, "pandoc", manuscript.source,
-                           cwd=manuscript.root, env=_environment())
+        read_log = Path(tmp) / "read-log.json"
+        read = sandbox.run(read_command(manuscript, appendix) + [f"--log={read_log}"], limits, "pandoc",
+                           manuscript.source, cwd=manuscript.root, env=_environment())
+        messages = _log(read_log)
     if read.returncode != 0:
         raise _failure(manuscript, read.stderr.decode("utf-8", "replace").strip())
     try:
@@ -190,8 +191,11 @@ def run(manuscript: Manuscript, appendix_markdown: str = "", limits: Limits = Li
         if not style.is_relative_to(csl.STYLES):   # the author's own style: pandoc reads folio's copy
             style = Path(tmp) / "style.csl"
             style.write_bytes(csl.checked_copy(manuscript.style))
-        write = sandbox.run(write_command(manuscript, style), limits, "pandoc", manuscript.source,
-                            cwd=manuscript.root, env=_environment(), input=json.dumps(document).encode("utf-8"))
+        write_log = Path(tmp) / "write-log.json"
+        write = sandbox.run(write_command(manuscript, style) + [f"--log={write_log}"], limits, "pandoc",
+                            manuscript.source, cwd=manuscript.root, env=_environment(),
+                            input=json.dumps(document).encode("utf-8"))
+        messages += _log(write_log)
     stderr = (read.stderr + write.stderr).decode("utf-8", "replace").strip()
     if write.returncode != 0:
         raise _failure(manuscript, write.stderr.decode("utf-8", "replace").strip())
@@ -201,6 +205,44 @@ def run(manuscript: Manuscript, appendix_markdown: str = "", limits: Limits = Li
             "FOLIO021", f"citation key '@{key}' is not in the bibliography", manuscript.source,
             _cite_line(manuscript, key),
             fix=_missing_key_fix(manuscript, key)) for key in dict.fromkeys(missing)))
-    warnings = tuple(line for line in stderr.splitlines() if line.strip())
-    return PandocOutput(write.stdout.decode("utf-8"), warnings, conservation.passages(document, manuscript.text),
+    diagnostics += _pandoc_diagnostics(messages, manuscript, appendix_markdown)
+    return PandocOutput(write.stdout.decode("utf-8"), conservation.passages(document, manuscript.text),
                         tuple(diagnostics))
+
+
+def _log(path: Path) -> list[dict]:
+    """pandoc's messages (`--log`): each with its type, and a line where pandoc knows it."""
+    try:
+        messages = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return []
+    return [m for m in messages if isinstance(m, dict) and m.get("verbosity") == "WARNING"]
+
+
+def _first_line(text: str) -> str:
+    return " ".join(text.split())[:80]
+
+
+def _pandoc_diagnostics(messages: list[dict], manuscript: Manuscript, appendix_markdown: str) -> list[Diagnostic]:
+    """pandoc's warnings as folio's: a formula pandoc cannot convert is named with its
+    line (it would be printed as TeX); a missing citation is FOLIO021, raised above."""
+    found = []
+    for message in messages:
+        kind = message.get("type")
+        if kind == "CiteprocWarning" and "not found" in str(message.get("message")):
+            continue
+        if kind == "CouldNotConvertTeXMath":
+            tex = str(message.get("contents", ""))
+            reason = next((line.strip() for line in str(message.get("message", "")).splitlines()
+                           if line.strip().startswith(("unexpected", "expecting"))), "")
+            at = manuscript.text.find(tex.strip())
+            found.append(Diagnostic(
+                "FOLIO023", f"the formula '{_first_line(tex)}' cannot be typeset ({reason or 'pandoc cannot read it'}); "
+                "it is printed as TeX", manuscript.source, line_of(manuscript.text, at) if at >= 0 else None,
+                fix="define a command of your own in the manuscript (\\newcommand, \\DeclareMathOperator), "
+                    "or use standard LaTeX math"))
+            continue
+        line = message.get("line") if str(message.get("source", "")).endswith(manuscript.source.name) else None
+        found.append(Diagnostic("FOLIO023", f"pandoc: {_first_line(str(message.get('pretty', kind)))}",
+                                manuscript.source, line, fix="see pandoc's manual for this message"))
+    return found

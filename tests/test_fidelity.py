@@ -170,3 +170,18 @@ def test_a_macro_that_never_ends_names_its_definition(tmp_path):
     result = run_build("--manuscript", str(book), "--out", str(tmp_path / "out"))
     assert result.returncode != 0 and "book.md:7: FOLIO020" in result.stderr, result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_a_formula_pandoc_cannot_read_is_named_with_its_line(tmp_path):
+    """pandoc prints such a formula as TeX: the warning says so at the formula's line,
+    in one message (not pandoc's five lines without a line number)."""
+    from conftest import run_build
+    book = tmp_path / "book"
+    book.mkdir()
+    (book / "book.md").write_text("---\ntitle: Formulas\n---\n\n# One\n\nThe estimate\n\n"
+                                  "$$\\hat\\theta = \\argmin_g f(g)$$\n\nis all.\n", encoding="utf-8")
+    result = run_build("--manuscript", str(book), "--out", str(tmp_path / "out"))
+    assert result.returncode == 0, result.stderr
+    assert "book.md:9: FOLIO023: the formula '\\hat\\theta = \\argmin_g f(g)' cannot be typeset " \
+        "(unexpected control sequence \\argmin)" in result.stderr, result.stderr
+    assert result.stderr.count("FOLIO023") == 1
