@@ -269,15 +269,69 @@ def _balanced(raw: str) -> bool:
     return not any(depth.values())
 
 
+MAX_RUN = 2000   # raw blocks one element may span (a long raw table): bounds the search
+
+
+def _is_raw_html_block(node) -> bool:
+    return isinstance(node, dict) and node.get("t") == "RawBlock" and str(node["c"][0]).lower() in HTML_FORMATS
+
+
+def _has_header(node) -> bool:
+    if isinstance(node, list):
+        return any(_has_header(item) for item in node)
+    if isinstance(node, dict):
+        return node.get("t") == "Header" or any(_has_header(v) for v in node.values() if isinstance(v, (list, dict)))
+    return False
+
+
+def mark_balanced_runs(node) -> None:
+    """pandoc splits a raw `<table>` or `<details>` with Markdown inside into raw pieces
+    with pandoc's blocks between them. A run of sibling pieces that together closes what
+    it opens is one element the author wrote whole: its pieces are marked to be kept."""
+    if isinstance(node, dict):
+        for value in node.values():
+            if isinstance(value, (list, dict)):
+                mark_balanced_runs(value)
+        return
+    if not isinstance(node, list):
+        return
+    for item in node:
+        mark_balanced_runs(item)
+    i = 0
+    while i < len(node):
+        item = node[i]
+        if not _is_raw_html_block(item) or _balanced(item["c"][1]):
+            i += 1
+            continue
+        raw, end = [item["c"][1]], None
+        for j in range(i + 1, min(len(node), i + MAX_RUN)):
+            if _has_header(node[j]):   # a section boundary: what it opens must close before
+                break
+            if _is_raw_html_block(node[j]):
+                raw.append(node[j]["c"][1])
+                if _balanced("".join(raw)):
+                    end = j
+                    break
+        if end is None:
+            i += 1
+            continue
+        for j in range(i, end + 1):
+            if _is_raw_html_block(node[j]):
+                node[j]["folio-run"] = True
+        i = end + 1
+
+
 def neutralize_raw_markup(document: dict, manuscript, warn) -> dict:
     from .transforms import ALLOWED_ELEMENTS, FOLIO_ELEMENTS
     keep = ALLOWED_ELEMENTS - FOLIO_ELEMENTS - {"html", "body"}
     in_meta = [False]
+    mark_balanced_runs(document["blocks"])
 
     def visit(node):
         kind = node["t"]
         if kind not in ("RawBlock", "RawInline"):
             return None
+        in_run = node.pop("folio-run", False)
         form, raw = node["c"]
         if form.lower() in ("latex", "tex"):
             warn("FOLIO029", f"raw LaTeX '{raw[:50]}' is left out of every edition", raw,
@@ -287,7 +341,7 @@ def neutralize_raw_markup(document: dict, manuscript, warn) -> dict:
             return None
         tags = {name.lower() for name in TAG.findall(raw)}
         allowed = PHRASING if in_meta[0] else keep
-        if tags <= allowed and (in_meta[0] or _balanced(raw)):
+        if tags <= allowed and (in_meta[0] or in_run or _balanced(raw)):
             return None
         text = _visible_text(raw)
         odd = sorted(tags - allowed)

@@ -298,4 +298,21 @@ def mark_citation_needed(body, ctx: Context) -> None:
             span.set("title", f"This claim has needed a source since {span.get('data-date')}")
 
 
-PASSES = (remove_unsafe_markup, safe_ids, collect_images, list_delimiters, mark_attributions, mark_citation_needed)
+def trim_cells(body, ctx: Context) -> None:
+    """A raw HTML cell written `<td>\ntext\n</td>` starts with a line break, which
+    WeasyPrint counts when it sizes the column (the text then wraps word by word). White
+    space at a cell's edges means nothing: take it away."""
+    for cell in body.iter("td", "th"):
+        if cell.text and not cell.text.strip(" \t\n"):
+            cell.text = None
+        elif cell.text:
+            cell.text = cell.text.lstrip(" \t\n")
+        last = cell[-1] if len(cell) else None
+        if last is not None and last.tail:
+            last.tail = last.tail.rstrip(" \t\n") or None
+        elif last is None and cell.text:
+            cell.text = cell.text.rstrip(" \t\n")
+
+
+PASSES = (remove_unsafe_markup, safe_ids, collect_images, list_delimiters, mark_attributions, mark_citation_needed,
+          trim_cells)
