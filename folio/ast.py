@@ -52,8 +52,9 @@ def keep_list_delimiters(document: dict, manuscript=None, warn=None) -> dict:
 # Cross-references, in pandoc-crossref's syntax (`{#fig:x}`, `@fig:x`) and Quarto's
 # (`{#fig-x}`, `@fig-x`): figures, tables and equations numbered per chapter, sections
 # by their number; each reference becomes a link.
-KINDS = ("fig", "tbl", "eq", "sec")
-LABEL = re.compile(r"^(fig|tbl|eq|sec)[:-][\w.:-]+$", re.UNICODE)
+KINDS = ("fig", "tbl", "eq", "sec", "lst")
+LABEL = re.compile(r"^(fig|tbl|eq|sec|lst)[:-][\w.:-]+$", re.UNICODE)
+CAPITALISED = re.compile(r"^(Fig|Tbl|Eq|Sec|Lst)(?=[:-])")   # pandoc-crossref's `@Fig:x` at a sentence's start
 EQUATION_LABEL = re.compile(r"^\{#((?:eq)[:-][\w.:-]+)\}$")
 
 
@@ -62,6 +63,7 @@ class Numbering:
     """Labels found in one walk over the document, with the number each prints."""
     chapter_level: int
     numbers: dict = field(default_factory=dict)   # label -> (kind, "3.2")
+    anchors: dict = field(default_factory=dict)   # label -> the id it links to, where not _anchor(label)
     chapter: int = 0
     counts: dict = field(default_factory=dict)
     sections: list = field(default_factory=list)
@@ -96,32 +98,127 @@ def plain_text(node) -> str:
     return plain_text(content)
 
 
+def _label_from_caption(attr: list, caption: list, kind: str) -> None:
+    """A label written as an empty span in the caption (`[]{#tbl:x}`) labels the table."""
+    for block in caption:
+        if block.get("t") not in ("Plain", "Para"):
+            continue
+        for i, inline in enumerate(block["c"]):
+            if inline.get("t") == "Span" and not inline["c"][1] and LABEL.match(inline["c"][0][0]) \
+                    and inline["c"][0][0].startswith(kind):
+                attr[0] = inline["c"][0][0]
+                del block["c"][i]
+                while block["c"] and block["c"][-1].get("t") in ("Space", "SoftBreak"):
+                    block["c"].pop()
+                return
+
+
+def _figure(label: str, classes: list, caption_inlines: list, content: list) -> dict:
+    return {"t": "Figure", "c": [[label, classes, []], [None, [{"t": "Plain", "c": caption_inlines}]
+                                                        if caption_inlines else []], content]}
+
+
+LISTING_CAPTION = re.compile(r"^(Listing:|:)$")
+
+
+def _gather_listings(blocks: list) -> list:
+    """pandoc-crossref's three ways to caption a code block labelled `lst:` become a
+    figure of class `listing`: a `caption` attribute, a `Listing: …` (or `: …`)
+    paragraph just before, or a `listing` div whose first paragraph is the caption."""
+    result: list = []
+    for block in blocks:
+        kind = block.get("t") if isinstance(block, dict) else None
+        if kind == "CodeBlock" and block["c"][0][0].startswith("lst:"):
+            attr = block["c"][0]
+            label, attributes = attr[0], dict(attr[2])
+            caption = _text(attributes.pop("caption")) if "caption" in attributes else []
+            before = result[-1] if result else None
+            if not caption and before and before.get("t") == "Para" and before["c"] and \
+                    before["c"][0].get("t") == "Str" and LISTING_CAPTION.match(before["c"][0]["c"]):
+                caption = before["c"][2:] if len(before["c"]) > 2 else []
+                result.pop()
+            code = {"t": "CodeBlock", "c": [["", attr[1], list(attributes.items())], block["c"][1]]}
+            result.append(_figure(label, ["listing"], caption, [code]))
+            continue
+        if kind == "Div" and block["c"][0][0].startswith("lst:") and "listing" in block["c"][0][1]:
+            inner = block["c"][1]
+            caption = inner[0]["c"] if inner and inner[0].get("t") in ("Para", "Plain") else []
+            result.append(_figure(block["c"][0][0], ["listing"], caption, inner[1:] if caption else inner))
+            continue
+        if isinstance(block, dict) and isinstance(block.get("c"), list):
+            block["c"] = [_gather_listings(item) if _is_blocks(item) else item for item in block["c"]]
+        result.append(block)
+    return result
+
+
+def _is_blocks(value) -> bool:
+    return isinstance(value, list) and bool(value) and all(isinstance(v, dict) and "t" in v for v in value) \
+        and value[0]["t"] in ("Para", "Plain", "CodeBlock", "Div", "Figure", "Header", "BlockQuote", "Table",
+                              "BulletList", "OrderedList", "RawBlock", "DefinitionList", "LineBlock")
+
+
+def _gather_subfigures(node):
+    """pandoc-crossref's subfigures: a div labelled `fig:` holding figures, its last
+    paragraph the caption, becomes one figure whose parts are lettered."""
+    if node["t"] != "Div" or not LABEL.match(node["c"][0][0]) or not node["c"][0][0].startswith("fig"):
+        return None
+    inner = node["c"][1]
+    caption = inner[-1]["c"] if inner and inner[-1].get("t") in ("Para", "Plain") else []
+    parts = inner[:-1] if caption else inner
+    for part in parts:
+        if part.get("t") == "Figure":
+            part["c"][0][1] = part["c"][0][1] + ["folio-subfigure"]
+    return _figure(node["c"][0][0], node["c"][0][1] + ["subfigures"], caption, parts)
+
+
+def _subfigures(figure: dict) -> list:
+    return [part for part in figure["c"][2] if isinstance(part, dict) and part.get("t") == "Figure"
+            and "folio-subfigure" in part["c"][0][1]]
+
+
 def _header_levels(blocks) -> list[int]:
     return [b["c"][0] for b in blocks if isinstance(b, dict) and b.get("t") == "Header"]
 
 
-def number_labels(document: dict, lang: str) -> Numbering:
+def number_labels(document: dict, lang: str, auto_sections: bool = False) -> Numbering:
     """Walk the top-level blocks in order: count chapters, give each label its number,
     and put the number into captions and beside equations."""
+    document["blocks"] = _gather_listings(document["blocks"])
+    document["blocks"] = _walk(document["blocks"], _gather_subfigures)
     levels = _header_levels(document["blocks"])
     numbering = Numbering(min(levels) if levels else 1)
     said = labels.words(lang)
 
-    def caption_label(node, kind: str) -> None:
-        attr = node["c"][0]
-        label = attr[0]
-        if not LABEL.match(label) or not label.startswith(kind):
-            return
-        number = numbering.next(kind)
-        numbering.numbers[label] = (kind, number)
-        attr[0] = _anchor(label)
-        caption = node["c"][1][1]
-        prefix = [{"t": "Span", "c": [["", ["caption-label"], []], _text(f"{said[kind][0]} {number}.")]},
-                  {"t": "Space"}]
+    def label_caption(caption: list, text: str) -> None:
+        prefix = [{"t": "Span", "c": [["", ["caption-label"], []], _text(text)]}, {"t": "Space"}]
         if caption and caption[0]["t"] in ("Plain", "Para"):
             caption[0]["c"] = prefix + caption[0]["c"]
         else:
             caption.insert(0, {"t": "Plain", "c": prefix[:1]})
+
+    def caption_label(node, kind: str) -> None:
+        attr = node["c"][0]
+        caption = node["c"][1][1]
+        if not attr[0]:
+            _label_from_caption(attr, caption, kind)   # `: Caption []{#tbl:x}`
+        label = attr[0]
+        if node["t"] == "Figure" and "listing" in attr[1]:
+            kind = "lst"
+        if "folio-subfigure" in attr[1] or not LABEL.match(label) or not label.startswith(kind):
+            return
+        number = numbering.next(kind)
+        numbering.numbers[label] = (kind, number)
+        attr[0] = _anchor(label)
+        label_caption(caption, f"{said[kind][0]} {number}.")
+        letters = iter("abcdefghijklmnopqrstuvwxyz")
+        for sub in _subfigures(node):   # (a), (b): referred to as 3.2a
+            letter = next(letters, "z")
+            sub_attr = sub["c"][0]
+            if LABEL.match(sub_attr[0]):
+                numbering.numbers[sub_attr[0]] = (kind, f"{number}{letter}")
+                sub_attr[0] = _anchor(sub_attr[0])
+            label_caption(sub["c"][1][1], f"({letter})")
+            sub_attr[1] = ["subfigure" if c == "folio-subfigure" else c for c in sub_attr[1]]
 
     def visit(node):
         kind = node["t"]
@@ -138,11 +235,14 @@ def number_labels(document: dict, lang: str) -> Numbering:
                 trimmed += [0] * (depth + 1 - len(trimmed))
                 trimmed[depth] += 1
                 numbering.sections = trimmed
+            number = ".".join(map(str, numbering.sections)) if numbering.sections else None
             if LABEL.match(attr[0]) and attr[0].startswith("sec"):
                 # An unnumbered section is referred to by its title.
-                number = ".".join(map(str, numbering.sections)) if numbering.sections else None
                 numbering.numbers[attr[0]] = ("sec", number or plain_text(node["c"][2]))
                 attr[0] = _anchor(attr[0])
+            elif auto_sections and attr[0]:   # pandoc-crossref's autoSectionLabels: @sec:<its id>
+                numbering.numbers["sec:" + attr[0]] = ("sec", number or plain_text(node["c"][2]))
+                numbering.anchors["sec:" + attr[0]] = attr[0]
         elif kind == "Figure":
             caption_label(node, "fig")
         elif kind == "Table":
@@ -187,26 +287,42 @@ def link_references(document: dict, numbering: Numbering, lang: str, text: str, 
         if node["t"] != "Cite":
             return None
         citations = node["c"][0]
+        for citation in citations:
+            if CAPITALISED.match(citation["citationId"]):
+                citation["citationId"] = citation["citationId"][0].lower() + citation["citationId"][1:]
         ids = [c["citationId"] for c in citations]
-        if not ids or not all(LABEL.match(i) for i in ids):
+        labelled = [i for i in ids if LABEL.match(i) and not (i not in numbering.numbers and i in cited_keys())]
+        if not labelled:
             return None
-        missing = [i for i in ids if i not in numbering.numbers]
+        missing = [i for i in labelled if i not in numbering.numbers]
         if missing:
-            if not all(i in cited_keys() for i in missing):   # a real key like 'sec-2020' is citeproc's
-                unknown.extend(i for i in missing if i not in cited_keys())
+            unknown.extend(missing)
             return None
-        kinds = {numbering.numbers[i][0] for i in ids}
+        refs = [c for c in citations if c["citationId"] in labelled]
+        others = [c for c in citations if c["citationId"] not in labelled]   # real citations, for citeproc
         bare = citations[0]["citationMode"]["t"] == "SuppressAuthor"
+        groups: list = []   # consecutive references of one kind share a word: "Figures 1.1 and 1.2"
+        for citation in refs:
+            kind = numbering.numbers[citation["citationId"]][0]
+            if groups and groups[-1][0] == kind:
+                groups[-1][1].append(citation)
+            else:
+                groups.append((kind, [citation]))
         pieces = []
-        for n, citation in enumerate(citations):
-            kind, number = numbering.numbers[citation["citationId"]]
-            if n:
-                pieces += _text(f" {said['and']} " if n == len(citations) - 1 else ", ")
-            pieces.append({"t": "Link", "c": [["", ["crossref"], []], _text(number),
-                                              ["#" + _anchor(citation["citationId"]), ""]]})
-        if not bare:
-            word = said[kinds.pop()][1 if len(ids) > 1 else 0] if len(kinds) == 1 else ""
-            pieces = (_text(word) + [{"t": "Str", "c": "\u00a0"}] if word else []) + pieces
+        for g, (kind, members) in enumerate(groups):
+            if g:
+                pieces += _text(", ")
+            if not bare:
+                pieces += _text(said[kind][1 if len(members) > 1 else 0]) + [{"t": "Str", "c": "\u00a0"}]
+            for n, citation in enumerate(members):
+                if n:
+                    pieces += _text(f" {said['and']} " if n == len(members) - 1 else ", ")
+                label = citation["citationId"]
+                pieces.append({"t": "Link", "c": [["", ["crossref"], []], _text(numbering.numbers[label][1]),
+                                                  ["#" + numbering.anchors.get(label, _anchor(label)), ""]]})
+        if others:
+            pieces += _text("; ") + [{"t": "Cite", "c": [others, _text("[" + "; ".join(
+                "@" + c["citationId"] for c in others) + "]")]}]
         return {"t": "Span", "c": [["", ["crossref-group"], []], pieces]}
 
     document["blocks"] = _walk(document["blocks"], visit)
@@ -227,7 +343,8 @@ def link_references(document: dict, numbering: Numbering, lang: str, text: str, 
 
 def cross_references(document: dict, manuscript, warn=None) -> dict:
     lang = str(manuscript.metadata.get("lang") or "en")
-    numbering = number_labels(document, lang)
+    auto = str(manuscript.metadata.get("autoSectionLabels", "")).lower() in ("true", "yes", "1")
+    numbering = number_labels(document, lang, auto)
     link_references(document, numbering, lang, manuscript.text, manuscript.source, manuscript.bibliography)
     return document
 

@@ -7,16 +7,16 @@ from __future__ import annotations
 
 WORDS = {
     "en": {"fig": ("Figure", "Figures"), "tbl": ("Table", "Tables"), "eq": ("Equation", "Equations"),
-           "sec": ("Section", "Sections"), "and": "and", "chapter": "Chapter", "contents": "Contents",
+           "sec": ("Section", "Sections"), "lst": ("Listing", "Listings"), "and": "and", "chapter": "Chapter", "contents": "Contents",
            "glossary": "Glossary", "index": "Index", "bibliography": "Bibliography", "notes": "Notes"},
     "de": {"fig": ("Abbildung", "Abbildungen"), "tbl": ("Tabelle", "Tabellen"), "eq": ("Gleichung", "Gleichungen"),
-           "sec": ("Abschnitt", "Abschnitte"), "and": "und", "chapter": "Kapitel", "contents": "Inhalt",
+           "sec": ("Abschnitt", "Abschnitte"), "lst": ("Listing", "Listings"), "and": "und", "chapter": "Kapitel", "contents": "Inhalt",
            "glossary": "Glossar", "index": "Register", "bibliography": "Literatur", "notes": "Anmerkungen"},
     "fr": {"fig": ("Figure", "Figures"), "tbl": ("Tableau", "Tableaux"), "eq": ("Équation", "Équations"),
-           "sec": ("Section", "Sections"), "and": "et", "chapter": "Chapitre", "contents": "Table des matières",
+           "sec": ("Section", "Sections"), "lst": ("Listing", "Listings"), "and": "et", "chapter": "Chapitre", "contents": "Table des matières",
            "glossary": "Glossaire", "index": "Index", "bibliography": "Bibliographie", "notes": "Notes"},
     "es": {"fig": ("Figura", "Figuras"), "tbl": ("Tabla", "Tablas"), "eq": ("Ecuación", "Ecuaciones"),
-           "sec": ("Sección", "Secciones"), "and": "y", "chapter": "Capítulo", "contents": "Índice",
+           "sec": ("Sección", "Secciones"), "lst": ("Listado", "Listados"), "and": "y", "chapter": "Capítulo", "contents": "Índice",
            "glossary": "Glosario", "index": "Índice alfabético", "bibliography": "Bibliografía", "notes": "Notas"},
 }
 
