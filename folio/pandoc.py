@@ -138,7 +138,8 @@ def _failure(manuscript: Manuscript, stderr: str):
 
 
 def _cite_line(manuscript: Manuscript, key: str) -> int | None:
-    match = re.search(r"@\{?" + re.escape(key) + r"(?![\w:.#$%&+?<>~/-]*\w)", manuscript.text)
+    match = re.search(r"@\{?" + re.escape(key) + r"(?![\w:.#$%&+?<>~/-]*\w)", manuscript.text) or \
+        re.search(r"\\\w*cite\w*\*?(\[[^\]]*\])*\{[^}]*\b" + re.escape(key), manuscript.text)   # raw LaTeX
     return line_of(manuscript.text, match.start()) if match else None
 
 

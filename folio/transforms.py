@@ -148,6 +148,15 @@ def _safe_id(wanted: str, taken: set[str]) -> str:
 PLAIN_ENOUGH = re.compile(r"^[\w.:-]+$")
 
 
+def _id_line(text: str, element_id: str, nth: int) -> int | None:
+    """The line of the n-th place the manuscript sets this id (`{#x}`, `id="x"`)."""
+    places = list(re.finditer(r"(\{#|\bid\s*=\s*[\"']?)" + re.escape(element_id) + r"(?![\w:.-])", text))
+    if not places:
+        at = text.find(element_id)
+        return line_of(text, at) if at >= 0 else None
+    return line_of(text, places[min(nth, len(places) - 1)].start())
+
+
 def safe_ids(body, ctx: Context) -> None:
     """Every id becomes one folio can write anywhere (XHTML, file names, URLs) without
     escaping, unique in the book and clear of the prefixes of folio's own ids; links
@@ -155,13 +164,14 @@ def safe_ids(body, ctx: Context) -> None:
     elements = [el for el in body.iter() if isinstance(el.tag, str) and el.get("id") is not None]
     taken = {el.get("id") for el in elements if SAFE_ID.match(el.get("id"))
              and not el.get("id").startswith(FOLIO_ID_PREFIXES)}
-    kept, renamed = set(), {}
+    kept, renamed, given, seen = set(), {}, set(), {}
     for element in elements:
         old = element.get("id")
         if old in taken and old not in kept:
             kept.add(old)
             continue
-        new = _safe_id(old, taken | kept | set(renamed.values()))
+        new = _safe_id(old, taken | kept | given)
+        given.add(new)
         if old not in kept:   # a link to an id used twice goes to the first, as in a browser
             renamed.setdefault(old, new)
         element.set("id", new)
@@ -169,9 +179,11 @@ def safe_ids(body, ctx: Context) -> None:
             continue   # pandoc's own ids (a citation key with ':', its notes section): nothing to tell
         if old not in kept and PLAIN_ENOUGH.match(old):
             continue   # `lst:code`, `é`, a code line's `lst:code-3`: rewritten, and links follow
-        ctx.warn("FOLIO034", f"id '{old[:60]}' {'is used twice' if old in kept else 'is not a plain id'}; "
-                 f"it is now '{new}'", old[:40], fix="give each heading and anchor its own id of letters, "
-                 "digits and '-'")
+        seen[old] = seen.get(old, 0) + 1
+        ctx.reporter.warn(Diagnostic(
+            "FOLIO034", f"id '{old[:60]}' {'is used twice' if old in kept else 'is not a plain id'}; "
+            f"it is now '{new}'", ctx.manuscript.source, _id_line(ctx.manuscript.text, old, seen[old]),
+            fix="give each heading and anchor its own id of letters, digits and '-'"))
     for link in body.iter("a"):   # pandoc percent-encodes fragments; ids are plain text
         href = link.get("href") or ""
         if href.startswith("#") and len(href) > 1:
@@ -298,6 +310,20 @@ def mark_citation_needed(body, ctx: Context) -> None:
             span.set("title", f"This claim has needed a source since {span.get('data-date')}")
 
 
+def unlink_paths(body, ctx: Context) -> None:
+    """A link to a bare path (`/url`, `notes.html`) leads nowhere in a book: no website
+    is behind it, and in an EPUB it points outside the package (an epubcheck error). Its
+    text stays, unlinked, and the author hears of it."""
+    for link in list(body.iter("a")):
+        href = (link.get("href") or "").strip()
+        if not href or href.startswith("#") or SCHEME.match(href):
+            continue
+        ctx.warn("FOLIO026", f"link to '{href[:60]}', a path on no website; its text stays, without the link",
+                 href, fix="give the full address (https://…), or link to a heading with #id")
+        link.attrib.pop("href")
+        link.tag = "span"
+
+
 def trim_cells(body, ctx: Context) -> None:
     """A raw HTML cell written `<td>\ntext\n</td>` starts with a line break, which
     WeasyPrint counts when it sizes the column (the text then wraps word by word). White
@@ -314,5 +340,5 @@ def trim_cells(body, ctx: Context) -> None:
             cell.text = cell.text.rstrip(" \t\n")
 
 
-PASSES = (remove_unsafe_markup, safe_ids, collect_images, list_delimiters, mark_attributions, mark_citation_needed,
-          trim_cells)
+PASSES = (remove_unsafe_markup, unlink_paths, safe_ids, collect_images, list_delimiters, mark_attributions,
+          mark_citation_needed, trim_cells)
