@@ -267,10 +267,12 @@ def collect_images(body, ctx: Context) -> None:
                 ctx.warn("FOLIO031", f"image '{src}' {reason}; it is left out", src,
                          fix="copy the image into the manuscript folder and give a relative path")
             parent = img.getparent()
-            if parent is not None and parent.tag == "figure" and len(parent) <= 2:
-                parent.drop_tree()
-            else:
-                img.drop_tree()
+            img.drop_tree()
+            if parent is not None and parent.tag == "figure":   # the caption is the author's text: it stays
+                for caption in parent.iter("figcaption"):
+                    caption.attrib.pop("aria-hidden", None)   # pandoc hid it as the image's alt
+                if not "".join(parent.itertext()).strip():
+                    parent.drop_tree()
             continue
         digest = hashlib.sha256(data).hexdigest()[:12]
         name = f"images/{digest}{'.svg' if path.suffix.lower() == '.pdf' else path.suffix.lower()}"

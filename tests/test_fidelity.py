@@ -69,19 +69,40 @@ def test_book_builds_clean_and_passes_check(case, built):
     assert checked.returncode == 0, checked.stdout + checked.stderr
 
 
-def test_a_lost_passage_is_named_with_its_line(tmp_path):
-    """The check itself: a figure folio drops (its image is missing) takes its caption
-    with it, and the conservation check names that caption's line in every edition."""
+def test_a_missing_figure_keeps_its_caption(tmp_path):
+    """An image folio cannot show is named (FOLIO031); its caption is the author's text
+    and reaches every edition, so the conservation check finds nothing missing."""
     from conftest import run_build
     book = tmp_path / "book"
     book.mkdir()
     (book / "book.md").write_text("---\ntitle: Lost\n---\n\n# One\n\nA paragraph that stays.\n\n"
-                                  "![A caption that would vanish with its figure](nowhere.png)\n\nThe end.\n",
+                                  "![A caption that stays without its figure](nowhere.png)\n\nThe end.\n",
                                   encoding="utf-8")
     result = run_build("--manuscript", str(book), "--out", str(tmp_path / "out"))
-    for edition in ("screen PDF", "print PDF", "EPUB", "HTML"):
-        assert f"book.md:9: FOLIO080: a passage is missing from the {edition} edition: 'a caption that would" \
-            in result.stderr, result.stderr
+    assert result.returncode == 0 and "book.md:9: FOLIO031" in result.stderr, result.stderr
+    assert "FOLIO080" not in result.stderr, result.stderr
+    page = (tmp_path / "out" / "html" / "one.html").read_text(encoding="utf-8")
+    assert "<figcaption>A caption that stays without its figure</figcaption>" in page
+
+
+def test_check_names_the_line_of_a_passage_an_edition_lost(tmp_path):
+    """The conservation check on the editions on disk: a paragraph taken out of the HTML
+    after the build is named with its manuscript line."""
+    from conftest import run_build
+    book = tmp_path / "book"
+    book.mkdir()
+    (book / "book.md").write_text("---\ntitle: Lost\n---\n\n# One\n\nA paragraph that stays.\n\n"
+                                  "A paragraph that someone will take out of the site.\n\nThe end.\n",
+                                  encoding="utf-8")
+    out = tmp_path / "out"
+    assert run_build("--manuscript", str(book), "--out", str(out)).returncode == 0
+    page = out / "html" / "one.html"
+    page.write_text(page.read_text(encoding="utf-8").replace(
+        "<p>A paragraph that someone will take out of the site.</p>", ""), encoding="utf-8")
+    result = run_build("check", "--manuscript", str(book), "--out", str(out))
+    assert result.returncode == 1
+    assert "HTML, manuscript line 9: the passage 'a paragraph that someone will take out of …' is missing" \
+        in result.stdout, result.stdout
 
 
 def test_passages_come_from_pandocs_ast_with_their_lines():
