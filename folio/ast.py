@@ -64,6 +64,7 @@ class Numbering:
     chapter_level: int
     numbers: dict = field(default_factory=dict)   # label -> (kind, "3.2")
     anchors: dict = field(default_factory=dict)   # label -> the id it links to, where not _anchor(label)
+    captions: dict = field(default_factory=dict)  # label -> its caption's text, for lists of figures
     chapter: int = 0
     counts: dict = field(default_factory=dict)
     sections: list = field(default_factory=list)
@@ -208,6 +209,7 @@ def number_labels(document: dict, lang: str, auto_sections: bool = False) -> Num
             return
         number = numbering.next(kind)
         numbering.numbers[label] = (kind, number)
+        numbering.captions[label] = " ".join(plain_text(caption).split())
         attr[0] = _anchor(label)
         label_caption(caption, f"{said[kind][0]} {number}.")
         letters = iter("abcdefghijklmnopqrstuvwxyz")
@@ -341,11 +343,38 @@ def link_references(document: dict, numbering: Numbering, lang: str, text: str, 
         raise BuildError(*problems)
 
 
+LIST_OF = "folio-list-of-"   # a placeholder Div's class, from `\listoffigures` (latex.py)
+
+
+def fill_lists(document: dict, numbering: Numbering, lang: str) -> None:
+    """`\listoffigures`, `\listoftables`, `\listoflistings`: a heading and one linked
+    line per numbered figure, table or listing, in the book's words."""
+    said = labels.words(lang)
+
+    def visit(node):
+        if node["t"] != "Div" or not any(c.startswith(LIST_OF) for c in node["c"][0][1]):
+            return None
+        kind = next(c for c in node["c"][0][1] if c.startswith(LIST_OF))[len(LIST_OF):]
+        items = [[{"t": "Plain", "c": [{"t": "Link", "c": [["", ["crossref"], []],
+                                                          _text(f"{said[kind][0]} {number}"),
+                                                          ["#" + _anchor(label), ""]]},
+                                       {"t": "Str", "c": ". "}, *_text(numbering.captions.get(label, ""))]}]
+                 for label, (found, number) in numbering.numbers.items()
+                 if found == kind and label in numbering.captions]   # subfigures are listed with their figure
+        title = said["list_of"][kind]
+        return {"t": "Div", "c": [["", ["list-of", f"list-of-{kind}"], []], [
+            {"t": "Para", "c": [{"t": "Strong", "c": _text(title)}]},
+            {"t": "BulletList", "c": items} if items else {"t": "Plain", "c": []}]]}
+
+    document["blocks"] = _walk(document["blocks"], visit)
+
+
 def cross_references(document: dict, manuscript, warn=None) -> dict:
     lang = str(manuscript.metadata.get("lang") or "en")
     auto = str(manuscript.metadata.get("autoSectionLabels", "")).lower() in ("true", "yes", "1")
     numbering = number_labels(document, lang, auto)
     link_references(document, numbering, lang, manuscript.text, manuscript.source, manuscript.bibliography)
+    fill_lists(document, numbering, lang)
     return document
 
 

@@ -368,6 +368,27 @@ def _short(raw: str) -> str:
     return flat[:60] + ("…" if len(flat) > 60 else "")
 
 
+LIST_COMMAND = re.compile(r"^\\listof(figures|tables|listings)$")
+LIST_KINDS = {"figures": "fig", "tables": "tbl", "listings": "lst"}
+
+
+def _placeholders(node):
+    """`\listoffigures` and its kin become a placeholder that ast.fill_lists fills
+    once every figure has its number (pandoc's LaTeX reader would drop them)."""
+    if isinstance(node, list):
+        return [_placeholders(item) for item in node]
+    if isinstance(node, dict):
+        if _is_latex(node) and node["t"] == "RawBlock":
+            found = LIST_COMMAND.match(node["c"][1].strip())
+            if found:
+                return {"t": "Div", "c": [["", ["folio-list-of-" + LIST_KINDS[found.group(1)]], []], []]}
+        for key, value in node.items():
+            if isinstance(value, (list, dict)):
+                node[key] = _placeholders(value)
+    return node
+
+
 def read_raw_latex(document: dict, manuscript, warn, limits) -> dict:
     """Every raw LaTeX node of the document, read and spliced in place."""
+    document["blocks"] = _placeholders(document["blocks"])
     return Reader(manuscript, warn, limits).run(document)
