@@ -129,6 +129,15 @@ def _gather_listings(blocks: list) -> list:
     result: list = []
     for block in blocks:
         kind = block.get("t") if isinstance(block, dict) else None
+        before = result[-1] if result else None
+        labelled = _labelled_caption(block)
+        if labelled and before and before.get("t") == "CodeBlock" and not before["c"][0][0]:
+            result[-1] = _figure(labelled[0], ["listing"], labelled[1], [before])   # caption after the code
+            continue
+        if kind == "CodeBlock" and not block["c"][0][0] and before and _labelled_caption(before):
+            label, caption = _labelled_caption(before)
+            result[-1] = _figure(label, ["listing"], caption, [block])   # caption before, label in it
+            continue
         if kind == "CodeBlock" and block["c"][0][0].startswith("lst:"):
             attr = block["c"][0]
             label, attributes = attr[0], dict(attr[2])
@@ -150,6 +159,25 @@ def _gather_listings(blocks: list) -> list:
             block["c"] = [_gather_listings(item) if _is_blocks(item) else item for item in block["c"]]
         result.append(block)
     return result
+
+
+LISTING_LABEL = re.compile(r"^\{#(lst:[\w.:-]+)\}$")
+
+
+def _labelled_caption(block) -> tuple[str, list] | None:
+    """`: Code caption {#lst:code}` (or `Listing: … {#lst:code}`): the label and caption."""
+    if not isinstance(block, dict) or block.get("t") != "Para" or len(block["c"]) < 3:
+        return None
+    first, last = block["c"][0], block["c"][-1]
+    if first.get("t") != "Str" or not LISTING_CAPTION.match(first["c"]) or last.get("t") != "Str":
+        return None
+    found = LISTING_LABEL.match(last["c"])
+    if not found:
+        return None
+    caption = block["c"][2:-1]
+    while caption and caption[-1].get("t") in ("Space", "SoftBreak"):
+        caption = caption[:-1]
+    return found.group(1), caption
 
 
 def _is_blocks(value) -> bool:

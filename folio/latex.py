@@ -114,9 +114,18 @@ def _split(blocks: list, chunks: list[Chunk]) -> bool:
     return seen == [c.index for c in chunks]
 
 
+# Commands that set pages, spacing and counters: their arguments are settings, not text,
+# and a reflowable book has no use for them (folio sets its own pages and contents).
+LAYOUT = re.compile(r"\\(pagenumbering|setcounter|addtocounter|stepcounter|thispagestyle|pagestyle|setlength|"
+                    r"addtolength|fontsize|selectfont|usepackage|documentclass|geometry|newgeometry|"
+                    r"restoregeometry|linespread|setstretch|markboth|markright|addcontentsline|bibliographystyle|"
+                    r"hypersetup|graphicspath|begin\{(tabbing|center|flushleft|flushright|minipage|spacing)\}|"
+                    r"end\{(tabbing|center|flushleft|flushright|minipage|spacing)\})\*?(\[[^\]]*\])*(\{[^{}]*\})*")
+
+
 def _has_words(skipped: str) -> bool:
-    """Whether skipped LaTeX carried text (not only commands, dimensions and options)."""
-    rest = DIMENSION.sub(" ", COMMAND.sub(" ", skipped))
+    """Whether skipped LaTeX carried text (not only commands, settings, dimensions and options)."""
+    rest = DIMENSION.sub(" ", COMMAND.sub(" ", LAYOUT.sub(" ", skipped)))
     return bool(re.search(r"[^\W\d_]{2,}", rest))
 
 
