@@ -10,6 +10,7 @@ import logging
 import re
 import sys
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -18,14 +19,22 @@ from weasyprint import HTML
 
 from .. import backmatter, fonts
 from ..book import Book, Chapter
-from ..diagnostics import error
+from ..diagnostics import Diagnostic, Reporter, error
 from ..check import to_points
-from ..html import inner_html, link, parse_fragment
+from ..html import inner_html, link, parse_fragment, text_of
 from ..render import ROOT, STYLES, atomic_path, render, stylesheet
 from ..safety import make_fetcher
 
 LENGTH = re.compile(r"^\d+(\.\d+)?(in|mm|cm|pt)$")
-NOTE_BLOCKS = ("p", "div", "ul", "ol", "li", "blockquote")
+# A note floats from inside the paragraph that calls it, so it may hold no element an
+# HTML parser takes for a block: one closes the <p> around the note, and the rest of
+# the note is printed in the body (pandoc's `[^2]:` with an indented code block did).
+# These are every element of transforms.HTML_ELEMENTS that the HTML parser does not
+# keep inside a <p>, or keeps only inside a table; each becomes a <span> with the class
+# `fn-TAG`, which pdf.css sets as a block, a list item or a table part again.
+NOTE_BLOCKS = frozenset("""address article aside blockquote details div dl dd dt figcaption figure footer
+    h1 h2 h3 h4 h5 h6 header hr li main nav ol p pre section summary ul
+    table caption colgroup col thead tbody tfoot tr td th""".split())
 
 
 @dataclass(frozen=True)
@@ -72,13 +81,65 @@ def settings_from(manuscript, for_print: bool, crop_marks: bool | None = None) -
     return PageSettings(trim[0], trim[1], bleed if for_print else "0in", marks and for_print, for_print)
 
 
-def _inline_note(note_html: str) -> str:
-    """A note's blocks as spans, so the note can float from inside a paragraph."""
-    tree = parse_fragment(note_html)
-    for element in tree.iter(*NOTE_BLOCKS):
-        element.set("class", (element.get("class", "") + f" fn-{element.tag}").strip())
-        element.tag = "span"
-    return inner_html(tree)
+def _inline_blocks(note) -> None:
+    """A note's blocks as spans, so the note can float from inside a paragraph.
+
+    The line breaks pandoc writes between blocks go: inside a footnote WeasyPrint (v70)
+    sets each as an empty line (measured), so a list's items stood a line apart."""
+    blocks = set(note.iter(*NOTE_BLOCKS))
+    verbatim = {e for pre in note.iter("pre") for e in pre.iter()}
+    for element in note.iter():
+        if len(element) and element[0] in blocks and not (element.text or "").strip():
+            element.text = None
+        if element in blocks and element not in verbatim:   # `<dd>\nText\n</dd>`
+            element.text = (element.text or "").lstrip() or None
+            if len(element):
+                element[-1].tail = (element[-1].tail or "").rstrip() or None
+            else:
+                element.text = (element.text or "").rstrip() or None
+        if element is not note and (element in blocks or element.getnext() in blocks) \
+                and not (element.tail or "").strip():
+            element.tail = None
+    for element in list(note.iter()):
+        if element in blocks:
+            element.set("class", (element.get("class", "") + f" fn-{element.tag}").strip())
+            element.tag = "span"
+
+
+def _unlinked(markup: str) -> str:
+    """A heading as copied into the contents (and from there into bookmarks): its text
+    and emphasis, without links (a link inside the contents' own link would split the
+    entry in two and point nowhere), note calls or ids (the heading keeps those)."""
+    import markupsafe
+    tree = parse_fragment(markup)
+    for call in list(tree.find_class("footnote-ref")):
+        call.drop_tree()
+    for element in list(tree.iter()):
+        if not isinstance(element.tag, str):
+            continue
+        if element is not tree:
+            element.attrib.pop("id", None)
+        if element.tag == "a":
+            element.drop_tag()
+    return markupsafe.Markup(inner_html(tree).strip())
+
+
+def _describe_figures(tree) -> None:
+    """An image that stands alone in a captioned figure, with no alternative text of its
+    own (pandoc writes none for a PDF figure), is described by its caption: the tagged
+    screen PDF must give every image one."""
+    for figure in tree.iter("figure"):
+        caption = figure.find("figcaption")
+        images = list(figure.iter("img"))
+        if caption is None or len(images) != 1 or (images[0].get("alt") or "").strip():
+            continue
+        beside = (figure.text or "") + "".join(
+            ("" if child is caption else "".join(child.itertext())) + (child.tail or "") for child in figure)
+        said = parse_fragment(inner_html(caption))
+        for call in list(said.find_class("footnote-ref")):
+            call.drop_tree()
+        if text_of(said) and not beside.strip():
+            images[0].set("alt", text_of(said))
 
 
 def _roman(number: int) -> str:
@@ -185,21 +246,31 @@ def typeset_math(tree) -> list[str]:
 
 def chapter_body(chapter: Chapter, book: Book, locate=None) -> str:
     tree = parse_fragment(backmatter.chapter_html(book, chapter, locate))
-    number_lists(tree)
-    typeset_math(tree)
-    for link in tree.find_class("locator"):
-        link.text = ""
-        link.set("class", "page-ref")
+    _describe_figures(tree)
+    for heading in tree.iter("h2", "h3", "h4", "h5", "h6"):   # its bookmark without the note's number
+        if heading.find_class("footnote-ref"):
+            heading.set("data-bookmark", text_of(parse_fragment(_unlinked(inner_html(heading)))))
+    # Notes go in first, so that their lists are numbered and their math typeset too.
     notes = {note.id: note for note in chapter.notes}
+    floated = []
     for ref in list(tree.find_class("footnote-ref")):
         note = notes.get(ref.get("href", "#")[1:])
         if note is None:
             continue
-        span = parse_fragment(_inline_note(note.html))
+        span = parse_fragment(note.html)
+        _describe_figures(span)
         span.tag = "span"
         span.attrib.update({"class": "fn", "id": note.id, "data-n": str(note.number)})
         span.tail = ref.tail
         ref.getparent().replace(ref, span)
+        floated.append(span)
+    number_lists(tree)
+    typeset_math(tree)
+    for span in floated:
+        _inline_blocks(span)
+    for link in tree.find_class("locator"):
+        link.text = ""
+        link.set("class", "page-ref")
     for img in tree.iter("img"):
         if img.get("src", "") in book.assets:   # served from the Book by the fetcher
             img.set("src", "folio-asset:" + img.get("src"))
@@ -208,7 +279,7 @@ def chapter_body(chapter: Chapter, book: Book, locate=None) -> str:
 
 def document_html(book: Book, settings: PageSettings, chapters: list[Chapter], locate=None,
                   first_folio: int | None = None, front_matter: bool = True) -> str:
-    return render("pdf/book.html", book=book, meta=book.meta, settings=settings, fonts=fonts,
+    return render("pdf/book.html", book=book, meta=book.meta, settings=settings, fonts=fonts, unlinked=_unlinked,
                   chapters=[(chapter, chapter_body(chapter, book, locate)) for chapter in chapters],
                   front_matter=front_matter, first_folio=first_folio, font_faces=fonts.font_faces_css(),
                   page_css=render("pdf/page.css", settings=settings), css=stylesheet("pdf.css"))
@@ -286,22 +357,93 @@ def progress(settings: PageSettings, message: str) -> None:
     print(f"  ...   {'print' if settings.for_print else 'pdf':6} {message}", file=sys.stderr, flush=True)
 
 
-def build(book: Book, out: Path, manuscript_root: Path, settings: PageSettings, show_text=None) -> Path:
-    """Lay out and write the PDF; `show_text` receives the laid-out text (conservation.py)."""
-    logging.getLogger("weasyprint").setLevel(logging.ERROR)
+class _Kept(logging.Handler):
+    def __init__(self):
+        super().__init__(logging.WARNING)
+        self.records: list[logging.LogRecord] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.records.append(record)
+
+
+@contextmanager
+def library_messages():
+    """What WeasyPrint says while it lays out and writes the book, kept rather than
+    printed (`ERROR:weasyprint:...` on the terminal means nothing to an author):
+    `build` says each as a folio warning. The root logger is held too, in place of
+    its handlers: ziamath and ziafont log there, and their first `logging.debug`
+    gives an unconfigured root logger a handler that prints every later line raw."""
+    kept = _Kept()
+    weasyprint, root = logging.getLogger("weasyprint"), logging.getLogger()
+    level, propagate, handlers = weasyprint.level, weasyprint.propagate, list(root.handlers)
+    weasyprint.setLevel(logging.WARNING)
+    weasyprint.propagate = False
+    weasyprint.addHandler(kept)
+    root.handlers = [kept]
+    try:
+        yield kept.records
+    finally:
+        root.handlers = handlers
+        weasyprint.removeHandler(kept)
+        weasyprint.setLevel(level)
+        weasyprint.propagate = propagate
+
+
+NO_ALT = re.compile(r'Image "(?:folio-asset:)?(.*)" has no required alt description')
+NO_ANCHOR = re.compile(r"target points to undefined anchor (.*)|No anchor #(.*) for internal URI reference")
+
+
+def _chapter_html(book: Book) -> list[str]:
+    return [chapter.html + "".join(note.html for note in chapter.notes) for chapter in book.chapters]
+
+
+def diagnose(record: logging.LogRecord, book: Book, refused: list[str]) -> Diagnostic | None:
+    """A folio warning (FOLIO041) for one thing WeasyPrint said; None for what folio
+    reports itself (a URL the fetcher refused is FOLIO032)."""
+    said = record.getMessage()
+    if "folio refuses to read" in said or any(url in said for url in refused):
+        return None
+    if match := NO_ALT.search(said):
+        name = match.group(1)
+        where = next((c.title for c, html in zip(book.chapters, _chapter_html(book)) if name and name in html), "")
+        return Diagnostic("FOLIO041", f"an image{f' in {where!r}' if where else ''} has no alternative text, "
+                                      f"which the tagged screen PDF needs ({name[:120]})",
+                          fix="describe the image: ![what it shows](file), or give its figure a caption")
+    if match := NO_ANCHOR.search(said):
+        anchor = match.group(1) or match.group(2) or ""   # `#x`, or a token: ('string', '#x')
+        anchor = (re.findall(r"'([^']*)'", anchor) or [anchor])[-1].lstrip("#")
+        if any(f'href="#{anchor}"' in html for html in _chapter_html(book)):
+            return None   # the author's own link: the book step said so (FOLIO026), with its line
+        return Diagnostic("FOLIO041", f"the PDF links to '{anchor[:120]}', which is nowhere in the book",
+                          fix="link to a heading or an element with that id, or remove the link")
+    source = "WeasyPrint" if record.name.startswith("weasyprint") else (
+        "the math typesetter" if re.search(r"zia(math|font)", record.pathname or "") else record.name)
+    return Diagnostic("FOLIO041", f"{source} said, laying out the PDF: {' '.join(said.split())[:300]}")
+
+
+def build(book: Book, out: Path, manuscript_root: Path, settings: PageSettings, show_text=None,
+          reporter: Reporter | None = None) -> Path:
+    """Lay out and write the PDF; `show_text` receives the laid-out text (conservation.py).
+    Warnings go to `reporter` (one that only prints them if none is given)."""
+    reporter = reporter or Reporter()
     started = time.perf_counter()
     progress(settings, "laying out pages")
-    document, fetcher = layout(book, settings, manuscript_root)
-    progress(settings, f"{len(document.pages)} pages laid out ({time.perf_counter() - started:.1f}s); writing PDF")
-    target = out / f"{book.meta.slug}{settings.suffix}.pdf"
-    with atomic_path(target) as temporary:
-        document.write_pdf(temporary, pdf_variant=None if settings.for_print else "pdf/ua-1",
-                           pdf_identifier=book.meta.identifier.encode("utf-8")[:32],
-                           custom_metadata=False)
-    if show_text is not None:
-        from ..conservation import pdf_text
-        show_text(pdf_text(document))
+    with library_messages() as said:
+        document, fetcher = layout(book, settings, manuscript_root)
+        progress(settings, f"{len(document.pages)} pages laid out ({time.perf_counter() - started:.1f}s); "
+                           "writing PDF")
+        target = out / f"{book.meta.slug}{settings.suffix}.pdf"
+        with atomic_path(target) as temporary:
+            document.write_pdf(temporary, pdf_variant=None if settings.for_print else "pdf/ua-1",
+                               pdf_identifier=book.meta.identifier.encode("utf-8")[:32],
+                               custom_metadata=False)
+        if show_text is not None:
+            from ..conservation import pdf_text
+            show_text(pdf_text(document))
     for url in dict.fromkeys(fetcher.refused):   # after writing too: images inside SVGs load then
-        print(f"warning: FOLIO032: the PDF did not load {url[:200]}: folio reads nothing outside the book",
-              file=sys.stderr)
+        reporter.warn(Diagnostic("FOLIO032", f"the PDF did not load {url[:200]}: folio reads nothing outside the book"))
+    for record in said:
+        diagnostic = diagnose(record, book, fetcher.refused)
+        if diagnostic is not None:
+            reporter.warn(diagnostic)
     return target
