@@ -375,7 +375,7 @@ LIST_OF = "folio-list-of-"   # a placeholder Div's class, from `\listoffigures` 
 
 
 def fill_lists(document: dict, numbering: Numbering, lang: str) -> None:
-    """`\listoffigures`, `\listoftables`, `\listoflistings`: a heading and one linked
+    """`\\listoffigures`, `\\listoftables`, `\\listoflistings`: a heading and one linked
     line per numbered figure, table or listing, in the book's words."""
     said = labels.words(lang)
 

@@ -35,15 +35,17 @@ def target_finder(entries: tuple[Entry, ...], indexed: set[str]) -> Callable[[st
     return target
 
 
-def glossary_html(entries: tuple[Entry, ...], used: dict[str, list[tuple[str, str]]], indexed: set[str]) -> str:
+def glossary_html(entries: tuple[Entry, ...], used: dict[str, list[tuple[str, str]]], indexed: set[str],
+                  said: dict) -> str:
     terms = [e for e in entries if e.in_glossary]
     return render("book/glossary.html", groups=grouped(terms), used=used,
-                  target=target_finder(entries, indexed))
+                  target=target_finder(entries, indexed), said=said)
 
 
-def index_html(groups, entries: tuple[Entry, ...], locate: Callable[[IndexEntry], str]) -> str:
+def index_html(groups, entries: tuple[Entry, ...], locate: Callable[[IndexEntry], str], said: dict) -> str:
     indexed = {e.key for g in groups for e in g.entries}
-    return render("book/index.html", groups=groups, locate=locate, target=target_finder(entries, indexed))
+    return render("book/index.html", groups=groups, locate=locate, target=target_finder(entries, indexed),
+                  said=said)
 
 
 def place_locators(book, entry: IndexEntry) -> str:
@@ -67,5 +69,5 @@ def chapter_html(book, chapter, locate: Callable[[IndexEntry], str] | None) -> s
     """A chapter's HTML; the index is rendered here, with the edition's locators
     (with no `locate`, the index is left empty: a placeholder for the PDF's first pass)."""
     if chapter.role == "index":
-        return index_html(book.index, book.entries, locate) if locate else ""
+        return index_html(book.index, book.entries, locate, book.meta.words) if locate else ""
     return chapter.html

@@ -83,14 +83,15 @@ class Metadata:
 
     @property
     def date_text(self) -> str:
-        """'25 November 2026' for an ISO date in an English book; otherwise as written."""
+        """'25 November 2026' (or '25. November 2026', '25 novembre 2026') for an ISO
+        date in a language folio knows; otherwise as written."""
         match = re.fullmatch(r"(\d{4})-(\d{2})-(\d{2})", self.date)
-        if not match or not self.lang.lower().startswith("en"):
+        if not match:
             return self.date
         year, month, day = (int(g) for g in match.groups())
-        months = ("January February March April May June July August September October "
-                  "November December").split()
-        return f"{day} {months[month - 1]} {year}" if 1 <= month <= 12 else self.date
+        months = self.words["months"].split()
+        return self.words["date"].format(day=day, month=months[month - 1], year=year) if 1 <= month <= 12 \
+            else self.date
 
     @property
     def words(self) -> dict:
@@ -446,7 +447,7 @@ def assemble(manuscript: Manuscript, reporter: Reporter, limits: Limits = Limits
         used = {key: [(anchor, places[anchor].context) for anchor in anchors if anchor in places]
                 for key, anchors in used_at.items()}
         indexed = {e.key for g in groups for e in g.entries}
-        glossary = lxml.html.fragment_fromstring(backmatter.glossary_html(entries, used, indexed),
+        glossary = lxml.html.fragment_fromstring(backmatter.glossary_html(entries, used, indexed, said),
                                                  create_parent="div")
         glossary_notes = _number_notes(glossary, notes)   # a definition may have a note or a note-style citation
         back.append(Chapter(id="glossary", role="glossary", title_html=html_escape(said["glossary"]),

@@ -190,6 +190,8 @@ def html_text(markup: str) -> str:
     tree = lxml.html.fromstring(markup.encode("utf-8"), parser=lxml.html.HTMLParser(huge_tree=True))
     for element in tree.iter("script", "style"):
         element.drop_tree()
+    for element in tree.xpath('//*[@role="tooltip"]'):   # a glossary definition shown beside the text
+        element.drop_tree()
     for element in tree.iter(*BLOCK_TAGS):   # words meet across inline markup, not across blocks
         element.text = " " + (element.text or "")
         element.tail = " " + (element.tail or "")

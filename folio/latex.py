@@ -382,7 +382,7 @@ LIST_KINDS = {"figures": "fig", "tables": "tbl", "listings": "lst"}
 
 
 def _placeholders(node):
-    """`\listoffigures` and its kin become a placeholder that ast.fill_lists fills
+    """`\\listoffigures` and its kin become a placeholder that ast.fill_lists fills
     once every figure has its number (pandoc's LaTeX reader would drop them)."""
     if isinstance(node, list):
         return [_placeholders(item) for item in node]

@@ -54,7 +54,9 @@ def build_edition(name: str, book, manuscript, options: Options) -> Path:
                   for page in sorted(target.parent.glob("*.html"))]
     else:
         settings = pdf.settings_from(manuscript, for_print=(name == "print"), crop_marks=options.crop_marks)
-        target = pdf.build(book, options.out, manuscript.root, settings, shown.append)
+        reporter = Reporter(strict=options.strict)
+        target = pdf.build(book, options.out, manuscript.root, settings, shown.append, reporter)
+        reporter.finish()   # with --strict, what WeasyPrint said (FOLIO041) fails the edition
     conservation.report(book.passages, {"pdf": "screen PDF", "print": "print PDF"}.get(name, name.upper()),
                         " ".join(shown), manuscript.source, options.strict)
     return target

@@ -98,6 +98,15 @@ def _attribute_allowed(element, name: str, value: str) -> bool:
     return True
 
 
+def _caption_text(caption) -> str:
+    """A caption's words, without its note calls: an image's description."""
+    import copy
+    words = copy.deepcopy(caption)
+    for call in words.find_class("footnote-ref"):
+        call.drop_tree()
+    return " ".join(words.text_content().split())
+
+
 def remove_unsafe_markup(body, ctx: Context) -> None:
     """Raw HTML in a manuscript may not run scripts or pull in other files: an
     allow-list of elements and attributes, not a list of known dangers."""
@@ -111,7 +120,10 @@ def remove_unsafe_markup(body, ctx: Context) -> None:
             # pandoc's rendering of ![](figure.pdf) (raw <embed> never gets here: ast.py):
             # an image, which collect_images turns into SVG.
             element.tag = "img"
-            element.set("alt", element.get("alt") or "")
+            figure = element.getparent()
+            caption = figure.find("figcaption") if figure is not None and figure.tag == "figure" else None
+            described = element.get("alt") or (_caption_text(caption) if caption is not None else "")
+            element.set("alt", described)   # pandoc hid the caption from screen readers as the alt
         elif element.tag in DROPPED:
             ctx.warn("FOLIO030", f"raw <{element.tag}> removed from the manuscript", f"<{element.tag}",
                      fix="folio editions carry no scripts, embeds, forms or stylesheets from the manuscript")

@@ -8,8 +8,13 @@
   var input = document.getElementById("search-query");
   var summary = document.getElementById("search-summary");
   var list = document.getElementById("search-results");
+  // The words, in the book's language, come from the page (folio/labels.py).
+  function say(name, count) {
+    return (summary.getAttribute("data-" + name) || "").split("{query}").join(query)
+      .split("{count}").join(String(count));
+  }
   if (input) { input.value = query; }
-  if (!query) { summary.textContent = "Type a word or phrase to search the book."; return; }
+  if (!query) { summary.textContent = say("hint", 0); return; }
 
   function fold(text) {
     return text.normalize("NFD").replace(/[\u0300-\u036f]/g, "").toLowerCase();
@@ -24,14 +29,12 @@
     hits.push({ record: record, at: text.indexOf(words[0]), count: count });
   });
   hits.sort(function (a, b) { return b.count - a.count; });
-  summary.textContent = hits.length === 0
-    ? "Nothing in the book matches \u201c" + query + "\u201d."
-    : hits.length + (hits.length === 1 ? " chapter matches" : " chapters match") + " \u201c" + query + "\u201d.";
+  summary.textContent = say(hits.length === 0 ? "none" : hits.length === 1 ? "one" : "many", hits.length);
   hits.forEach(function (hit) {
     var item = document.createElement("li");
     var link = document.createElement("a");
     link.href = hit.record.href;
-    link.textContent = hit.record.title || "Untitled";
+    link.textContent = hit.record.title || say("untitled", 0);
     var snippet = document.createElement("p");
     var start = Math.max(0, hit.at - 80);
     snippet.textContent = (start > 0 ? "\u2026" : "") + hit.record.text.substr(start, 200) + "\u2026";

@@ -206,3 +206,13 @@ def test_a_formula_pandoc_cannot_read_is_named_with_its_line(tmp_path):
     assert "book.md:9: FOLIO023: the formula '\\hat\\theta = \\argmin_g f(g)' cannot be typeset " \
         "(unexpected control sequence \\argmin)" in result.stderr, result.stderr
     assert result.stderr.count("FOLIO023") == 1
+
+
+def test_every_language_has_every_word():
+    """A word missing in one language would print a key, or stop a German build."""
+    from folio import labels
+    english = labels.WORDS["en"]
+    for lang, said in labels.WORDS.items():
+        assert set(said) == set(english), lang
+        assert set(said["list_of"]) == set(english["list_of"]), lang
+        assert len(said["months"].split()) == 12, lang

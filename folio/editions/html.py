@@ -66,9 +66,9 @@ def pages_of(book: Book) -> list[Page]:
 def build(book: Book, out: Path) -> Path:
     target = out / "html"
     pages, names = pages_of(book), page_names(book)
-    downloads = [("PDF", f"../{book.meta.slug}.pdf", "for reading on screen"),
-                 ("PDF for print", f"../{book.meta.slug}-print.pdf", "with bleed, for printers"),
-                 ("EPUB", f"../{book.meta.slug}.epub", "for e-readers")]
+    said = book.meta.words
+    downloads = [(*said[key][:1], f"../{book.meta.slug}{suffix}", said[key][1])
+                 for key, suffix in (("pdf_screen", ".pdf"), ("pdf_print", "-print.pdf"), ("epub", ".epub"))]
     common = dict(book=book, meta=book.meta, pages=pages, downloads=downloads)
     with atomic_dir(target) as site:
         (site / "index.html").write_text(render("html/home.html", page=None, **common), encoding="utf-8")

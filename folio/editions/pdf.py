@@ -282,7 +282,7 @@ def document_html(book: Book, settings: PageSettings, chapters: list[Chapter], l
     return render("pdf/book.html", book=book, meta=book.meta, settings=settings, fonts=fonts, unlinked=_unlinked,
                   chapters=[(chapter, chapter_body(chapter, book, locate)) for chapter in chapters],
                   front_matter=front_matter, first_folio=first_folio, font_faces=fonts.font_faces_css(),
-                  page_css=render("pdf/page.css", settings=settings), css=stylesheet("pdf.css"))
+                  page_css=render("pdf/page.css", settings=settings, said=book.meta.words), css=stylesheet("pdf.css"))
 
 
 def page_ranges(numbers: list[tuple[int, str]], ranges: list[tuple[int, int, str]]) -> str:
