@@ -61,6 +61,12 @@ class Chapter:
     def is_back_matter(self) -> bool:
         return self.role != "chapter"
 
+    @property
+    def toc_html(self) -> str:
+        """The title as copied into contents, pagers and the nav: no note calls, no
+        links (a link inside a contents link), no ids."""
+        return _title_copy(self.title_html)
+
 
 @dataclass(frozen=True)
 class Metadata:
@@ -262,12 +268,14 @@ def _cut_chapters(body, level: int, notes: dict[str, str], places: dict, warn=No
     for section in [s for s in body if s.tag == "section"]:
         heading = section.find(f"h{level}")
         title_html, title = ("", "")
+        chapter_notes = _number_notes(section, notes)   # a note called from the title is the first
         if heading is not None:
             # An anchor in the heading (an index mark) stays, empty, at the chapter's start;
             # the title is copied into contents and running heads, so it carries no ids.
             for marked in [el for el in heading.iter() if el is not heading and el.get("id")]:
                 section.insert(0, lxml.html.Element("span", {"id": marked.attrib.pop("id"), "class": "ix"}))
-            title_html, title = inner_html(heading), text_of(heading)
+            title_html = inner_html(heading)
+            title = text_of(lxml.html.fragment_fromstring(_title_copy(title_html), create_parent="span"))
             heading.drop_tree()
         unnumbered = "unnumbered" in section.get("class", "").split() or not title
         if not unnumbered:
@@ -279,7 +287,6 @@ def _cut_chapters(body, level: int, notes: dict[str, str], places: dict, warn=No
                 current = text_of(element)
             elif "ix" in (element.get("class") or "").split() and element.get("id"):
                 places[element.get("id")] = Place(section.get("id") or "", current or title, context)
-        chapter_notes = _number_notes(section, notes)
         for note in chapter_notes:
             for anchor in re.findall(r'class="ix[^"]*" id="([^"]+)"', note.html):
                 places[anchor] = Place(section.get("id") or "", f"note {note.number}", context)
@@ -288,6 +295,19 @@ def _cut_chapters(body, level: int, notes: dict[str, str], places: dict, warn=No
             title=title, number=None if unnumbered else number, html=inner_html(section).strip(),
             headings=_headings(section, level), notes=chapter_notes))
     return chapters, refs
+
+
+def _title_copy(title_html: str) -> str:
+    if not title_html:
+        return ""
+    holder = lxml.html.fragment_fromstring(title_html, create_parent="span")
+    for call in holder.find_class("footnote-ref"):
+        call.drop_tree()
+    for link in list(holder.iter("a")):
+        link.drop_tag()
+    for element in holder.iter():
+        element.attrib.pop("id", None)
+    return inner_html(holder)
 
 
 def _number_notes(tree, notes: dict[str, str]) -> tuple[Note, ...]:

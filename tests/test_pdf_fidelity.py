@@ -59,10 +59,11 @@ def test_contents_and_bookmarks_hold_heading_text_without_links(built):
     entries = [re.sub(r"( ?\.)+ \d+$", "", line) for line in contents if re.search(r"\. \d+$", line)]
     assert entries == ["1 Lights of the Northern Lighthouse Board", "Level 2 with an embedded link",
                        "A heading that links to the other chapter", "A heading with emphasis and a note",
-                       "2 Keepers", "Plain section"], contents
+                       "2 Keepers", "Plain section", "3 Foghorns"], contents
     assert check.outline_titles(pdf) == [
         "Contents", "Lights of the Northern Lighthouse Board", "Level 2 with an embedded link",
-        "A heading that links to the other chapter", "A heading with emphasis and a note", "Keepers", "Plain section"]
+        "A heading that links to the other chapter", "A heading with emphasis and a note", "Keepers", "Plain section",
+        "Foghorns"]   # a chapter title that calls a note: no number in its bookmark
     structure = _structure(pdf)
     assert structure.count("/URI (https://example.org/url)") == 1     # the heading's link, not a copy in the contents
 

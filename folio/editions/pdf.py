@@ -244,13 +244,8 @@ def typeset_math(tree) -> list[str]:
     return left
 
 
-def chapter_body(chapter: Chapter, book: Book, locate=None) -> str:
-    tree = parse_fragment(backmatter.chapter_html(book, chapter, locate))
-    _describe_figures(tree)
-    for heading in tree.iter("h2", "h3", "h4", "h5", "h6"):   # its bookmark without the note's number
-        if heading.find_class("footnote-ref"):
-            heading.set("data-bookmark", text_of(parse_fragment(_unlinked(inner_html(heading)))))
-    # Notes go in first, so that their lists are numbered and their math typeset too.
+def _float_notes(tree, chapter: Chapter) -> list:
+    """Each note call becomes its note, floated to the foot of the page."""
     notes = {note.id: note for note in chapter.notes}
     floated = []
     for ref in list(tree.find_class("footnote-ref")):
@@ -264,7 +259,44 @@ def chapter_body(chapter: Chapter, book: Book, locate=None) -> str:
         span.tail = ref.tail
         ref.getparent().replace(ref, span)
         floated.append(span)
+    return floated
+
+
+def _captions_above(tree) -> None:
+    """A table's caption becomes a paragraph just above it, as wide as the text."""
+    for table in list(tree.iter("table")):
+        caption = table.find("caption")
+        parent = table.getparent()
+        if caption is None or parent is None or parent.get("class", "").startswith("fn"):
+            continue
+        caption.tag = "p"
+        caption.set("class", "table-caption")
+        table.remove(caption)
+        caption.tail = None
+        parent.insert(parent.index(table), caption)
+
+
+def chapter_title(chapter: Chapter) -> str:
+    """The chapter's title as its opening page sets it: a note it calls is set at the
+    foot of that page (the running heads take the title's plain text)."""
+    if "footnote-ref" not in chapter.title_html:
+        return chapter.title_html
+    tree = parse_fragment(chapter.title_html)
+    for span in _float_notes(tree, chapter):
+        _inline_blocks(span)
+    return inner_html(tree)
+
+
+def chapter_body(chapter: Chapter, book: Book, locate=None) -> str:
+    tree = parse_fragment(backmatter.chapter_html(book, chapter, locate))
+    _describe_figures(tree)
+    for heading in tree.iter("h2", "h3", "h4", "h5", "h6"):   # its bookmark without the note's number
+        if heading.find_class("footnote-ref"):
+            heading.set("data-bookmark", text_of(parse_fragment(_unlinked(inner_html(heading)))))
+    # Notes go in first, so that their lists are numbered and their math typeset too.
+    floated = _float_notes(tree, chapter)
     number_lists(tree)
+    _captions_above(tree)
     typeset_math(tree)
     for span in floated:
         _inline_blocks(span)
@@ -280,7 +312,8 @@ def chapter_body(chapter: Chapter, book: Book, locate=None) -> str:
 def document_html(book: Book, settings: PageSettings, chapters: list[Chapter], locate=None,
                   first_folio: int | None = None, front_matter: bool = True) -> str:
     return render("pdf/book.html", book=book, meta=book.meta, settings=settings, fonts=fonts, unlinked=_unlinked,
-                  chapters=[(chapter, chapter_body(chapter, book, locate)) for chapter in chapters],
+                  chapters=[(chapter, chapter_title(chapter), chapter_body(chapter, book, locate))
+                            for chapter in chapters],
                   front_matter=front_matter, first_folio=first_folio, font_faces=fonts.font_faces_css(),
                   page_css=render("pdf/page.css", settings=settings, said=book.meta.words), css=stylesheet("pdf.css"))
 
