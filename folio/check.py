@@ -6,6 +6,7 @@ field trusts: epubcheck, poppler's pdffonts, pdfinfo and pdftotext.
 from __future__ import annotations
 
 import json
+import os
 import re
 import shutil
 import subprocess
@@ -53,6 +54,28 @@ def epubcheck(epub: Path) -> list[Problem]:
     return [Problem("epubcheck", ", ".join(f"{loc['path']}:{loc.get('line')}" for loc in m["locations"][:1]) or epub.name,
                     f"{m['severity']} {m['ID']}: {m['message']}")
             for m in messages if m["severity"] in ("FATAL", "ERROR", "WARNING")]
+
+
+def ace(epub: Path) -> list[Problem]:
+    """Every violation DAISY Ace reports, of any impact (it runs axe-core and the EPUB
+    accessibility rules in Debian's Chromium)."""
+    command = require("ace-puppeteer", "(from npm) @daisy/ace: python3 build.py test installs it")
+    browser = require("chromium", "chromium")
+    with tempfile.TemporaryDirectory() as tmp:
+        subprocess.run([command, "--silent", "--force", "--outdir", tmp, str(epub)], capture_output=True, text=True,
+                       env={**os.environ, "PUPPETEER_EXECUTABLE_PATH": browser}, timeout=300)
+        report = Path(tmp) / "report.json"
+        if not report.exists():
+            return [Problem("ace", epub.name, "DAISY Ace produced no report")]
+        data = json.loads(report.read_text(encoding="utf-8"))
+    problems = []
+    for document in data.get("assertions", []):
+        for found in document.get("assertions", []):
+            test, result = found.get("earl:test", {}), found.get("earl:result", {})
+            problems.append(Problem("ace", document.get("earl:testSubject", {}).get("url", epub.name),
+                                    f"{test.get('earl:impact')} {test.get('dct:title')}: "
+                                    f"{str(result.get('html', ''))[:160]}"))
+    return problems
 
 
 def pdf_fonts(pdf: Path) -> list[tuple[str, bool]]:

@@ -20,6 +20,10 @@ TOOLS = {
     "chromium": "chromium",            # what a browser shows of the HTML edition
 }
 LIBRARIES = {"harfbuzz-subset": "libharfbuzz-subset0", "pango-1.0": "libpango-1.0-0"}
+# npm package -> its command: DAISY Ace, the EPUB accessibility checker the field trusts.
+# It runs in Debian's Chromium through Puppeteer, so no browser is downloaded.
+NPM_TOOLS = {"@daisy/ace@1.4.6": "ace-puppeteer"}
+NPM_ENV = {"PUPPETEER_SKIP_DOWNLOAD": "1", "ELECTRON_SKIP_BINARY_DOWNLOAD": "1"}
 
 
 def missing_packages() -> list[str]:
@@ -29,6 +33,28 @@ def missing_packages() -> list[str]:
 
 
 def ensure_tools() -> None:
+    ensure_packages()
+    ensure_npm_tools()
+
+
+def ensure_npm_tools() -> None:
+    missing = [package for package, command in NPM_TOOLS.items() if shutil.which(command) is None]
+    if not missing:
+        return
+    npm = shutil.which("npm")
+    if npm is None and shutil.which("apt-get") and hasattr(os, "geteuid") and os.geteuid() == 0:
+        env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+        subprocess.run(["apt-get", "install", "-y", "-qq", "--no-install-recommends", "npm"], check=True, env=env,
+                       stdout=subprocess.DEVNULL)
+        npm = shutil.which("npm")
+    if npm is None:
+        sys.exit(f"folio: the tests need {' '.join(missing)} from npm, and npm is not installed")
+    print(f"folio: installing {' '.join(missing)} with npm", file=sys.stderr)
+    subprocess.run([npm, "install", "--global", "--no-fund", "--no-audit", *missing], check=True,
+                   env={**os.environ, **NPM_ENV}, stdout=subprocess.DEVNULL)
+
+
+def ensure_packages() -> None:
     missing = missing_packages()
     if not missing:
         return

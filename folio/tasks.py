@@ -30,7 +30,7 @@ SHARED_CODE = ["book.py", "render.py", "html.py", "backmatter.py", "index.py", "
 EDITION_INPUTS = {
     "pdf": (["editions/pdf.py", "fonts.py", "safety.py", "svg.py", "check.py"], ["pdf", "book"], ["pdf.css"]),
     "print": (["editions/pdf.py", "fonts.py", "safety.py", "svg.py", "check.py"], ["pdf", "book"], ["pdf.css"]),
-    "epub": (["editions/epub.py"], ["epub", "book"], ["epub.css"]),
+    "epub": (["editions/epub.py", "cover.py", "fonts.py"], ["epub", "book"], ["epub.css"]),
     "html": (["editions/html.py"], ["html", "book"], ["html.css", "search.js"]),
 }
 

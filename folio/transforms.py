@@ -293,13 +293,13 @@ def collect_images(body, ctx: Context) -> None:
 
 
 def mark_attributions(body, ctx: Context) -> None:
-    """A block quote's last paragraph that opens with a dash is its attribution."""
+    """A block quote's last paragraph that opens with a dash is its attribution. It
+    stays a paragraph: a <footer> in a chapter is announced by screen readers as the
+    page's footer landmark (DAISY Ace's landmark rules)."""
     for quote in body.iter("blockquote"):
         paragraphs = [child for child in quote if child.tag == "p"]
         if len(paragraphs) > 1 and (paragraphs[-1].text or "").lstrip().startswith(("—", "–", "--")):
-            last = paragraphs[-1]
-            last.tag = "footer"
-            last.set("class", "attribution")
+            paragraphs[-1].set("class", "attribution")
 
 
 def list_delimiters(body, ctx: Context) -> None:
@@ -338,6 +338,15 @@ def unlink_paths(body, ctx: Context) -> None:
         link.tag = "span"
 
 
+def reachable_captions(body, ctx: Context) -> None:
+    """pandoc hides a caption that repeats its image's alt text from screen readers; a
+    caption that holds a link (a note call) cannot be hidden, or the link is a focus
+    stop nobody hears (axe's aria-hidden-focus)."""
+    for caption in body.iter("figcaption"):
+        if caption.get("aria-hidden") and any(link.get("href") for link in caption.iter("a")):
+            del caption.attrib["aria-hidden"]
+
+
 def trim_cells(body, ctx: Context) -> None:
     """A raw HTML cell written `<td>\ntext\n</td>` starts with a line break, which
     WeasyPrint counts when it sizes the column (the text then wraps word by word). White
@@ -355,4 +364,4 @@ def trim_cells(body, ctx: Context) -> None:
 
 
 PASSES = (remove_unsafe_markup, unlink_paths, safe_ids, collect_images, list_delimiters, mark_attributions,
-          mark_citation_needed, trim_cells)
+          mark_citation_needed, reachable_captions, trim_cells)

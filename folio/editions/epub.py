@@ -16,7 +16,7 @@ from pathlib import Path
 
 import lxml.html
 
-from .. import backmatter
+from .. import backmatter, cover
 from ..book import Book, Chapter
 from ..html import file_names, parse_fragment, inner_xhtml, relink_tree
 from ..render import atomic_path, render, stylesheet
@@ -64,8 +64,9 @@ def _xhtml_body(book: Book, chapter: Chapter, href) -> str:
     tree = relink_tree(parse_fragment(html), href)
     for ref in tree.find_class("footnote-ref"):
         ref.set("epub:type", "noteref")
-    for link in tree.find_class("glossterm"):
+    for link in tree.find_class("glossterm"):   # the ARIA role too: an epub:type alone is read by no screen reader
         link.set("epub:type", "glossref")
+        link.set("role", "doc-glossref")
     # Neutral back matter carries its EPUB semantics as data-epub-type (valid HTML).
     for element in tree.xpath("//*[@data-epub-type]"):
         element.set("epub:type", element.attrib.pop("data-epub-type"))
@@ -96,14 +97,15 @@ def build(book: Book, out: Path) -> Path:
         "META-INF/container.xml": render("epub/container.xml"),
         "OEBPS/content.opf": render("epub/package.opf", **view),
         "OEBPS/nav.xhtml": render("epub/nav.xhtml", **view),
-        "OEBPS/cover.svg": render("epub/cover.svg", title_lines=cover_lines(meta.title, 16),
-                                  subtitle_lines=cover_lines(meta.subtitle, 30), **view),
         "OEBPS/cover.xhtml": render("epub/cover.xhtml", **view),
         "OEBPS/title.xhtml": render("epub/title.xhtml", **view),
         "OEBPS/folio.css": stylesheet("epub.css"),
     }
     for doc in docs:
         files[f"OEBPS/{doc.filename}"] = render("epub/chapter.xhtml", doc=doc, **view)
+    # The cover as a JPEG: the image calibre, Kindle conversion and stores look for.
+    cover_jpeg = cover.raster(render("epub/cover.svg", title_lines=cover_lines(meta.title, 16),
+                                     subtitle_lines=cover_lines(meta.subtitle, 30), **view))
     target = out / f"{meta.slug}.epub"
     stamp = tuple(int(part) for part in re.findall(r"\d+", meta.modified)[:6])
     stamp = max(stamp, (1980, 1, 1, 0, 0, 0))
@@ -118,6 +120,7 @@ def build(book: Book, out: Path) -> Path:
             add("mimetype", b"application/epub+zip", zipfile.ZIP_STORED)
             for name in sorted(files):
                 add(name, files[name].encode("utf-8"))
+            add("OEBPS/cover.jpg", cover_jpeg, zipfile.ZIP_STORED)
             for name in sorted(book.assets):
                 add(f"OEBPS/{name}", book.assets[name])
     return target
