@@ -25,6 +25,43 @@ FACES = (  # (file, weight, style)
 WEB_FACES = tuple(file for file, weight, _ in FACES if weight in (400, 600))
 
 
+# Always in a web subset, whatever the book holds: what a reader may type into search.
+TYPED = {chr(c) for c in range(0x20, 0x7F)} | {chr(c) for c in range(0xA0, 0x180)} | set("‘’“”–—…•→←↩·")
+
+
+def web_subsets(text: str, folder: Path, cache: Path | None = None) -> list[Path]:
+    """The site's faces as WOFF2, cut down to the characters the site shows (and those a
+    reader types): a chapter page then weighs tens of kilobytes of font, not 500. Cut
+    once per set of characters (`cache`): an edit that adds no new character reuses them."""
+    import hashlib
+    import shutil
+    from fontTools import subset
+    wanted = {ord(ch) for ch in set(text) | TYPED}
+    key = hashlib.sha256((",".join(map(str, sorted(wanted))) + "|" + "|".join(WEB_FACES)).encode()).hexdigest()[:16]
+    kept = cache / key if cache is not None else None
+    if kept is not None and all((kept / (Path(face).stem + ".woff2")).is_file() for face in WEB_FACES):
+        return [Path(shutil.copy(kept / (Path(face).stem + ".woff2"), folder)) for face in WEB_FACES]
+    made = []
+    for face in WEB_FACES:
+        options = subset.Options()
+        options.flavor = "woff2"
+        options.layout_features = ["*"]   # small caps, old-style figures, kerning, ligatures
+        options.name_IDs = ["*"]          # the OFL's notice stays with the font
+        options.notdef_outline = True
+        font = subset.load_font(str(FONT_DIR / face), options)
+        subsetter = subset.Subsetter(options)
+        subsetter.populate(unicodes=wanted)
+        subsetter.subset(font)
+        target = folder / (Path(face).stem + ".woff2")
+        subset.save_font(font, str(target), options)
+        made.append(target)
+    if kept is not None:
+        kept.mkdir(parents=True, exist_ok=True)
+        for path in made:
+            shutil.copy(path, kept / path.name)
+    return made
+
+
 def font_faces_css() -> str:
     rules = []
     for file, weight, style in FACES:

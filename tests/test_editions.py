@@ -139,3 +139,17 @@ def test_search_and_glossary_popover_work_in_a_browser(bundled):
         assert shown == "block"
     finally:
         browser.close()
+
+
+def test_a_chapter_page_with_its_fonts_weighs_under_250_kb(bundled):
+    """The site's faces are WOFF2 cut to the characters the site shows, shown with
+    font-display: swap: a reader on a phone gets text, not half a megabyte of TrueType."""
+    site = bundled / "html"
+    fonts = list((site / "fonts").iterdir())
+    assert fonts and all(f.suffix == ".woff2" for f in fonts)
+    css = (site / "folio.css").read_text(encoding="utf-8")
+    assert css.count("font-display: swap") == len(fonts)
+    shared = (site / "folio.css").stat().st_size + sum(f.stat().st_size for f in fonts)
+    chapters = [p for p in site.glob("*.html") if p.stem not in ("index", "search")]   # the index too
+    heaviest = max(p.stat().st_size for p in chapters)
+    assert shared + heaviest <= 250 * 1024, (shared, heaviest)

@@ -172,10 +172,10 @@ def test_serve_answers_only_the_book_and_only_to_localhost(tmp_path):
         code, headers, body = _request(port, f"/{SLUG}.epub")
         assert code == 200 and body == epub and headers["Content-Type"] == "application/epub+zip"
         assert headers["X-Content-Type-Options"] == "nosniff"
-        font = next((out / "html" / "fonts").glob("*.ttf")).name
+        font = next((out / "html" / "fonts").glob("*.woff2")).name
         image = next((out / "html" / "images").glob("*.png")).name
         for path, kind in (("/html/folio.css", "text/css"), ("/html/search.js", "text/javascript"),
-                           (f"/html/fonts/{font}", "font/ttf"), (f"/html/images/{image}", "image/png"),
+                           (f"/html/fonts/{font}", "font/woff2"), (f"/html/images/{image}", "image/png"),
                            ("/__folio/reload.js", "text/javascript")):
             code, headers, _ = _request(port, path)
             assert code == 200 and headers["Content-Type"].split(";")[0] == kind, path

@@ -6,6 +6,7 @@ from a script file rather than fetching JSON (which browsers refuse on file: URL
 from __future__ import annotations
 
 import json
+from html import unescape
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
@@ -88,8 +89,10 @@ def build(book: Book, out: Path) -> Path:
         shutil.copyfile(STYLES / "html.css", site / "folio.css")
         shutil.copyfile(STYLES / "search.js", site / "search.js")
         (site / "fonts").mkdir()
-        for face in fonts.WEB_FACES:   # the book's own face, so the site reads like the book
-            shutil.copyfile(fonts.FONT_DIR / face, site / "fonts" / face)
+        # The book's own face, so the site reads like the book; cut to what the site shows.
+        shown = "".join(page.read_text(encoding="utf-8") for page in site.glob("*.html"))
+        shown += (site / "search-index.js").read_text(encoding="utf-8")
+        fonts.web_subsets(unescape(shown), site / "fonts", out / ".folio" / book.meta.slug / "web-fonts")
         for name, data in book.assets.items():
             (site / name).parent.mkdir(parents=True, exist_ok=True)
             (site / name).write_bytes(data)
