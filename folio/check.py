@@ -144,9 +144,9 @@ def broken_links_in_site(site: Path) -> list[Problem]:
                 continue
             parts = urlsplit(ref)
             target = (page.parent / unquote(parts.path)).resolve() if parts.path else page
-            if parts.path.startswith("../") and target.suffix in (".pdf", ".epub"):
-                continue  # download links to the other editions, checked separately
-            if not target.exists():
+            if not target.is_relative_to(site.resolve()):   # html/ is deployed alone: nothing outside it
+                problems.append(Problem("links", page.name, f"'{ref}' leaves the site"))
+            elif not target.exists():
                 problems.append(Problem("links", page.name, f"'{ref}' points to a missing file"))
             elif parts.fragment and target.suffix == ".html" and unquote(parts.fragment) not in ids.get(target, set()):
                 problems.append(Problem("links", page.name, f"'{ref}' points to a missing id"))

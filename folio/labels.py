@@ -24,7 +24,7 @@ WORDS = {
         "editor_of": "{name}, editor", "read": "Read", "start_reading": "Start reading", "download": "Download",
         "about_edition": "About this edition", "published_by": "Published by {publisher}.",
         "identifier": "Identifier", "see": "See", "see_also": "See also", "used_in": "Used in", "used_on_pages": "Used on pages",
-        "first_use": "First use", "also": "Also",
+        "first_use": "First use", "also": "Also", "pages": "{count} pages",
         "pdf_screen": ("PDF", "for reading on screen"), "pdf_print": ("PDF for print", "with bleed, for printers"),
         "epub": ("EPUB", "for e-readers"),
         "colophon": "Set in {font}, a typeface by Frank Grießhammer for Adobe, released under the SIL Open Font "
@@ -51,7 +51,7 @@ WORDS = {
         "copyright": "Impressum", "editor_of": "{name} (Hrsg.)", "read": "Lesen", "start_reading": "Lesen beginnen",
         "download": "Herunterladen", "about_edition": "Über diese Ausgabe",
         "published_by": "Erschienen bei {publisher}.", "identifier": "Kennung", "see": "Siehe",
-        "see_also": "Siehe auch", "used_in": "Verwendet in", "used_on_pages": "Verwendet auf den Seiten", "first_use": "Erstbeleg", "also": "Auch",
+        "see_also": "Siehe auch", "used_in": "Verwendet in", "used_on_pages": "Verwendet auf den Seiten", "first_use": "Erstbeleg", "also": "Auch", "pages": "{count} Seiten",
         "pdf_screen": ("PDF", "zum Lesen am Bildschirm"),
         "pdf_print": ("PDF für den Druck", "mit Beschnitt, für Druckereien"), "epub": ("EPUB", "für E-Reader"),
         "colophon": "Gesetzt aus der {font}, einer Schrift von Frank Grießhammer für Adobe, veröffentlicht unter "
@@ -80,7 +80,7 @@ WORDS = {
         "editor_of": "{name} (dir.)", "read": "Lire", "start_reading": "Commencer la lecture",
         "download": "Télécharger", "about_edition": "À propos de cette édition",
         "published_by": "Publié par {publisher}.", "identifier": "Identifiant", "see": "Voir",
-        "see_also": "Voir aussi", "used_in": "Employé dans", "used_on_pages": "Employé aux pages", "first_use": "Première attestation", "also": "Aussi",
+        "see_also": "Voir aussi", "used_in": "Employé dans", "used_on_pages": "Employé aux pages", "first_use": "Première attestation", "also": "Aussi", "pages": "{count} pages",
         "pdf_screen": ("PDF", "pour la lecture à l’écran"),
         "pdf_print": ("PDF pour l’impression", "avec fond perdu, pour l’imprimeur"),
         "epub": ("EPUB", "pour liseuses"),
@@ -109,7 +109,7 @@ WORDS = {
         "copyright": "Créditos", "editor_of": "{name} (ed.)", "read": "Leer", "start_reading": "Empezar a leer",
         "download": "Descargar", "about_edition": "Sobre esta edición", "published_by": "Publicado por {publisher}.",
         "identifier": "Identificador", "see": "Véase", "see_also": "Véase también", "used_in": "Usado en", "used_on_pages": "Usado en las páginas",
-        "first_use": "Primer uso", "also": "También",
+        "first_use": "Primer uso", "also": "También", "pages": "{count} páginas",
         "pdf_screen": ("PDF", "para leer en pantalla"), "pdf_print": ("PDF para imprenta", "con sangrado, para imprentas"),
         "epub": ("EPUB", "para lectores electrónicos"),
         "colophon": "Compuesto en {font}, un tipo de Frank Grießhammer para Adobe, publicado con la licencia SIL "

@@ -150,9 +150,10 @@ def task_namespace(settings: Options, jobs: int) -> dict:
         for folder in templates:
             deps += _files(TEMPLATES / folder)
         deps += [str(STYLES / s) for s in styles]
-        if name == "html":
+        if name == "html":   # the site carries the other editions as downloads
             from .fonts import FONT_DIR, WEB_FACES
             deps += [str(FONT_DIR / face) for face in WEB_FACES]
+            deps += [str(edition_target(other, out, manuscript.slug)) for other in ("pdf", "print", "epub")]
         if name in ("pdf", "print"):
             deps += [str(p) for p in font_files()] + manuscript_inputs(manuscript.root, manuscript.style, settings.out)
         return {"basename": name, "actions": [(make_edition, [name, settings])], "file_dep": deps,

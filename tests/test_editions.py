@@ -153,3 +153,17 @@ def test_a_chapter_page_with_its_fonts_weighs_under_250_kb(bundled):
     chapters = [p for p in site.glob("*.html") if p.stem not in ("index", "search")]   # the index too
     heaviest = max(p.stat().st_size for p in chapters)
     assert shared + heaviest <= 250 * 1024, (shared, heaviest)
+
+
+def test_the_site_deployed_alone_has_every_link_and_download(bundled, tmp_path):
+    """html/ copied somewhere on its own (as to GitHub Pages): every link works and the
+    downloads are the editions, with their size and page count shown."""
+    import shutil
+    site = tmp_path / "public"
+    shutil.copytree(bundled / "html", site)
+    assert check.broken_links_in_site(site) == []
+    home = (site / "index.html").read_text(encoding="utf-8")
+    for name in (f"{SLUG}.pdf", f"{SLUG}-print.pdf", f"{SLUG}.epub"):
+        assert f'href="downloads/{name}"' in home and "../" not in home
+        assert (site / "downloads" / name).read_bytes() == (bundled / name).read_bytes()
+    assert re.search(r"for reading on screen \(\d+(\.\d)? [KM]B, \d+ pages\)", home), home

@@ -64,14 +64,48 @@ def pages_of(book: Book) -> list[Page]:
     return [Page(names[c.id], c.title, c) for c in book.chapters]
 
 
+def _size(path: Path) -> str:
+    size = path.stat().st_size
+    return f"{size / 2**20:.1f} MB" if size >= 2**20 else f"{max(1, round(size / 1024))} KB"
+
+
+def _pages(pdf: Path) -> int | None:
+    import re
+    import subprocess
+    tool = shutil.which("pdfinfo")
+    if tool is None:
+        return None
+    done = subprocess.run([tool, str(pdf)], capture_output=True, text=True)
+    found = re.search(r"^Pages:\s+(\d+)", done.stdout, re.M)
+    return int(found.group(1)) if found else None
+
+
+def _downloads(book: Book, out: Path) -> list[tuple[str, str, str, Path]]:
+    """(label, href inside the site, what it is with its size and pages, the file) for
+    each edition built beside the site."""
+    said, found = book.meta.words, []
+    for key, suffix in (("pdf_screen", ".pdf"), ("pdf_print", "-print.pdf"), ("epub", ".epub")):
+        source = out / f"{book.meta.slug}{suffix}"
+        if not source.is_file():
+            continue
+        facts = [_size(source)]
+        pages = _pages(source) if suffix.endswith(".pdf") else None
+        if pages:
+            facts.append(said["pages"].format(count=pages))
+        found.append((said[key][0], f"downloads/{source.name}", f"{said[key][1]} ({', '.join(facts)})", source))
+    return found
+
+
 def build(book: Book, out: Path) -> Path:
     target = out / "html"
     pages, names = pages_of(book), page_names(book)
-    said = book.meta.words
-    downloads = [(*said[key][:1], f"../{book.meta.slug}{suffix}", said[key][1])
-                 for key, suffix in (("pdf_screen", ".pdf"), ("pdf_print", "-print.pdf"), ("epub", ".epub"))]
-    common = dict(book=book, meta=book.meta, pages=pages, downloads=downloads)
+    downloads = _downloads(book, out)
+    common = dict(book=book, meta=book.meta, pages=pages, downloads=[d[:3] for d in downloads])
     with atomic_dir(target) as site:
+        # The other editions travel with the site, so html/ alone can be deployed.
+        (site / "downloads").mkdir()
+        for _, href, _, source in downloads:
+            shutil.copyfile(source, site / href)
         (site / "index.html").write_text(render("html/home.html", page=None, **common), encoding="utf-8")
         for position, page in enumerate(pages):
             chapter = page.chapter
