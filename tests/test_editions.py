@@ -167,3 +167,35 @@ def test_the_site_deployed_alone_has_every_link_and_download(bundled, tmp_path):
         assert f'href="downloads/{name}"' in home and "../" not in home
         assert (site / "downloads" / name).read_bytes() == (bundled / name).read_bytes()
     assert re.search(r"for reading on screen \(\d+(\.\d)? [KM]B, \d+ pages\)", home), home
+
+
+def test_glossary_popups_stay_in_the_window_and_close_with_escape(bundled):
+    """At 390 px every definition opened from the text lies inside the window (WCAG
+    1.4.13 wants it dismissible too: Escape closes it), and without script it is hidden."""
+    from browser import Browser
+    page = bundled / "html" / "permanent-revolution.html"
+    assert 'role="tooltip" hidden' in page.read_text(encoding="utf-8")
+    browser = Browser()
+    try:
+        tab = browser.open("about:blank")
+        browser.send("Emulation.setDeviceMetricsOverride",
+                     {"width": 390, "height": 800, "deviceScaleFactor": 1, "mobile": True}, tab)
+        browser.send("Page.navigate", {"url": page.as_uri()}, tab)
+        browser.wait_for(tab, "document.readyState === 'complete' && !!document.querySelector('a.glossterm')")
+        assert browser.evaluate(tab, "window.innerWidth") == 390
+        outside = browser.evaluate(tab, """(() => { const room = document.documentElement.clientWidth, bad = [];
+            document.querySelectorAll('a.glossterm[aria-describedby]').forEach(a => {
+              a.scrollIntoView(); a.focus();
+              const pop = document.getElementById(a.getAttribute('aria-describedby')), box = pop.getBoundingClientRect();
+              if (pop.hidden || box.left < 0 || box.right > room) bad.push([a.textContent, box.left, box.right]);
+              a.blur(); document.dispatchEvent(new KeyboardEvent('keydown', {key: 'Escape'}));
+            });
+            return bad; })()""")
+        assert outside == []
+        closed = browser.evaluate(tab, """(() => { const a = document.querySelector('a.glossterm[aria-describedby]');
+            a.focus(); const pop = document.getElementById(a.getAttribute('aria-describedby'));
+            const before = pop.hidden; document.dispatchEvent(new KeyboardEvent('keydown', {key: 'Escape'}));
+            return [before, pop.hidden]; })()""")
+        assert closed == [False, True]
+    finally:
+        browser.close()

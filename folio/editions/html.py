@@ -24,7 +24,7 @@ class Page:
     chapter: Chapter | None
 
 
-RESERVED = {"index", "search", "search-index", "folio", "fonts", "images"}   # the site's own files
+RESERVED = {"index", "search", "search-index", "popups", "folio", "fonts", "images", "downloads"}   # the site's own files
 
 
 def page_names(book: Book) -> dict[str, str]:
@@ -41,7 +41,7 @@ def with_popovers(html: str, book: Book) -> str:
         key = link.get("href", "")[len("#gl-"):]
         text = definitions.get(key, "")
         if text:
-            pop = parse_fragment("<span class='gloss-pop' role='tooltip'></span>")[0]
+            pop = parse_fragment("<span class='gloss-pop' role='tooltip' hidden></span>")[0]   # out of the text flow
             pop.text = text if len(text) < 240 else text[:text.rfind(" ", 0, 240)] + " …"
             pop.set("id", "pop-" + link.getparent().get("id", key))
             link.set("aria-describedby", pop.get("id"))
@@ -122,6 +122,7 @@ def build(book: Book, out: Path) -> Path:
             encoding="utf-8")
         shutil.copyfile(STYLES / "html.css", site / "folio.css")
         shutil.copyfile(STYLES / "search.js", site / "search.js")
+        shutil.copyfile(STYLES / "popups.js", site / "popups.js")
         (site / "fonts").mkdir()
         # The book's own face, so the site reads like the book; cut to what the site shows.
         shown = "".join(page.read_text(encoding="utf-8") for page in site.glob("*.html"))
