@@ -31,7 +31,7 @@ EDITION_INPUTS = {
     "pdf": (["editions/pdf.py", "fonts.py", "safety.py", "svg.py", "check.py"], ["pdf", "book"], ["pdf.css"]),
     "print": (["editions/pdf.py", "fonts.py", "safety.py", "svg.py", "check.py"], ["pdf", "book"], ["pdf.css"]),
     "epub": (["editions/epub.py", "cover.py", "fonts.py"], ["epub", "book"], ["epub.css"]),
-    "html": (["editions/html.py", "fonts.py"], ["html", "book"], ["html.css", "search.js", "popups.js"]),
+    "html": (["editions/html.py", "fonts.py"], ["html", "book"], ["html.css", "search.js", "site.js"]),
 }
 
 

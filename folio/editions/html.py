@@ -24,7 +24,7 @@ class Page:
     chapter: Chapter | None
 
 
-RESERVED = {"index", "search", "search-index", "popups", "folio", "fonts", "images", "downloads"}   # the site's own files
+RESERVED = {"index", "search", "search-index", "site", "folio", "fonts", "images", "downloads"}   # the site's own files
 
 
 def page_names(book: Book) -> dict[str, str]:
@@ -49,14 +49,39 @@ def with_popovers(html: str, book: Book) -> str:
     return inner_html(tree)
 
 
+PASSAGES = {"p", "li", "dt", "dd", "td", "th", "figcaption", "caption", "pre", "h2", "h3", "h4", "h5", "h6"}
+
+
 def search_records(book: Book) -> list[dict]:
-    """One record per chapter section: where it is, its heading and its plain text."""
+    """One record per passage (paragraph, list item, cell, heading…): the nearest anchor
+    at or before it, its chapter and section, and its plain text."""
     records, names = [], page_names(book)
     for chapter in book.chapters:
         tree = parse_fragment(chapter.html)
-        records.append({"href": names[chapter.id], "title": chapter.title,
-                        "text": text_of(tree)})
+        anchor, section = chapter.id, chapter.title
+        for element in tree.iter():
+            if not isinstance(element.tag, str):
+                continue
+            if element.get("id") and element.tag in ("section", "h2", "h3", "h4", "h5", "h6", "div", "figure"):
+                anchor = element.get("id")
+            if element.tag in ("h2", "h3"):
+                section = text_of(element)
+            if element.tag not in PASSAGES or any(inner.tag in PASSAGES for inner in element.iterdescendants()
+                                                  if isinstance(inner.tag, str)):
+                continue
+            text = " ".join(text_of(element).split())
+            if not text:
+                continue
+            inner = next((e.get("id") for e in element.iter() if isinstance(e.tag, str) and e.get("id")), None)
+            place = chapter.title if section == chapter.title else f"{chapter.title} › {section}"
+            records.append({"href": f"{names[chapter.id]}#{inner or anchor}", "title": place, "text": text})
     return records
+
+
+def search_variants(book: Book) -> list[list[str]]:
+    """The dictionary's headwords with their variants: searching one form finds all."""
+    return [[form.lower() for form in (entry.headword, *entry.variants)]
+            for entry in book.entries if entry.variants]
 
 
 def pages_of(book: Book) -> list[Page]:
@@ -118,11 +143,12 @@ def build(book: Book, out: Path) -> Path:
             (site / page.filename).write_text(html, encoding="utf-8")
         (site / "search.html").write_text(render("html/search.html", page=None, **common), encoding="utf-8")
         (site / "search-index.js").write_text(
-            "window.FOLIO_SEARCH = " + json.dumps(search_records(book), ensure_ascii=False) + ";\n",
+            "window.FOLIO_SEARCH = " + json.dumps(search_records(book), ensure_ascii=False) + ";\n"
+            "window.FOLIO_VARIANTS = " + json.dumps(search_variants(book), ensure_ascii=False) + ";\n",
             encoding="utf-8")
         shutil.copyfile(STYLES / "html.css", site / "folio.css")
         shutil.copyfile(STYLES / "search.js", site / "search.js")
-        shutil.copyfile(STYLES / "popups.js", site / "popups.js")
+        shutil.copyfile(STYLES / "site.js", site / "site.js")
         (site / "fonts").mkdir()
         # The book's own face, so the site reads like the book; cut to what the site shows.
         shown = "".join(page.read_text(encoding="utf-8") for page in site.glob("*.html"))

@@ -1,0 +1,91 @@
+/* folio's site script: glossary pop-ups, and the matches of a search marked on the page
+   a result opens. Pop-ups (WCAG 1.4.13): A definition opens on hover, focus or a first
+   tap, stays while the pointer is over it, closes with Escape, and is moved to lie
+   inside the window; without script it stays hidden and the term links to the glossary. */
+(function () {
+  "use strict";
+  var open = null, timer = null;
+  function popOf(link) { return document.getElementById(link.getAttribute("aria-describedby")); }
+  function hide() {
+    clearTimeout(timer);
+    if (open) { open.hidden = true; open.classList.remove("open"); open.style.transform = ""; open = null; }
+  }
+  function show(link) {
+    var pop = popOf(link);
+    if (!pop || pop === open) { clearTimeout(timer); return; }
+    hide();
+    pop.hidden = false;
+    pop.classList.add("open");
+    var box = pop.getBoundingClientRect(), room = document.documentElement.clientWidth, margin = 8, shift = 0;
+    if (box.right > room - margin) { shift = room - margin - box.right; }
+    if (box.left + shift < margin) { shift = margin - box.left; }
+    if (shift) { pop.style.transform = "translateX(" + Math.round(shift) + "px)"; }
+    open = pop;
+  }
+  function later() { clearTimeout(timer); timer = setTimeout(hide, 300); }
+  document.querySelectorAll("a.glossterm[aria-describedby]").forEach(function (link) {
+    var pop = popOf(link);
+    if (!pop) { return; }
+    link.addEventListener("mouseenter", function () { show(link); });
+    link.addEventListener("mouseleave", later);
+    link.addEventListener("focus", function () { show(link); });
+    link.addEventListener("blur", later);
+    pop.addEventListener("mouseenter", function () { clearTimeout(timer); });
+    pop.addEventListener("mouseleave", later);
+    link.addEventListener("click", function (event) {
+      // On a touch screen the first tap shows the definition; the second follows the link.
+      if (window.matchMedia("(hover: none)").matches && open !== pop) { event.preventDefault(); show(link); }
+    });
+  });
+  document.addEventListener("keydown", function (event) { if (event.key === "Escape") { hide(); } });
+}());
+
+/* A page opened from search (`?hl=form|form`): mark each match in the text and bring
+   the first into view, unless the link named a passage. */
+(function () {
+  "use strict";
+  var wanted = new URLSearchParams(window.location.search).get("hl");
+  var main = document.getElementById("content");
+  if (!wanted || !main) { return; }
+  function fold(text) {
+    return text.normalize("NFD").replace(/[\u0300-\u036f]/g, "").replace(/[\u2018\u2019]/g, "'").toLowerCase();
+  }
+  var forms = wanted.split("|").map(fold).filter(function (f) { return f.length > 1; });
+  if (!forms.length) { return; }
+  var walker = document.createTreeWalker(main, NodeFilter.SHOW_TEXT, {
+    acceptNode: function (node) {
+      var parent = node.parentNode;
+      return parent.closest && parent.closest("script, style, mark, .gloss-pop") ? NodeFilter.FILTER_REJECT
+        : NodeFilter.FILTER_ACCEPT;
+    }
+  });
+  var nodes = [];
+  while (walker.nextNode()) { nodes.push(walker.currentNode); }
+  var first = null;
+  nodes.forEach(function (node) {
+    var text = node.nodeValue, folded = fold(text), at = 0, pieces = [];
+    while (at < text.length) {
+      var next = -1, length = 0;
+      forms.forEach(function (f) {
+        var found = folded.indexOf(f, at);
+        if (found >= 0 && (next < 0 || found < next)) { next = found; length = f.length; }
+      });
+      if (next < 0) { break; }
+      pieces.push([next, length]);
+      at = next + length;
+    }
+    if (!pieces.length) { return; }
+    var holder = document.createDocumentFragment(), from = 0;
+    pieces.forEach(function (piece) {
+      holder.appendChild(document.createTextNode(text.slice(from, piece[0])));
+      var mark = document.createElement("mark");
+      mark.textContent = text.slice(piece[0], piece[0] + piece[1]);
+      holder.appendChild(mark);
+      first = first || mark;
+      from = piece[0] + piece[1];
+    });
+    holder.appendChild(document.createTextNode(text.slice(from)));
+    node.parentNode.replaceChild(holder, node);
+  });
+  if (first && !window.location.hash) { first.scrollIntoView({ block: "center" }); }
+}());
