@@ -103,7 +103,7 @@ def test_epub_notes_are_footnote_asides(bundled):
 def test_html_site_pages_have_navigation_and_downloads(bundled):
     index = lxml.html.parse(str(bundled / "html" / "index.html")).getroot()
     hrefs = [a.get("href") for a in index.iter("a")]
-    assert f"../{SLUG}.pdf" in hrefs and f"../{SLUG}.epub" in hrefs
+    assert f"downloads/{SLUG}.pdf" in hrefs and f"downloads/{SLUG}.epub" in hrefs
     chapter = lxml.html.parse(str(bundled / "html" / "origins.html")).getroot()
     rels = {a.get("rel") for a in chapter.iter("a")}
     assert {"prev", "next"} <= rels
