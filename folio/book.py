@@ -86,6 +86,7 @@ class Metadata:
     identifier: str
     slug: str
     modified: str    # ISO timestamp: SOURCE_DATE_EPOCH, else the metadata date
+    subjects: tuple[str, ...] = ()   # `subject` or `keywords`: the EPUB's dc:subject
 
     @property
     def date_text(self) -> str:
@@ -200,7 +201,7 @@ def read_metadata(manuscript: Manuscript, rendered: dict[str, str]) -> Metadata:
         dedication_html=rendered["dedication"], description=text_of(
             lxml.html.fragment_fromstring(rendered["description"] or "", create_parent="div")),
         identifier=identifier, slug=manuscript.slug,
-        modified=_modified(date))
+        modified=_modified(date), subjects=tuple(_as_list(m.get("subject") or m.get("keywords"))))
 
 
 def _extract_notes(body) -> dict[str, str]:

@@ -37,3 +37,40 @@ def test_the_cover_is_a_jpeg_reading_systems_find(bundled):
     from io import BytesIO
     from PIL import Image
     assert Image.open(BytesIO(jpeg)).size == (1600, 2400)
+
+
+def _opf(out) -> str:
+    with zipfile.ZipFile(next(out.glob("*.epub"))) as package:
+        return package.read("OEBPS/content.opf").decode("utf-8")
+
+
+def test_accessibility_metadata_says_what_the_book_holds(bundled, built):
+    """conformsTo, and features and a summary derived from the book: MathML only where
+    there is math, alternative text only where there are images, an index only with one."""
+    book = _opf(bundled)
+    assert "<meta property=\"dcterms:conformsTo\">EPUB Accessibility 1.1 - WCAG 2.2 Level AA</meta>" in book
+    assert ">index</meta>" in book and ">MathML</meta>" not in book
+    assert "footnotes linked both ways" in book and "an index" in book
+    math, _ = built("math")
+    assert ">MathML</meta>" in _opf(math) and ">index</meta>" not in _opf(math)
+    tiny, _ = built("tiny")
+    assert ">alternativeText</meta>" in _opf(tiny) and "schema:accessMode\">visual" in _opf(tiny)
+
+
+def test_epub_marks_languages_and_lets_tables_scroll(tmp_path):
+    from conftest import run_build
+    book = tmp_path / "book"
+    book.mkdir()
+    (book / "book.md").write_text(
+        "---\ntitle: Tongues\nauthor: Ada Keeper\nsubject: [Lighthouses, Languages]\n---\n\n# One\n\n"
+        "The keepers said [bonsoir]{lang=fr} at dusk.\n\n| A | B |\n|---|---|\n| 1 | 2 |\n", encoding="utf-8")
+    out = tmp_path / "out"
+    assert run_build("--manuscript", str(book), "--out", str(out)).returncode == 0
+    with zipfile.ZipFile(next(out.glob("*.epub"))) as package:
+        page = package.read("OEBPS/one.xhtml").decode("utf-8")
+        opf = package.read("OEBPS/content.opf").decode("utf-8")
+    assert 'lang="fr" xml:lang="fr"' in page
+    assert '<div class="table-scroll"><table>' in page
+    assert '<meta refines="#creator1" property="file-as">Keeper, Ada</meta>' in opf
+    assert "<dc:subject>Lighthouses</dc:subject>" in opf and "<dc:subject>Languages</dc:subject>" in opf
+    assert check.epubcheck(next(out.glob("*.epub"))) == []

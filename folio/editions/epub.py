@@ -70,7 +70,50 @@ def _xhtml_body(book: Book, chapter: Chapter, href) -> str:
     # Neutral back matter carries its EPUB semantics as data-epub-type (valid HTML).
     for element in tree.xpath("//*[@data-epub-type]"):
         element.set("epub:type", element.attrib.pop("data-epub-type"))
+    for element in tree.xpath("//*[@lang]"):   # a passage the author marked as French, IPA…
+        element.set(XML_LANG, element.get("lang"))
+    for table in list(tree.iter("table")):   # a wide table scrolls instead of being clipped
+        holder = lxml.html.Element("div", {"class": "table-scroll"})
+        table.addprevious(holder)
+        holder.append(table)
     return inner_xhtml(tree)
+
+
+XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
+
+
+def accessibility(book: Book, docs) -> dict:
+    """The package's accessibility metadata, from what this book holds (not a fixed list)."""
+    bodies = "".join(doc.body + "".join(html for _, html in doc.notes) for doc in docs)
+    features = ["structuralNavigation", "tableOfContents", "readingOrder", "displayTransformability"]
+    if "<img" in bodies:
+        features.append("alternativeText")
+    if "<math" in bodies:
+        features.append("MathML")
+    if any(c.role == "index" for c in book.chapters):   # (schema.org has no term for a glossary)
+        features.append("index")
+    chapters = sum(1 for c in book.chapters if c.role == "chapter")
+    parts = [f"{chapters} chapter{'s' if chapters != 1 else ''} with headings for every section",
+             "a navigable table of contents"]
+    if any(c.notes for c in book.chapters):
+        parts.append("footnotes linked both ways")
+    if "<img" in bodies:
+        parts.append("images described in text")
+    if "<math" in bodies:
+        parts.append("formulas in MathML")
+    parts += [{"glossary": "a glossary", "bibliography": "a bibliography", "index": "an index"}[c.role]
+              for c in book.chapters if c.role in ("glossary", "bibliography", "index")]
+    summary = "Reflowable text: " + ", ".join(parts[:-1]) + (" and " if len(parts) > 1 else "") + parts[-1] + "."
+    return {"features": features, "summary": summary, "visual": "<img" in bodies}
+
+
+def file_as(name: str) -> str:
+    """'Ada Keeper' as a catalogue files it: 'Keeper, Ada'. A name that does not look
+    like a person's (one word, 'The … editors', a lower-case word) stays as written."""
+    words = name.split()
+    if len(words) < 2 or words[0].lower() in ("the", "a", "an") or not all(w[:1].isupper() for w in words):
+        return name
+    return f"{words[-1]}, {' '.join(words[:-1])}"
 
 
 def documents(book: Book) -> list[Document]:
@@ -92,7 +135,8 @@ def build(book: Book, out: Path) -> Path:
     images = {name: MEDIA_TYPES.get(Path(name).suffix.lower()) or mimetypes.guess_type(name)[0]
               for name in book.assets}
     view = dict(book=book, meta=meta, docs=docs, roles=ROLES, images=images,
-                dc_date=meta.date if W3CDTF.match(meta.date) else "")
+                dc_date=meta.date if W3CDTF.match(meta.date) else "", a11y=accessibility(book, docs),
+                file_as=file_as, subjects=meta.subjects)
     files = {
         "META-INF/container.xml": render("epub/container.xml"),
         "OEBPS/content.opf": render("epub/package.opf", **view),
