@@ -18,7 +18,7 @@ from .paths import ROOT, STYLES, TEMPLATES  # noqa: F401  (re-exported for the e
 
 environment = jinja2.Environment(
     loader=jinja2.FileSystemLoader(str(TEMPLATES)),
-    autoescape=jinja2.select_autoescape(["html", "xhtml", "opf", "svg", "xml"]),
+    autoescape=jinja2.select_autoescape(["html", "xhtml", "opf", "svg", "xml", "ncx"]),
     undefined=jinja2.StrictUndefined,
     trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True,
 )

@@ -74,3 +74,25 @@ def test_epub_marks_languages_and_lets_tables_scroll(tmp_path):
     assert '<meta refines="#creator1" property="file-as">Keeper, Ada</meta>' in opf
     assert "<dc:subject>Lighthouses</dc:subject>" in opf and "<dc:subject>Languages</dc:subject>" in opf
     assert check.epubcheck(next(out.glob("*.epub"))) == []
+
+
+def test_older_readers_get_a_toc_ncx_with_escaped_titles(tmp_path):
+    """EPUB 2 reading systems read toc.ncx; a chapter title with markup characters is
+    text there, as everywhere (the template escapes it)."""
+    from conftest import run_build
+    from lxml import etree
+    book = tmp_path / "book"
+    book.mkdir()
+    (book / "book.md").write_text("---\ntitle: Tom & Jerry, 1 < 2\n---\n\n# Salt & <b>pepper</b>\n\n"
+                                  "Text.\n\n## A section\n\nMore.\n", encoding="utf-8")
+    out = tmp_path / "out"
+    assert run_build("--manuscript", str(book), "--out", str(out)).returncode == 0
+    with zipfile.ZipFile(next(out.glob("*.epub"))) as package:
+        ncx = etree.fromstring(package.read("OEBPS/toc.ncx"))
+        opf = package.read("OEBPS/content.opf").decode("utf-8")
+    names = {"n": "http://www.daisy.org/z3986/2005/ncx/"}
+    assert ncx.findtext("n:docTitle/n:text", namespaces=names) == "Tom & Jerry, 1 < 2"
+    labels = [t.text for t in ncx.iterfind(".//n:navLabel/n:text", names)]
+    assert labels[:2] == ["1. Salt & pepper", "A section"]
+    assert [int(p.get("playOrder")) for p in ncx.iterfind(".//n:navPoint", names)] == [1, 2]
+    assert '<spine toc="ncx">' in opf

@@ -107,6 +107,24 @@ def accessibility(book: Book, docs) -> dict:
     return {"features": features, "summary": summary, "visual": "<img" in bodies}
 
 
+def ncx_points(book: Book, docs) -> list[dict]:
+    """EPUB 2's table of contents (toc.ncx), for reading systems that know no nav: the
+    same entries as the nav, numbered in reading order."""
+    order, points = 0, []
+    for doc in docs:
+        order += 1
+        number = f"{doc.chapter.number}. " if doc.chapter.number else ""
+        point = {"order": order, "label": number + (doc.chapter.title or book.meta.title), "src": doc.filename,
+                 "children": []}
+        for heading in doc.chapter.headings:
+            if heading.level == 2:
+                order += 1
+                point["children"].append({"order": order, "label": heading.text,
+                                          "src": f"{doc.filename}#{heading.id}"})
+        points.append(point)
+    return points
+
+
 def file_as(name: str) -> str:
     """'Ada Keeper' as a catalogue files it: 'Keeper, Ada'. A name that does not look
     like a person's (one word, 'The … editors', a lower-case word) stays as written."""
@@ -141,6 +159,7 @@ def build(book: Book, out: Path) -> Path:
         "META-INF/container.xml": render("epub/container.xml"),
         "OEBPS/content.opf": render("epub/package.opf", **view),
         "OEBPS/nav.xhtml": render("epub/nav.xhtml", **view),
+        "OEBPS/toc.ncx": render("epub/toc.ncx", ncx=ncx_points(book, docs), **view),
         "OEBPS/cover.xhtml": render("epub/cover.xhtml", **view),
         "OEBPS/title.xhtml": render("epub/title.xhtml", **view),
         "OEBPS/folio.css": stylesheet("epub.css"),
