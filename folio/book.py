@@ -87,6 +87,7 @@ class Metadata:
     slug: str
     modified: str    # ISO timestamp: SOURCE_DATE_EPOCH, else the metadata date
     subjects: tuple[str, ...] = ()   # `subject` or `keywords`: the EPUB's dc:subject
+    site_url: str = ""    # `site-url`: where the HTML edition is published (sitemap, canonical links)
 
     @property
     def date_text(self) -> str:
@@ -166,6 +167,14 @@ def _as_list(value) -> list[str]:
     return [name for name in map(_person, values) if name]
 
 
+def _site_url(value) -> str:
+    """An https address ending in '/', or nothing: it is written into links and the sitemap."""
+    text = str(value or "").strip()
+    if not re.fullmatch(r"https?://[^\s\"'<>]+", text):
+        return ""
+    return text if text.endswith("/") else text + "/"
+
+
 def _modified(date: str) -> str:
     epoch = os.environ.get("SOURCE_DATE_EPOCH")
     if epoch and epoch.isdigit():
@@ -201,7 +210,8 @@ def read_metadata(manuscript: Manuscript, rendered: dict[str, str]) -> Metadata:
         dedication_html=rendered["dedication"], description=text_of(
             lxml.html.fragment_fromstring(rendered["description"] or "", create_parent="div")),
         identifier=identifier, slug=manuscript.slug,
-        modified=_modified(date), subjects=tuple(_as_list(m.get("subject") or m.get("keywords"))))
+        modified=_modified(date), subjects=tuple(_as_list(m.get("subject") or m.get("keywords"))),
+        site_url=_site_url(m.get("site-url")))
 
 
 def _extract_notes(body) -> dict[str, str]:

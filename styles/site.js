@@ -89,3 +89,14 @@
   });
   if (first && !window.location.hash) { first.scrollIntoView({ block: "center" }); }
 }());
+
+/* ← and → turn to the previous and next chapter, as in a reading app (not while typing). */
+document.addEventListener("keydown", function (event) {
+  "use strict";
+  if (event.altKey || event.ctrlKey || event.metaKey || event.shiftKey || event.defaultPrevented) { return; }
+  var target = event.target;
+  if (target && (target.isContentEditable || /^(INPUT|TEXTAREA|SELECT)$/.test(target.tagName))) { return; }
+  var selector = { ArrowLeft: ".pager a[rel=prev]", ArrowRight: ".pager a[rel=next]" }[event.key];
+  var link = selector && document.querySelector(selector);
+  if (link) { window.location.href = link.href; }
+});

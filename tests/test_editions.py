@@ -223,3 +223,33 @@ def test_search_finds_variants_phrases_and_marks_them(bundled):
         assert shown >= 1
     finally:
         browser.close()
+
+
+def test_site_has_favicon_404_social_image_and_chapter_descriptions(bundled):
+    site = bundled / "html"
+    assert (site / "favicon.svg").read_text(encoding="utf-8").startswith("<svg") and (site / "404.html").is_file()
+    assert (site / "cover.jpg").read_bytes()[:3] == b"\xff\xd8\xff"
+    page = (site / "permanent-revolution.html").read_text(encoding="utf-8")
+    assert '<link rel="icon" href="favicon.svg"' in page and '<meta property="og:image" content="cover.jpg">' in page
+    description = re.search(r'<meta name="description" content="([^"]+)">', page).group(1)
+    home = re.search(r'<meta name="description" content="([^"]+)">',
+                     (site / "index.html").read_text(encoding="utf-8")).group(1)
+    assert description != home and len(description) <= 162   # the chapter's own opening words
+    assert not (site / "sitemap.xml").exists()   # no site-url: no addresses to list
+
+
+def test_a_published_site_gets_a_sitemap_and_canonical_links(tmp_path):
+    from conftest import run_build
+    book = tmp_path / "book"
+    book.mkdir()
+    (book / "book.md").write_text("---\ntitle: Charted\nsite-url: https://example.org/charted\n---\n\n# One\n\n"
+                                  "The first chapter, with enough words to be described in a link preview.\n",
+                                  encoding="utf-8")
+    out = tmp_path / "out"
+    assert run_build("--manuscript", str(book), "--out", str(out)).returncode == 0
+    sitemap = (out / "html" / "sitemap.xml").read_text(encoding="utf-8")
+    assert "<loc>https://example.org/charted/index.html</loc>" in sitemap
+    assert "<loc>https://example.org/charted/one.html</loc>" in sitemap
+    page = (out / "html" / "one.html").read_text(encoding="utf-8")
+    assert '<link rel="canonical" href="https://example.org/charted/one.html">' in page
+    assert '<meta property="og:image" content="https://example.org/charted/cover.jpg">' in page

@@ -24,7 +24,9 @@ class Page:
     chapter: Chapter | None
 
 
-RESERVED = {"index", "search", "search-index", "site", "folio", "fonts", "images", "downloads"}   # the site's own files
+# The site's own files: a chapter never takes one of these names.
+RESERVED = {"index", "search", "search-index", "site", "folio", "fonts", "images", "downloads", "404", "favicon",
+            "cover", "sitemap"}
 
 
 def page_names(book: Book) -> dict[str, str]:
@@ -89,6 +91,13 @@ def pages_of(book: Book) -> list[Page]:
     return [Page(names[c.id], c.title, c) for c in book.chapters]
 
 
+def _description(chapter: Chapter) -> str:
+    """A chapter's description for search engines and link previews: its opening words."""
+    tree = parse_fragment(chapter.html)
+    first = next((text_of(p) for p in tree.iter("p") if len(text_of(p)) > 40), "")
+    return first if len(first) <= 160 else first[:first.rfind(" ", 0, 157)] + " …"
+
+
 def _size(path: Path) -> str:
     size = path.stat().st_size
     return f"{size / 2**20:.1f} MB" if size >= 2**20 else f"{max(1, round(size / 1024))} KB"
@@ -125,13 +134,24 @@ def build(book: Book, out: Path) -> Path:
     target = out / "html"
     pages, names = pages_of(book), page_names(book)
     downloads = _downloads(book, out)
-    common = dict(book=book, meta=book.meta, pages=pages, downloads=[d[:3] for d in downloads])
+    epub = out / f"{book.meta.slug}.epub"
+    cover = "cover.jpg" if epub.is_file() else ""
+    common = dict(book=book, meta=book.meta, pages=pages, downloads=[d[:3] for d in downloads], cover=cover,
+                  site_url=book.meta.site_url, description="", page_url="")
     with atomic_dir(target) as site:
         # The other editions travel with the site, so html/ alone can be deployed.
         (site / "downloads").mkdir()
         for _, href, _, source in downloads:
             shutil.copyfile(source, site / href)
-        (site / "index.html").write_text(render("html/home.html", page=None, **common), encoding="utf-8")
+        if cover:   # the EPUB's cover is the site's social image
+            import zipfile
+            with zipfile.ZipFile(epub) as package:
+                (site / cover).write_bytes(package.read("OEBPS/cover.jpg"))
+        initial = next((ch for ch in book.meta.title if ch.isalnum()), "F").upper()
+        (site / "favicon.svg").write_text(render("html/favicon.svg", initial=initial), encoding="utf-8")
+        (site / "404.html").write_text(render("html/404.html", page=None, **common), encoding="utf-8")
+        (site / "index.html").write_text(render("html/home.html", page=None, **{**common, "page_url": ""}),
+                                         encoding="utf-8")
         for position, page in enumerate(pages):
             chapter = page.chapter
             link = book.linker(chapter.id, names.__getitem__)
@@ -139,9 +159,14 @@ def build(book: Book, out: Path) -> Path:
             body = with_popovers(backmatter.chapter_html(book, chapter, lambda e: backmatter.place_locators(book, e)), book)
             html = render("html/chapter.html", page=page, chapter=chapter, body=relink(body, link),
                           notes=notes, previous=pages[position - 1] if position else None,
-                          next=pages[position + 1] if position + 1 < len(pages) else None, **common)
+                          next=pages[position + 1] if position + 1 < len(pages) else None,
+                          **{**common, "description": _description(chapter), "page_url": page.filename})
             (site / page.filename).write_text(html, encoding="utf-8")
         (site / "search.html").write_text(render("html/search.html", page=None, **common), encoding="utf-8")
+        if book.meta.site_url:   # only a published site has addresses to list
+            (site / "sitemap.xml").write_text(render("html/sitemap.xml", site_url=book.meta.site_url,
+                                                     files=["index.html"] + [p.filename for p in pages]),
+                                              encoding="utf-8")
         (site / "search-index.js").write_text(
             "window.FOLIO_SEARCH = " + json.dumps(search_records(book), ensure_ascii=False) + ";\n"
             "window.FOLIO_VARIANTS = " + json.dumps(search_variants(book), ensure_ascii=False) + ";\n",
