@@ -25,7 +25,7 @@ WORDS = {
         "about_edition": "About this edition", "published_by": "Published by {publisher}.",
         "identifier": "Identifier", "see": "See", "see_also": "See also", "used_in": "Used in", "used_on_pages": "Used on pages",
         "first_use": "First use", "also": "Also", "pages": "{count} pages",
-        "not_found_title": "Page not found", "not_found": "This page is not in the book. It begins here:",
+        "dark_mode": "Dark mode", "not_found_title": "Page not found", "not_found": "This page is not in the book. It begins here:",
         "pdf_screen": ("PDF", "for reading on screen"), "pdf_print": ("PDF for print", "with bleed, for printers"),
         "epub": ("EPUB", "for e-readers"),
         "colophon": "Set in {font}, a typeface by Frank Grießhammer for Adobe, released under the SIL Open Font "
@@ -54,7 +54,7 @@ WORDS = {
         "published_by": "Erschienen bei {publisher}.", "identifier": "Kennung", "see": "Siehe",
         "see_also": "Siehe auch", "used_in": "Verwendet in", "used_on_pages": "Verwendet auf den Seiten",
         "first_use": "Erstbeleg", "also": "Auch", "pages": "{count} Seiten",
-        "not_found_title": "Seite nicht gefunden", "not_found": "Diese Seite gibt es im Buch nicht. Es beginnt hier:",
+        "dark_mode": "Dunkler Modus", "not_found_title": "Seite nicht gefunden", "not_found": "Diese Seite gibt es im Buch nicht. Es beginnt hier:",
         "pdf_screen": ("PDF", "zum Lesen am Bildschirm"),
         "pdf_print": ("PDF für den Druck", "mit Beschnitt, für Druckereien"), "epub": ("EPUB", "für E-Reader"),
         "colophon": "Gesetzt aus der {font}, einer Schrift von Frank Grießhammer für Adobe, veröffentlicht unter "
@@ -85,7 +85,7 @@ WORDS = {
         "published_by": "Publié par {publisher}.", "identifier": "Identifiant", "see": "Voir",
         "see_also": "Voir aussi", "used_in": "Employé dans", "used_on_pages": "Employé aux pages",
         "first_use": "Première attestation", "also": "Aussi", "pages": "{count} pages",
-        "not_found_title": "Page introuvable", "not_found": "Cette page n’est pas dans le livre. Il commence ici :",
+        "dark_mode": "Mode sombre", "not_found_title": "Page introuvable", "not_found": "Cette page n’est pas dans le livre. Il commence ici :",
         "pdf_screen": ("PDF", "pour la lecture à l’écran"),
         "pdf_print": ("PDF pour l’impression", "avec fond perdu, pour l’imprimeur"),
         "epub": ("EPUB", "pour liseuses"),
@@ -115,7 +115,7 @@ WORDS = {
         "download": "Descargar", "about_edition": "Sobre esta edición", "published_by": "Publicado por {publisher}.",
         "identifier": "Identificador", "see": "Véase", "see_also": "Véase también", "used_in": "Usado en", "used_on_pages": "Usado en las páginas",
         "first_use": "Primer uso", "also": "También", "pages": "{count} páginas",
-        "not_found_title": "Página no encontrada", "not_found": "Esta página no está en el libro. Empieza aquí:",
+        "dark_mode": "Modo oscuro", "not_found_title": "Página no encontrada", "not_found": "Esta página no está en el libro. Empieza aquí:",
         "pdf_screen": ("PDF", "para leer en pantalla"), "pdf_print": ("PDF para imprenta", "con sangrado, para imprentas"),
         "epub": ("EPUB", "para lectores electrónicos"),
         "colophon": "Compuesto en {font}, un tipo de Frank Grießhammer para Adobe, publicado con la licencia SIL "

@@ -20,9 +20,10 @@ TOOLS = {
     "chromium": "chromium",            # what a browser shows of the HTML edition
 }
 LIBRARIES = {"harfbuzz-subset": "libharfbuzz-subset0", "pango-1.0": "libpango-1.0-0"}
-# npm package -> its command: DAISY Ace, the EPUB accessibility checker the field trusts.
-# It runs in Debian's Chromium through Puppeteer, so no browser is downloaded.
-NPM_TOOLS = {"@daisy/ace@1.4.6": "ace-puppeteer"}
+# npm package -> what shows it is installed (a command, or a file under npm's global
+# root): DAISY Ace, the EPUB accessibility checker the field trusts (it runs in Debian's
+# Chromium through Puppeteer, so no browser is downloaded), and axe-core for the site.
+NPM_TOOLS = {"@daisy/ace@1.4.6": "ace-puppeteer", "axe-core@4.11.0": "axe-core/axe.min.js"}
 NPM_ENV = {"PUPPETEER_SKIP_DOWNLOAD": "1", "ELECTRON_SKIP_BINARY_DOWNLOAD": "1"}
 
 
@@ -37,8 +38,22 @@ def ensure_tools() -> None:
     ensure_npm_tools()
 
 
+def npm_file(relative: str) -> str | None:
+    """A file installed by `npm install --global`, or None."""
+    npm = shutil.which("npm")
+    if npm is None:
+        return None
+    root = subprocess.run([npm, "root", "--global"], capture_output=True, text=True).stdout.strip()
+    path = os.path.join(root, relative)
+    return path if root and os.path.isfile(path) else None
+
+
+def _installed(sign: str) -> bool:
+    return npm_file(sign) is not None if "/" in sign else shutil.which(sign) is not None
+
+
 def ensure_npm_tools() -> None:
-    missing = [package for package, command in NPM_TOOLS.items() if shutil.which(command) is None]
+    missing = [package for package, sign in NPM_TOOLS.items() if not _installed(sign)]
     if not missing:
         return
     npm = shutil.which("npm")

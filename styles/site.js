@@ -100,3 +100,25 @@ document.addEventListener("keydown", function (event) {
   var link = selector && document.querySelector(selector);
   if (link) { window.location.href = link.href; }
 });
+
+/* Dark mode: the system's choice, or the reader's, kept for the next page. */
+(function () {
+  "use strict";
+  var root = document.documentElement, button = document.querySelector(".theme-toggle");
+  var saved = null;
+  try { saved = window.localStorage.getItem("folio-theme"); } catch (e) { saved = null; }
+  if (saved === "dark" || saved === "light") { root.setAttribute("data-theme", saved); }
+  if (!button) { return; }
+  function dark() {
+    var chosen = root.getAttribute("data-theme");
+    return chosen ? chosen === "dark" : window.matchMedia("(prefers-color-scheme: dark)").matches;
+  }
+  button.hidden = false;
+  button.setAttribute("aria-pressed", String(dark()));
+  button.addEventListener("click", function () {
+    var next = dark() ? "light" : "dark";
+    root.setAttribute("data-theme", next);
+    button.setAttribute("aria-pressed", String(next === "dark"));
+    try { window.localStorage.setItem("folio-theme", next); } catch (e) { /* a private window */ }
+  });
+}());

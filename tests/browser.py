@@ -73,6 +73,12 @@ class Browser:
         result = self.send("Runtime.evaluate", {"expression": expression, "returnByValue": True}, session)
         return result.get("result", {}).get("value")
 
+    def evaluate_promise(self, session: str, expression: str):
+        """The value a promise-returning expression settles to (axe.run, for one)."""
+        result = self.send("Runtime.evaluate", {"expression": expression, "returnByValue": True,
+                                                "awaitPromise": True}, session)
+        return result.get("result", {}).get("value")
+
     def wait_for(self, session: str, expression: str, seconds: float = 30):
         deadline = time.monotonic() + seconds
         while time.monotonic() < deadline:
