@@ -122,3 +122,15 @@ document.addEventListener("keydown", function (event) {
     try { window.localStorage.setItem("folio-theme", next); } catch (e) { /* a private window */ }
   });
 }());
+
+/* On a phone the contents fold behind the menu button at the top of the page. */
+(function () {
+  "use strict";
+  var button = document.querySelector(".menu-button"), toc = document.getElementById("site-toc");
+  document.documentElement.classList.add("js");
+  if (!button || !toc) { return; }
+  button.addEventListener("click", function () {
+    var open = toc.classList.toggle("open");
+    button.setAttribute("aria-expanded", String(open));
+  });
+}());

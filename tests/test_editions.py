@@ -253,3 +253,24 @@ def test_a_published_site_gets_a_sitemap_and_canonical_links(tmp_path):
     page = (out / "html" / "one.html").read_text(encoding="utf-8")
     assert '<link rel="canonical" href="https://example.org/charted/one.html">' in page
     assert '<meta property="og:image" content="https://example.org/charted/cover.jpg">' in page
+
+
+def test_on_a_phone_the_contents_are_at_the_top_behind_a_menu_button(bundled):
+    from browser import Browser
+    glossary = (bundled / "html" / "glossary.html").read_text(encoding="utf-8")
+    assert '<nav class="az-bar"' in glossary and 'href="#gl-group-' in glossary
+    browser = Browser()
+    try:
+        tab = browser.open("about:blank")
+        browser.send("Emulation.setDeviceMetricsOverride",
+                     {"width": 390, "height": 800, "deviceScaleFactor": 1, "mobile": True}, tab)
+        browser.send("Page.navigate", {"url": (bundled / "html" / "origins.html").as_uri()}, tab)
+        browser.wait_for(tab, "document.readyState === 'complete' && document.documentElement.classList.contains('js')")
+        folded = browser.evaluate(tab, "getComputedStyle(document.getElementById('site-toc')).display")
+        opened = browser.evaluate(tab, """(() => { document.querySelector('.menu-button').click();
+            const toc = document.getElementById('site-toc'), main = document.querySelector('main');
+            return [getComputedStyle(toc).display, toc.getBoundingClientRect().top < main.getBoundingClientRect().top,
+                    document.querySelector('.menu-button').getAttribute('aria-expanded')]; })()""")
+        assert folded == "none" and opened == ["block", True, "true"]
+    finally:
+        browser.close()

@@ -91,6 +91,14 @@ def pages_of(book: Book) -> list[Page]:
     return [Page(names[c.id], c.title, c) for c in book.chapters]
 
 
+def _letters(html: str) -> list[tuple[str, str]]:
+    """The glossary's or the index's letter groups, for the A–Z bar: (#id, letter)."""
+    tree = parse_fragment(html)
+    return [(f"#{section.get('id')}", text_of(section.find("h2")))
+            for section in tree.iter("section") if section.get("id") and section.find("h2") is not None
+            and section.get("class", "").split()[0] in ("gloss-group", "index-group")]
+
+
 def _description(chapter: Chapter) -> str:
     """A chapter's description for search engines and link previews: its opening words."""
     tree = parse_fragment(chapter.html)
@@ -160,6 +168,7 @@ def build(book: Book, out: Path) -> Path:
             html = render("html/chapter.html", page=page, chapter=chapter, body=relink(body, link),
                           notes=notes, previous=pages[position - 1] if position else None,
                           next=pages[position + 1] if position + 1 < len(pages) else None,
+                          letters=_letters(body) if chapter.role in ("glossary", "index") else [],
                           **{**common, "description": _description(chapter), "page_url": page.filename})
             (site / page.filename).write_text(html, encoding="utf-8")
         (site / "search.html").write_text(render("html/search.html", page=None, **common), encoding="utf-8")
