@@ -21,7 +21,7 @@ WORDS = {
         "untitled": "Untitled", "other_editions": "Other editions", "back_to_text": "Back to the text",
         "previous": "Previous", "next": "Next", "pager": "Previous and next", "title_page": "Title page",
         "cover": "Cover", "start_of_text": "Start of text", "landmarks": "Landmarks", "copyright": "Copyright",
-        "editor_of": "{name}, editor", "read": "Read", "start_reading": "Start reading", "download": "Download",
+        "editor_of": "Edited by {name}", "read": "Read", "start_reading": "Start reading", "download": "Download",
         "about_edition": "About this edition", "published_by": "Published by {publisher}.",
         "identifier": "Identifier", "see": "See", "see_also": "See also", "used_in": "Used in", "used_on_pages": "Used on pages",
         "first_use": "First use", "also": "Also", "pages": "{count} pages",
