@@ -318,10 +318,21 @@ def list_delimiters(body, ctx: Context) -> None:
 
 
 def mark_citation_needed(body, ctx: Context) -> None:
-    """'Citation needed' marks keep their date as a tooltip for readers of HTML."""
+    """'Citation needed' marks keep their date as a tooltip for readers of HTML, and
+    their brackets as text: a screen reader or calibre's text reads "[citation
+    needed]", not "voters citation needed" (brackets drawn by CSS are heard by nobody)."""
+    from . import labels
+    said = labels.words(str(ctx.manuscript.metadata.get("lang") or "en"))
     for span in body.find_class("citation-needed"):
         if span.get("data-date"):
-            span.set("title", f"This claim has needed a source since {span.get('data-date')}")
+            span.set("title", said["needed_since"].format(date=span.get("data-date")))
+        if not (span.text or "").startswith("["):
+            span.text = "[" + (span.text or "")
+            last = span[-1] if len(span) else None
+            if last is not None:
+                last.tail = (last.tail or "") + "]"
+            else:
+                span.text += "]"
 
 
 def unlink_paths(body, ctx: Context) -> None:
