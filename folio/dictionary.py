@@ -101,15 +101,8 @@ MAX_DICTIONARY_BYTES = 20 * 2**20
 
 
 def load(path: Path) -> tuple[Entry, ...]:
-    if path.stat().st_size > MAX_DICTIONARY_BYTES:
-        raise error("FOLIO050", f"the dictionary is over {MAX_DICTIONARY_BYTES // 2**20} MB", path,
-                    fix="split the dictionary or remove entries the book does not use")
-    try:
-        text = path.read_text(encoding="utf-8")
-    except UnicodeDecodeError as exc:
-        raise error("FOLIO050", f"the dictionary is not UTF-8 (byte {exc.start})", path,
-                    fix="save the file as UTF-8") from None
-    from .manuscript import refuse_aliases
+    from .manuscript import read_text, refuse_aliases
+    text = read_text(path, "dictionary", MAX_DICTIONARY_BYTES, "FOLIO050")
     refuse_aliases(text, path, 1)
     try:
         root = yaml.compose(text, Loader=yaml.SafeLoader)

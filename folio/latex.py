@@ -167,8 +167,8 @@ class Reader:
                               "write it in Markdown, or correct the LaTeX", line=chunk.line)
         for chunk in self.chunks:
             self._name_labels(chunk)
-        document["blocks"] = self._splice(document["blocks"], block_context=True)
-        document["meta"] = self._splice_meta(document.get("meta", {}))
+        document["blocks"] = self._splice(document["blocks"])
+        document["meta"] = self._splice(document.get("meta", {}))
         self._link_references(document)
         return document
 
@@ -261,14 +261,14 @@ class Reader:
         chunk = self.chunks[node["folio-chunk"]]
         blocks = chunk.blocks
         if not inline:
-            return self._splice(blocks, True)
+            return self._splice(blocks)
         if not blocks:
             return []
         if len(blocks) == 1 and blocks[0].get("t") in ("Para", "Plain"):
-            return self._splice(blocks[0]["c"], False)
+            return self._splice(blocks[0]["c"])
         return [{"t": "Str", "c": " ".join(_plain(blocks).split())}]
 
-    def _splice(self, node, block_context: bool):
+    def _splice(self, node):
         if isinstance(node, list):
             result = []
             for item in node:
@@ -279,18 +279,16 @@ class Reader:
                         before["c"] = before["c"][:-1] + "\u00a0"
                     result.extend(self._replacement(item, item["t"] == "RawInline"))
                 else:
-                    result.append(self._splice(item, block_context))
+                    result.append(self._splice(item))
             return result
         if isinstance(node, dict):
             for key, value in node.items():
                 if isinstance(value, (list, dict)):
-                    node[key] = self._splice(value, block_context)
+                    node[key] = self._splice(value)
             if node.get("t") == "Cite":   # \cite{…}: citeproc replaces its raw content
                 node["c"][1] = [n if not _is_latex(n) else {"t": "Str", "c": n["c"][1]} for n in node["c"][1]]
         return node
 
-    def _splice_meta(self, meta):
-        return self._splice(meta, block_context=False)
 
     # -- \ref ---------------------------------------------------------------------
     def _link_references(self, document: dict) -> None:

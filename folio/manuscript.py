@@ -225,16 +225,23 @@ def metadata_file(source: Path, root: Path, metadata: dict, lines: dict) -> Path
     return next((root / name for name in METADATA_FILES if is_regular_file(root / name)), None)
 
 
+def read_text(path: Path, what: str, limit: int, code: str = "FOLIO008") -> str:
+    """A file of the folder as text: its size checked before it is read, UTF-8 or an error."""
+    if path.stat().st_size > limit:
+        raise error("FOLIO007" if code == "FOLIO008" else code,
+                    f"the {what} is {path.stat().st_size // 2**20} MB, over the {limit // 2**20} MB limit", path,
+                    fix="split very large material out, or put references in a bibliography file")
+    try:
+        return path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        raise error(code, f"the {what} is not UTF-8 (byte {exc.start})", path, fix="save the file as UTF-8") from None
+
+
 def read_metadata_file(path: Path, root: Path) -> tuple[dict, dict]:
     if not is_inside(path, root):
         raise error("FOLIO005", f"{path.name} links to a file outside the manuscript folder", path,
                     fix="replace the symbolic link with the file itself")
-    try:
-        text = path.read_text(encoding="utf-8")
-    except UnicodeDecodeError as exc:
-        raise error("FOLIO008", f"the metadata file is not UTF-8 (byte {exc.start})", path,
-                    fix="save the file as UTF-8") from None
-    return _parse_block(text, path, 1, required=True)
+    return _parse_block(read_text(path, "metadata file", MAX_MANUSCRIPT_BYTES), path, 1, required=True)
 
 
 def _named_file(source: Path, root: Path, key: str, value, lines: dict) -> Path:
@@ -252,15 +259,7 @@ def _named_file(source: Path, root: Path, key: str, value, lines: dict) -> Path:
 def load(root: Path, style_override: str | None = None, reporter=None) -> Manuscript:
     root = root.resolve()
     source = find_source(root)
-    if source.stat().st_size > MAX_MANUSCRIPT_BYTES:
-        raise error("FOLIO007", f"the manuscript is {source.stat().st_size // 2**20} MB, over the "
-                    f"{MAX_MANUSCRIPT_BYTES // 2**20} MB limit", source,
-                    fix="split very large material out or raise MAX_MANUSCRIPT_BYTES deliberately")
-    try:
-        text = source.read_text(encoding="utf-8")
-    except UnicodeDecodeError as exc:
-        raise error("FOLIO008", f"the manuscript is not UTF-8 (byte {exc.start})", source,
-                    fix="save the file as UTF-8") from None
+    text = read_text(source, "manuscript", MAX_MANUSCRIPT_BYTES)
     metadata, lines = read_metadata(source, text)
     extra = metadata_file(source, root, metadata, lines)
     from_file: set = set()
