@@ -45,8 +45,10 @@ def build_edition(name: str, book, manuscript, options: Options) -> Path:
     from . import conservation
     from .editions import epub, html, pdf   # here, not at the top: WeasyPrint is slow to import
     shown: list[str] = []
+    from . import pagemap
+    pages_file = pagemap.path(options.out, book.meta.slug)
     if name == "epub":
-        target = epub.build(book, options.out)
+        target = epub.build(book, options.out, pagemap.PrintPages.load(pages_file))
         shown.append(epub.text(target))
     elif name == "html":
         target = html.build(book, options.out)
@@ -55,7 +57,8 @@ def build_edition(name: str, book, manuscript, options: Options) -> Path:
     else:
         settings = pdf.settings_from(manuscript, for_print=(name == "print"), crop_marks=options.crop_marks)
         reporter = Reporter(strict=options.strict)
-        target = pdf.build(book, options.out, manuscript.root, settings, shown.append, reporter)
+        target = pdf.build(book, options.out, manuscript.root, settings, shown.append, reporter,
+                           show_pages=(lambda pages: pages.save(pages_file)) if name == "print" else None)
         reporter.finish()   # with --strict, what WeasyPrint said (FOLIO041) fails the edition
     conservation.report(book.passages, {"pdf": "screen PDF", "print": "print PDF"}.get(name, name.upper()),
                         " ".join(shown), manuscript.source, options.strict)

@@ -18,6 +18,7 @@ TOOLS = {
     "pdffonts": "poppler-utils",       # pdffonts, pdfinfo, pdftotext, pdftoppm
     "qpdf": "qpdf",                    # structural PDF check in preflight
     "chromium": "chromium",            # what a browser shows of the HTML edition
+    "ebook-meta": "calibre",           # what calibre and its Kindle conversion find in the EPUB
 }
 LIBRARIES = {"harfbuzz-subset": "libharfbuzz-subset0", "pango-1.0": "libpango-1.0-0"}
 # npm package -> what shows it is installed (a command, or a file under npm's global

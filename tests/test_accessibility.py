@@ -135,3 +135,103 @@ def test_axe_finds_nothing_on_any_page_of_the_site(bundled):
     finally:
         browser.close()
     assert found == {}
+
+
+def _page_list(epub) -> list[tuple[str, str]]:
+    """(label, the words that follow the marker) for every page-list entry."""
+    import lxml.etree as etree
+    ns = {"x": "http://www.w3.org/1999/xhtml", "e": "http://www.idpf.org/2007/ops"}
+    entries = []
+    with zipfile.ZipFile(epub) as package:
+        nav = etree.fromstring(package.read("OEBPS/nav.xhtml"))
+        for anchor in nav.xpath('//x:nav[@e:type="page-list"]//x:a', namespaces=ns):
+            name, _, fragment = anchor.get("href").partition("#")
+            page = etree.fromstring(package.read(f"OEBPS/{name}"))
+            marker = page.xpath(f'//*[@id="{fragment}"]')[0]
+            assert marker.get("role") == "doc-pagebreak" and marker.get("aria-label") == anchor.text
+            assert marker.get("{http://www.idpf.org/2007/ops}type") == "pagebreak"
+            marker.tail = "\u2063" + (marker.tail or "")
+            text = "".join(page.xpath("//x:body", namespaces=ns)[0].itertext())
+            entries.append((anchor.text, text[text.index("\u2063") + 1:]))
+    return entries
+
+
+def _assert_pages_begin_where_the_epub_says(out):
+    """Each page-list entry is followed by the words that open that print page (its
+    first lines as poppler reads them: running head, then the text)."""
+    import re
+    import subprocess
+    epub, pdf = next(out.glob("*.epub")), next(out.glob("*-print.pdf"))
+    entries = _page_list(epub)
+    pages = int(re.search(r"Pages:\s+(\d+)", subprocess.run(["pdfinfo", str(pdf)], capture_output=True,
+                                                                 text=True, check=True).stdout).group(1))
+    assert [label for label, _ in entries] == [str(n) for n in range(1, len(entries) + 1)]
+    front = pages - len(entries)   # every page from the first chapter on has its entry
+    assert front >= 1
+    checked = 0
+    for label, following in entries:
+        printed = subprocess.run(["pdftotext", "-f", str(front + int(label)), "-l", str(front + int(label)),
+                                  str(pdf), "-"], capture_output=True, text=True, check=True).stdout
+        if not re.sub(r"\d+", "", printed).strip():
+            continue   # a blank page
+        head = "\n".join(printed.strip().splitlines()[:8])
+        words = re.findall(r"\w+", following)[:3]
+        assert words, f"page {label}: no text follows its marker"
+        pattern = r"\W+".join(re.escape(w) for w in words)
+        readings = (head, re.sub(r"[-\u2010]\n", "", head))   # a word hyphenated across the first lines
+        if not any(re.search(pattern, reading, re.I) for reading in readings):
+            # Two columns (the index): poppler may read the right one first; then the
+            # words must stand at the top of the page as laid out.
+            columns = subprocess.run(["pdftotext", "-layout", "-f", str(front + int(label)), "-l",
+                                      str(front + int(label)), str(pdf), "-"], capture_output=True, text=True,
+                                     check=True).stdout
+            top = {w.lower() for w in re.findall(r"\w+", "\n".join(columns.strip().splitlines()[:4]))}
+            assert len(top) > 3 and {w.lower() for w in words} <= top, \
+                f"page {label} begins {head[:200]!r}, but the EPUB's marker is before {following[:80]!r}"
+        checked += 1
+    assert checked >= 1
+    return entries
+
+
+def test_the_page_list_lands_where_each_print_page_begins(bundled):
+    """The EPUB's page-list names every page of the print edition, and each marker sits
+    where that page begins; the package names the print edition as the source."""
+    entries = _assert_pages_begin_where_the_epub_says(bundled)
+    assert len(entries) > 40
+    opf = _opf(bundled)
+    assert '<meta property="pageBreakSource">' in opf and ">printPageNumbers</meta>" in opf
+
+
+@pytest.mark.parametrize("case", ["notes-everywhere", "notes-with-blocks", "raw-latex", "crossref-more", "math", "index-marks", "fancy-lists"])
+def test_the_page_list_lands_in_corpus_books(case, built):
+    out, result = built(case)
+    assert result.returncode == 0, result.stderr
+    _assert_pages_begin_where_the_epub_says(out)
+
+
+def test_epub_index_locators_are_print_pages_with_their_chapter(bundled):
+    """An index locator in the EPUB reads as the print page, grouped under its chapter
+    ('11, 12 (Trotskyism and the 1917 …)'), not as a section title or 'note 3'."""
+    import re
+    with zipfile.ZipFile(next(bundled.glob("*.epub"))) as package:
+        index = next(package.read(n).decode("utf-8") for n in package.namelist() if n.endswith("index.xhtml"))
+    locators = re.findall(r'epub:type="index-locator"[^>]*>([^<]*)</a>', index)
+    assert len(locators) > 100
+    assert all(re.fullmatch(r"\d+(–\d+)?", label) for label in locators), \
+        [label for label in locators if not re.fullmatch(r"\d+(–\d+)?", label)][:5]
+    assert "note " not in index
+    # "See also" in the index leads to index entries, not away to the glossary
+    related = re.findall(r'href="([^"]*)" epub:type="index-xref-related"', index)
+    assert related and any(href.startswith("#ixe-") for href in related)
+    away = [href for href in related if not href.startswith("#ixe-")]
+    assert not [href for href in away if f'id="ixe-{href.rpartition("#gl-")[2]}"' in index], away
+
+
+def test_calibre_finds_the_cover(bundled, tmp_path):
+    """calibre's ebook-meta (what calibre and its Kindle conversion read) finds a cover."""
+    import subprocess
+    cover = tmp_path / "cover.jpg"
+    result = subprocess.run(["ebook-meta", str(next(bundled.glob("*.epub"))), f"--get-cover={cover}"],
+                            capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert cover.read_bytes()[:3] == b"\xff\xd8\xff"

@@ -16,8 +16,9 @@ from pathlib import Path
 
 import lxml.html
 
-from .. import backmatter, cover
+from .. import backmatter, cover, pagemap
 from ..book import Book, Chapter
+from ..pagemap import PrintPages
 from ..html import file_names, parse_fragment, inner_xhtml, relink_tree
 from ..render import atomic_path, render, stylesheet
 
@@ -35,6 +36,8 @@ class Document:
     chapter: Chapter
     body: str
     notes: tuple[tuple[str, str], ...]   # (note id, XHTML with its number and back link)
+    opening_pages: tuple[tuple[str, str], ...] = ()   # (id, label) of print pages that begin with its title
+    pages: tuple[tuple[str, str], ...] = ()           # (id, label) of every print page begun in it
 
 
 RESERVED = {"nav", "cover", "title", "content", "folio"}   # the package's own files
@@ -59,14 +62,46 @@ def _xhtml_notes(book: Book, chapter: Chapter, href) -> tuple[tuple[str, str], .
     return tuple(notes)
 
 
-def _xhtml_body(book: Book, chapter: Chapter, href) -> str:
-    html = backmatter.chapter_html(book, chapter, lambda entry: backmatter.place_locators(book, entry))
-    tree = relink_tree(parse_fragment(html), href)
+def _locators(book: Book, pages: PrintPages | None):
+    if pages is None or not pages.anchors:
+        return lambda entry: backmatter.place_locators(book, entry)
+    return lambda entry: backmatter.print_locators(book, entry, pages.anchors)
+
+
+def _page_breaks(tree, chapter: Chapter, pages: PrintPages | None) -> tuple[list, list]:
+    """Page-break markers where the print edition's pages begin: (id, label) of those
+    set in the text, and of those that begin with the chapter's title."""
+    if pages is None:
+        return [], []
+    taken = {element.get("id") for element in tree.xpath("//*[@id]")} | {chapter.id, f"{chapter.id}-title"}
+    opening, inside = [], []
+    for start in pages.in_chapter(chapter.id):
+        element_id = f"page-{start.label}"
+        while element_id in taken:
+            element_id += "-p"
+        taken.add(element_id)
+        found = tree.xpath(f'//*[@{pagemap.STAMP}="{start.passage}"]') if start.passage is not None else []
+        if not found:
+            opening.append((element_id, start.label))
+            continue
+        pagemap.place(found[0], start.words, start.offset, pagemap.marker(start.label, element_id))
+        inside.append((element_id, start.label))
+    return opening, inside
+
+
+def _xhtml_body(book: Book, chapter: Chapter, href, pages: PrintPages | None = None):
+    """The chapter's XHTML body, and the print pages that begin in it (opening, inside)."""
+    html = backmatter.chapter_html(book, chapter, _locators(book, pages))
+    tree = parse_fragment(html)
+    pagemap.stamp(tree)
+    tree = relink_tree(tree, href)
     for ref in tree.find_class("footnote-ref"):
         ref.set("epub:type", "noteref")
     for link in tree.find_class("glossterm"):   # the ARIA role too: an epub:type alone is read by no screen reader
         link.set("epub:type", "glossref")
         link.set("role", "doc-glossref")
+    opening, inside = _page_breaks(tree, chapter, pages)
+    pagemap.unstamp(tree)
     # Neutral back matter carries its EPUB semantics as data-epub-type (valid HTML).
     for element in tree.xpath("//*[@data-epub-type]"):
         element.set("epub:type", element.attrib.pop("data-epub-type"))
@@ -76,7 +111,7 @@ def _xhtml_body(book: Book, chapter: Chapter, href) -> str:
         holder = lxml.html.Element("div", {"class": "table-scroll"})
         table.addprevious(holder)
         holder.append(table)
-    return inner_xhtml(tree)
+    return inner_xhtml(tree), tuple(opening), tuple(inside)
 
 
 XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
@@ -92,6 +127,8 @@ def accessibility(book: Book, docs) -> dict:
         features.append("MathML")
     if any(c.role == "index" for c in book.chapters):   # (schema.org has no term for a glossary)
         features.append("index")
+    if any(doc.pages for doc in docs):
+        features.append("printPageNumbers")
     chapters = sum(1 for c in book.chapters if c.role == "chapter")
     parts = [f"{chapters} chapter{'s' if chapters != 1 else ''} with headings for every section",
              "a navigable table of contents"]
@@ -101,6 +138,8 @@ def accessibility(book: Book, docs) -> dict:
         parts.append("images described in text")
     if "<math" in bodies:
         parts.append("formulas in MathML")
+    if any(doc.pages for doc in docs):
+        parts.append("the print edition's page numbers")
     parts += [{"glossary": "a glossary", "bibliography": "a bibliography", "index": "an index"}[c.role]
               for c in book.chapters if c.role in ("glossary", "bibliography", "index")]
     summary = "Reflowable text: " + ", ".join(parts[:-1]) + (" and " if len(parts) > 1 else "") + parts[-1] + "."
@@ -134,27 +173,36 @@ def file_as(name: str) -> str:
     return f"{words[-1]}, {' '.join(words[:-1])}"
 
 
-def documents(book: Book) -> list[Document]:
+def documents(book: Book, pages: PrintPages | None = None) -> list[Document]:
     result, names = [], file_names_of(book)
     for chapter in book.chapters:
         href = book.linker(chapter.id, names.__getitem__)
-        result.append(Document(names[chapter.id], chapter, _xhtml_body(book, chapter, href),
-                               _xhtml_notes(book, chapter, href)))
+        body, opening, inside = _xhtml_body(book, chapter, href, pages)
+        result.append(Document(names[chapter.id], chapter, body, _xhtml_notes(book, chapter, href),
+                               opening, opening + inside))
     return result
+
+
+def page_list(docs: list[Document]) -> list[tuple[str, str]]:
+    """(label, href) of every print page, in page order."""
+    found = [(label, f"{doc.filename}#{element_id}") for doc in docs for element_id, label in doc.pages]
+    return sorted(found, key=lambda page: int(page[0]) if page[0].isdigit() else 0)
 
 
 def cover_lines(text: str, width: int) -> list[str]:
     return textwrap.wrap(text, width) or [text]
 
 
-def build(book: Book, out: Path) -> Path:
+def build(book: Book, out: Path, pages: PrintPages | None = None) -> Path:
+    """The EPUB; with the print edition's `pages`, a page-list and print-page locators."""
     meta = book.meta
-    docs = documents(book)
+    docs = documents(book, pages)
     images = {name: MEDIA_TYPES.get(Path(name).suffix.lower()) or mimetypes.guess_type(name)[0]
               for name in book.assets}
     view = dict(book=book, meta=meta, docs=docs, roles=ROLES, images=images,
                 dc_date=meta.date if W3CDTF.match(meta.date) else "", a11y=accessibility(book, docs),
-                file_as=file_as, subjects=meta.subjects)
+                file_as=file_as, subjects=meta.subjects, page_list=page_list(docs),
+                page_source=pages.source if pages else "")
     files = {
         "META-INF/container.xml": render("epub/container.xml"),
         "OEBPS/content.opf": render("epub/package.opf", **view),

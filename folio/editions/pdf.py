@@ -17,7 +17,7 @@ from pathlib import Path
 import lxml.html
 from weasyprint import HTML
 
-from .. import backmatter, fonts
+from .. import backmatter, fonts, pagemap
 from ..book import Book, Chapter
 from ..diagnostics import Diagnostic, Reporter, error
 from ..check import to_points
@@ -289,6 +289,7 @@ def chapter_title(chapter: Chapter) -> str:
 
 def chapter_body(chapter: Chapter, book: Book, locate=None) -> str:
     tree = parse_fragment(backmatter.chapter_html(book, chapter, locate))
+    pagemap.stamp(tree)   # so the EPUB learns where each print page begins
     _describe_figures(tree)
     for heading in tree.iter("h2", "h3", "h4", "h5", "h6"):   # its bookmark without the note's number
         if heading.find_class("footnote-ref"):
@@ -454,10 +455,21 @@ def diagnose(record: logging.LogRecord, book: Book, refused: list[str]) -> Diagn
     return Diagnostic("FOLIO041", f"{source} said, laying out the PDF: {' '.join(said.split())[:300]}")
 
 
+def print_pages(document, book: Book, settings: PageSettings) -> pagemap.PrintPages:
+    """Where each page of this layout begins, and the page of each index anchor."""
+    pages = Pages(document, book)
+    anchors = {anchor: str(folio) for anchor in pages.index_of if anchor.startswith("ix-")
+               and (folio := pages.folio(anchor)) is not None and folio > 0}
+    edition = book.meta.words["print_edition"].format(width=settings.width, height=settings.height)
+    source = f"{book.meta.title}. {edition}"
+    return pagemap.read_layout(document, {c.id for c in book.chapters}, pages.first_body, source, anchors)
+
+
 def build(book: Book, out: Path, manuscript_root: Path, settings: PageSettings, show_text=None,
-          reporter: Reporter | None = None) -> Path:
-    """Lay out and write the PDF; `show_text` receives the laid-out text (conservation.py).
-    Warnings go to `reporter` (one that only prints them if none is given)."""
+          reporter: Reporter | None = None, show_pages=None) -> Path:
+    """Lay out and write the PDF; `show_text` receives the laid-out text (conservation.py),
+    `show_pages` where each page begins (pagemap.py). Warnings go to `reporter` (one
+    that only prints them if none is given)."""
     reporter = reporter or Reporter()
     started = time.perf_counter()
     progress(settings, "laying out pages")
@@ -473,6 +485,8 @@ def build(book: Book, out: Path, manuscript_root: Path, settings: PageSettings, 
         if show_text is not None:
             from ..conservation import pdf_text
             show_text(pdf_text(document))
+        if show_pages is not None:
+            show_pages(print_pages(document, book, settings))
     for url in dict.fromkeys(fetcher.refused):   # after writing too: images inside SVGs load then
         reporter.warn(Diagnostic("FOLIO032", f"the PDF did not load {url[:200]}: folio reads nothing outside the book"))
     for record in said:

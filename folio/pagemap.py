@@ -1,0 +1,235 @@
+"""Where each printed page begins, carried from the print layout to the EPUB.
+
+A reader of the EPUB who cites "p. 37", or a class that reads the print edition
+beside the e-book, needs the EPUB to know where page 37 of the print edition
+begins. The print layout knows: for every page it finds the first text in the
+book's flow, the passage that text belongs to and its first words. The EPUB then
+sets a page-break marker there, lists the markers in its page-list, and labels
+index locators with print pages.
+
+Passages are numbered the same way in both editions: every block that holds text
+(and every image) of a chapter's HTML, in document order, before either edition
+changes the tree (`stamp`). Words, not character offsets, place the marker: the
+two editions' text differs in note calls and hyphens, never in words.
+"""
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import lxml.html
+
+PASSAGE_TAGS = ("p", "li", "h1", "h2", "h3", "h4", "h5", "h6", "dt", "dd", "td", "th", "pre",
+                "figcaption", "caption", "img")
+STAMP = "data-folio-passage"
+HYPHENS = ("\u2010", "\u00ad", "-")
+OPAQUE = ("math", "svg")   # no marker goes inside these: a span is not MathML
+
+
+@dataclass
+class PageStart:
+    label: str                    # the folio printed on the page
+    chapter: str                  # id of the chapter the page begins in
+    passage: int | None = None    # None: before the chapter's first passage (its title)
+    words: list[str] = field(default_factory=list)   # the page's first whole words
+    offset: int = 0               # characters of the passage set on earlier pages
+
+
+@dataclass
+class PrintPages:
+    """What the EPUB needs from the print layout."""
+    source: str                                       # the print edition, for pageBreakSource
+    starts: list[PageStart] = field(default_factory=list)
+    anchors: dict[str, str] = field(default_factory=dict)   # index anchor -> page label
+
+    def save(self, path: Path) -> None:
+        from .render import atomic_path
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with atomic_path(path) as temporary:
+            temporary.write_text(json.dumps(asdict(self), ensure_ascii=False), encoding="utf-8")
+
+    @classmethod
+    def load(cls, path: Path) -> "PrintPages | None":
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+            return cls(data["source"], [PageStart(**s) for s in data["starts"]], data["anchors"])
+        except (OSError, ValueError, KeyError, TypeError):
+            return None
+
+    def in_chapter(self, chapter_id: str) -> list[PageStart]:
+        return [s for s in self.starts if s.chapter == chapter_id]
+
+
+def path(out: Path, slug: str) -> Path:
+    return out / ".folio" / slug / "print-pages.json"
+
+
+def _holds_text(element) -> bool:
+    """A div that holds words itself (a bibliography entry), not only other blocks."""
+    return bool((element.text or "").strip() or any((child.tail or "").strip() for child in element)
+                or (len(element) and all(child.tag in INLINE for child in element)))
+
+
+INLINE = {"a", "span", "em", "strong", "i", "b", "code", "sup", "sub", "small", "q", "cite", "abbr", "mark", "br"}
+
+
+def stamp(tree) -> None:
+    """Number the passages of a chapter's tree (both editions call this first)."""
+    n = 0
+    for element in tree.iter(*PASSAGE_TAGS, "div"):
+        if element.tag != "div" or _holds_text(element):
+            element.set(STAMP, str(n))
+            n += 1
+
+
+def unstamp(tree) -> None:
+    for element in tree.xpath(f"//*[@{STAMP}]"):
+        del element.attrib[STAMP]
+
+
+# The print side: read the laid-out pages.
+
+def _is_note(box) -> bool:
+    element = getattr(box, "element", None)
+    is_footnote = getattr(box, "is_footnote", None)
+    return bool(callable(is_footnote) and is_footnote()) or (
+        element is not None and "fn" in (element.get("class") or "").split())
+
+
+def read_layout(document, chapter_ids: set[str], first_body: int, source: str, anchors: dict[str, str]) -> PrintPages:
+    """The start of every page from the first chapter on, in the print layout."""
+    seen: dict[tuple[str, int], int] = {}          # characters of each passage laid out so far
+    broken: set[tuple[str, int]] = set()          # passages whose last line so far ends in a hyphen
+    result = PrintPages(source, anchors=anchors)
+    waiting: list[str] = []                        # labels of blank pages, placed with the next start
+    chapter = ""
+
+    for number, page in enumerate(document.pages):
+        first: list = []   # [PageStart] once found
+
+        def walk(box, passage):
+            nonlocal chapter
+            if _is_note(box):
+                return
+            element = getattr(box, "element", None)
+            if element is not None and getattr(box, "element_tag", None) and element.get("id") in chapter_ids:
+                if chapter != element.get("id") and not first:
+                    chapter = element.get("id")
+            if element is not None and element.get(STAMP) is not None:
+                passage = int(element.get(STAMP))
+            if type(box).__name__ == "LineBox":
+                line = "".join(_texts(box))
+                if line.strip() and not first:
+                    start = PageStart("", chapter, passage)
+                    if passage is not None:
+                        key = (chapter, passage)
+                        words = re.findall(r"\w+", line)
+                        if key in broken and words:
+                            words = words[1:]   # the page opens on the rest of a hyphenated word
+                        start.words, start.offset = words[:4], seen.get(key, 0)
+                    first.append(start)
+                if passage is not None and line.strip():
+                    key = (chapter, passage)
+                    seen[key] = seen.get(key, 0) + len(line)
+                    broken.discard(key)
+                    if line.rstrip().endswith(HYPHENS):
+                        broken.add(key)
+                return
+            if type(box).__name__.endswith("ReplacedBox") and not first and passage is not None:
+                first.append(PageStart("", chapter, passage))
+            for child in getattr(box, "children", ()):
+                walk(child, passage)
+
+        root = page._page_box.children[0] if page._page_box.children else None
+        if root is not None:
+            walk(root, None)
+        if number < first_body:
+            continue
+        label = str(number - first_body + 1)
+        if not first:
+            waiting.append(label)
+            continue
+        for blank in waiting:
+            result.starts.append(PageStart(blank, first[0].chapter, first[0].passage, first[0].words, first[0].offset))
+        waiting = []
+        first[0].label = label
+        result.starts.append(first[0])
+    if result.starts:   # blank pages at the end: where the last page began
+        last = result.starts[-1]
+        result.starts += [PageStart(blank, last.chapter, last.passage, last.words, last.offset) for blank in waiting]
+    return result
+
+
+def _texts(box):
+    if _is_note(box):
+        return
+    text = getattr(box, "text", None)
+    if text:
+        yield text
+    for child in getattr(box, "children", ()):
+        yield from _texts(child)
+
+
+# The EPUB side: set the markers.
+
+def marker(label: str, element_id: str):
+    span = lxml.html.Element("span", {"id": element_id, "role": "doc-pagebreak", "aria-label": label,
+                                      "data-epub-type": "pagebreak", "class": "pagebreak"})
+    return span
+
+
+def _slots(element, opaque: bool = False):
+    """(node, 'text' | 'tail', string, insertable) for the element's text in reading order."""
+    inside = opaque or (isinstance(element.tag, str) and element.tag.rpartition("}")[2] in OPAQUE)
+    yield element, "text", element.text or "", not inside
+    for child in element:
+        if not isinstance(child.tag, str):   # a comment keeps its tail
+            yield child, "tail", child.tail or "", not inside
+            continue
+        yield from _slots(child, inside)
+        yield child, "tail", child.tail or "", not inside
+
+
+def find_words(text: str, words: list[str], offset: int) -> int | None:
+    """Where the page's first words stand in the passage's text: of several matches,
+    the one nearest the characters laid out on earlier pages."""
+    for count in range(min(len(words), 4), 0, -1):
+        pattern = r"(?<!\w)" + r"\d*[\W_]+".join(re.escape(w) for w in words[:count]) + r"(?!\w)"
+        found = [m.start() for m in re.finditer(pattern, text, re.I)]
+        if found:
+            return min(found, key=lambda at: abs(at - offset))
+    return None
+
+
+def place(element, words: list[str], offset: int, mark) -> None:
+    """Insert `mark` into `element` before the page's first words (at its start when
+    they cannot be found; before it when it is an image)."""
+    if element.tag == "img":
+        element.addprevious(mark)
+        return
+    if not words:
+        mark.tail, element.text = element.text, None
+        element.insert(0, mark)
+        return
+    at = find_words("".join(element.itertext()), words, offset) or 0
+    position = 0
+    for node, slot, text, insertable in list(_slots(element)):
+        if position + len(text) > at or (at == position and insertable):
+            if not insertable:   # inside a formula: after it
+                at = position + len(text)
+                position = at
+                continue
+            cut = max(0, at - position)
+            if slot == "text":
+                mark.tail = text[cut:]
+                node.text = text[:cut]
+                node.insert(0, mark)
+            else:
+                mark.tail = text[cut:]
+                node.tail = text[:cut]
+                node.addnext(mark)
+            return
+        position += len(text)
+    element.append(mark)
