@@ -200,8 +200,9 @@ def pdf_boxes(pdf: Path) -> dict:
             "tagged": bool(re.search(r"^Tagged:\s+yes", head, re.M)), "info": head}
 
 
-def boxes_match(pdf: Path, width: float, height: float, bleed: float) -> list[Problem]:
-    """Every page has the trim size, and with bleed, TrimBox and BleedBox set to match."""
+def boxes_match(pdf: Path, width: float, height: float, bleed: float, binding_bleed: bool = True) -> list[Problem]:
+    """Every page has the trim size, and with bleed, TrimBox and BleedBox set to match:
+    on all four sides, or (print on demand) on all but the binding edge."""
     info = pdf_boxes(pdf)
     problems = []
     for number, boxes in enumerate(info["boxes"], start=1):
@@ -213,25 +214,33 @@ def boxes_match(pdf: Path, width: float, height: float, bleed: float) -> list[Pr
             continue
         if bleed:
             b = boxes.get("BleedBox", boxes["MediaBox"])
-            wanted = (trim[0] - bleed, trim[1] - bleed, trim[2] + bleed, trim[3] + bleed)
+            wanted = [trim[0] - bleed, trim[1] - bleed, trim[2] + bleed, trim[3] + bleed]
+            if not binding_bleed:   # right-hand pages (odd) are bound on the left
+                if number % 2:
+                    wanted[0] = trim[0]
+                else:
+                    wanted[2] = trim[2]
             if any(abs(x - y) > 0.5 for x, y in zip(b, wanted)) or b == trim:
                 problems.append(Problem("boxes", f"{pdf.name} page {number}",
                                         f"BleedBox {b} does not extend the trim by {bleed:.1f} pt"))
     return problems
 
 
-def overflowing_text(pdf: Path, margins: tuple[float, float, float, float], bleed: float = 0) -> list[Problem]:
+def overflowing_text(pdf: Path, margins: tuple[float, float, float, float]) -> list[Problem]:
     """Words set outside the text block: overfull lines, long URLs, wide tables.
 
-    The text block is the page less its margins (inner margin on the spine side:
-    right-hand pages are odd, the first page being a right-hand page).
+    The text block is the trimmed page less its margins (inner margin on the spine
+    side: right-hand pages are odd, the first page being a right-hand page).
     """
     from html import unescape
     out = subprocess.run([require("pdftotext", "poppler-utils"), "-bbox", str(pdf), "-"],
                          capture_output=True, text=True, check=True).stdout
+    boxes = pdf_boxes(pdf)["boxes"]
     problems = []
     for number, page in enumerate(re.findall(r"<page (.*?)</page>", out, re.S), start=1):
-        width = float(re.search(r'width="([\d.]+)"', page).group(1)) - 2 * bleed
+        media = boxes[number - 1]["MediaBox"]
+        trim = boxes[number - 1].get("TrimBox") or media
+        width, bleed = trim[2] - trim[0], trim[0] - media[0]   # poppler measures from the sheet's left edge
         inner, outer = margins[2], margins[3]
         left, right = (inner, width - outer) if number % 2 else (outer, width - inner)
         for x_min, x_max, word in re.findall(r'<word xMin="([\d.-]+)" yMin="[\d.-]+" xMax="([\d.-]+)" yMax="[\d.-]+">([^<]*)</word>', page):
@@ -299,10 +308,12 @@ def preflight(out: Path, slug: str, settings) -> list[Problem]:
     width, height = (to_points(settings.width), to_points(settings.height))
     pages = [page.read_text(encoding="utf-8") for page in sorted(editions["html"].parent.glob("*.html"))]
     in_code = strings_in_code(pages)
+    from . import press
+    target = press.TARGETS.get(getattr(settings, "target", None) or "")
     for pdf, bleed in ((editions["screen"], 0.0), (editions["print"], to_points(settings.bleed))):
         problems += unembedded_fonts(pdf)
-        problems += boxes_match(pdf, width, height, bleed)
-        problems += overflowing_text(pdf, settings.margins, bleed)
+        problems += boxes_match(pdf, width, height, bleed, binding_bleed=target is None or target.bleed_inside)
+        problems += overflowing_text(pdf, settings.margins)
         problems += low_resolution_images(pdf)
         problems += dangling_pdf_links(pdf)
         problems += unresolved_citations("\n".join(pdf_text(pdf)), pdf.name, in_code)
@@ -312,9 +323,54 @@ def preflight(out: Path, slug: str, settings) -> list[Problem]:
     problems += broken_links_in_site(editions["html"].parent)
     for page, text in zip(sorted(editions["html"].parent.glob("*.html")), pages):
         problems += unresolved_citations(_markup_text(text), page.name)
+    problems += print_file(editions["print"], target, (width, height))
     problems += epubcheck(editions["epub"])
     problems += lost_passages(out, slug, editions, pages)
     return problems
+
+
+def print_file(pdf: Path, target, trim: tuple[float, float]) -> list[Problem]:
+    """What a printer's preflight rejects: links, bookmarks or tags in a print file,
+    colour that is not black ink; and for a service, its page count rules and the
+    PDF/X output intent."""
+    import pikepdf
+    from . import press
+    problems = []
+    with pikepdf.open(pdf) as document:
+        annotated = [n for n, page in enumerate(document.pages, start=1) if "/Annots" in page.obj]
+        if annotated:
+            problems.append(Problem("print", f"{pdf.name} pages {_pages(annotated)}",
+                                    "links or other annotations, which a print file must not carry"))
+        for key, what in (("/Outlines", "bookmarks"), ("/StructTreeRoot", "a structure tree")):
+            if key in document.Root:
+                problems.append(Problem("print", pdf.name, f"{what}, which a print file must not carry"))
+        pages = len(document.pages)
+        if target is not None:
+            intents = document.Root.get("/OutputIntents")
+            if not intents or intents[0].get("/S") != pikepdf.Name.GTS_PDFX or "/DestOutputProfile" not in intents[0]:
+                problems.append(Problem("print", pdf.name, "no PDF/X output intent with a CMYK profile"))
+            if str(document.docinfo.get("/GTS_PDFXVersion", "")) == "":
+                problems.append(Problem("print", pdf.name, "no GTS_PDFXVersion: not marked as PDF/X"))
+            multiple = target.multiple(trim[0] / press.INCH, trim[1] / press.INCH)
+            if not target.min_pages <= pages <= target.max_pages or pages % multiple:
+                problems.append(Problem("print", pdf.name, f"{pages} pages: {target.title} prints "
+                                        f"{target.min_pages} to {target.max_pages} pages, in multiples of {multiple}"))
+            if target.blank_last_page and not press._is_blank(document, document.pages[-1]):
+                problems.append(Problem("print", f"{pdf.name} page {pages}",
+                                        f"{target.title} prints its production barcode on the last page, "
+                                        "which must be blank"))
+    by_page: dict[int, list[str]] = {}
+    for number, what in press.colour_breaches(pdf):
+        by_page.setdefault(number, []).append(what)
+    for number, found in by_page.items():
+        problems.append(Problem("print", f"{pdf.name} page {number}",
+                                f"{found[0]}{f' and {len(found) - 1} more' if len(found) > 1 else ''}: "
+                                "a black-and-white press wants black ink (K) or grey"))
+    return problems
+
+
+def _pages(numbers: list[int]) -> str:
+    return ", ".join(map(str, numbers[:8])) + (" …" if len(numbers) > 8 else "")
 
 
 def lost_passages(out: Path, slug: str, editions: dict, pages: list[str]) -> list[Problem]:

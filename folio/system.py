@@ -21,6 +21,9 @@ TOOLS = {
     "ebook-meta": "calibre",           # what calibre and its Kindle conversion find in the EPUB
 }
 LIBRARIES = {"harfbuzz-subset": "libharfbuzz-subset0", "pango-1.0": "libpango-1.0-0"}
+# A data file -> its package: Ghostscript's CMYK profile, the PDF/X output intent of a
+# print file made for a service (`print: kdp`; press.py).
+FILES = {"/usr/share/color/icc/ghostscript/default_cmyk.icc": "libgs10-common"}
 # npm package -> what shows it is installed (a command, or a file under npm's global
 # root): DAISY Ace, the EPUB accessibility checker the field trusts (it runs in Debian's
 # Chromium through Puppeteer, so no browser is downloaded), and axe-core for the site.
@@ -31,6 +34,7 @@ NPM_ENV = {"PUPPETEER_SKIP_DOWNLOAD": "1", "ELECTRON_SKIP_BINARY_DOWNLOAD": "1"}
 def missing_packages() -> list[str]:
     missing = [package for tool, package in TOOLS.items() if shutil.which(tool) is None]
     missing += [package for lib, package in LIBRARIES.items() if ctypes.util.find_library(lib) is None]
+    missing += [package for path, package in FILES.items() if not os.path.exists(path)]
     return missing
 
 

@@ -124,8 +124,15 @@ def test_crop_marks_on_request(tmp_path):
     subprocess.run(["pdftoppm", "-r", "144", "-f", "1", "-l", "1", "-png", str(out / "field-notes-on-lighthouses-print.pdf"),
                     str(png)], check=True)
     image = Image.open(next(tmp_path.glob("corner*.png"))).convert("L")
-    corner = [image.getpixel((x, y)) for x in range(18) for y in range(18)]   # inside the bleed
-    assert min(corner) < 128, "no crop mark drawn in the bleed"
+    # The sheet is 27 pt larger than the bleed box; the mark runs from 3 to 21 pt
+    # outside the bleed, level with the trim edge (9 pt inside the bleed box): at
+    # 144 dpi, rows near 72 px and columns 12 to 48 px. The bleed itself stays clean.
+    info = check.pdf_boxes(out / "field-notes-on-lighthouses-print.pdf")["boxes"][0]
+    assert info["MediaBox"][0] <= info["BleedBox"][0] - 21
+    mark = [image.getpixel((x, y)) for x in range(14, 46) for y in range(69, 76)]
+    assert min(mark) < 128, "no crop mark outside the bleed"
+    bleed = [image.getpixel((x, y)) for x in range(56, 70) for y in range(56, 70)]
+    assert min(bleed) > 200, "a mark drawn inside the bleed, where it is cut off"
 
 
 def test_screen_edition_is_tagged_bookmarked_and_titled(bundled):

@@ -17,7 +17,7 @@ from pathlib import Path
 import lxml.html
 from weasyprint import HTML
 
-from .. import backmatter, fonts, pagemap
+from .. import backmatter, fonts, pagemap, press
 from ..book import Book, Chapter
 from ..diagnostics import Diagnostic, Reporter, error
 from ..check import to_points
@@ -44,6 +44,8 @@ class PageSettings:
     bleed: str = "0in"
     crop_marks: bool = False
     for_print: bool = False
+    target: str | None = None      # press.TARGETS: the service the print file is made for
+    paper: str = "white"
     # The text block: margins in points (top, bottom, inner, outer).
     margins: tuple[float, float, float, float] = (52, 61, 59, 45)
 
@@ -78,7 +80,34 @@ def settings_from(manuscript, for_print: bool, crop_marks: bool | None = None) -
         raise error("FOLIO040", f"bleed '{bleed}' is over 0.5in", *manuscript.where("bleed"),
                     fix="printers ask for 0.125in (3mm)")
     marks = bool(metadata.get("crop-marks", False)) if crop_marks is None else crop_marks
-    return PageSettings(trim[0], trim[1], bleed if for_print else "0in", marks and for_print, for_print)
+    target, paper = _print_target(manuscript, trim)
+    if target is not None:
+        bleed = f"{press.TARGETS[target].bleed}in"
+    return PageSettings(trim[0], trim[1], bleed if for_print else "0in", marks and for_print, for_print,
+                        target=target, paper=paper)
+
+
+def _print_target(manuscript, trim: list[str]) -> tuple[str | None, str]:
+    """The `print:` service and `paper:`, checked against the service's rules."""
+    metadata = manuscript.metadata
+    name = metadata.get("print")
+    paper = str(metadata.get("paper") or "white").strip().lower()
+    if name in (None, "", False):
+        return None, paper
+    name = str(name).strip().lower()
+    if name not in press.TARGETS:
+        raise error("FOLIO043", f"print: '{str(metadata.get('print'))[:60]}' is not a service folio knows",
+                    *manuscript.where("print"), fix=f"write one of {', '.join(press.TARGETS)}")
+    target = press.TARGETS[name]
+    if paper not in target.papers:
+        raise error("FOLIO043", f"paper: '{paper[:40]}' is not one {target.title} offers", *manuscript.where("paper"),
+                    fix=f"write one of {', '.join(target.papers)}")
+    width, height = (to_points(v) / press.INCH for v in trim)
+    if target.trims and not any(abs(width - w) < 0.011 and abs(height - h) < 0.011 for w, h in target.trims):
+        sizes = ", ".join(f"{w}×{h}" for w, h in target.trims)
+        raise error("FOLIO043", f"{target.title} does not print a {width:g} × {height:g} in book",
+                    *manuscript.where("trim-size"), fix=f"choose a trim size it prints (inches): {sizes}")
+    return name, paper
 
 
 def _inline_blocks(note) -> None:
@@ -218,7 +247,7 @@ def _math_image(math) -> tuple[str, float, float, float] | None:
     return svg, width, height, top + height
 
 
-def typeset_math(tree) -> list[str]:
+def typeset_math(tree, ink=None) -> list[str]:
     """WeasyPrint has no math layout: each formula becomes an SVG image, with its TeX
     (or its text) as the alternative a screen reader and the text layer get.
     Returns the formulas left as plain text."""
@@ -231,6 +260,8 @@ def typeset_math(tree) -> list[str]:
             left.append(tex or " ".join(math.itertext()))
             continue
         svg, width, height, depth = made
+        if ink is not None:
+            svg = ink(svg)
         image = lxml.html.Element("img", {
             "class": "math", "alt": (tex or " ".join(math.itertext())).strip(),
             "src": "data:image/svg+xml;base64," + base64.b64encode(svg.encode("utf-8")).decode("ascii"),
@@ -287,7 +318,7 @@ def chapter_title(chapter: Chapter) -> str:
     return inner_html(tree)
 
 
-def chapter_body(chapter: Chapter, book: Book, locate=None) -> str:
+def chapter_body(chapter: Chapter, book: Book, locate=None, for_print: bool = False) -> str:
     tree = parse_fragment(backmatter.chapter_html(book, chapter, locate))
     pagemap.stamp(tree)   # so the EPUB learns where each print page begins
     _describe_figures(tree)
@@ -298,7 +329,7 @@ def chapter_body(chapter: Chapter, book: Book, locate=None) -> str:
     floated = _float_notes(tree, chapter)
     number_lists(tree)
     _captions_above(tree)
-    typeset_math(tree)
+    typeset_math(tree, press.black_svg if for_print else None)
     for span in floated:
         _inline_blocks(span)
     for link in tree.find_class("locator"):
@@ -313,7 +344,7 @@ def chapter_body(chapter: Chapter, book: Book, locate=None) -> str:
 def document_html(book: Book, settings: PageSettings, chapters: list[Chapter], locate=None,
                   first_folio: int | None = None, front_matter: bool = True) -> str:
     return render("pdf/book.html", book=book, meta=book.meta, settings=settings, fonts=fonts, unlinked=_unlinked,
-                  chapters=[(chapter, chapter_title(chapter), chapter_body(chapter, book, locate))
+                  chapters=[(chapter, chapter_title(chapter), chapter_body(chapter, book, locate, settings.for_print))
                             for chapter in chapters],
                   front_matter=front_matter, first_folio=first_folio, font_faces=fonts.font_faces_css(),
                   page_css=render("pdf/page.css", settings=settings, said=book.meta.words), css=stylesheet("pdf.css"))
@@ -371,7 +402,8 @@ def layout(book: Book, settings: PageSettings, manuscript_root: Path):
     (WeasyPrint's target-counter() cannot collapse repeated pages into ranges, and the
     whole book must not be laid out twice: this costs only the index's own pages.)"""
     # Nothing of the manuscript folder is read here: its images come from the Book.
-    fetcher = make_fetcher((STYLES, fonts.FONT_DIR, ROOT / "templates"), book.assets)
+    assets = press.print_assets(book.assets) if settings.for_print else book.assets
+    fetcher = make_fetcher((STYLES, fonts.FONT_DIR, ROOT / "templates"), assets)
     base = str(manuscript_root) + "/"
     document = HTML(string=document_html(book, settings, list(book.chapters)), base_url=base,
                     url_fetcher=fetcher).render()
@@ -455,14 +487,20 @@ def diagnose(record: logging.LogRecord, book: Book, refused: list[str]) -> Diagn
     return Diagnostic("FOLIO041", f"{source} said, laying out the PDF: {' '.join(said.split())[:300]}")
 
 
-def print_pages(document, book: Book, settings: PageSettings) -> pagemap.PrintPages:
-    """Where each page of this layout begins, and the page of each index anchor."""
+def print_pages(document, book: Book, settings: PageSettings, total: int) -> pagemap.PrintPages:
+    """Where each page of this layout begins, and the page of each index anchor; pages
+    the print file gained at the end (press.py) are blank, where the last one began."""
     pages = Pages(document, book)
     anchors = {anchor: str(folio) for anchor in pages.index_of if anchor.startswith("ix-")
                and (folio := pages.folio(anchor)) is not None and folio > 0}
     edition = book.meta.words["print_edition"].format(width=settings.width, height=settings.height)
     source = f"{book.meta.title}. {edition}"
-    return pagemap.read_layout(document, {c.id for c in book.chapters}, pages.first_body, source, anchors)
+    found = pagemap.read_layout(document, {c.id for c in book.chapters}, pages.first_body, source, anchors)
+    if found.starts and total > len(document.pages):
+        last = found.starts[-1]
+        found.starts += [pagemap.PageStart(str(n - pages.first_body + 1), last.chapter, last.passage, last.words,
+                                           last.offset) for n in range(len(document.pages), total)]
+    return found
 
 
 def build(book: Book, out: Path, manuscript_root: Path, settings: PageSettings, show_text=None,
@@ -471,6 +509,12 @@ def build(book: Book, out: Path, manuscript_root: Path, settings: PageSettings, 
     `show_pages` where each page begins (pagemap.py). Warnings go to `reporter` (one
     that only prints them if none is given)."""
     reporter = reporter or Reporter()
+    icc = press.find_icc_profile() if settings.target else None
+    if settings.target and icc is None:
+        raise error("FOLIO042", f"the print file for {press.TARGETS[settings.target].title} needs a CMYK ICC profile "
+                                "for its PDF/X output intent, and none is installed",
+                    fix="install Ghostscript's profiles (Debian: sudo apt-get install libgs10-common), "
+                        "or remove 'print:' for a print file without one")
     started = time.perf_counter()
     progress(settings, "laying out pages")
     with library_messages() as said:
@@ -478,15 +522,19 @@ def build(book: Book, out: Path, manuscript_root: Path, settings: PageSettings, 
         progress(settings, f"{len(document.pages)} pages laid out ({time.perf_counter() - started:.1f}s); "
                            "writing PDF")
         target = out / f"{book.meta.slug}{settings.suffix}.pdf"
+        added = 0
         with atomic_path(target) as temporary:
             document.write_pdf(temporary, pdf_variant=None if settings.for_print else "pdf/ua-1",
                                pdf_identifier=book.meta.identifier.encode("utf-8")[:32],
                                custom_metadata=False)
+            if settings.for_print:
+                added = press.finish(temporary, to_points(settings.bleed), press.TARGETS.get(settings.target or ""),
+                                     settings.crop_marks, book.meta.title, icc, book.meta.modified)
         if show_text is not None:
             from ..conservation import pdf_text
             show_text(pdf_text(document))
         if show_pages is not None:
-            show_pages(print_pages(document, book, settings))
+            show_pages(print_pages(document, book, settings, len(document.pages) + added))
     for url in dict.fromkeys(fetcher.refused):   # after writing too: images inside SVGs load then
         reporter.warn(Diagnostic("FOLIO032", f"the PDF did not load {url[:200]}: folio reads nothing outside the book"))
     for record in said:

@@ -1,0 +1,320 @@
+"""The print file as a printer takes it: each service's rules as data, and the
+finishing of the laid-out PDF (pikepdf, on the qpdf the project already checks with).
+
+WeasyPrint lays the print edition out with bleed on all four sides and the text in
+pure black (`device-cmyk(0 0 0 1)`, page.css). This module then makes the file what
+the chosen service asks for, without a second layout:
+- print-on-demand interiors have no bleed on the binding side: each page loses the
+  inside strip (a right-hand page's content moves left by the bleed);
+- no link annotations, outline, structure tree or named destinations;
+- crop marks, where wanted, outside the bleed on a larger sheet;
+- blank pages to reach the page count the service prints (and the blank last page
+  Ingram prints its production barcode on);
+- a PDF/X-1a output intent with a CMYK ICC profile, and the keys PDF/X requires.
+
+The figures (calipers, page counts) are the services' published ones as of 2026;
+they change, so they live here as data and the README says where they come from.
+"""
+from __future__ import annotations
+
+import glob
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+INCH = 72.0
+
+
+@dataclass(frozen=True)
+class Target:
+    name: str
+    title: str
+    bleed_inside: bool                 # bleed on the binding edge too (offset sheets, Lulu)
+    min_pages: int
+    max_pages: int
+    papers: dict = field(default_factory=dict)   # paper -> spine inches per page
+    page_multiple: int = 2
+    small_multiple: int | None = None  # for trims up to 6.14 × 9.21 in, where it differs
+    blank_last_page: bool = False      # the service prints a production barcode there
+    marks: bool = False                # crop marks outside the bleed
+    spine_text_pages: int = 80         # no spine text below this page count
+    trims: tuple = ()                  # allowed (width, height) in inches; () = any
+    bleed: float = 0.125               # inches
+
+    def multiple(self, width: float, height: float) -> int:
+        if self.small_multiple and width <= 6.14 + 1e-3 and height <= 9.21 + 1e-3:
+            return self.small_multiple
+        return self.page_multiple
+
+
+# Trim sizes both KDP and IngramSpark print as paperbacks (inches).
+POD_TRIMS = ((5, 8), (5.06, 7.81), (5.25, 8), (5.5, 8.5), (6, 9), (6.14, 9.21), (6.69, 9.61), (7, 10),
+             (7.44, 9.69), (7.5, 9.25), (8, 10), (8.25, 6), (8.25, 8.25), (8.5, 8.5), (8.5, 11), (8.27, 11.69))
+
+TARGETS = {
+    "kdp": Target("kdp", "Amazon KDP paperback", bleed_inside=False, min_pages=24, max_pages=828,
+                  papers={"white": 0.002252, "cream": 0.0025}, trims=POD_TRIMS, spine_text_pages=79),
+    "ingramspark": Target("ingramspark", "IngramSpark paperback", bleed_inside=False, min_pages=18, max_pages=1200,
+                          papers={"white": 0.002252, "cream": 0.0025}, page_multiple=4, small_multiple=6,
+                          blank_last_page=True, trims=POD_TRIMS, spine_text_pages=48),
+    "lulu": Target("lulu", "Lulu paperback", bleed_inside=True, min_pages=32, max_pages=800,
+                   papers={"white": 0.002252, "cream": 0.0025}, spine_text_pages=80),
+    "offset": Target("offset", "a commercial (offset) printer", bleed_inside=True, min_pages=4, max_pages=2000,
+                     papers={"white": 0.0025, "cream": 0.0027}, page_multiple=16, marks=True, spine_text_pages=64),
+}
+PAPERS = sorted({paper for target in TARGETS.values() for paper in target.papers})
+
+# Where Debian keeps a CMYK profile (libgs10-common: Ghostscript's SWOP-like default).
+ICC_CANDIDATES = ("/usr/share/color/icc/ghostscript/default_cmyk.icc",
+                  "/usr/share/ghostscript/*/iccprofiles/default_cmyk.icc")
+OUTPUT_CONDITION = "CGATS TR 001"   # SWOP coated: what Ghostscript's default profile characterises
+MARK_LENGTH, MARK_GAP, SHEET_MARGIN = 18.0, 3.0, 6.0   # points
+
+
+def find_icc_profile() -> Path | None:
+    for pattern in ICC_CANDIDATES:
+        for found in sorted(glob.glob(pattern)):
+            if Path(found).is_file():
+                return Path(found)
+    return None
+
+
+def spine_width(target: Target, paper: str, pages: int) -> float:
+    """Spine width in inches, from the page count and the paper's caliper per page."""
+    return pages * target.papers[paper]
+
+
+def pages_to_add(target: Target, pages: int, width: float, height: float, last_blank: bool) -> int:
+    """Blank pages at the end: to the minimum, a blank last page where wanted, then to
+    the multiple the service prints in."""
+    total = max(pages, target.min_pages)
+    if target.blank_last_page and not last_blank and total == pages:
+        total += 1
+    multiple = target.multiple(width, height)
+    total += (-total) % multiple
+    return total - pages
+
+
+# Finishing the laid-out PDF.
+
+def _is_blank(pdf, page) -> bool:
+    import pikepdf
+    for operands, operator in pikepdf.parse_content_stream(page):
+        if str(operator) in ("Tj", "TJ", "'", '"', "Do", "re", "l", "c", "sh"):
+            return False
+    return True
+
+
+def finish(path: Path, bleed: float, target: Target | None, crop_marks: bool, title: str,
+           icc: Path | None, modified: str) -> int:
+    """Make the laid-out print PDF at `path` the file the target takes (see module doc);
+    the number of blank pages added at the end."""
+    added = 0
+    import pikepdf
+    with pikepdf.open(path, allow_overwriting_input=True) as pdf:
+        _strip_screen_features(pdf)
+        if target is not None and not target.bleed_inside and bleed:
+            _cut_binding_bleed(pdf, bleed)
+        if target is not None:
+            first = pdf.pages[0]
+            trim = [float(v) for v in first.TrimBox]
+            width, height = (trim[2] - trim[0]) / INCH, (trim[3] - trim[1]) / INCH
+            added = pages_to_add(target, len(pdf.pages), width, height, _is_blank(pdf, pdf.pages[-1]))
+            for _ in range(added):
+                _add_blank(pdf)
+        if crop_marks or (target is not None and target.marks):
+            _draw_crop_marks(pdf, bleed)
+        if target is not None and icc is not None:
+            _output_intent(pdf, icc, title, modified)
+        pdf.save(path, deterministic_id=True, force_version="1.4" if target is not None else None,
+                 object_stream_mode=pikepdf.ObjectStreamMode.disable if target is not None else
+                 pikepdf.ObjectStreamMode.preserve)
+    return added
+
+
+def _strip_screen_features(pdf) -> None:
+    """Links, bookmarks and tags are for screens; a printer's preflight flags them."""
+    import pikepdf
+    for page in pdf.pages:
+        for key in ("/Annots", "/StructParents"):
+            if key in page.obj:
+                del page.obj[key]
+    for key in ("/Outlines", "/StructTreeRoot", "/MarkInfo", "/Dests", "/ParentTree"):
+        if key in pdf.Root:
+            del pdf.Root[key]
+    if "/Names" in pdf.Root and "/Dests" in pdf.Root.Names:
+        del pdf.Root.Names["/Dests"]
+        if not pdf.Root.Names.keys():
+            del pdf.Root["/Names"]
+    pdf.Root.PageMode = pikepdf.Name.UseNone
+
+
+def _box(values) -> list[float]:
+    return [float(v) for v in values]
+
+
+def _cut_binding_bleed(pdf, bleed: float) -> None:
+    """Drop the bleed on the binding edge: the left of a right-hand page (odd pages,
+    the first page being a right-hand page), the right of a left-hand one. The sheet
+    ends at the trim there; nothing is moved."""
+    import pikepdf
+    for number, page in enumerate(pdf.pages, start=1):
+        media = _box(page.MediaBox)
+        trim = _box(page.obj.get("/TrimBox", page.MediaBox))
+        if number % 2 == 1:
+            media[0] = trim[0]
+        else:
+            media[2] = trim[2]
+        page.MediaBox = pikepdf.Array(media)
+        page.obj.BleedBox = pikepdf.Array(media)
+        for key in ("/CropBox", "/ArtBox"):
+            if key in page.obj:
+                del page.obj[key]
+
+
+def _add_blank(pdf) -> None:
+    import pikepdf
+    model = pdf.pages[-2] if len(pdf.pages) > 1 else pdf.pages[-1]   # the same side as the page it follows
+    blank = pdf.add_blank_page(page_size=(float(model.MediaBox[2]), float(model.MediaBox[3])))
+    for key in ("/MediaBox", "/BleedBox", "/TrimBox"):
+        if key in model.obj:
+            blank.obj[key] = pikepdf.Array(_box(model.obj[key]))
+
+
+def _draw_crop_marks(pdf, bleed: float) -> None:
+    """Crop marks at the trim corners, outside the bleed, on a sheet made larger to
+    hold them (marks inside the bleed would be cut off with it)."""
+    import pikepdf
+    margin = MARK_GAP + MARK_LENGTH + SHEET_MARGIN
+    for page in pdf.pages:
+        media, trim = _box(page.MediaBox), _box(page.obj.get("/TrimBox", page.MediaBox))
+        bleed_box = _box(page.obj.get("/BleedBox", page.MediaBox))
+        sheet = [media[0] - margin, media[1] - margin, media[2] + margin, media[3] + margin]
+        lines = []
+        for x, y in ((trim[0], trim[1]), (trim[2], trim[1]), (trim[0], trim[3]), (trim[2], trim[3])):
+            outward_x = -1 if x == trim[0] else 1
+            outward_y = -1 if y == trim[1] else 1
+            start_x = (bleed_box[0] if outward_x < 0 else bleed_box[2]) + outward_x * MARK_GAP
+            start_y = (bleed_box[1] if outward_y < 0 else bleed_box[3]) + outward_y * MARK_GAP
+            lines.append(f"{start_x:.3f} {y:.3f} m {start_x + outward_x * MARK_LENGTH:.3f} {y:.3f} l S")
+            lines.append(f"{x:.3f} {start_y:.3f} m {x:.3f} {start_y + outward_y * MARK_LENGTH:.3f} l S")
+        stream = "q 0 0 0 1 K 0.25 w\n" + "\n".join(lines) + "\nQ\n"
+        page.contents_add(pikepdf.Stream(pdf, stream.encode()), prepend=False)
+        page.MediaBox = pikepdf.Array(sheet)
+
+
+def _output_intent(pdf, icc: Path, title: str, modified: str) -> None:
+    import pikepdf
+    profile = pikepdf.Stream(pdf, icc.read_bytes())
+    profile.N = 4
+    intent = pikepdf.Dictionary(Type=pikepdf.Name.OutputIntent, S=pikepdf.Name.GTS_PDFX,
+                                OutputConditionIdentifier=OUTPUT_CONDITION, OutputCondition="SWOP (coated)",
+                                RegistryName="http://www.color.org", Info=f"CMYK output intent ({icc.name})",
+                                DestOutputProfile=profile)
+    pdf.Root.OutputIntents = pikepdf.Array([intent])
+    stamp = "D:" + re.sub(r"\D", "", modified)[:14].ljust(14, "0") + "Z"
+    with pdf.open_metadata(set_pikepdf_as_editor=False, update_docinfo=False) as meta:
+        meta["pdfx:GTS_PDFXVersion"] = "PDF/X-1a:2003"
+    info = pdf.docinfo
+    info["/Title"] = title
+    info["/GTS_PDFXVersion"] = "PDF/X-1a:2003"
+    info["/GTS_PDFXConformance"] = "PDF/X-1a:2003"
+    info["/Trapped"] = pikepdf.Name.False_
+    info["/CreationDate"] = stamp
+    info["/ModDate"] = stamp
+
+
+# Checking a print file against its target (check.py calls this).
+
+RGB_OPERATORS = {"rg", "RG"}
+
+
+def colour_breaches(path: Path) -> list[tuple[int, str]]:
+    """(page, what) for every RGB colour set in a page's content, its forms and images."""
+    import pikepdf
+    found = []
+    with pikepdf.open(path) as pdf:
+        for number, page in enumerate(pdf.pages, start=1):
+            for what in _rgb_in(page, page.obj.get("/Resources"), set()):
+                found.append((number, what))
+    return found
+
+
+def _rgb_in(content, resources, seen: set) -> list[str]:
+    import pikepdf
+    said = []
+    rgb_spaces = set()
+    if resources is not None and "/ColorSpace" in resources:
+        for name, space in resources.ColorSpace.items():
+            base = space[0] if isinstance(space, pikepdf.Array) else space
+            if base == pikepdf.Name.DeviceRGB or (base == pikepdf.Name.ICCBased and space[1].get("/N") == 3):
+                rgb_spaces.add(name)
+    for operands, operator in pikepdf.parse_content_stream(content):
+        op = str(operator)
+        if op in RGB_OPERATORS:
+            said.append(f"RGB colour {' '.join(str(o) for o in operands)} ({op})")
+        elif op in ("cs", "CS") and (operands[0] == pikepdf.Name.DeviceRGB or str(operands[0]) in rgb_spaces):
+            said.append(f"RGB colour space ({op} {operands[0]})")
+        elif op == "Do" and resources is not None and "/XObject" in resources:
+            xobject = resources.XObject.get(str(operands[0]))
+            if xobject is None or xobject.objgen in seen:
+                continue
+            seen.add(xobject.objgen)
+            if xobject.get("/Subtype") == pikepdf.Name.Image:
+                space = xobject.get("/ColorSpace")
+                base = space[0] if isinstance(space, pikepdf.Array) else space
+                if base == pikepdf.Name.DeviceRGB or (base == pikepdf.Name.ICCBased and space[1].get("/N") == 3):
+                    said.append(f"an RGB image ({operands[0]})")
+            elif xobject.get("/Subtype") == pikepdf.Name.Form:
+                said += _rgb_in(xobject, xobject.get("/Resources", resources), seen)
+    return said
+
+
+def black_svg(svg: str) -> str:
+    """An SVG's colours as shades of black ink: what a one-colour press can print."""
+    def grey(match: re.Match) -> str:
+        value = match.group(0)
+        if value.lower() in ("black", "currentcolor"):
+            return "device-cmyk(0 0 0 1)"
+        if value.lower() == "white":
+            return "device-cmyk(0 0 0 0)"
+        digits = value.lstrip("#")
+        if len(digits) == 3:
+            digits = "".join(c * 2 for c in digits)
+        r, g, b = (int(digits[i:i + 2], 16) / 255 for i in (0, 2, 4))
+        return f"device-cmyk(0 0 0 {1 - (0.2126 * r + 0.7152 * g + 0.0722 * b):.3f})"
+    return re.sub(r"(?<=[\"':\s])(#[0-9a-fA-F]{6}|#[0-9a-fA-F]{3}|black|white|currentColor)(?=[\"';\s])", grey, svg)
+
+
+def print_assets(assets: dict[str, bytes]) -> dict[str, bytes]:
+    """The book's images as a one-colour press prints them: rasters in greys, SVGs in
+    shades of black ink. (A colour interior is not a target folio offers yet.)"""
+    from io import BytesIO
+    from PIL import Image
+    converted = {}
+    for name, data in assets.items():
+        suffix = Path(name).suffix.lower()
+        try:
+            if suffix == ".svg":
+                converted[name] = black_svg(data.decode("utf-8")).encode("utf-8")
+                continue
+            if suffix in (".png", ".jpg", ".jpeg", ".gif", ".webp"):
+                with Image.open(BytesIO(data)) as image:
+                    if image.mode in ("L", "1"):
+                        converted[name] = data
+                        continue
+                    # Flattened onto white paper: PDF/X-1a allows no transparency.
+                    rgba = image.convert("RGBA")
+                    paper = Image.new("RGBA", rgba.size, (255, 255, 255, 255))
+                    grey = Image.alpha_composite(paper, rgba).convert("L")
+                    out = BytesIO()
+                    if suffix in (".jpg", ".jpeg"):
+                        grey.save(out, format="JPEG", quality=95)
+                    else:
+                        grey.save(out, format="PNG")
+                    converted[name] = out.getvalue()
+                    continue
+        except (OSError, ValueError, UnicodeDecodeError):
+            pass
+        converted[name] = data
+    return converted

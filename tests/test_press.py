@@ -1,0 +1,170 @@
+"""The print file a print-on-demand service or a printer takes as it is: the bundled
+book made for KDP, IngramSpark and an offset printer, read back with pikepdf and
+poppler (not with folio's own checks alone)."""
+from __future__ import annotations
+
+import shutil
+import subprocess
+
+import pikepdf
+import pytest
+
+from conftest import BOOKS, ROOT, run_build
+from folio import check
+
+
+def with_keys(source, folder, text: str):
+    """A copy of a manuscript folder with metadata lines added to its YAML block."""
+    shutil.copytree(source, folder)
+    book = next(folder.glob("*.md"))
+    body = book.read_text(encoding="utf-8")
+    assert body.startswith("---\n")
+    book.write_text("---\n" + text + body[4:], encoding="utf-8")
+    return folder
+
+
+class Made:
+    """The bundled book built once per target for the session."""
+
+    def __init__(self, root):
+        self.root, self.done = root, {}
+
+    def __call__(self, target: str, *editions: str):
+        if target not in self.done:
+            manuscript = with_keys(ROOT / "manuscript", self.root / f"{target}-book", f"print: {target}\n")
+            out = self.root / f"{target}-out"
+            result = run_build("--manuscript", str(manuscript), "--out", str(out), *editions)
+            assert result.returncode == 0, result.stderr
+            self.done[target] = (manuscript, out)
+        return self.done[target]
+
+
+@pytest.fixture(scope="session")
+def made(tmp_path_factory) -> Made:
+    return Made(tmp_path_factory.mktemp("press"))
+
+
+def _content_operators(pdf):
+    """Every (page, operator, operands) in the pages' content and their form XObjects."""
+    found = []
+
+    def walk(number, content, resources, seen):
+        for operands, operator in pikepdf.parse_content_stream(content):
+            found.append((number, str(operator), operands))
+            if str(operator) == "Do" and resources is not None and "/XObject" in resources:
+                xobject = resources.XObject.get(str(operands[0]))
+                if xobject is not None and xobject.get("/Subtype") == pikepdf.Name.Form \
+                        and xobject.objgen not in seen:
+                    seen.add(xobject.objgen)
+                    walk(number, xobject, xobject.get("/Resources", resources), seen)
+    for number, page in enumerate(pdf.pages, start=1):
+        walk(number, page, page.obj.get("/Resources"), set())
+    return found
+
+
+@pytest.mark.parametrize("target", ["kdp", "ingramspark"])
+def test_a_print_on_demand_interior_is_what_the_service_asks_for(made, target):
+    """6 × 9 in with bleed on the top, bottom and outside edge only (6.125 × 9.25 in),
+    a PDF/X output intent, black ink only, no links or bookmarks or tags; `check` passes."""
+    manuscript, out = made(target)
+    path = out / "trotskyism-print.pdf"
+    with pikepdf.open(path) as pdf:
+        assert len(pdf.pages) % 2 == 0 and len(pdf.pages) >= 24
+        for number, page in enumerate(pdf.pages, start=1):
+            media = [float(v) for v in page.MediaBox]
+            trim = [float(v) for v in page.TrimBox]
+            bleed = [float(v) for v in page.BleedBox]
+            assert (trim[2] - trim[0], trim[3] - trim[1]) == (432, 648), number
+            assert (round(media[2] - media[0], 2), round(media[3] - media[1], 2)) == (441, 666), number
+            assert bleed == media
+            assert trim[1] - media[1] == 9 and media[3] - trim[3] == 9
+            if number % 2:   # right-hand page: bound on the left, bleeds on the right
+                assert media[0] == trim[0] and media[2] - trim[2] == 9
+            else:
+                assert media[2] == trim[2] and trim[0] - media[0] == 9
+            assert "/Annots" not in page.obj
+        assert "/Outlines" not in pdf.Root and "/StructTreeRoot" not in pdf.Root
+        intent = pdf.Root.OutputIntents[0]
+        assert intent.S == pikepdf.Name.GTS_PDFX and intent.DestOutputProfile.N == 4
+        assert str(pdf.docinfo["/GTS_PDFXVersion"]).startswith("PDF/X-1a")
+        assert pdf.pdf_version == "1.4"
+        operators = _content_operators(pdf)
+        rgb = [(n, op) for n, op, _ in operators if op in ("rg", "RG")]
+        assert rgb == []
+        spaces = {str(operands[0]) for _, op, operands in operators if op in ("cs", "CS")}
+        assert spaces <= {"/DeviceCMYK", "/DeviceGray"}, spaces
+        # the text is set in black ink: CMYK 0 0 0 1
+        fills = {tuple(float(v) for v in operands) for _, op, operands in operators if op == "scn"}
+        assert (0, 0, 0, 1) in fills
+    info = subprocess.run(["pdfinfo", str(path)], capture_output=True, text=True, check=True).stdout
+    assert "Page size:       441 x 666 pts" in info
+    result = run_build("--manuscript", str(manuscript), "--out", str(out), "check")
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_ingramspark_gets_a_blank_last_page_and_its_signatures(made):
+    """Ingram prints its production barcode on a blank last page, and a 6 × 9 in book
+    in six-page signatures: folio adds the blank pages itself."""
+    _, out = made("ingramspark")
+    path = out / "trotskyism-print.pdf"
+    pages = check.pdf_boxes(path)["pages"]
+    assert pages % 6 == 0
+    last = subprocess.run(["pdftotext", "-f", str(pages), "-l", str(pages), str(path), "-"],
+                          capture_output=True, text=True, check=True).stdout
+    assert last.strip() == ""
+
+
+def test_an_offset_printer_gets_crop_marks_outside_the_bleed(made):
+    manuscript, out = made("offset")
+    with pikepdf.open(out / "trotskyism-print.pdf") as pdf:
+        assert len(pdf.pages) % 16 == 0
+        page = pdf.pages[0]
+        media, bleed, trim = ([float(v) for v in page.obj[key]] for key in ("/MediaBox", "/BleedBox", "/TrimBox"))
+        assert [t - b for t, b in zip(trim, bleed)] == [9, 9, -9, -9]   # bleed on all four sides
+        assert bleed[0] - media[0] >= 21 and media[2] - bleed[2] >= 21
+        strokes = [operands for _, op, operands in _content_operators(pdf) if op in ("m", "l")]
+        outside = [o for o in strokes if float(o[0]) < bleed[0] or float(o[0]) > bleed[2]
+                   or float(o[1]) < bleed[1] or float(o[1]) > bleed[3]]
+        assert len(outside) >= 16
+    result = run_build("--manuscript", str(manuscript), "--out", str(out), "check")
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_check_reports_rgb_in_a_print_file_with_its_page(made, tmp_path):
+    _, out = made("kdp")
+    spoiled = tmp_path / "spoiled.pdf"
+    with pikepdf.open(out / "trotskyism-print.pdf") as pdf:
+        pdf.pages[4].contents_add(pikepdf.Stream(pdf, b"q 0.07 0.07 0.07 rg 72 72 10 10 re f Q"), prepend=False)
+        pdf.save(spoiled)
+    problems = check.print_file(spoiled, None, (432, 648))
+    assert [p.where for p in problems] == ["spoiled.pdf page 5"]
+    assert "RGB" in problems[0].message
+
+
+def test_the_print_edition_without_a_service_is_black_ink_without_links(bundled):
+    """Even with no `print:` service named, the print file carries no RGB, links,
+    bookmarks or tags."""
+    assert check.print_file(bundled / "trotskyism-print.pdf", None, (432, 648)) == []
+
+
+@pytest.mark.parametrize("keys, said", [
+    ("print: kinkos\n", "print: 'kinkos' is not a service folio knows"),
+    ("print: kdp\ntrim-size: 6in 8in\n", "does not print a 6 × 8 in book"),
+    ("print: kdp\npaper: vellum\n", "paper: 'vellum' is not one"),
+])
+def test_a_print_setting_the_service_cannot_take_is_an_error_with_its_line(tmp_path, keys, said):
+    manuscript = with_keys(BOOKS / "tiny", tmp_path / "book", keys)
+    result = run_build("--manuscript", str(manuscript), "--out", str(tmp_path / "out"), "pdf")
+    assert result.returncode != 0
+    assert "FOLIO043" in result.stderr and said in result.stderr
+    assert ":2:" in result.stderr or ":3:" in result.stderr   # the line of the key
+    assert "Traceback" not in result.stderr
+
+
+def test_the_epub_page_list_counts_the_pages_the_service_added(made):
+    """The blank pages added for Ingram are print pages too: the EPUB's page-list still
+    names every page, each where it begins."""
+    from test_accessibility import _assert_pages_begin_where_the_epub_says
+    _, out = made("ingramspark")
+    entries = _assert_pages_begin_where_the_epub_says(out)
+    assert len(entries) == check.pdf_boxes(out / "trotskyism-print.pdf")["pages"] - 6
