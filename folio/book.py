@@ -88,6 +88,8 @@ class Metadata:
     modified: str    # ISO timestamp: SOURCE_DATE_EPOCH, else the metadata date
     subjects: tuple[str, ...] = ()   # `subject` or `keywords`: the EPUB's dc:subject
     site_url: str = ""    # `site-url`: where the HTML edition is published (sitemap, canonical links)
+    isbn: str = ""        # the print edition's ISBN-13, hyphenated (978-0-…)
+    isbn_epub: str = ""   # the EPUB's own ISBN, when it has one (then its identifier too)
 
     @property
     def date_text(self) -> str:
@@ -200,6 +202,9 @@ def read_metadata(manuscript: Manuscript, rendered: dict[str, str]) -> Metadata:
         names = "|".join(name for _, name in creators)
         identifier = f"urn:uuid:{uuid.uuid5(uuid.NAMESPACE_URL, f'folio:{title_text}|{names}|{date}')}"
     subtitle_html = rendered["subtitle"]
+    isbn, isbn_epub = _isbns(manuscript)
+    if isbn_epub:   # the EPUB is its own edition: its ISBN is its identifier
+        identifier = f"urn:isbn:{isbn_epub.replace('-', '')}"
     return Metadata(
         title=title_text, title_html=rendered["title"],
         subtitle=text_of(lxml.html.fragment_fromstring(subtitle_html or "", create_parent="div")),
@@ -209,9 +214,34 @@ def read_metadata(manuscript: Manuscript, rendered: dict[str, str]) -> Metadata:
         rights_html=rendered["rights"], credit_html=rendered["credit"],
         dedication_html=rendered["dedication"], description=text_of(
             lxml.html.fragment_fromstring(rendered["description"] or "", create_parent="div")),
-        identifier=identifier, slug=manuscript.slug,
+        identifier=identifier, slug=manuscript.slug, isbn=isbn, isbn_epub=isbn_epub,
         modified=_modified(date), subjects=tuple(_as_list(m.get("subject") or m.get("keywords"))),
         site_url=_site_url(m.get("site-url")))
+
+
+def _isbns(manuscript: Manuscript) -> tuple[str, str]:
+    """`isbn: 978…` (the print edition's), or `isbn: {print: …, epub: …}`, each checked
+    (length, check digit) by python-stdnum and written as ISBN-13 with its hyphens."""
+    from stdnum import isbn as isbn_numbers
+    from stdnum.exceptions import ValidationError
+    value = manuscript.metadata.get("isbn")
+    if value in (None, ""):
+        return "", ""
+    given = value if isinstance(value, dict) else {"print": value}
+    unknown = [str(k) for k in given if str(k) not in ("print", "epub")]
+    if unknown:
+        raise error("FOLIO044", f"isbn: '{unknown[0][:40]}' is not an edition", *manuscript.where("isbn"),
+                    fix="write 'isbn: 978…' for the print edition, or 'isbn: {print: 978…, epub: 978…}'")
+    found = {}
+    for edition, number in given.items():
+        try:
+            checked = isbn_numbers.validate(str(number))
+        except ValidationError as exc:
+            raise error("FOLIO044", f"the {edition} ISBN '{str(number)[:40]}' is not valid: {exc}",
+                        *manuscript.where("isbn"),
+                        fix="copy the ISBN from the agency that issued it; the last digit is a check digit") from None
+        found[str(edition)] = isbn_numbers.format(isbn_numbers.to_isbn13(checked))
+    return found.get("print", ""), found.get("epub", "")
 
 
 def _extract_notes(body) -> dict[str, str]:

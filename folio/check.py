@@ -324,6 +324,7 @@ def preflight(out: Path, slug: str, settings) -> list[Problem]:
     for page, text in zip(sorted(editions["html"].parent.glob("*.html")), pages):
         problems += unresolved_citations(_markup_text(text), page.name)
     problems += print_file(editions["print"], target, (width, height))
+    problems += cover_file(out / f"{slug}-cover.pdf", editions["print"], settings)
     problems += epubcheck(editions["epub"])
     problems += lost_passages(out, slug, editions, pages)
     return problems
@@ -366,6 +367,27 @@ def print_file(pdf: Path, target, trim: tuple[float, float]) -> list[Problem]:
         problems.append(Problem("print", f"{pdf.name} page {number}",
                                 f"{found[0]}{f' and {len(found) - 1} more' if len(found) > 1 else ''}: "
                                 "a black-and-white press wants black ink (K) or grey"))
+    return problems
+
+
+def cover_file(cover: Path, interior: Path, settings) -> list[Problem]:
+    """The wrap is as wide as two covers, the spine the print file's pages make on the
+    service's paper, and the bleed; it is in ink colours only."""
+    from . import cover as covers, press
+    if not cover.exists():
+        return [Problem("cover", cover.name, "not built yet (run python3 build.py)")]
+    expected = covers.wrap_geometry(settings, pdf_boxes(interior)["pages"])
+    boxes = pdf_boxes(cover)["boxes"][0]
+    media, trim = boxes["MediaBox"], boxes.get("TrimBox") or boxes["MediaBox"]
+    problems = []
+    if abs((media[2] - media[0]) - expected.width * 72) > 0.5 or abs((media[3] - media[1]) - expected.height * 72) > 0.5:
+        problems.append(Problem("cover", cover.name, f"the wrap is {(media[2] - media[0]) / 72:.3f} × "
+                                f"{(media[3] - media[1]) / 72:.3f} in; with a spine of {expected.spine:.3f} in it must be "
+                                f"{expected.width:.3f} × {expected.height:.3f} in (build again after the interior changed)"))
+    if abs((trim[2] - trim[0]) - (expected.width - 2 * expected.bleed) * 72) > 0.5:
+        problems.append(Problem("cover", cover.name, "its TrimBox does not leave the bleed around the wrap"))
+    for number, what in press.colour_breaches(cover)[:1]:
+        problems.append(Problem("cover", cover.name, f"{what}: a cover is printed in CMYK"))
     return problems
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 import shutil
 import tempfile
+from dataclasses import dataclass
 from pathlib import Path
 
 from . import fonts, sandbox
@@ -42,5 +43,112 @@ def raster(svg: str, limits: sandbox.Limits = sandbox.Limits(60, 1024)) -> bytes
         produced = target.with_suffix(".jpg")
         if done.returncode != 0 or not produced.is_file():
             raise error("FOLIO042", "pdftoppm could not draw the EPUB's cover",
+                        fix="check that poppler-utils is installed and works")
+        return produced.read_bytes()
+
+
+# The full wrap for the printer: back, spine and front in one PDF (`<slug>-cover.pdf`).
+
+SAFE = 0.25            # in: text stays this far inside the trim (and the spine's folds)
+DEFAULT_PAPER = ("kdp", "white")   # the caliper used when no service is named
+
+
+@dataclass(frozen=True)
+class Wrap:
+    """The cover's geometry in inches."""
+    trim_width: float
+    trim_height: float
+    bleed: float
+    spine: float
+    safe: float = SAFE
+
+    @property
+    def width(self) -> float:
+        return 2 * self.trim_width + self.spine + 2 * self.bleed
+
+    @property
+    def height(self) -> float:
+        return self.trim_height + 2 * self.bleed
+
+
+def wrap_geometry(settings, pages: int) -> Wrap:
+    """Trim and bleed from the page settings; the spine from the page count and the
+    caliper of the service's paper."""
+    from . import press
+    from .check import to_points
+    name, paper = (settings.target, settings.paper) if settings.target else DEFAULT_PAPER
+    target = press.TARGETS[name]
+    return Wrap(to_points(settings.width) / 72, to_points(settings.height) / 72, target.bleed,
+                round(press.spine_width(target, paper if paper in target.papers else "white", pages), 4))
+
+
+def barcode_svg(isbn: str) -> str:
+    """The ISBN as an EAN-13 barcode (python-barcode), in black ink."""
+    from io import BytesIO
+    import barcode
+    from barcode.writer import SVGWriter
+    from . import press
+    drawn = BytesIO()
+    barcode.get("ean13", isbn.replace("-", ""), writer=SVGWriter()).write(
+        drawn, options={"module_width": 0.33, "module_height": 22.0, "font_size": 9, "text_distance": 4.0,
+                        "quiet_zone": 3.0, "background": "white", "foreground": "black"})
+    return press.black_svg(drawn.getvalue().decode("utf-8"))
+
+
+def wrap_pdf(book, settings, pages: int, target_path: Path, icc: Path | None) -> Wrap:
+    """Lay the wrap out with WeasyPrint from templates/print/cover.html; mark its trim
+    and bleed, and give it the print file's output intent."""
+    import pikepdf
+    import weasyprint
+    from weasyprint.text.fonts import FontConfiguration
+    from . import press
+    from .render import atomic_path, render
+    geometry = wrap_geometry(settings, pages)
+    name = settings.target or DEFAULT_PAPER[0]
+    spine_text = pages >= press.TARGETS[name].spine_text_pages and geometry.spine >= 0.2
+    barcode = ""
+    if book.meta.isbn:
+        barcode = "data:image/svg+xml;base64," + base64.b64encode(barcode_svg(book.meta.isbn).encode()).decode()
+    title_size = 34 if len(book.meta.title) <= 18 else 28 if len(book.meta.title) <= 40 else 22
+    html = render("print/cover.html", meta=book.meta, g=geometry, barcode=barcode, spine_text=spine_text,
+                  family=fonts.FAMILY, font_faces=fonts.font_faces_css(),
+                  title_size=round(title_size * geometry.trim_width / 6, 1),
+                  spine_size=round(min(11.0, geometry.spine * 72 * 0.42), 1))
+    config = FontConfiguration()
+    drawn = weasyprint.HTML(string=html).write_pdf(font_config=config, pdf_identifier=b"folio-cover",
+                                                   custom_metadata=False)
+    with atomic_path(target_path) as temporary:
+        temporary.write_bytes(drawn)
+        with pikepdf.open(temporary, allow_overwriting_input=True) as pdf:
+            page = pdf.pages[0]
+            media = [float(v) for v in page.MediaBox]
+            inset = geometry.bleed * 72
+            page.obj.TrimBox = pikepdf.Array([media[0] + inset, media[1] + inset, media[2] - inset, media[3] - inset])
+            page.obj.BleedBox = pikepdf.Array(media)
+            if settings.target and icc is not None:
+                press._output_intent(pdf, icc, f"{book.meta.title}: cover", book.meta.modified)
+            pdf.save(temporary, deterministic_id=True, force_version="1.4" if settings.target else None)
+    return geometry
+
+
+def front_jpeg(cover_pdf: Path, geometry_width: float, spine: float, bleed: float, trim: tuple[float, float],
+               limits: sandbox.Limits = sandbox.Limits(60, 1024)) -> bytes:
+    """The wrap's front panel as the EPUB's JPEG cover, WIDTH px wide: one cover for
+    the printed book, the e-book and the site."""
+    tool = shutil.which("pdftoppm")
+    if tool is None:
+        raise error("FOLIO042", "poppler's pdftoppm is not installed; the EPUB's cover cannot be drawn",
+                    fix="install poppler-utils (apt-get install poppler-utils)")
+    resolution = WIDTH / trim[0]
+    height = round(trim[1] * resolution)
+    left, top = round((bleed + trim[0] + spine) * resolution), round(bleed * resolution)
+    with tempfile.TemporaryDirectory(prefix="folio-cover-") as tmp:
+        target = Path(tmp) / "front"
+        done = sandbox.run([tool, "-jpeg", "-jpegopt", "quality=92", "-singlefile", "-r", f"{resolution:.4f}",
+                            "-x", str(left), "-y", str(top), "-W", str(WIDTH), "-H", str(height),
+                            str(cover_pdf), str(target)], limits, "pdftoppm on the cover", None)
+        produced = target.with_suffix(".jpg")
+        if done.returncode != 0 or not produced.is_file():
+            raise error("FOLIO042", "pdftoppm could not draw the EPUB's cover from the print cover",
                         fix="check that poppler-utils is installed and works")
         return produced.read_bytes()

@@ -43,6 +43,7 @@ class PrintPages:
     source: str                                       # the print edition, for pageBreakSource
     starts: list[PageStart] = field(default_factory=list)
     anchors: dict[str, str] = field(default_factory=dict)   # index anchor -> page label
+    cover: dict = field(default_factory=dict)   # the wrap's geometry in inches (cover.Wrap), for the EPUB's cover
 
     def save(self, path: Path) -> None:
         from .render import atomic_path
@@ -54,7 +55,8 @@ class PrintPages:
     def load(cls, path: Path) -> "PrintPages | None":
         try:
             data = json.loads(path.read_text(encoding="utf-8"))
-            return cls(data["source"], [PageStart(**s) for s in data["starts"]], data["anchors"])
+            return cls(data["source"], [PageStart(**s) for s in data["starts"]], data["anchors"],
+                       data.get("cover") or {})
         except (OSError, ValueError, KeyError, TypeError):
             return None
 

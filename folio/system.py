@@ -19,6 +19,7 @@ TOOLS = {
     "qpdf": "qpdf",                    # structural PDF check in preflight
     "chromium": "chromium",            # what a browser shows of the HTML edition
     "ebook-meta": "calibre",           # what calibre and its Kindle conversion find in the EPUB
+    "zbarimg": "zbar-tools",           # reads the cover's barcode back, as a scanner would
 }
 LIBRARIES = {"harfbuzz-subset": "libharfbuzz-subset0", "pango-1.0": "libpango-1.0-0"}
 # A data file -> its package: Ghostscript's CMYK profile, the PDF/X output intent of a

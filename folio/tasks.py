@@ -30,7 +30,8 @@ SHARED_CODE = ["book.py", "render.py", "html.py", "backmatter.py", "index.py", "
                "worker.py", "state.py", "sandbox.py", "pipeline.py", "conservation.py"]
 EDITION_INPUTS = {
     "pdf": (["editions/pdf.py", "fonts.py", "safety.py", "svg.py", "check.py", "pagemap.py", "press.py"], ["pdf", "book"], ["pdf.css"]),
-    "print": (["editions/pdf.py", "fonts.py", "safety.py", "svg.py", "check.py", "pagemap.py", "press.py"], ["pdf", "book"], ["pdf.css"]),
+    "print": (["editions/pdf.py", "fonts.py", "safety.py", "svg.py", "check.py", "pagemap.py", "press.py", "cover.py"],
+              ["pdf", "book", "print"], ["pdf.css"]),
     "epub": (["editions/epub.py", "cover.py", "fonts.py", "pagemap.py"], ["epub", "book"], ["epub.css"]),
     "html": (["editions/html.py", "fonts.py"], ["html", "book"], ["html.css", "search.js", "site.js"]),
 }
@@ -156,12 +157,13 @@ def task_namespace(settings: Options, jobs: int) -> dict:
             deps += [str(FONT_DIR / face) for face in WEB_FACES]
             deps += [str(edition_target(other, out, manuscript.slug)) for other in ("pdf", "print", "epub")]
         if name == "epub":   # its page-list comes from the print layout
-            deps.append(str(pagemap_path(out, manuscript.slug)))
+            deps += [str(pagemap_path(out, manuscript.slug)), str(out / f"{manuscript.slug}-cover.pdf")]
         if name in ("pdf", "print"):
             deps += [str(p) for p in font_files()] + manuscript_inputs(manuscript.root, manuscript.style, settings.out)
         return {"basename": name, "actions": [(make_edition, [name, settings])], "file_dep": deps,
                 "targets": [str(edition_target(name, out, manuscript.slug))]
-                + ([str(pagemap_path(out, manuscript.slug))] if name == "print" else []),
+                + ([str(pagemap_path(out, manuscript.slug)), str(out / f"{manuscript.slug}-cover.pdf")]
+                   if name == "print" else []),
                 "uptodate": [config_changed({"crop_marks": settings.crop_marks if name == "print" else None,
                                              "folio": __version__})],
                 "clean": True, "doc": f"the {name} edition"}

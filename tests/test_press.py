@@ -31,7 +31,9 @@ class Made:
 
     def __call__(self, target: str, *editions: str):
         if target not in self.done:
-            manuscript = with_keys(ROOT / "manuscript", self.root / f"{target}-book", f"print: {target}\n")
+            keys = f"print: {target}\n" + ("isbn: {print: 978-0-306-40615-7, epub: 9781861972712}\n"
+                                            if target == "kdp" else "")
+            manuscript = with_keys(ROOT / "manuscript", self.root / f"{target}-book", keys)
             out = self.root / f"{target}-out"
             result = run_build("--manuscript", str(manuscript), "--out", str(out), *editions)
             assert result.returncode == 0, result.stderr
@@ -168,3 +170,69 @@ def test_the_epub_page_list_counts_the_pages_the_service_added(made):
     _, out = made("ingramspark")
     entries = _assert_pages_begin_where_the_epub_says(out)
     assert len(entries) == check.pdf_boxes(out / "trotskyism-print.pdf")["pages"] - 6
+
+
+# The cover
+
+KDP_WHITE = 0.002252   # inches a page: KDP's published spine calculator, white paper
+
+
+def test_the_cover_wraps_back_spine_and_front_at_the_spine_the_pages_make(made):
+    """Width = 2 × trim + spine + 2 × bleed, the spine from the print file's real page
+    count and the paper's caliper; the trim box leaves the bleed all round."""
+    _, out = made("kdp")
+    pages = check.pdf_boxes(out / "trotskyism-print.pdf")["pages"]
+    with pikepdf.open(out / "trotskyism-cover.pdf") as pdf:
+        assert len(pdf.pages) == 1
+        media = [float(v) for v in pdf.pages[0].MediaBox]
+        trim = [float(v) for v in pdf.pages[0].TrimBox]
+        assert pdf.Root.OutputIntents[0].S == pikepdf.Name.GTS_PDFX
+    spine = pages * KDP_WHITE
+    assert abs((media[2] - media[0]) / 72 - (2 * 6 + spine + 2 * 0.125)) < 0.005
+    assert abs((media[3] - media[1]) / 72 - (9 + 2 * 0.125)) < 0.005
+    assert [round(t - m, 2) for t, m in zip(trim, media)] == [9, 9, -9, -9]
+
+
+def test_the_cover_barcode_scans_as_the_isbn(made, tmp_path):
+    """zbar, reading the drawn cover as a scanner would, finds the print ISBN."""
+    _, out = made("kdp")
+    subprocess.run(["pdftoppm", "-r", "150", "-png", "-singlefile", str(out / "trotskyism-cover.pdf"),
+                    str(tmp_path / "cover")], check=True)
+    read = subprocess.run(["zbarimg", "-q", "--raw", str(tmp_path / "cover.png")], capture_output=True, text=True)
+    assert read.stdout.split() == ["9780306406157"], read.stdout + read.stderr
+
+
+def test_isbns_reach_the_copyright_page_and_the_epub_identifier(made):
+    import zipfile
+    _, out = made("kdp")
+    text = subprocess.run(["pdftotext", "-f", "3", "-l", "4", str(out / "trotskyism-print.pdf"), "-"],
+                          capture_output=True, text=True, check=True).stdout
+    assert "ISBN 978-0-306-40615-7 (paperback)" in text and "ISBN 978-1-86197-271-2 (EPUB)" in text
+    with zipfile.ZipFile(out / "trotskyism.epub") as package:
+        opf = package.read("OEBPS/content.opf").decode("utf-8")
+    assert '<dc:identifier id="book-id">urn:isbn:9781861972712</dc:identifier>' in opf
+
+
+def test_the_epub_cover_is_the_printed_front_cover(made):
+    """One cover: the EPUB's JPEG is the wrap's front panel (the title sits on it)."""
+    import zipfile
+    from io import BytesIO
+    from PIL import Image
+    _, out = made("kdp")
+    with zipfile.ZipFile(out / "trotskyism.epub") as package:
+        jpeg = Image.open(BytesIO(package.read("OEBPS/cover.jpg"))).convert("L")
+    assert jpeg.size == (1600, 2400)
+    assert jpeg.crop((200, 500, 1400, 900)).getextrema()[0] < 100   # the title, dark on the paper
+    assert jpeg.getpixel((800, 1300)) > 200                          # paper colour between
+
+
+@pytest.mark.parametrize("value, said", [
+    ("978-0-306-40615-8", "is not valid"),
+    ("{print: 9780306406157, ebook: 9781861972712}", "'ebook' is not an edition"),
+])
+def test_a_bad_isbn_is_an_error_with_its_line(tmp_path, value, said):
+    manuscript = with_keys(BOOKS / "tiny", tmp_path / "book", f"isbn: {value}\n")
+    result = run_build("--manuscript", str(manuscript), "--out", str(tmp_path / "out"), "pdf")
+    assert result.returncode != 0
+    assert "FOLIO044" in result.stderr and said in result.stderr and "book.md:2" in result.stderr
+    assert "Traceback" not in result.stderr

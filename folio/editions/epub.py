@@ -215,8 +215,13 @@ def build(book: Book, out: Path, pages: PrintPages | None = None) -> Path:
     for doc in docs:
         files[f"OEBPS/{doc.filename}"] = render("epub/chapter.xhtml", doc=doc, **view)
     # The cover as a JPEG: the image calibre, Kindle conversion and stores look for.
-    cover_jpeg = cover.raster(render("epub/cover.svg", title_lines=cover_lines(meta.title, 16),
-                                     subtitle_lines=cover_lines(meta.subtitle, 30), **view))
+    wrap = out / f"{meta.slug}-cover.pdf"
+    if pages is not None and pages.cover and wrap.is_file():   # the printed book's front cover
+        g = pages.cover
+        cover_jpeg = cover.front_jpeg(wrap, g["width"], g["spine"], g["bleed"], (g["trim_width"], g["trim_height"]))
+    else:
+        cover_jpeg = cover.raster(render("epub/cover.svg", title_lines=cover_lines(meta.title, 16),
+                                         subtitle_lines=cover_lines(meta.subtitle, 30), **view))
     target = out / f"{meta.slug}.epub"
     stamp = tuple(int(part) for part in re.findall(r"\d+", meta.modified)[:6])
     stamp = max(stamp, (1980, 1, 1, 0, 0, 0))

@@ -530,11 +530,20 @@ def build(book: Book, out: Path, manuscript_root: Path, settings: PageSettings, 
             if settings.for_print:
                 added = press.finish(temporary, to_points(settings.bleed), press.TARGETS.get(settings.target or ""),
                                      settings.crop_marks, book.meta.title, icc, book.meta.modified)
+        wrap = None
+        if settings.for_print:   # the cover, whose spine needs the final page count
+            from .. import cover
+            wrap = cover.wrap_pdf(book, settings, len(document.pages) + added,
+                                  out / f"{book.meta.slug}-cover.pdf", icc)
         if show_text is not None:
             from ..conservation import pdf_text
             show_text(pdf_text(document))
         if show_pages is not None:
-            show_pages(print_pages(document, book, settings, len(document.pages) + added))
+            found = print_pages(document, book, settings, len(document.pages) + added)
+            if wrap is not None:
+                found.cover = {"width": wrap.width, "trim_width": wrap.trim_width, "trim_height": wrap.trim_height,
+                               "spine": wrap.spine, "bleed": wrap.bleed}
+            show_pages(found)
     for url in dict.fromkeys(fetcher.refused):   # after writing too: images inside SVGs load then
         reporter.warn(Diagnostic("FOLIO032", f"the PDF did not load {url[:200]}: folio reads nothing outside the book"))
     for record in said:
