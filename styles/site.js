@@ -134,3 +134,44 @@ document.addEventListener("keydown", function (event) {
     button.setAttribute("aria-expanded", String(open));
   });
 }());
+
+/* The section list beside the text (wide screens) marks the section being read: the
+   last whose start has passed a quarter of the way down the window, or at the end of
+   the page the last one begun. Without script it is a plain list. */
+(function () {
+  "use strict";
+  var nav = document.querySelector(".page-toc");
+  if (!nav || !window.requestAnimationFrame) { return; }
+  var pairs = [];
+  nav.querySelectorAll("a[href^='#']").forEach(function (link) {
+    var target = document.getElementById(link.getAttribute("href").slice(1));
+    if (target) { pairs.push([target, link]); }
+  });
+  if (!pairs.length) { return; }
+  var marked = null, waiting = false;
+  function mark() {
+    waiting = false;
+    if (getComputedStyle(nav).display === "none") { return; }
+    var root = document.documentElement, height = window.innerHeight, found = null;
+    var atEnd = window.scrollY + height >= root.scrollHeight - 2;
+    pairs.forEach(function (pair) {
+      var top = pair[0].getBoundingClientRect().top;
+      if (top <= height * 0.25 || (atEnd && top < height)) { found = pair[1]; }
+    });
+    if (found === marked) { return; }
+    if (marked) { marked.removeAttribute("aria-current"); }
+    if (found) { found.setAttribute("aria-current", "location"); }
+    marked = found;
+    if (found && nav.scrollHeight > nav.clientHeight) {   // a list taller than the window keeps it in view
+      var box = found.getBoundingClientRect(), frame = nav.getBoundingClientRect();
+      if (box.top < frame.top || box.bottom > frame.bottom) { nav.scrollTop += box.top - frame.top - frame.height / 3; }
+    }
+  }
+  function later() {
+    if (!waiting) { waiting = true; window.requestAnimationFrame(mark); }
+  }
+  window.addEventListener("scroll", later, { passive: true });
+  window.addEventListener("resize", later);
+  window.addEventListener("hashchange", later);
+  mark();
+}());

@@ -274,3 +274,173 @@ def test_on_a_phone_the_contents_are_at_the_top_behind_a_menu_button(bundled):
         assert folded == "none" and opened == ["block", True, "true"]
     finally:
         browser.close()
+
+
+def _chapter_sections(page) -> list[str]:
+    """The ids of a chapter page's h2 sections, read from the page as written."""
+    article = lxml.html.parse(str(page)).getroot().find(".//article")
+    return [s.get("id") for s in article.iter("section") if "level2" in s.get("class", "").split() and s.get("id")]
+
+
+def test_wide_screens_list_the_chapters_sections_beside_the_text(bundled):
+    """At 1280 px a chapter's h2 sections are listed in a nav of their own right of the
+    text, the one being read marked as the page scrolls; at 390 px the list is not shown;
+    a chapter with one section gets none."""
+    from browser import Browser
+    site = bundled / "html"
+    wanted = _chapter_sections(site / "permanent-revolution.html")
+    assert len(wanted) >= 4
+    assert "page-toc" not in (site / "origins.html").read_text(encoding="utf-8")   # one section
+    browser = Browser()
+    try:
+        tab = browser.open("about:blank")
+        browser.send("Emulation.setDeviceMetricsOverride",
+                     {"width": 1280, "height": 800, "deviceScaleFactor": 1, "mobile": False}, tab)
+        browser.send("Page.navigate", {"url": (site / "permanent-revolution.html").as_uri()}, tab)
+        browser.wait_for(tab, "document.readyState === 'complete'")
+        shown = browser.evaluate(tab, """(() => { const nav = document.querySelector('nav.page-toc');
+            const box = nav.getBoundingClientRect(), text = document.querySelector('main p').getBoundingClientRect();
+            const names = [...document.querySelectorAll('nav')].map(n => n.getAttribute('aria-label'));
+            return {display: getComputedStyle(nav).display, right: box.left >= text.right, width: box.width,
+                    hrefs: [...nav.querySelectorAll('a')].map(a => a.getAttribute('href')),
+                    name: nav.getAttribute('aria-label'), names: names}; })()""")
+        assert shown["display"] == "block" and shown["right"] and shown["width"] > 100, shown
+        assert shown["hrefs"] == ["#" + id_ for id_ in wanted]
+        assert shown["name"] == "On this page" and shown["names"].count("On this page") == 1, shown["names"]
+        assert browser.evaluate(tab, "document.querySelectorAll('.page-toc [aria-current]').length") == 0
+        browser.evaluate(tab, f"document.getElementById({wanted[2]!r}).scrollIntoView()")
+        marked = browser.wait_for(tab, "[...document.querySelectorAll('.page-toc [aria-current]')]"
+                                       ".map(a => a.getAttribute('href')).join(' ')")
+        assert marked == "#" + wanted[2]
+        browser.send("Emulation.setDeviceMetricsOverride",
+                     {"width": 390, "height": 800, "deviceScaleFactor": 1, "mobile": True}, tab)
+        assert browser.wait_for(tab, "window.innerWidth === 390")
+        assert browser.evaluate(tab, "getComputedStyle(document.querySelector('nav.page-toc')).display") == "none"
+    finally:
+        browser.close()
+
+
+def test_each_section_heading_links_to_itself_outside_its_text(bundled):
+    """Every h2–h4 of a chapter is followed by a link to its own section, named for
+    screen readers, its "#" drawn by CSS: not in the heading's name, the page's text
+    (the conservation check reads it), a copy, or the search index."""
+    from browser import Browser
+    from folio import conservation
+    site = bundled / "html"
+    for page in site.glob("*.html"):
+        tree = lxml.html.parse(str(page)).getroot()
+        article = tree.find(".//article")
+        if article is None:
+            continue
+        for heading in article.iter("h2", "h3", "h4"):
+            if heading.getparent().tag == "section" and "footnotes" in heading.getparent().get("class", ""):
+                continue   # the notes' own heading, written by the template
+            wrapper = heading.getparent()
+            assert "heading" in wrapper.get("class", "").split(), (page.name, heading.text_content())
+            anchor = wrapper.find("a")
+            assert anchor is not None and anchor.get("class") == "heading-anchor"
+            assert anchor.get("href") == "#" + wrapper.getparent().get("id"), page.name
+            assert anchor.get("aria-label") == f"Link to this section: {heading.text_content().strip()}"
+            assert anchor.text_content() == ""
+        text = conservation.html_text(page.read_text(encoding="utf-8"))
+        assert "#" not in text and "Link to this section" not in text, page.name
+    assert len(_chapter_sections(site / "today.html")) >= 5
+    index = (site / "search-index.js").read_text(encoding="utf-8")
+    assert "Link to this section" not in index
+    records = json_records(index)
+    assert records and not any("#" in r["text"] or "#" in r["title"] for r in records)
+    browser = Browser()
+    try:
+        tab = browser.open((site / "permanent-revolution.html").as_uri())
+        browser.send("DOM.enable", {}, tab)
+        browser.send("Accessibility.enable", {}, tab)
+        root = browser.send("DOM.getDocument", {}, tab)["root"]["nodeId"]
+        names = []
+        for selector in (".heading h2", ".heading-anchor"):
+            node = browser.send("DOM.querySelector", {"nodeId": root, "selector": selector}, tab)["nodeId"]
+            ax = browser.send("Accessibility.getPartialAXTree", {"nodeId": node, "fetchRelatives": False}, tab)
+            names.append(ax["nodes"][0]["name"]["value"])
+        title = "The capitalist or bourgeois-democratic revolution"
+        assert names == [title, f"Link to this section: {title}"]
+        drawn = browser.evaluate(tab, """(() => { const a = document.querySelector('.heading-anchor'); a.focus();
+            return [document.activeElement === a, getComputedStyle(a).opacity, getComputedStyle(a, '::after').content,
+                    a.parentNode.innerText]; })()""")
+        assert drawn[:3] == [True, "1", '"#" / ""'] and "#" not in drawn[3], drawn
+    finally:
+        browser.close()
+
+
+def json_records(index: str) -> list[dict]:
+    import json
+    line = next(l for l in index.splitlines() if l.startswith("window.FOLIO_SEARCH = "))
+    return json.loads(line[len("window.FOLIO_SEARCH = "):].rstrip(";"))
+
+
+def test_section_list_and_anchors_nest_escape_and_speak_the_books_language(tmp_path):
+    """h3 sections nest under their h2 in the list; a heading's link, note call and
+    markup stay out of the copy; words are German in a German book."""
+    from conftest import run_build
+    book = tmp_path / "book"
+    book.mkdir()
+    (book / "book.md").write_text(
+        "---\ntitle: Abschnitte\nlang: de\n---\n\n# Eins\n\nDer Anfang des ersten Kapitels.\n\n"
+        "## Ein *Abschnitt* mit [Link](https://example.org) und Anmerkung[^a]\n\nText.\n\n"
+        "### Unter \\<b\\> & \"mehr\"\n\nText.\n\n#### Tiefer\n\nText.\n\n## Zweiter {#zweiter}\n\nText.\n\n"
+        "[^a]: Die Anmerkung.\n\n# Zwei\n\n## Nur einer\n\nText.\n", encoding="utf-8")
+    out = tmp_path / "out"
+    result = run_build("html", "--manuscript", str(book), "--out", str(out))
+    assert result.returncode == 0, result.stderr
+    page = (out / "html" / "eins.html").read_text(encoding="utf-8")
+    tree = lxml.html.fromstring(page)
+    nav = tree.find_class("page-toc")[0]
+    assert nav.get("aria-label") == "Auf dieser Seite"
+    top = nav.find("ol")
+    assert [li.find("a").text_content() for li in top.findall("li")] == [
+        "Ein Abschnitt mit Link und Anmerkung", "Zweiter"]
+    first = top.find("li")
+    assert first.find("a").find("em") is not None and not first.find("a").findall(".//a")   # no link in a link
+    assert [a.text_content() for a in first.find("ol").iter("a")] == ['Unter <b> & “mehr”']
+    assert "<b>" not in lxml.html.tostring(nav, encoding="unicode")                        # escaped, not markup
+    assert 'aria-label="Link zu diesem Abschnitt: Tiefer"' in page and 'href="#tiefer"' in page
+    assert page.count('id="fnref1"') == 1                                                  # the copy has no ids
+    assert check.broken_links_in_site(out / "html") == []
+    assert "page-toc" not in (out / "html" / "zwei.html").read_text(encoding="utf-8")
+
+
+def test_axe_finds_nothing_on_a_chapter_with_its_section_list(bundled):
+    """The pages test_accessibility.py checks have no section list (their chapters have
+    fewer than two sections): axe-core on one that has it, with a section marked as
+    read, at 1280 and 390 px, light and dark."""
+    from pathlib import Path
+    from browser import Browser
+    from folio.system import npm_file
+    script = npm_file("axe-core/axe.min.js")
+    assert script, "axe-core is not installed (python3 build.py test installs it with npm)"
+    axe = Path(script).read_text(encoding="utf-8")
+    page = bundled / "html" / "permanent-revolution.html"
+    section = _chapter_sections(page)[1]
+    browser = Browser()
+    found = {}
+    try:
+        for width in (1280, 390):
+            for scheme in ("light", "dark"):
+                tab = browser.open("about:blank")
+                browser.send("Emulation.setDeviceMetricsOverride",
+                             {"width": width, "height": 900, "deviceScaleFactor": 1, "mobile": width < 500}, tab)
+                browser.send("Emulation.setEmulatedMedia",
+                             {"features": [{"name": "prefers-color-scheme", "value": scheme}]}, tab)
+                browser.send("Page.navigate", {"url": page.as_uri()}, tab)
+                browser.wait_for(tab, "document.readyState === 'complete'")
+                browser.evaluate(tab, f"document.getElementById({section!r}).scrollIntoView()")
+                if width == 1280:
+                    browser.wait_for(tab, "!!document.querySelector('.page-toc [aria-current]')")
+                browser.evaluate(tab, axe)
+                violations = browser.evaluate_promise(tab, "axe.run(document, {resultTypes: ['violations']})"
+                                                           ".then(r => r.violations.map(v => [v.id, v.impact,"
+                                                           " v.nodes[0].html.slice(0, 100)]))")
+                assert violations is not None, "axe did not run"
+                if violations:
+                    found[(width, scheme)] = violations
+    finally:
+        browser.close()
+    assert found == {}

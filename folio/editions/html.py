@@ -11,6 +11,8 @@ import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
+import lxml.html
+
 from ..book import Book, Chapter
 from .. import backmatter, fonts
 from ..html import file_names, inner_html, parse_fragment, relink, text_of
@@ -49,6 +51,67 @@ def with_popovers(html: str, book: Book) -> str:
             link.set("aria-describedby", pop.get("id"))
             link.addnext(pop)
     return inner_html(tree)
+
+
+HEADINGS = ("h2", "h3", "h4")
+
+
+def _heading_copy(heading) -> lxml.html.HtmlElement:
+    """A heading's content as copied into the section list and a link's name: no note
+    calls or definitions shown beside it, no links (a link inside a link), no ids."""
+    holder = parse_fragment(inner_html(heading))
+    for dropped in holder.xpath('.//*[@role="tooltip"] | .//*[contains(concat(" ", @class, " "), " footnote-ref ")]'):
+        dropped.drop_tree()
+    for link in list(holder.iter("a")):
+        link.drop_tag()
+    for element in holder.iter():
+        for name in ("id", "aria-describedby", "aria-labelledby"):
+            element.attrib.pop(name, None)
+    return holder
+
+
+def _target_of(heading) -> str | None:
+    """The id a heading's self-link names: its section's, when the heading opens one
+    (pandoc puts the id there, and the A–Z bars link sections), else its own."""
+    parent = heading.getparent()
+    if parent is not None and parent.tag == "section" and parent.get("id") and next(
+            (child for child in parent if isinstance(child.tag, str) and child.tag in HEADINGS), None) is heading:
+        return parent.get("id")
+    return heading.get("id")
+
+
+def with_heading_links(html: str, said: dict) -> tuple[str, list[dict]]:
+    """Each h2–h4 with an id is followed by a link to itself, shown on hover or focus
+    (its glyph is drawn by CSS, so it is not in the text, the search index or a copy);
+    the heading and its link share a wrapper, so the link is not part of the heading's
+    name. Also the h2 and h3 sections, nested, for the list beside the text."""
+    tree = parse_fragment(html)
+    sections: list[dict] = []
+    for heading in [h for h in tree.iter(*HEADINGS)]:
+        target, parent = _target_of(heading), heading.getparent()
+        if not target or parent is None or parent.tag in ("hgroup", "summary", "legend", "a", "button"):
+            continue
+        copy = _heading_copy(heading)
+        title = text_of(copy)
+        if not title:
+            continue
+        wrapper = lxml.html.Element("div", {"class": f"heading heading-{heading.tag[1]}"})
+        heading.addprevious(wrapper)
+        wrapper.tail, heading.tail = heading.tail, None
+        wrapper.append(heading)
+        wrapper.append(lxml.html.Element("a", {"class": "heading-anchor", "href": "#" + target,
+                                               "aria-label": said["section_link"].format(title=title)}))
+        if heading.tag in ("h2", "h3"):
+            entry = {"id": target, "html": inner_html(copy), "children": []}
+            if heading.tag == "h3" and sections:
+                sections[-1]["children"].append(entry)
+            else:
+                sections.append(entry)
+    return inner_html(tree), sections
+
+
+def _count(sections: list[dict]) -> int:
+    return sum(1 + len(section["children"]) for section in sections)
 
 
 PASSAGES = {"p", "li", "dt", "dd", "td", "th", "figcaption", "caption", "pre", "h2", "h3", "h4", "h5", "h6"}
@@ -165,10 +228,14 @@ def build(book: Book, out: Path) -> Path:
             link = book.linker(chapter.id, names.__getitem__)
             notes = [(note, relink(note.html, link)) for note in chapter.notes]
             body = with_popovers(backmatter.chapter_html(book, chapter, lambda e: backmatter.place_locators(book, e)), book)
-            html = render("html/chapter.html", page=page, chapter=chapter, body=relink(body, link),
+            letters = _letters(body) if chapter.role in ("glossary", "index") else []
+            body, sections = with_heading_links(relink(body, link), book.meta.words)
+            html = render("html/chapter.html", page=page, chapter=chapter, body=body,
                           notes=notes, previous=pages[position - 1] if position else None,
                           next=pages[position + 1] if position + 1 < len(pages) else None,
-                          letters=_letters(body) if chapter.role in ("glossary", "index") else [],
+                          letters=letters,
+                          # a page with an A–Z bar has its own list; one section needs none
+                          sections=sections if _count(sections) >= 2 and not letters else [],
                           **{**common, "description": _description(chapter), "page_url": page.filename})
             (site / page.filename).write_text(html, encoding="utf-8")
         (site / "search.html").write_text(render("html/search.html", page=None, **common), encoding="utf-8")
