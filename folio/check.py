@@ -325,6 +325,7 @@ def preflight(out: Path, slug: str, settings) -> list[Problem]:
         problems += unresolved_citations(_markup_text(text), page.name)
     problems += print_file(editions["print"], target, (width, height))
     problems += cover_file(out / f"{slug}-cover.pdf", editions["print"], settings)
+    problems += setting_faults(out, slug, editions["print"])
     problems += epubcheck(editions["epub"])
     problems += lost_passages(out, slug, editions, pages)
     return problems
@@ -388,6 +389,20 @@ def cover_file(cover: Path, interior: Path, settings) -> list[Problem]:
         problems.append(Problem("cover", cover.name, "its TrimBox does not leave the bleed around the wrap"))
     for number, what in press.colour_breaches(cover)[:1]:
         problems.append(Problem("cover", cover.name, f"{what}: a cover is printed in CMYK"))
+    return problems
+
+
+def setting_faults(out: Path, slug: str, pdf: Path) -> list[Problem]:
+    """What the print layout recorded and could not correct (setting.py): a note set
+    after its call's page, a third hyphenated line in a row."""
+    from . import pagemap
+    record = pagemap.PrintPages.load(pagemap.path(out, slug))
+    if record is None:
+        return [Problem("setting", pdf.name, "no record of the print layout; build again")]
+    problems = [Problem("notes", f"{pdf.name} page {set_on}", f"a note ({note}) is set here, a page after its call "
+                        f"on page {call}") for note, call, set_on in record.late_notes]
+    problems += [Problem("hyphens", f"{pdf.name} page {page}", f"a third hyphenated line in a row: '{text[-40:]}'")
+                 for page, text in record.hyphen_runs]
     return problems
 
 

@@ -44,6 +44,8 @@ class PrintPages:
     starts: list[PageStart] = field(default_factory=list)
     anchors: dict[str, str] = field(default_factory=dict)   # index anchor -> page label
     cover: dict = field(default_factory=dict)   # the wrap's geometry in inches (cover.Wrap), for the EPUB's cover
+    late_notes: list = field(default_factory=list)    # [note id, call's page, note's page] (setting.py), for check
+    hyphen_runs: list = field(default_factory=list)   # [page, line] of a third hyphen in a row left
 
     def save(self, path: Path) -> None:
         from .render import atomic_path
@@ -56,7 +58,7 @@ class PrintPages:
         try:
             data = json.loads(path.read_text(encoding="utf-8"))
             return cls(data["source"], [PageStart(**s) for s in data["starts"]], data["anchors"],
-                       data.get("cover") or {})
+                       data.get("cover") or {}, data.get("late_notes") or [], data.get("hyphen_runs") or [])
         except (OSError, ValueError, KeyError, TypeError):
             return None
 
@@ -100,64 +102,86 @@ def _is_note(box) -> bool:
         element is not None and "fn" in (element.get("class") or "").split())
 
 
-def read_layout(document, chapter_ids: set[str], first_body: int, source: str, anchors: dict[str, str]) -> PrintPages:
-    """The start of every page from the first chapter on, in the print layout."""
-    seen: dict[tuple[str, int], int] = {}          # characters of each passage laid out so far
-    broken: set[tuple[str, int]] = set()          # passages whose last line so far ends in a hyphen
-    result = PrintPages(source, anchors=anchors)
-    waiting: list[str] = []                        # labels of blank pages, placed with the next start
+@dataclass
+class Line:
+    """One line of the book's flow as laid out (running heads and notes left out)."""
+    page: int                      # index of the page in the document
+    chapter: str
+    passage: int | None
+    text: str                      # "" for an image set on its own
+    calls: tuple[str, ...] = ()    # ids of the notes called on this line
+    last_in_block: bool = False
+
+
+def lines(document, chapter_ids: set[str]):
+    """Every line of the main flow, page by page, with the passage it belongs to."""
     chapter = ""
-
     for number, page in enumerate(document.pages):
-        first: list = []   # [PageStart] once found
+        found: list[Line] = []
 
-        def walk(box, passage):
+        def walk(box, passage, number=number, found=found):
             nonlocal chapter
             if _is_note(box):
                 return
             element = getattr(box, "element", None)
             if element is not None and getattr(box, "element_tag", None) and element.get("id") in chapter_ids:
-                if chapter != element.get("id") and not first:
-                    chapter = element.get("id")
+                chapter = element.get("id")
             if element is not None and element.get(STAMP) is not None:
                 passage = int(element.get(STAMP))
+            kids = list(getattr(box, "children", ()))
             if type(box).__name__ == "LineBox":
-                line = "".join(_texts(box))
-                if line.strip() and not first:
-                    start = PageStart("", chapter, passage)
-                    if passage is not None:
-                        key = (chapter, passage)
-                        words = re.findall(r"\w+", line)
-                        if key in broken and words:
-                            words = words[1:]   # the page opens on the rest of a hyphenated word
-                        start.words, start.offset = words[:4], seen.get(key, 0)
-                    first.append(start)
-                if passage is not None and line.strip():
-                    key = (chapter, passage)
-                    seen[key] = seen.get(key, 0) + len(line)
-                    broken.discard(key)
-                    if line.rstrip().endswith(HYPHENS):
-                        broken.add(key)
+                calls = tuple(b.element.get("id") for b in box.descendants()
+                              if str(getattr(b, "element_tag", "")).endswith("::footnote-call"))
+                found.append(Line(number, chapter, passage, "".join(_texts(box)), calls))
                 return
-            if type(box).__name__.endswith("ReplacedBox") and not first and passage is not None:
-                first.append(PageStart("", chapter, passage))
-            for child in getattr(box, "children", ()):
+            if type(box).__name__.endswith("ReplacedBox"):
+                found.append(Line(number, chapter, passage, ""))
+            last_line = None
+            for child in kids:
                 walk(child, passage)
-
+                if type(child).__name__ == "LineBox":
+                    last_line = found[-1]
+            if last_line is not None:   # (of this page's part of the block)
+                last_line.last_in_block = True
         root = page._page_box.children[0] if page._page_box.children else None
         if root is not None:
             walk(root, None)
-        if number < first_body:
-            continue
+        yield from found
+
+
+def read_layout(document, chapter_ids: set[str], first_body: int, source: str, anchors: dict[str, str]) -> PrintPages:
+    """The start of every page from the first chapter on, in the print layout."""
+    seen: dict[tuple[str, int], int] = {}          # characters of each passage laid out so far
+    broken: set[tuple[str, int]] = set()          # passages whose last line so far ends in a hyphen
+    firsts: dict[int, PageStart] = {}
+    for line in lines(document, chapter_ids):
+        key = (line.chapter, line.passage)
+        if line.page not in firsts and (line.text.strip() or not line.text):
+            start = PageStart("", line.chapter, line.passage)
+            if line.passage is not None and line.text:
+                words = re.findall(r"\w+", line.text)
+                if key in broken and words:
+                    words = words[1:]   # the page opens on the rest of a hyphenated word
+                start.words, start.offset = words[:4], seen.get(key, 0)
+            firsts[line.page] = start
+        if line.passage is not None and line.text.strip():
+            seen[key] = seen.get(key, 0) + len(line.text)
+            broken.discard(key)
+            if line.text.rstrip().endswith(HYPHENS):
+                broken.add(key)
+    result = PrintPages(source, anchors=anchors)
+    waiting: list[str] = []                        # labels of blank pages, placed with the next start
+    for number in range(first_body, len(document.pages)):
         label = str(number - first_body + 1)
-        if not first:
+        first = firsts.get(number)
+        if first is None:
             waiting.append(label)
             continue
         for blank in waiting:
-            result.starts.append(PageStart(blank, first[0].chapter, first[0].passage, first[0].words, first[0].offset))
+            result.starts.append(PageStart(blank, first.chapter, first.passage, first.words, first.offset))
         waiting = []
-        first[0].label = label
-        result.starts.append(first[0])
+        first.label = label
+        result.starts.append(first)
     if result.starts:   # blank pages at the end: where the last page began
         last = result.starts[-1]
         result.starts += [PageStart(blank, last.chapter, last.passage, last.words, last.offset) for blank in waiting]

@@ -29,8 +29,8 @@ CODE = ROOT / "folio"
 SHARED_CODE = ["book.py", "render.py", "html.py", "backmatter.py", "index.py", "dictionary.py", "__init__.py",
                "worker.py", "state.py", "sandbox.py", "pipeline.py", "conservation.py"]
 EDITION_INPUTS = {
-    "pdf": (["editions/pdf.py", "fonts.py", "safety.py", "svg.py", "check.py", "pagemap.py", "press.py"], ["pdf", "book"], ["pdf.css"]),
-    "print": (["editions/pdf.py", "fonts.py", "safety.py", "svg.py", "check.py", "pagemap.py", "press.py", "cover.py"],
+    "pdf": (["editions/pdf.py", "fonts.py", "safety.py", "svg.py", "check.py", "pagemap.py", "press.py", "setting.py"], ["pdf", "book"], ["pdf.css"]),
+    "print": (["editions/pdf.py", "fonts.py", "safety.py", "svg.py", "check.py", "pagemap.py", "press.py", "setting.py", "cover.py"],
               ["pdf", "book", "print"], ["pdf.css"]),
     "epub": (["editions/epub.py", "cover.py", "fonts.py", "pagemap.py"], ["epub", "book"], ["epub.css"]),
     "html": (["editions/html.py", "fonts.py"], ["html", "book"], ["html.css", "search.js", "site.js"]),

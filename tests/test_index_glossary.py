@@ -20,7 +20,7 @@ def laid_out(tmp_path_factory):
     """The bundled book laid out and written, with the page numbers the index printed."""
     options = pipeline.Options(ROOT / "manuscript", tmp_path_factory.mktemp("index"))
     _, book = pipeline.load_book(options, Reporter())
-    document, _ = pdf.layout(book, pdf.PageSettings(), ROOT / "manuscript")
+    document, _, _ = pdf.layout(book, pdf.PageSettings(), ROOT / "manuscript")
     target = options.out / "book.pdf"
     document.write_pdf(target)
     return book, pdf.Pages(document, book), check.pdf_text(target)

@@ -17,7 +17,7 @@ from pathlib import Path
 import lxml.html
 from weasyprint import HTML
 
-from .. import backmatter, fonts, pagemap, press
+from .. import backmatter, fonts, pagemap, press, setting
 from ..book import Book, Chapter
 from ..diagnostics import Diagnostic, Reporter, error
 from ..check import to_points
@@ -318,15 +318,23 @@ def chapter_title(chapter: Chapter) -> str:
     return inner_html(tree)
 
 
-def chapter_body(chapter: Chapter, book: Book, locate=None, for_print: bool = False) -> str:
+def chapter_body(chapter: Chapter, book: Book, locate=None, for_print: bool = False, corrections=None) -> str:
     tree = parse_fragment(backmatter.chapter_html(book, chapter, locate))
     pagemap.stamp(tree)   # so the EPUB learns where each print page begins
+    if corrections:       # what the first layout showed (setting.py)
+        setting.apply(tree, chapter.id, corrections)
     _describe_figures(tree)
     for heading in tree.iter("h2", "h3", "h4", "h5", "h6"):   # its bookmark without the note's number
         if heading.find_class("footnote-ref"):
             heading.set("data-bookmark", text_of(parse_fragment(_unlinked(inner_html(heading)))))
     # Notes go in first, so that their lists are numbered and their math typeset too.
     floated = _float_notes(tree, chapter)
+    for span in floated:
+        if corrections and span.get("id") in corrections.inline_notes:
+            call = lxml.html.Element("sup", {"class": "fn-call-inline"})
+            call.text = span.get("data-n")
+            span.addprevious(call)
+            span.set("class", "fn fn-set-inline")
     number_lists(tree)
     _captions_above(tree)
     typeset_math(tree, press.black_svg if for_print else None)
@@ -342,9 +350,10 @@ def chapter_body(chapter: Chapter, book: Book, locate=None, for_print: bool = Fa
 
 
 def document_html(book: Book, settings: PageSettings, chapters: list[Chapter], locate=None,
-                  first_folio: int | None = None, front_matter: bool = True) -> str:
+                  first_folio: int | None = None, front_matter: bool = True, corrections=None) -> str:
     return render("pdf/book.html", book=book, meta=book.meta, settings=settings, fonts=fonts, unlinked=_unlinked,
-                  chapters=[(chapter, chapter_title(chapter), chapter_body(chapter, book, locate, settings.for_print))
+                  chapters=[(chapter, chapter_title(chapter),
+                             chapter_body(chapter, book, locate, settings.for_print, corrections))
                             for chapter in chapters],
                   front_matter=front_matter, first_folio=first_folio, font_faces=fonts.font_faces_css(),
                   page_css=render("pdf/page.css", settings=settings, said=book.meta.words), css=stylesheet("pdf.css"))
@@ -395,27 +404,49 @@ class Pages:
         return page_ranges(singles, ranges)
 
 
-def layout(book: Book, settings: PageSettings, manuscript_root: Path):
-    """Lay the book out once. With an index, lay out only the index again, with the
-    page numbers now known, and put its pages where the empty index stood.
+CORRECTION_ROUNDS = 2
 
-    (WeasyPrint's target-counter() cannot collapse repeated pages into ranges, and the
-    whole book must not be laid out twice: this costs only the index's own pages.)"""
+
+def layout(book: Book, settings: PageSettings, manuscript_root: Path):
+    """Lay the book out; where the pages need a typesetter's correction (a note set
+    after its call's page, a third hyphen in a row: setting.py), lay it out again with
+    the corrections. With an index, lay out only the index again, with the page
+    numbers now known, and put its pages where the empty index stood.
+
+    (WeasyPrint's target-counter() cannot collapse repeated pages into ranges: the
+    index's second pass costs only its own pages.) Returns the document, the fetcher
+    and what was still wrong (setting.Report)."""
     # Nothing of the manuscript folder is read here: its images come from the Book.
     assets = press.print_assets(book.assets) if settings.for_print else book.assets
     fetcher = make_fetcher((STYLES, fonts.FONT_DIR, ROOT / "templates"), assets)
     base = str(manuscript_root) + "/"
+    chapter_ids = {c.id for c in book.chapters}
+    corrections = setting.Corrections()
     document = HTML(string=document_html(book, settings, list(book.chapters)), base_url=base,
                     url_fetcher=fetcher).render()
+    found, report = setting.read(document, chapter_ids)
+    for _ in range(CORRECTION_ROUNDS):
+        before = corrections.size()
+        corrections.merge(found)
+        if not found or corrections.size() == before:
+            break
+        progress(settings, "setting again: " + ", ".join(filter(None, [
+            f"{len(report.late_notes)} notes after their call's page" if report.late_notes else "",
+            f"{len(report.hyphen_runs)} third hyphens in a row" if report.hyphen_runs else "",
+            f"{len(report.leaf_turns)} words split over a leaf turn" if report.leaf_turns else "",
+            f"{len(report.tall_notes)} notes taller than a page" if report.tall_notes else ""])))
+        document = HTML(string=document_html(book, settings, list(book.chapters), corrections=corrections),
+                        base_url=base, url_fetcher=fetcher).render()
+        found, report = setting.read(document, chapter_ids)
     index = next((c for c in book.chapters if c.role == "index"), None)
     if index is None:
-        return document, fetcher
+        return document, fetcher, report
     pages = Pages(document, book)
     start = pages.index_of[index.id]
     index_document = HTML(string=document_html(book, settings, [index], pages.locate, pages.folio(index.id),
                                                front_matter=False),
                           base_url=base, url_fetcher=fetcher).render()
-    return document.copy(document.pages[:start] + index_document.pages), fetcher
+    return document.copy(document.pages[:start] + index_document.pages), fetcher, report
 
 
 def progress(settings: PageSettings, message: str) -> None:
@@ -518,7 +549,7 @@ def build(book: Book, out: Path, manuscript_root: Path, settings: PageSettings, 
     started = time.perf_counter()
     progress(settings, "laying out pages")
     with library_messages() as said:
-        document, fetcher = layout(book, settings, manuscript_root)
+        document, fetcher, report = layout(book, settings, manuscript_root)
         progress(settings, f"{len(document.pages)} pages laid out ({time.perf_counter() - started:.1f}s); "
                            "writing PDF")
         target = out / f"{book.meta.slug}{settings.suffix}.pdf"
@@ -540,10 +571,18 @@ def build(book: Book, out: Path, manuscript_root: Path, settings: PageSettings, 
             show_text(pdf_text(document))
         if show_pages is not None:
             found = print_pages(document, book, settings, len(document.pages) + added)
+            found.late_notes = [[note, call + 1, set_on + 1] for note, call, set_on in report.late_notes]
+            found.hyphen_runs = [[page + 1, text] for page, text in report.hyphen_runs]
             if wrap is not None:
                 found.cover = {"width": wrap.width, "trim_width": wrap.trim_width, "trim_height": wrap.trim_height,
                                "spine": wrap.spine, "bleed": wrap.bleed}
             show_pages(found)
+    for note, call, set_on in report.late_notes:
+        number = next((n.number for c in book.chapters for n in c.notes if n.id == note), note)
+        reporter.warn(Diagnostic("FOLIO045", f"note {number} is set on page {set_on + 1} of the "
+                                             f"{'print' if settings.for_print else 'screen'} PDF, after its call on "
+                                             f"page {call + 1}, even after its paragraph was moved",
+                                 fix="shorten the note, or move its call earlier in the paragraph"))
     for url in dict.fromkeys(fetcher.refused):   # after writing too: images inside SVGs load then
         reporter.warn(Diagnostic("FOLIO032", f"the PDF did not load {url[:200]}: folio reads nothing outside the book"))
     for record in said:

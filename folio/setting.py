@@ -1,0 +1,197 @@
+"""What a typesetter corrects after seeing the pages: a footnote set a page after its
+call, a third hyphen in a row, a word split over a leaf turn.
+
+WeasyPrint cannot be told "no more than two hyphens in a row" or "keep the note with
+its call" (it moves a note that does not fit to the next page, and `footnote-policy`
+did not move those lines). So the first layout is read line by line (pagemap.lines),
+and where it went wrong the chapter's HTML is changed and the book laid out once more:
+- the paragraph holding a late note's call is split before the call's line, and the
+  second part starts a new page (the first part's last line stays justified), so the
+  call and its note meet on the next page;
+- a word hyphenated as the third line in a row, or across a leaf turn (the last line
+  of a right-hand page), is kept whole;
+- a note too tall for any page's note area, which WeasyPrint would drop without a
+  word, is set in the text after its call instead, as a block of note type.
+The corrections are keyed by chapter and passage (pagemap.stamp), like the EPUB's
+page markers, and found by their words.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+import lxml.html
+
+from . import pagemap
+
+MAX_HYPHENS_IN_A_ROW = 2
+
+
+@dataclass
+class Corrections:
+    breaks: dict = field(default_factory=dict)   # (chapter, passage) -> [(words, offset)] to start a page at
+    whole: dict = field(default_factory=dict)    # (chapter, passage) -> {word} not to hyphenate
+    inline_notes: set = field(default_factory=set)   # notes too tall for any page: set after their paragraph
+
+    def __bool__(self) -> bool:
+        return bool(self.breaks or self.whole or self.inline_notes)
+
+    def size(self) -> int:
+        return sum(map(len, self.breaks.values())) + sum(map(len, self.whole.values())) + len(self.inline_notes)
+
+    def merge(self, other: "Corrections") -> None:
+        self.inline_notes |= other.inline_notes
+        for key, found in other.breaks.items():
+            self.breaks.setdefault(key, []).extend(f for f in found if f not in self.breaks.get(key, []))
+        for key, words in other.whole.items():
+            self.whole.setdefault(key, set()).update(words)
+
+
+@dataclass
+class Report:
+    late_notes: list = field(default_factory=list)     # (note id, call page, note page), 0-based pages
+    hyphen_runs: list = field(default_factory=list)    # (page, line text) of each third hyphen in a row
+    leaf_turns: list = field(default_factory=list)     # (page, line text) of a word split over a leaf turn
+    tall_notes: list = field(default_factory=list)     # ids of notes WeasyPrint set on no page at all
+
+
+def note_pages(document) -> dict[str, int]:
+    """The page each note's text is set on (in the page's footnote area)."""
+    found = {}
+    for number, page in enumerate(document.pages):
+        for area in page._page_box.children[1:]:
+            if type(area).__name__ != "FootnoteAreaBox":
+                continue
+            for box in area.descendants():
+                element = getattr(box, "element", None)
+                if element is not None and "fn" in (element.get("class") or "").split() and element.get("id"):
+                    found.setdefault(element.get("id"), number)
+    return found
+
+
+def _hyphenated(text: str) -> bool:
+    return text.rstrip().endswith(pagemap.HYPHENS) and bool(re.search(r"\w[-\u2010]$", text.rstrip()))
+
+
+def read(document, chapter_ids: set[str]) -> tuple[Corrections, Report]:
+    """What the laid-out pages need corrected, and what was wrong."""
+    all_lines = list(pagemap.lines(document, chapter_ids))
+    corrections, report = Corrections(), Report()
+    notes = note_pages(document)
+    seen: dict[tuple, int] = {}
+    run = 0
+    for i, line in enumerate(all_lines):
+        key = (line.chapter, line.passage)
+        following = all_lines[i + 1] if i + 1 < len(all_lines) else None
+        for note in line.calls:
+            if note not in notes:   # taller than a page's note area: WeasyPrint drops it
+                if note not in report.tall_notes:
+                    report.tall_notes.append(note)
+                corrections.inline_notes.add(note)
+                continue
+            if notes.get(note, line.page) != line.page and line.passage is not None \
+                    and note not in {late[0] for late in report.late_notes}:
+                report.late_notes.append((note, line.page, notes[note]))
+                corrections.breaks.setdefault(key, []).append((re.findall(r"\w+", line.text)[:4], seen.get(key, 0)))
+        hyphen = _hyphenated(line.text) and not line.last_in_block
+        run = run + 1 if hyphen else 0
+        last_on_page = following is None or following.page != line.page
+        split_word = None
+        if hyphen and following is not None and (following.chapter, following.passage) == key:
+            head = re.findall(r"\w+", line.text)[-1:]
+            tail = re.findall(r"\w+", following.text)[:1]
+            if head and tail:
+                split_word = head[0] + tail[0]
+        if split_word and run > MAX_HYPHENS_IN_A_ROW:
+            report.hyphen_runs.append((line.page, line.text))
+            corrections.whole.setdefault(key, set()).add(split_word)
+            run = 0
+        elif split_word and last_on_page and line.page % 2 == 0:   # a right-hand page: the leaf turns
+            report.leaf_turns.append((line.page, line.text))
+            corrections.whole.setdefault(key, set()).add(split_word)
+        if line.passage is not None:
+            seen[key] = seen.get(key, 0) + len(line.text)
+    return corrections, report
+
+
+def apply(tree, chapter_id: str, corrections: Corrections) -> None:
+    """Change a chapter's stamped tree as `corrections` say (before notes are floated)."""
+    for (chapter, passage), words in corrections.whole.items():
+        if chapter != chapter_id:
+            continue
+        for element in tree.xpath(f'//*[@{pagemap.STAMP}="{passage}"]'):
+            for word in sorted(words, key=len, reverse=True):
+                _keep_whole(element, word)
+    for (chapter, passage), places in corrections.breaks.items():
+        if chapter != chapter_id:
+            continue
+        for element in tree.xpath(f'//*[@{pagemap.STAMP}="{passage}"]'):
+            for words, offset in places[:1]:
+                _break_before(element, words, offset)
+
+
+def _keep_whole(element, word: str) -> None:
+    """Wrap each occurrence of `word` in the element's own text in a span that is not
+    hyphenated."""
+    pattern = re.compile(rf"(?<!\w){re.escape(word)}(?!\w)")
+    for node, slot, text, insertable in list(pagemap._slots(element)):
+        if not insertable or not pattern.search(text):
+            continue
+        if node.get("class") == "nohyphen":
+            continue
+        pieces = pattern.split(text)
+        matches = pattern.findall(text)
+        spans = []
+        for match, after in zip(matches, pieces[1:]):
+            span = lxml.html.Element("span", {"class": "nohyphen"})
+            span.text, span.tail = match, after
+            spans.append(span)
+        if slot == "text":
+            node.text = pieces[0]
+            for position, span in enumerate(spans):
+                node.insert(position, span)
+        else:
+            node.tail = pieces[0]
+            anchor = node
+            for span in spans:
+                anchor.addnext(span)
+                anchor = span
+
+
+def _break_before(element, words: list[str], offset: int) -> None:
+    """Start a new page at the line beginning with `words`: the element is split there
+    (its first part keeps its last line justified) or, at its first line, moved whole."""
+    at = pagemap.find_words("".join(element.itertext()), words, offset) if words else 0
+    if not at or element.tag not in ("p", "li", "dd", "div"):
+        element.set("class", (element.get("class", "") + " folio-new-page").strip())
+        return
+    marker = lxml.html.Element("span")
+    pagemap.place(element, words, offset, marker)
+    second = _split_at(element, marker)
+    element.set("class", (element.get("class", "") + " folio-continues").strip())
+    second.set("class", (second.get("class", "") + " folio-new-page folio-continued").strip())
+
+
+def _split_at(element, marker):
+    """Split `element` in two at `marker` (a descendant), cloning the inline elements
+    the marker sits in; the second part follows the element, and the marker goes."""
+    def clone_of(node):
+        return lxml.html.Element(node.tag, {k: v for k, v in node.attrib.items() if k != "id"})
+    parent = marker.getparent()
+    right = clone_of(parent)
+    right.text = marker.tail
+    for sibling in list(marker.itersiblings()):
+        right.append(sibling)
+    parent.remove(marker)
+    node = parent
+    while node is not element:
+        up = node.getparent()
+        outer = clone_of(up)
+        outer.append(right)
+        right.tail, node.tail = node.tail, None
+        for sibling in list(node.itersiblings()):
+            outer.append(sibling)
+        right, node = outer, up
+    element.addnext(right)
+    right.tail, element.tail = element.tail, None
+    return right
