@@ -242,7 +242,7 @@ def place(element, words: list[str], offset: int, mark) -> None:
     at = find_words("".join(element.itertext()), words, offset) or 0
     position = 0
     for node, slot, text, insertable in list(_slots(element)):
-        if position + len(text) > at or (at == position and insertable):
+        if position + len(text) > at or (position + len(text) == at and insertable):
             if not insertable:   # inside a formula: after it
                 at = position + len(text)
                 position = at

@@ -271,19 +271,27 @@ def _rgb_in(content, resources, seen: set) -> list[str]:
 
 
 def black_svg(svg: str) -> str:
-    """An SVG's colours as shades of black ink: what a one-colour press can print."""
+    """An SVG's colours as shades of black ink: what a one-colour press can print.
+    (#rgb, #rrggbb, rgb(r, g, b) and rgb(r%, g%, b%) as pdftocairo writes them,
+    black, white and currentColor.)"""
+    def ink(red: float, green: float, blue: float) -> str:
+        return f"device-cmyk(0 0 0 {1 - (0.2126 * red + 0.7152 * green + 0.0722 * blue):.3f})"
+
     def grey(match: re.Match) -> str:
         value = match.group(0)
         if value.lower() in ("black", "currentcolor"):
             return "device-cmyk(0 0 0 1)"
         if value.lower() == "white":
             return "device-cmyk(0 0 0 0)"
+        if value.lower().startswith("rgb"):
+            parts = re.findall(r"[\d.]+%?", value)
+            return ink(*((float(p[:-1]) / 100 if p.endswith("%") else float(p) / 255) for p in parts[:3]))
         digits = value.lstrip("#")
         if len(digits) == 3:
             digits = "".join(c * 2 for c in digits)
-        r, g, b = (int(digits[i:i + 2], 16) / 255 for i in (0, 2, 4))
-        return f"device-cmyk(0 0 0 {1 - (0.2126 * r + 0.7152 * g + 0.0722 * b):.3f})"
-    return re.sub(r"(?<=[\"':\s])(#[0-9a-fA-F]{6}|#[0-9a-fA-F]{3}|black|white|currentColor)(?=[\"';\s])", grey, svg)
+        return ink(*(int(digits[i:i + 2], 16) / 255 for i in (0, 2, 4)))
+    colour = r"#[0-9a-fA-F]{6}|#[0-9a-fA-F]{3}|rgb\(\s*[\d.]+%?\s*,\s*[\d.]+%?\s*,\s*[\d.]+%?\s*\)|black|white|currentColor"
+    return re.sub(rf"(?<=[\"':\s])({colour})(?=[\"';\s])", grey, svg)
 
 
 def print_assets(assets: dict[str, bytes]) -> dict[str, bytes]:
