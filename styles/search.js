@@ -37,7 +37,8 @@
   var whole = fold(query.replace(/"/g, ""));
   var hits = [];
   records.forEach(function (record) {
-    var text = fold(record.text);
+    // the passage's words, and the index entries marked on it
+    var text = fold(record.text + (record.terms ? " \u2016 " + record.terms : ""));
     if (!terms.every(function (forms) { return forms.some(function (f) { return text.indexOf(f) >= 0; }); })) {
       return;
     }
@@ -80,11 +81,17 @@
     link.href = parts[0] + "?hl=" + highlight + (parts[1] ? "#" + parts[1] : "");
     link.textContent = hit.record.title || say("untitled", 0);
     var snippet = document.createElement("p");
-    var start = Math.max(0, hit.at - 80);
+    var start = Math.max(0, (hit.at < hit.record.text.length ? hit.at : hit.record.at || 0) - 80);
     var text = hit.record.text.substr(start, 260);
     marked((start > 0 ? "\u2026" : "") + text + (start + 260 < hit.record.text.length ? "\u2026" : ""), snippet);
     item.appendChild(link);
     item.appendChild(snippet);
+    if (hit.record.terms && forms.some(function (f) { return fold(hit.record.terms).indexOf(f) >= 0; })) {
+      var indexed = document.createElement("p");
+      indexed.className = "search-terms";
+      marked(hit.record.terms, indexed);
+      item.appendChild(indexed);
+    }
     list.appendChild(item);
   });
 }());

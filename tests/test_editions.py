@@ -215,12 +215,29 @@ def test_search_finds_variants_phrases_and_marks_them(bundled):
         assert {"entrist", "entryism"} <= set(marks), marks
         tab = browser.open((bundled / "html" / "search.html").as_uri() + '?q=%22permanent+revolution%22')
         browser.wait_for(tab, "document.querySelectorAll('#search-results li').length")
-        texts = browser.evaluate(tab, "[...document.querySelectorAll('#search-results li p')].map(p => p.textContent)")
+        texts = browser.evaluate(tab, "[...document.querySelectorAll('#search-results li')].map(li => li.textContent)")
         assert texts and all("permanent revolution" in t.lower() for t in texts)
         href = browser.evaluate(tab, "document.querySelector('#search-results a').href")
         page = browser.open(href)
         shown = browser.wait_for(page, "document.querySelectorAll('main mark').length")
         assert shown >= 1
+    finally:
+        browser.close()
+
+
+def test_search_finds_a_passage_by_the_index_entry_marked_on_it(bundled):
+    """[his notes]{index="Lenin’s Testament"}: the passage never says "testament", yet
+    searching it finds the passage, with the entry shown and marked."""
+    from browser import Browser
+    browser = Browser()
+    try:
+        tab = browser.open((bundled / "html" / "search.html").as_uri() + "?q=testament")
+        browser.wait_for(tab, "document.querySelectorAll('#search-results li').length")
+        found = browser.evaluate(tab, "[...document.querySelectorAll('#search-results li')].map(li => li.textContent)")
+        assert any("his notes" in text and "Lenin’s Testament" in text for text in found), found
+        terms = browser.evaluate(tab, "[...document.querySelectorAll('#search-results .search-terms mark')]"
+                                      ".map(m => m.textContent.toLowerCase())")
+        assert "testament" in terms
     finally:
         browser.close()
 

@@ -155,3 +155,19 @@ def test_check_finds_a_passage_missing_from_an_edition(tmp_path):
     result = _check(BOOKS / "no-headings", out)
     assert result.returncode == 1
     assert "conservation: HTML, manuscript line 7" in result.stdout and "it is one letter" in result.stdout
+
+
+def test_page_labels_match_the_printed_folios(bundled):
+    """Roman numerals for the front matter, arabic from the first chapter: the PDF's
+    page label 1 is the page printed 1 (its folio read back with poppler)."""
+    import json
+    import subprocess
+    for name in ("trotskyism.pdf", "trotskyism-print.pdf"):
+        path = bundled / name
+        labels = json.loads(subprocess.run(["qpdf", "--json", "--json-key=pagelabels", str(path)],
+                                           capture_output=True, text=True, check=True).stdout)["pagelabels"]
+        assert [(entry["index"], entry["label"]["/S"]) for entry in labels] == [(0, "/r"), (labels[1]["index"], "/D")]
+        first = labels[1]["index"] + 1
+        opening = subprocess.run(["pdftotext", "-f", str(first), "-l", str(first), str(path), "-"],
+                                 capture_output=True, text=True, check=True).stdout.split()
+        assert opening[-1] == "1" and "Introduction" in opening

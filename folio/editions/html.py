@@ -139,7 +139,20 @@ def search_records(book: Book) -> list[dict]:
                 continue
             inner = next((e.get("id") for e in element.iter() if isinstance(e.tag, str) and e.get("id")), None)
             place = chapter.title if section == chapter.title else f"{chapter.title} › {section}"
-            records.append({"href": f"{names[chapter.id]}#{inner or anchor}", "title": place, "text": text})
+            record = {"href": f"{names[chapter.id]}#{inner or anchor}", "title": place, "text": text}
+            # The index entries the author marked here ([his notes]{index="Lenin’s Testament"},
+            # or a ::: {index=…} range around it) find the passage too.
+            spans = [e for e in element.iter() if isinstance(e.tag, str) and e.get("data-index")]
+            marked = [e.get("data-index") for e in spans]
+            # a range counts once, on its first passage
+            marked += [a.get("data-index") for a in element.iterancestors() if a.get("data-index")
+                       and next((p for p in a.iter(*PASSAGES)), None) is element]
+            terms = [", ".join(part.strip() for part in path.split("!")) for path in dict.fromkeys(marked)]
+            if terms:
+                record["terms"] = "; ".join(terms)
+                words = " ".join(text_of(spans[0]).split()) if spans else ""
+                record["at"] = max(text.find(words), 0) if words else 0
+            records.append(record)
     return records
 
 

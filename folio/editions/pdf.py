@@ -518,6 +518,18 @@ def diagnose(record: logging.LogRecord, book: Book, refused: list[str]) -> Diagn
     return Diagnostic("FOLIO041", f"{source} said, laying out the PDF: {' '.join(said.split())[:300]}")
 
 
+def label_pages(path: Path, first_body: int) -> None:
+    """Page labels that match the printed folios: the front matter in roman numerals,
+    the body in arabic from 1, so a reader's "go to page 12" lands on the page
+    printed 12 (WeasyPrint writes none)."""
+    import pikepdf
+    with pikepdf.open(path, allow_overwriting_input=True) as pdf:
+        numbers = [0, pikepdf.Dictionary(S=pikepdf.Name.r)] if first_body > 0 else []
+        numbers += [first_body, pikepdf.Dictionary(S=pikepdf.Name.D, St=1)]
+        pdf.Root.PageLabels = pikepdf.Dictionary(Nums=pikepdf.Array(numbers))
+        pdf.save(path, deterministic_id=True)
+
+
 def print_pages(document, book: Book, settings: PageSettings, total: int) -> pagemap.PrintPages:
     """Where each page of this layout begins, and the page of each index anchor; pages
     the print file gained at the end (press.py) are blank, where the last one began."""
@@ -558,6 +570,7 @@ def build(book: Book, out: Path, manuscript_root: Path, settings: PageSettings, 
             document.write_pdf(temporary, pdf_variant=None if settings.for_print else "pdf/ua-1",
                                pdf_identifier=book.meta.identifier.encode("utf-8")[:32],
                                custom_metadata=False)
+            label_pages(temporary, Pages(document, book).first_body)
             if settings.for_print:
                 added = press.finish(temporary, to_points(settings.bleed), press.TARGETS.get(settings.target or ""),
                                      settings.crop_marks, book.meta.title, icc, book.meta.modified)
