@@ -95,9 +95,10 @@ def barcode_svg(isbn: str) -> str:
     return press.black_svg(drawn.getvalue().decode("utf-8"))
 
 
-def wrap_pdf(book, settings, pages: int, target_path: Path, icc: Path | None) -> Wrap:
+def wrap_pdf(book, settings, pages: int, target_path: Path, icc: Path | None, warn=None) -> Wrap:
     """Lay the wrap out with WeasyPrint from templates/print/cover.html; mark its trim
-    and bleed, and give it the print file's output intent."""
+    and bleed, and give it the print file's output intent. A blurb too long for the
+    back cover is said to `warn` (it would run under the barcode)."""
     import pikepdf
     import weasyprint
     from weasyprint.text.fonts import FontConfiguration
@@ -115,8 +116,23 @@ def wrap_pdf(book, settings, pages: int, target_path: Path, icc: Path | None) ->
                   title_size=round(title_size * geometry.trim_width / 6, 1),
                   spine_size=round(min(11.0, geometry.spine * 72 * 0.42), 1))
     config = FontConfiguration()
-    drawn = weasyprint.HTML(string=html).write_pdf(font_config=config, pdf_identifier=b"folio-cover",
-                                                   custom_metadata=False)
+    document = weasyprint.HTML(string=html).render(font_config=config)
+    if warn is not None:
+        def walk(box):   # absolutely positioned boxes sit in placeholders descendants() skips
+            yield box
+            for child in getattr(box, "children", ()):
+                yield from walk(child)
+        boxes = [box for box in walk(document.pages[0]._page_box)
+                 if getattr(box, "element", None) is not None and getattr(box, "element_tag", "") in ("p", "div")]
+        blurb = next((b for b in boxes if b.element.get("class") == "blurb"), None)
+        barcode = next((b for b in boxes if b.element.get("class") == "barcode"), None)
+        if blurb is not None and barcode is not None:
+            bottom = blurb.position_y + blurb.margin_height()
+            safe = min(barcode.position_y, (geometry.bleed + geometry.trim_height - geometry.safe) * 96)
+            if bottom > safe:
+                warn(f"the description ({len(book.meta.description)} characters) is too long for the back "
+                     f"cover: it runs {(bottom - safe) / 96:.1f} in past the space above the barcode")
+    drawn = document.write_pdf(pdf_identifier=b"folio-cover", custom_metadata=False)
     with atomic_path(target_path) as temporary:
         temporary.write_bytes(drawn)
         with pikepdf.open(temporary, allow_overwriting_input=True) as pdf:

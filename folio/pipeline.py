@@ -58,7 +58,8 @@ def build_edition(name: str, book, manuscript, options: Options) -> Path:
         settings = pdf.settings_from(manuscript, for_print=(name == "print"), crop_marks=options.crop_marks)
         reporter = Reporter(strict=options.strict)
         target = pdf.build(book, options.out, manuscript.root, settings, shown.append, reporter,
-                           show_pages=(lambda pages: pages.save(pages_file)) if name == "print" else None)
+                           show_pages=(lambda pages: pages.save(pages_file)) if name == "print" else None,
+                           where=manuscript.where)
         reporter.finish()   # with --strict, what WeasyPrint said (FOLIO041) fails the edition
     conservation.report(book.passages, {"pdf": "screen PDF", "print": "print PDF"}.get(name, name.upper()),
                         " ".join(shown), manuscript.source, options.strict)

@@ -3,6 +3,7 @@ book made for KDP, IngramSpark and an offset printer, read back with pikepdf and
 poppler (not with folio's own checks alone)."""
 from __future__ import annotations
 
+import re
 import shutil
 import subprocess
 
@@ -236,3 +237,12 @@ def test_a_bad_isbn_is_an_error_with_its_line(tmp_path, value, said):
     assert result.returncode != 0
     assert "FOLIO044" in result.stderr and said in result.stderr and "book.md:2" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_a_blurb_too_long_for_the_back_cover_is_a_warning_with_its_line(tmp_path):
+    blurb = " ".join(["The keeper wrote of storms, ships and the long nights of the winter watch."] * 40)
+    manuscript = with_keys(BOOKS / "tiny", tmp_path / "book", f'description: "{blurb}"\n')
+    result = run_build("--manuscript", str(manuscript), "--out", str(tmp_path / "out"), "pdf")
+    assert result.returncode == 0, result.stderr
+    assert re.search(r"book\.md:2: FOLIO046: the description \(\d+ characters\) is too long for the back cover",
+                     result.stderr), result.stderr

@@ -547,7 +547,7 @@ def print_pages(document, book: Book, settings: PageSettings, total: int) -> pag
 
 
 def build(book: Book, out: Path, manuscript_root: Path, settings: PageSettings, show_text=None,
-          reporter: Reporter | None = None, show_pages=None) -> Path:
+          reporter: Reporter | None = None, show_pages=None, where=None) -> Path:
     """Lay out and write the PDF; `show_text` receives the laid-out text (conservation.py),
     `show_pages` where each page begins (pagemap.py). Warnings go to `reporter` (one
     that only prints them if none is given)."""
@@ -578,7 +578,10 @@ def build(book: Book, out: Path, manuscript_root: Path, settings: PageSettings, 
         if settings.for_print:   # the cover, whose spine needs the final page count
             from .. import cover
             wrap = cover.wrap_pdf(book, settings, len(document.pages) + added,
-                                  out / f"{book.meta.slug}-cover.pdf", icc)
+                                  out / f"{book.meta.slug}-cover.pdf", icc,
+                                  lambda said: reporter.warn(Diagnostic(
+                                      "FOLIO046", said, *(where("description") if where else ()), fix="shorten the description to what a back cover holds "
+                                                           "(about 1,000 characters at this trim size)")))
         if show_text is not None:
             from ..conservation import pdf_text
             show_text(pdf_text(document))
