@@ -68,28 +68,50 @@ def place_locators(book, entry: IndexEntry) -> str:
     return "; ".join(links)
 
 
+def page_ranges(numbers: list[tuple[int, str]], ranges: list[tuple[int, int, str]], **attributes: str) -> str:
+    """'3, 7–9, 12' from page numbers with their anchors; each number links to its page
+    (the PDF's index, and the EPUB's print-page locators)."""
+    spans: list[list] = []   # [first, last, anchor], merged where they touch or overlap
+    for first, last, anchor in sorted([(n, n, a) for n, a in set(numbers)] + list(ranges)):
+        if spans and first <= spans[-1][1] + 1:
+            spans[-1][1] = max(spans[-1][1], last)
+        else:
+            spans.append([first, last, anchor])
+    out = []
+    for first, last, anchor in spans:
+        label = f"{first}–{last}" if last > first else f"{first}"
+        out.append(link(f"#{anchor}", label, **attributes))
+    return ", ".join(dict.fromkeys(out))
+
+
 def print_locators(book, entry: IndexEntry, pages: dict[str, str]) -> str:
     """Locators for the EPUB: the print edition's page numbers, each a link to its
-    passage, grouped by chapter: '3, 7–9 (Introduction); 41 (Exile)'. An anchor the
-    print layout did not place keeps its section label."""
-    groups: dict[str, dict[str, str]] = {}   # chapter id -> label -> link
+    passage, grouped by chapter, with ranges as in the PDF: '3, 7–9 (Introduction);
+    41 (Exile)'. An anchor the print layout did not place keeps its section label."""
+    groups: dict[str, tuple[list, list, dict]] = {}   # chapter id -> (singles, ranges, unplaced)
+    contexts: dict[str, str] = {}
     for occurrence in entry.occurrences:
         place = book.places.get(occurrence.anchor)
         if place is None:
             continue
-        page = pages.get(occurrence.anchor)
-        end = pages.get(occurrence.end) if occurrence.end else None
-        if page is None:
-            label = place.label
-        elif end is not None and end.isdigit() and page.isdigit() and int(end) > int(page):
-            label = f"{page}–{end}"
+        singles, ranges, unplaced = groups.setdefault(place.chapter_id, ([], [], {}))
+        contexts.setdefault(place.chapter_id, place.context)
+        page = pages.get(occurrence.anchor, "")
+        end = pages.get(occurrence.end, "") if occurrence.end else ""
+        if not page.isdigit():
+            unplaced.setdefault(place.label, link(f"#{occurrence.anchor}", place.label, title=place.context,
+                                                  **{"data-epub-type": "index-locator"}))
+        elif end.isdigit() and int(end) > int(page):
+            ranges.append((int(page), int(end), occurrence.anchor))
         else:
-            label = page
-        groups.setdefault(place.chapter_id, {}).setdefault(label, link(
-            f"#{occurrence.anchor}", label, title=place.context, **{"data-epub-type": "index-locator"}))
+            singles.append((int(page), occurrence.anchor))
     titles = {c.id: c.title for c in book.chapters}
-    return "; ".join(", ".join(links.values()) + (f" ({escape(titles[chapter_id])})" if titles.get(chapter_id) else "")
-                     for chapter_id, links in groups.items())
+    parts = []
+    for chapter_id, (singles, ranges, unplaced) in groups.items():
+        shown = page_ranges(singles, ranges, title=contexts[chapter_id], **{"data-epub-type": "index-locator"})
+        shown = ", ".join(filter(None, [shown, *unplaced.values()]))
+        parts.append(shown + (f" ({escape(titles[chapter_id])})" if titles.get(chapter_id) else ""))
+    return "; ".join(parts)
 
 
 def chapter_html(book, chapter, locate: Callable[[IndexEntry], str] | None) -> str:

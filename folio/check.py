@@ -357,7 +357,7 @@ def print_file(pdf: Path, target, trim: tuple[float, float]) -> list[Problem]:
             if not target.min_pages <= pages <= target.max_pages or pages % multiple:
                 problems.append(Problem("print", pdf.name, f"{pages} pages: {target.title} prints "
                                         f"{target.min_pages} to {target.max_pages} pages, in multiples of {multiple}"))
-            if target.blank_last_page and not press._is_blank(document, document.pages[-1]):
+            if target.blank_last_page and not press.is_blank(document.pages[-1]):
                 problems.append(Problem("print", f"{pdf.name} page {pages}",
                                         f"{target.title} prints its production barcode on the last page, "
                                         "which must be blank"))

@@ -147,7 +147,7 @@ def wrap_pdf(book, settings, pages: int, target_path: Path, icc: Path | None, wa
     return geometry
 
 
-def front_jpeg(cover_pdf: Path, geometry_width: float, spine: float, bleed: float, trim: tuple[float, float],
+def front_jpeg(cover_pdf: Path, spine: float, bleed: float, trim: tuple[float, float],
                limits: sandbox.Limits = sandbox.Limits(60, 1024)) -> bytes:
     """The wrap's front panel as the EPUB's JPEG cover, WIDTH px wide: one cover for
     the printed book, the e-book and the site."""

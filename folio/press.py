@@ -97,7 +97,8 @@ def pages_to_add(target: Target, pages: int, width: float, height: float, last_b
 
 # Finishing the laid-out PDF.
 
-def _is_blank(pdf, page) -> bool:
+def is_blank(page) -> bool:
+    """Nothing drawn on the page: no text, image, line or shading."""
     import pikepdf
     for operands, operator in pikepdf.parse_content_stream(page):
         if str(operator) in ("Tj", "TJ", "'", '"', "Do", "re", "l", "c", "sh"):
@@ -105,13 +106,31 @@ def _is_blank(pdf, page) -> bool:
     return True
 
 
-def finish(path: Path, bleed: float, target: Target | None, crop_marks: bool, title: str,
-           icc: Path | None, modified: str) -> int:
-    """Make the laid-out print PDF at `path` the file the target takes (see module doc);
-    the number of blank pages added at the end."""
-    added = 0
+def label_pages(pdf, first_body: int) -> None:
+    """Page labels that match the printed folios: the front matter in roman numerals,
+    the body in arabic from 1, so a reader's "go to page 12" lands on the page
+    printed 12 (WeasyPrint writes none)."""
+    import pikepdf
+    numbers = [0, pikepdf.Dictionary(S=pikepdf.Name.r)] if first_body > 0 else []
+    numbers += [first_body, pikepdf.Dictionary(S=pikepdf.Name.D, St=1)]
+    pdf.Root.PageLabels = pikepdf.Dictionary(Nums=pikepdf.Array(numbers))
+
+
+def label_screen_edition(path: Path, first_body: int) -> None:
     import pikepdf
     with pikepdf.open(path, allow_overwriting_input=True) as pdf:
+        label_pages(pdf, first_body)
+        pdf.save(path, deterministic_id=True)
+
+
+def finish(path: Path, bleed: float, target: Target | None, crop_marks: bool, title: str,
+           icc: Path | None, modified: str, first_body: int) -> int:
+    """Make the laid-out print PDF at `path` the file the target takes (see module doc);
+    the number of blank pages added at the end."""
+    import pikepdf
+    added = 0
+    with pikepdf.open(path, allow_overwriting_input=True) as pdf:
+        label_pages(pdf, first_body)
         _strip_screen_features(pdf)
         if target is not None and not target.bleed_inside and bleed:
             _cut_binding_bleed(pdf, bleed)
@@ -119,7 +138,7 @@ def finish(path: Path, bleed: float, target: Target | None, crop_marks: bool, ti
             first = pdf.pages[0]
             trim = [float(v) for v in first.TrimBox]
             width, height = (trim[2] - trim[0]) / INCH, (trim[3] - trim[1]) / INCH
-            added = pages_to_add(target, len(pdf.pages), width, height, _is_blank(pdf, pdf.pages[-1]))
+            added = pages_to_add(target, len(pdf.pages), width, height, is_blank(pdf.pages[-1]))
             for _ in range(added):
                 _add_blank(pdf)
         if crop_marks or (target is not None and target.marks):

@@ -88,6 +88,26 @@ class Browser:
             time.sleep(0.2)
         raise AssertionError(f"timed out waiting for {expression}")
 
+    def emulate(self, session: str, width: int, scheme: str) -> None:
+        """A window `width` px wide (a phone below 500), in the light or dark scheme."""
+        self.send("Emulation.setDeviceMetricsOverride",
+                  {"width": width, "height": 900, "deviceScaleFactor": 1, "mobile": width < 500}, session)
+        self.send("Emulation.setEmulatedMedia", {"features": [{"name": "prefers-color-scheme", "value": scheme}]},
+                  session)
+
+    def axe_violations(self, session: str) -> list:
+        """axe-core's violations on the page: [rule, impact, the first node's markup]."""
+        from pathlib import Path
+        from folio.system import npm_file
+        script = npm_file("axe-core/axe.min.js")
+        assert script, "axe-core is not installed (python3 build.py test installs it with npm)"
+        self.evaluate(session, Path(script).read_text(encoding="utf-8"))
+        violations = self.evaluate_promise(session, "axe.run(document, {resultTypes: ['violations']})"
+                                                    ".then(r => r.violations.map(v => [v.id, v.impact,"
+                                                    " v.nodes[0].html.slice(0, 100)]))")
+        assert violations is not None, "axe did not run"
+        return violations
+
     def close(self) -> None:
         os.killpg(self.process.pid, signal.SIGKILL)   # chromium and its helper processes
         self.process.wait()

@@ -18,6 +18,14 @@ def run_build(*args: str, env: dict | None = None) -> subprocess.CompletedProces
                           text=True, cwd=ROOT, env=env)
 
 
+def write_book(tmp: Path, markdown: str) -> tuple[Path, Path]:
+    """A one-file manuscript under `tmp`: (its folder, an output folder beside it)."""
+    book = tmp / "book"
+    book.mkdir()
+    (book / "book.md").write_text(markdown, encoding="utf-8")
+    return book, tmp / "out"
+
+
 def build_into(tmp: Path, manuscript: Path, *extra: str) -> Path:
     result = run_build("--manuscript", str(manuscript), "--out", str(tmp), *extra)
     assert result.returncode == 0, result.stderr

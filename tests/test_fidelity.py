@@ -88,13 +88,9 @@ def test_a_missing_figure_keeps_its_caption(tmp_path):
 def test_check_names_the_line_of_a_passage_an_edition_lost(tmp_path):
     """The conservation check on the editions on disk: a paragraph taken out of the HTML
     after the build is named with its manuscript line."""
-    from conftest import run_build
-    book = tmp_path / "book"
-    book.mkdir()
-    (book / "book.md").write_text("---\ntitle: Lost\n---\n\n# One\n\nA paragraph that stays.\n\n"
-                                  "A paragraph that someone will take out of the site.\n\nThe end.\n",
-                                  encoding="utf-8")
-    out = tmp_path / "out"
+    from conftest import run_build, write_book
+    book, out = write_book(tmp_path, "---\ntitle: Lost\n---\n\n# One\n\nA paragraph that stays.\n\n"
+                                     "A paragraph that someone will take out of the site.\n\nThe end.\n")
     assert run_build("--manuscript", str(book), "--out", str(out)).returncode == 0
     page = out / "html" / "one.html"
     page.write_text(page.read_text(encoding="utf-8").replace(

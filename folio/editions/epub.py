@@ -218,7 +218,7 @@ def build(book: Book, out: Path, pages: PrintPages | None = None) -> Path:
     wrap = out / f"{meta.slug}-cover.pdf"
     if pages is not None and pages.cover and wrap.is_file():   # the printed book's front cover
         g = pages.cover
-        cover_jpeg = cover.front_jpeg(wrap, g["width"], g["spine"], g["bleed"], (g["trim_width"], g["trim_height"]))
+        cover_jpeg = cover.front_jpeg(wrap, g["spine"], g["bleed"], (g["trim_width"], g["trim_height"]))
     else:
         cover_jpeg = cover.raster(render("epub/cover.svg", title_lines=cover_lines(meta.title, 16),
                                          subtitle_lines=cover_lines(meta.subtitle, 30), **view))

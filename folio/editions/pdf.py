@@ -18,10 +18,11 @@ import lxml.html
 from weasyprint import HTML
 
 from .. import backmatter, fonts, pagemap, press, setting
+from ..backmatter import page_ranges
 from ..book import Book, Chapter
 from ..diagnostics import Diagnostic, Reporter, error
 from ..check import to_points
-from ..html import inner_html, link, parse_fragment, text_of
+from ..html import inner_html, parse_fragment, text_of
 from ..render import ROOT, STYLES, atomic_path, render, stylesheet
 from ..safety import make_fetcher
 
@@ -359,21 +360,6 @@ def document_html(book: Book, settings: PageSettings, chapters: list[Chapter], l
                   page_css=render("pdf/page.css", settings=settings, said=book.meta.words), css=stylesheet("pdf.css"))
 
 
-def page_ranges(numbers: list[tuple[int, str]], ranges: list[tuple[int, int, str]]) -> str:
-    """'3, 7–9, 12' from page numbers with their anchors; each number links to its page."""
-    spans: list[list] = []   # [first, last, anchor], merged where they touch or overlap
-    for first, last, anchor in sorted([(n, n, a) for n, a in set(numbers)] + list(ranges)):
-        if spans and first <= spans[-1][1] + 1:
-            spans[-1][1] = max(spans[-1][1], last)
-        else:
-            spans.append([first, last, anchor])
-    out = []
-    for first, last, anchor in spans:
-        label = f"{first}–{last}" if last > first else f"{first}"
-        out.append(link(f"#{anchor}", label))
-    return ", ".join(dict.fromkeys(out))
-
-
 class Pages:
     """Page numbers of the laid-out main document, read from WeasyPrint's anchors."""
 
@@ -518,22 +504,9 @@ def diagnose(record: logging.LogRecord, book: Book, refused: list[str]) -> Diagn
     return Diagnostic("FOLIO041", f"{source} said, laying out the PDF: {' '.join(said.split())[:300]}")
 
 
-def label_pages(path: Path, first_body: int) -> None:
-    """Page labels that match the printed folios: the front matter in roman numerals,
-    the body in arabic from 1, so a reader's "go to page 12" lands on the page
-    printed 12 (WeasyPrint writes none)."""
-    import pikepdf
-    with pikepdf.open(path, allow_overwriting_input=True) as pdf:
-        numbers = [0, pikepdf.Dictionary(S=pikepdf.Name.r)] if first_body > 0 else []
-        numbers += [first_body, pikepdf.Dictionary(S=pikepdf.Name.D, St=1)]
-        pdf.Root.PageLabels = pikepdf.Dictionary(Nums=pikepdf.Array(numbers))
-        pdf.save(path, deterministic_id=True)
-
-
-def print_pages(document, book: Book, settings: PageSettings, total: int) -> pagemap.PrintPages:
+def print_pages(document, book: Book, settings: PageSettings, pages: Pages, total: int) -> pagemap.PrintPages:
     """Where each page of this layout begins, and the page of each index anchor; pages
     the print file gained at the end (press.py) are blank, where the last one began."""
-    pages = Pages(document, book)
     anchors = {anchor: str(folio) for anchor in pages.index_of if anchor.startswith("ix-")
                and (folio := pages.folio(anchor)) is not None and folio > 0}
     edition = book.meta.words["print_edition"].format(width=settings.width, height=settings.height)
@@ -565,28 +538,31 @@ def build(book: Book, out: Path, manuscript_root: Path, settings: PageSettings, 
         progress(settings, f"{len(document.pages)} pages laid out ({time.perf_counter() - started:.1f}s); "
                            "writing PDF")
         target = out / f"{book.meta.slug}{settings.suffix}.pdf"
-        added = 0
+        pages, added = Pages(document, book), 0
         with atomic_path(target) as temporary:
             document.write_pdf(temporary, pdf_variant=None if settings.for_print else "pdf/ua-1",
                                pdf_identifier=book.meta.identifier.encode("utf-8")[:32],
                                custom_metadata=False)
-            label_pages(temporary, Pages(document, book).first_body)
             if settings.for_print:
                 added = press.finish(temporary, to_points(settings.bleed), press.TARGETS.get(settings.target or ""),
-                                     settings.crop_marks, book.meta.title, icc, book.meta.modified)
+                                     settings.crop_marks, book.meta.title, icc, book.meta.modified, pages.first_body)
+            else:
+                press.label_screen_edition(temporary, pages.first_body)
         wrap = None
         if settings.for_print:   # the cover, whose spine needs the final page count
             from .. import cover
+
+            def too_long(said: str) -> None:
+                reporter.warn(Diagnostic("FOLIO046", said, *(where("description") if where else ()),
+                                         fix="shorten the description to what a back cover holds "
+                                             "(about 1,000 characters at this trim size)"))
             wrap = cover.wrap_pdf(book, settings, len(document.pages) + added,
-                                  out / f"{book.meta.slug}-cover.pdf", icc,
-                                  lambda said: reporter.warn(Diagnostic(
-                                      "FOLIO046", said, *(where("description") if where else ()), fix="shorten the description to what a back cover holds "
-                                                           "(about 1,000 characters at this trim size)")))
+                                  out / f"{book.meta.slug}-cover.pdf", icc, too_long)
         if show_text is not None:
             from ..conservation import pdf_text
             show_text(pdf_text(document))
         if show_pages is not None:
-            found = print_pages(document, book, settings, len(document.pages) + added)
+            found = print_pages(document, book, settings, pages, len(document.pages) + added)
             found.late_notes = [[note, call + 1, set_on + 1] for note, call, set_on in report.late_notes]
             found.hyphen_runs = [[page + 1, text] for page, text in report.hyphen_runs]
             if wrap is not None:
