@@ -23,7 +23,7 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--out", type=Path, default=ROOT / "output", help="where the editions go")
     p.add_argument("--csl", help="a CSL style name, overriding the manuscript's 'csl'")
     p.add_argument("--strict", action="store_true", help="treat warnings as errors")
-    p.add_argument("-j", "--jobs", type=int, default=1, help="build up to N editions in parallel")
+    p.add_argument("-j", "--jobs", type=int, default=1, help="lay out up to N chapters, and build up to N editions, at once")
     p.add_argument("--port", type=int, default=8000, help="for 'serve': the port on localhost")
     p.add_argument("--crop-marks", action="store_true", default=None, help="draw crop marks on the print PDF")
     p.add_argument("--time-limit", type=int, default=sandbox.DEFAULT_SECONDS, metavar="SECONDS",
@@ -104,7 +104,7 @@ def run_command(argv: list[str]) -> int:
     if args.time_limit < 1 or args.memory_limit < 256:
         parser().error("--time-limit needs at least 1 second and --memory-limit at least 256 MB")
     settings = Options(args.manuscript.resolve(), args.out.resolve(), args.csl, args.strict, args.crop_marks,
-                       sandbox.Limits(args.time_limit, args.memory_limit))
+                       sandbox.Limits(args.time_limit, args.memory_limit), max(1, args.jobs))
     if args.command == "serve":
         from . import serve
         return serve.serve(settings, args.port)

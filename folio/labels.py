@@ -32,7 +32,7 @@ WORDS = {
         "epub": ("EPUB", "for e-readers"),
         "colophon": "Set in {font}, a typeface by Frank Grießhammer for Adobe, released under the SIL Open Font "
                     "License. Made with folio from a Markdown manuscript, with pandoc, citeproc and WeasyPrint.",
-        "screen_edition": "Screen edition.", "print_edition": "Print edition, {width} × {height}",
+        "screen_edition": "Screen edition.", "page_size": "Pages of {width} × {height}.", "print_edition": "Print edition, {width} × {height}",
         "with_bleed": " with {bleed} bleed",
         "page_list": "Pages of the print edition",
         "isbn_print": "ISBN {isbn} (paperback)", "isbn_epub": "ISBN {isbn} (EPUB)",
@@ -66,7 +66,7 @@ WORDS = {
         "colophon": "Gesetzt aus der {font}, einer Schrift von Frank Grießhammer für Adobe, veröffentlicht unter "
                     "der SIL Open Font License. Hergestellt mit folio aus einem Markdown-Manuskript, mit pandoc, "
                     "citeproc und WeasyPrint.",
-        "screen_edition": "Bildschirmausgabe.", "print_edition": "Druckausgabe, {width} × {height}",
+        "screen_edition": "Bildschirmausgabe.", "page_size": "Seitenformat {width} × {height}.", "print_edition": "Druckausgabe, {width} × {height}",
         "with_bleed": " mit {bleed} Beschnitt",
         "page_list": "Seiten der Druckausgabe",
         "isbn_print": "ISBN {isbn} (Taschenbuch)", "isbn_epub": "ISBN {isbn} (EPUB)",
@@ -102,7 +102,7 @@ WORDS = {
         "colophon": "Composé en {font}, un caractère de Frank Grießhammer pour Adobe, publié sous la licence SIL "
                     "Open Font License. Réalisé avec folio à partir d’un manuscrit Markdown, avec pandoc, "
                     "citeproc et WeasyPrint.",
-        "screen_edition": "Édition pour l’écran.", "print_edition": "Édition imprimée, {width} × {height}",
+        "screen_edition": "Édition pour l’écran.", "page_size": "Format des pages {width} × {height}.", "print_edition": "Édition imprimée, {width} × {height}",
         "with_bleed": " avec {bleed} de fond perdu",
         "page_list": "Pages de l’édition imprimée",
         "isbn_print": "ISBN {isbn} (broché)", "isbn_epub": "ISBN {isbn} (EPUB)",
@@ -135,7 +135,7 @@ WORDS = {
         "colophon": "Compuesto en {font}, un tipo de Frank Grießhammer para Adobe, publicado con la licencia SIL "
                     "Open Font License. Hecho con folio a partir de un manuscrito Markdown, con pandoc, citeproc "
                     "y WeasyPrint.",
-        "screen_edition": "Edición para pantalla.", "print_edition": "Edición impresa, {width} × {height}",
+        "screen_edition": "Edición para pantalla.", "page_size": "Páginas de {width} × {height}.", "print_edition": "Edición impresa, {width} × {height}",
         "with_bleed": " con {bleed} de sangrado",
         "page_list": "Páginas de la edición impresa",
         "isbn_print": "ISBN {isbn} (rústica)", "isbn_epub": "ISBN {isbn} (EPUB)",

@@ -149,8 +149,9 @@ def lines(document, chapter_ids: set[str]):
         yield from found
 
 
-def read_layout(document, chapter_ids: set[str], first_body: int, source: str, anchors: dict[str, str]) -> PrintPages:
-    """The start of every page from the first chapter on, in the print layout."""
+def page_firsts(document, chapter_ids: set[str]) -> dict[int, PageStart]:
+    """Where each page of a laid-out document begins: its chapter, passage and first
+    words (no label yet: the stitched book numbers its pages)."""
     seen: dict[tuple[str, int], int] = {}          # characters of each passage laid out so far
     broken: set[tuple[str, int]] = set()          # passages whose last line so far ends in a hyphen
     firsts: dict[int, PageStart] = {}
@@ -169,9 +170,17 @@ def read_layout(document, chapter_ids: set[str], first_body: int, source: str, a
             broken.discard(key)
             if line.text.rstrip().endswith(HYPHENS):
                 broken.add(key)
+    return firsts
+
+
+def assemble(firsts: dict[int, PageStart], first_body: int, total: int, source: str,
+             anchors: dict[str, str]) -> PrintPages:
+    """The start of every page from the first chapter on; a page where nothing begins
+    (a blank verso, a blank page added at the end) shares the next page's place, or
+    the last one's."""
     result = PrintPages(source, anchors=anchors)
     waiting: list[str] = []                        # labels of blank pages, placed with the next start
-    for number in range(first_body, len(document.pages)):
+    for number in range(first_body, total):
         label = str(number - first_body + 1)
         first = firsts.get(number)
         if first is None:
@@ -180,8 +189,7 @@ def read_layout(document, chapter_ids: set[str], first_body: int, source: str, a
         for blank in waiting:
             result.starts.append(PageStart(blank, first.chapter, first.passage, first.words, first.offset))
         waiting = []
-        first.label = label
-        result.starts.append(first)
+        result.starts.append(PageStart(label, first.chapter, first.passage, list(first.words), first.offset))
     if result.starts:   # blank pages at the end: where the last page began
         last = result.starts[-1]
         result.starts += [PageStart(blank, last.chapter, last.passage, last.words, last.offset) for blank in waiting]

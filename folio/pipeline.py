@@ -21,6 +21,7 @@ class Options:
     strict: bool = False
     crop_marks: bool | None = None
     limits: Limits = field(default_factory=Limits)
+    jobs: int = 1     # processes that lay out chapters at once
 
     def encode(self) -> str:
         """For a step's own process: the options as one command-line argument."""
@@ -30,7 +31,7 @@ class Options:
     def decode(cls, text: str) -> "Options":
         data = json.loads(text)
         return cls(Path(data["manuscript"]), Path(data["out"]), data["csl"], data["strict"], data["crop_marks"],
-                   Limits(**data["limits"]))
+                   Limits(**data["limits"]), data.get("jobs", 1))
 
 
 def load_book(options: Options, reporter: Reporter):
@@ -38,6 +39,16 @@ def load_book(options: Options, reporter: Reporter):
     from .book import assemble
     manuscript = manuscript_module.load(options.manuscript, options.csl, reporter)
     return manuscript, assemble(manuscript, reporter, options.limits)
+
+
+def build_layout(book, manuscript, options: Options) -> Path:
+    """Lay the book out once for both PDF editions (editions/pdf.py, layout.py)."""
+    from .editions import pdf
+    settings = pdf.settings_from(manuscript, for_print=True)
+    reporter = Reporter(strict=options.strict)
+    target = pdf.lay_out_book(book, options.out, manuscript.root, settings, options.jobs, reporter)
+    reporter.finish()   # with --strict, what WeasyPrint said (FOLIO041) fails the layout
+    return target
 
 
 def build_edition(name: str, book, manuscript, options: Options) -> Path:
@@ -57,7 +68,7 @@ def build_edition(name: str, book, manuscript, options: Options) -> Path:
     else:
         settings = pdf.settings_from(manuscript, for_print=(name == "print"), crop_marks=options.crop_marks)
         reporter = Reporter(strict=options.strict)
-        target = pdf.build(book, options.out, manuscript.root, settings, shown.append, reporter,
+        target = pdf.build(book, options.out, settings, shown.append, reporter,
                            show_pages=(lambda pages: pages.save(pages_file)) if name == "print" else None,
                            where=manuscript.where)
         reporter.finish()   # with --strict, what WeasyPrint said (FOLIO041) fails the edition

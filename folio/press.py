@@ -132,6 +132,7 @@ def finish(path: Path, bleed: float, target: Target | None, crop_marks: bool, ti
     with pikepdf.open(path, allow_overwriting_input=True) as pdf:
         label_pages(pdf, first_body)
         _strip_screen_features(pdf)
+        one_ink(pdf)
         if target is not None and not target.bleed_inside and bleed:
             _cut_binding_bleed(pdf, bleed)
         if target is not None:
@@ -149,6 +150,103 @@ def finish(path: Path, bleed: float, target: Target | None, crop_marks: bool, ti
                  object_stream_mode=pikepdf.ObjectStreamMode.disable if target is not None else
                  pikepdf.ObjectStreamMode.preserve)
     return added
+
+
+def _luminance(red: float, green: float, blue: float) -> float:
+    return 0.2126 * red + 0.7152 * green + 0.0722 * blue
+
+
+def _is_rgb(space) -> bool:
+    import pikepdf
+    base = space[0] if isinstance(space, pikepdf.Array) and len(space) else space
+    if base == pikepdf.Name.ICCBased:
+        return space[1].get("/N") == 3
+    if base == pikepdf.Name.Indexed:
+        return _is_rgb(space[1])
+    return base == pikepdf.Name.DeviceRGB
+
+
+def _grey_image(image) -> None:
+    """A colour or transparent image as greys on white paper (PDF/X-1a allows neither)."""
+    import zlib
+    import pikepdf
+    from PIL import Image
+    try:
+        picture = pikepdf.PdfImage(image).as_pil_image()
+        mask = pikepdf.PdfImage(image.SMask).as_pil_image().convert("L") if "/SMask" in image else None
+    except Exception:   # a form pikepdf cannot decode: check.py reports it
+        return
+    picture = picture.convert("RGB")
+    if mask is not None and mask.size == picture.size:
+        paper = Image.new("RGB", picture.size, (255, 255, 255))
+        picture = Image.composite(picture, paper, mask)
+    grey = picture.convert("L")
+    image.write(zlib.compress(grey.tobytes(), 6), filter=pikepdf.Name.FlateDecode)
+    image.ColorSpace = pikepdf.Name.DeviceGray
+    image.BitsPerComponent = 8
+    image.Width, image.Height = grey.size
+    for key in ("/SMask", "/Decode", "/DecodeParms", "/Mask"):
+        if key in image:
+            del image[key]
+
+
+def _black_content(pdf, holder, resources, seen: set) -> None:
+    """RGB colours in a content stream (an author's SVG figure, drawn by WeasyPrint)
+    as tints of black ink, by their luminance; images as greys; forms likewise."""
+    import pikepdf
+    rgb_spaces = {str(name) for name, space in (resources.get("/ColorSpace") or {}).items() if _is_rgb(space)} \
+        if resources is not None else set()
+    for name, xobject in ((resources.get("/XObject") or {}).items() if resources is not None else ()):
+        if xobject.objgen in seen:
+            continue
+        seen.add(xobject.objgen)
+        if xobject.get("/Subtype") == pikepdf.Name.Image and (_is_rgb(xobject.get("/ColorSpace"))
+                                                              or "/SMask" in xobject):
+            _grey_image(xobject)
+        elif xobject.get("/Subtype") == pikepdf.Name.Form:
+            _black_content(pdf, xobject, xobject.get("/Resources", resources), seen)
+    if isinstance(holder, pikepdf.Page):
+        contents = holder.obj.get("/Contents")
+        parts = [] if contents is None else list(contents) if isinstance(contents, pikepdf.Array) else [contents]
+        raw = b"\n".join(part.read_bytes() for part in parts)
+    else:
+        raw = holder.read_bytes()
+    if not re.search(rb"\b(rg|RG|cs|CS)\b", raw):
+        return
+    out, rgb_fill, rgb_stroke = [], False, False
+    for operands, operator in pikepdf.parse_content_stream(holder):
+        op = str(operator)
+        if op in ("rg", "RG") and len(operands) == 3:
+            ink = 1 - _luminance(*(float(v) for v in operands))
+            out.append(([0, 0, 0, round(ink, 4)], pikepdf.Operator("k" if op == "rg" else "K")))
+            continue
+        if op in ("cs", "CS"):
+            rgb = operands[0] == pikepdf.Name.DeviceRGB or str(operands[0]) in rgb_spaces
+            if op == "cs":
+                rgb_fill = rgb
+            else:
+                rgb_stroke = rgb
+            if rgb:
+                out.append(([pikepdf.Name.DeviceCMYK], operator))
+                continue
+        if op in ("sc", "scn", "SC", "SCN") and (rgb_fill if op.islower() else rgb_stroke) and len(operands) == 3:
+            ink = 1 - _luminance(*(float(v) for v in operands))
+            out.append(([0, 0, 0, round(ink, 4)], operator))
+            continue
+        out.append((operands, operator))
+    data = pikepdf.unparse_content_stream(out)
+    if isinstance(holder, pikepdf.Page):
+        holder.obj.Contents = pdf.make_stream(data)
+    else:
+        holder.write(data)
+
+
+def one_ink(pdf) -> None:
+    """The whole file in black ink: what a one-colour press prints. (The shared layout
+    has its text in K already; figures and images keep their colours on screen.)"""
+    seen: set = set()
+    for page in pdf.pages:
+        _black_content(pdf, page, page.obj.get("/Resources"), seen)
 
 
 def _strip_screen_features(pdf) -> None:

@@ -28,10 +28,11 @@ from .paths import ROOT, STYLES, TEMPLATES
 CODE = ROOT / "folio"
 SHARED_CODE = ["book.py", "render.py", "html.py", "backmatter.py", "index.py", "dictionary.py", "__init__.py",
                "worker.py", "state.py", "sandbox.py", "pipeline.py", "conservation.py"]
+LAYOUT_CODE = ["editions/pdf.py", "fonts.py", "safety.py", "svg.py", "check.py", "pagemap.py", "press.py", "setting.py",
+               "layout.py", "stitch.py"]
 EDITION_INPUTS = {
-    "pdf": (["editions/pdf.py", "fonts.py", "safety.py", "svg.py", "check.py", "pagemap.py", "press.py", "setting.py"], ["pdf", "book"], ["pdf.css"]),
-    "print": (["editions/pdf.py", "fonts.py", "safety.py", "svg.py", "check.py", "pagemap.py", "press.py", "setting.py", "cover.py"],
-              ["pdf", "book", "print"], ["pdf.css"]),
+    "pdf": (["editions/pdf.py", "stitch.py", "press.py", "pagemap.py"], [], []),
+    "print": (["editions/pdf.py", "press.py", "pagemap.py", "cover.py", "fonts.py", "safety.py"], ["print", "book"], []),
     "epub": (["editions/epub.py", "cover.py", "fonts.py", "pagemap.py"], ["epub", "book"], ["epub.css"]),
     "html": (["editions/html.py", "fonts.py"], ["html", "book"], ["html.css", "search.js", "site.js"]),
 }
@@ -48,6 +49,10 @@ def _manuscript(root: Path, csl: str | None):
 def state_dir(settings: Options) -> Path:
     """Build state, one folder per manuscript."""
     return settings.out / ".folio" / _manuscript(settings.manuscript, settings.csl).slug
+
+
+def layout_target(settings: Options, suffix: str) -> Path:
+    return state_dir(settings) / "layout" / f"book.{suffix}"
 
 
 def book_file(settings: Options) -> Path:
@@ -158,7 +163,9 @@ def task_namespace(settings: Options, jobs: int) -> dict:
             deps += [str(edition_target(other, out, manuscript.slug)) for other in ("pdf", "print", "epub")]
         if name == "epub":   # its page-list comes from the print layout
             deps += [str(pagemap_path(out, manuscript.slug)), str(out / f"{manuscript.slug}-cover.pdf")]
-        if name in ("pdf", "print"):
+        if name in ("pdf", "print"):   # both are cut from the one layout
+            deps += [str(layout_target(settings, "pdf")), str(layout_target(settings, "json"))]
+        if name == "print":
             deps += [str(p) for p in font_files()] + manuscript_inputs(manuscript.root, manuscript.style, settings.out)
         return {"basename": name, "actions": [(make_edition, [name, settings])], "file_dep": deps,
                 "targets": [str(edition_target(name, out, manuscript.slug))]
@@ -168,7 +175,16 @@ def task_namespace(settings: Options, jobs: int) -> dict:
                                              "folio": __version__})],
                 "clean": True, "doc": f"the {name} edition"}
 
-    namespace = {"task_book": task_book,
+    def task_layout():
+        deps = [str(book_file(settings))] + [str(CODE / f) for f in LAYOUT_CODE + SHARED_CODE]
+        deps += _files(TEMPLATES / "pdf") + _files(TEMPLATES / "book") + [str(STYLES / "pdf.css")]
+        deps += [str(p) for p in font_files()] + manuscript_inputs(manuscript.root, manuscript.style, settings.out)
+        return {"actions": [(make_edition, ["layout", settings])], "file_dep": deps,
+                "targets": [str(layout_target(settings, "pdf")), str(layout_target(settings, "json"))],
+                "uptodate": [config_changed({"folio": __version__})],
+                "clean": True, "doc": "lay the book out, chapter by chapter, for both PDF editions"}
+
+    namespace = {"task_book": task_book, "task_layout": task_layout,
                  "DOIT_CONFIG": {"dep_file": str(state_dir(settings) / "doit.db"), "backend": "sqlite3",
                                  "reporter": StepReporter, "verbosity": 2, "num_process": jobs,
                                  "par_type": "process", "check_file_uptodate": "md5"}}

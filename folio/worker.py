@@ -30,6 +30,10 @@ def step(name: str, options: Options) -> None:
         state.save(book, book_file(options))
         return
     book = state.load(book_file(options))
+    if name == "layout":
+        from .pipeline import build_layout
+        build_layout(book, load_manuscript(options.manuscript, options.csl), options)
+        return
     build_edition(name, book, load_manuscript(options.manuscript, options.csl), options)
 
 

@@ -1,6 +1,7 @@
 """The index and glossary: accurate page numbers, resolving links, strict dictionary data."""
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 
@@ -19,11 +20,12 @@ SLUG = "trotskyism"
 def laid_out(tmp_path_factory):
     """The bundled book laid out and written, with the page numbers the index printed."""
     options = pipeline.Options(ROOT / "manuscript", tmp_path_factory.mktemp("index"))
-    _, book = pipeline.load_book(options, Reporter())
-    document, _, _ = pdf.layout(book, pdf.PageSettings(), ROOT / "manuscript")
-    target = options.out / "book.pdf"
-    document.write_pdf(target)
-    return book, pdf.Pages(document, book), check.pdf_text(target)
+    manuscript, book = pipeline.load_book(options, Reporter())
+    pipeline.build_layout(book, manuscript, options)
+    target = pdf.build(book, options.out, pdf.settings_from(manuscript, for_print=False))
+    summary = json.loads((pdf.layout_dir(options.out, book.meta.slug) / "book.json").read_text(encoding="utf-8"))
+    pages = pdf.Pages({anchor: int(folio) for anchor, folio in summary["anchors"].items()}, summary["first_body"])
+    return book, pages, check.pdf_text(target)
 
 
 def _printed_numbers(markup: str) -> set[int]:

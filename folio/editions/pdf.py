@@ -6,6 +6,7 @@ spans so they sit at the foot of the page where they are called.
 """
 from __future__ import annotations
 
+import json
 import logging
 import re
 import sys
@@ -15,9 +16,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import lxml.html
-from weasyprint import HTML
 
-from .. import backmatter, fonts, pagemap, press, setting
+from .. import backmatter, fonts, pagemap, press, setting, stitch
 from ..backmatter import page_ranges
 from ..book import Book, Chapter
 from ..diagnostics import Diagnostic, Reporter, error
@@ -319,7 +319,10 @@ def chapter_title(chapter: Chapter) -> str:
     return inner_html(tree)
 
 
-def chapter_body(chapter: Chapter, book: Book, locate=None, for_print: bool = False, corrections=None) -> str:
+def chapter_body(chapter: Chapter, book: Book, corrections=None, folio_of: dict | None = None) -> str:
+    """The chapter as the PDF sets it; `folio_of` (anchor -> folio) gives the glossary
+    and the index their page numbers."""
+    locate = Pages(folio_of).locate if folio_of is not None else None
     tree = parse_fragment(backmatter.chapter_html(book, chapter, locate))
     pagemap.stamp(tree)   # so the EPUB learns where each print page begins
     if corrections:       # what the first layout showed (setting.py)
@@ -338,43 +341,69 @@ def chapter_body(chapter: Chapter, book: Book, locate=None, for_print: bool = Fa
             span.set("class", "fn fn-set-inline")
     number_lists(tree)
     _captions_above(tree)
-    typeset_math(tree, press.black_svg if for_print else None)
+    typeset_math(tree, press.black_svg)   # math is set in the text's ink
     for span in floated:
         _inline_blocks(span)
-    for link in tree.find_class("locator"):
-        link.text = ""
-        link.set("class", "page-ref")
+    _page_numbers(tree, folio_of or {})
     for img in tree.iter("img"):
         if img.get("src", "") in book.assets:   # served from the Book by the fetcher
             img.set("src", "folio-asset:" + img.get("src"))
     return inner_html(tree)
 
 
-def document_html(book: Book, settings: PageSettings, chapters: list[Chapter], locate=None,
-                  first_folio: int | None = None, front_matter: bool = True, corrections=None) -> str:
-    return render("pdf/book.html", book=book, meta=book.meta, settings=settings, fonts=fonts, unlinked=_unlinked,
-                  chapters=[(chapter, chapter_title(chapter),
-                             chapter_body(chapter, book, locate, settings.for_print, corrections))
-                            for chapter in chapters],
-                  front_matter=front_matter, first_folio=first_folio, font_faces=fonts.font_faces_css(),
-                  page_css=render("pdf/page.css", settings=settings, said=book.meta.words), css=stylesheet("pdf.css"))
+def _page_numbers(tree, folio_of: dict) -> None:
+    """A glossary entry's "used on pages" links: each the folio of its passage, a page
+    named once."""
+    shown: dict = {}
+    for link in list(tree.find_class("locator")):
+        folio = folio_of.get(link.get("href", "#")[1:])
+        link.set("class", "page-number")
+        link.text = str(folio or "")
+        holder = link.getparent()
+        if folio is not None and folio in shown.setdefault(holder, set()):
+            link.getprevious().tail = link.tail   # the link before it: the same page, already shown
+            holder.remove(link)
+            continue
+        shown[holder].add(folio)
+
+
+HREF = re.compile(r'href="#([^"]*)"')
+ID = re.compile(r'\sid="([^"]*)"')
+
+
+def _outward_links(markup: str) -> str:
+    """A link to an anchor in another unit of the book becomes a `folio-dest:` URI,
+    which stitching turns into a link to the anchor's named destination (WeasyPrint
+    would drop a link to an anchor it does not see)."""
+    ids = set(ID.findall(markup))
+    return HREF.sub(lambda m: m.group(0) if m.group(1) in ids else f'href="{stitch.DEST}{m.group(1)}"', markup)
+
+
+def unit_html(book: Book, settings: PageSettings, chapters: list[Chapter], corrections=None,
+              folio_of: dict | None = None, front_matter: bool = False) -> str:
+    """One unit of the layout (layout.py): the front matter, whose contents list
+    `chapters` at their folios, or chapters."""
+    bodies = [] if front_matter else [(chapter, chapter_title(chapter), chapter_body(chapter, book, corrections,
+                                                                                     folio_of))
+                                      for chapter in chapters]
+    markup = render("pdf/book.html", book=book, meta=book.meta, settings=settings, fonts=fonts, unlinked=_unlinked,
+                    chapters=chapters, bodies=bodies, front_matter=front_matter,
+                    folio_of={k: str(v) for k, v in (folio_of or {}).items()} if front_matter else {},
+                    font_faces=fonts.font_faces_css(),
+                    page_css=render("pdf/page.css", settings=settings, said=book.meta.words),
+                    css=stylesheet("pdf.css"))
+    return _outward_links(markup)
 
 
 class Pages:
-    """Page numbers of the laid-out main document, read from WeasyPrint's anchors."""
+    """Folios of anchors (from the layout), and the index's locators made of them."""
 
-    def __init__(self, document, book: Book):
-        # An element split over pages is anchored on each of them: keep its first page.
-        self.index_of: dict[str, int] = {}
-        for i, page in enumerate(document.pages):
-            for anchor in page.anchors:
-                self.index_of.setdefault(anchor, i)
-        first = next((c.id for c in book.chapters if c.id in self.index_of), None)
-        self.first_body = self.index_of.get(first, 0)
+    def __init__(self, folio_of: dict[str, int] | None, first_body: int = 0):
+        self.folio_of = folio_of or {}
+        self.first_body = first_body   # the page of folio 1
 
     def folio(self, anchor: str) -> int | None:
-        i = self.index_of.get(anchor)
-        return None if i is None else i - self.first_body + 1
+        return self.folio_of.get(anchor)
 
     def locate(self, entry) -> str:
         singles, ranges = [], []
@@ -391,53 +420,6 @@ class Pages:
 
 
 CORRECTION_ROUNDS = 2
-
-
-def layout(book: Book, settings: PageSettings, manuscript_root: Path):
-    """Lay the book out; where the pages need a typesetter's correction (a note set
-    after its call's page, a third hyphen in a row: setting.py), lay it out again with
-    the corrections. With an index, lay out only the index again, with the page
-    numbers now known, and put its pages where the empty index stood.
-
-    (WeasyPrint's target-counter() cannot collapse repeated pages into ranges: the
-    index's second pass costs only its own pages.) Returns the document, the fetcher
-    and what was still wrong (setting.Report)."""
-    # Nothing of the manuscript folder is read here: its images come from the Book.
-    assets = press.print_assets(book.assets) if settings.for_print else book.assets
-    fetcher = make_fetcher((STYLES, fonts.FONT_DIR, ROOT / "templates"), assets)
-    base = str(manuscript_root) + "/"
-    chapter_ids = {c.id for c in book.chapters}
-    corrections = setting.Corrections()
-    document = HTML(string=document_html(book, settings, list(book.chapters)), base_url=base,
-                    url_fetcher=fetcher).render()
-    found, report = setting.read(document, chapter_ids)
-    for _ in range(CORRECTION_ROUNDS):
-        before = corrections.size()
-        corrections.merge(found)
-        if not found or corrections.size() == before:
-            break
-        progress(settings, "setting again: " + ", ".join(filter(None, [
-            f"{len(report.late_notes)} notes after their call's page" if report.late_notes else "",
-            f"{len(report.hyphen_runs)} third hyphens in a row" if report.hyphen_runs else "",
-            f"{len(report.leaf_turns)} words split over a leaf turn" if report.leaf_turns else "",
-            f"{len(report.tall_notes)} notes taller than a page" if report.tall_notes else ""])))
-        document = HTML(string=document_html(book, settings, list(book.chapters), corrections=corrections),
-                        base_url=base, url_fetcher=fetcher).render()
-        found, report = setting.read(document, chapter_ids)
-    index = next((c for c in book.chapters if c.role == "index"), None)
-    if index is None:
-        return document, fetcher, report
-    pages = Pages(document, book)
-    start = pages.index_of[index.id]
-    index_document = HTML(string=document_html(book, settings, [index], pages.locate, pages.folio(index.id),
-                                               front_matter=False),
-                          base_url=base, url_fetcher=fetcher).render()
-    return document.copy(document.pages[:start] + index_document.pages), fetcher, report
-
-
-def progress(settings: PageSettings, message: str) -> None:
-    """Layout is the long step: say where it is."""
-    print(f"  ...   {'print' if settings.for_print else 'pdf':6} {message}", file=sys.stderr, flush=True)
 
 
 class _Kept(logging.Handler):
@@ -504,26 +486,126 @@ def diagnose(record: logging.LogRecord, book: Book, refused: list[str]) -> Diagn
     return Diagnostic("FOLIO041", f"{source} said, laying out the PDF: {' '.join(said.split())[:300]}")
 
 
-def print_pages(document, book: Book, settings: PageSettings, pages: Pages, total: int) -> pagemap.PrintPages:
-    """Where each page of this layout begins, and the page of each index anchor; pages
-    the print file gained at the end (press.py) are blank, where the last one began."""
-    anchors = {anchor: str(folio) for anchor in pages.index_of if anchor.startswith("ix-")
-               and (folio := pages.folio(anchor)) is not None and folio > 0}
-    edition = book.meta.words["print_edition"].format(width=settings.width, height=settings.height)
-    source = f"{book.meta.title}. {edition}"
-    found = pagemap.read_layout(document, {c.id for c in book.chapters}, pages.first_body, source, anchors)
-    if found.starts and total > len(document.pages):
-        last = found.starts[-1]
-        found.starts += [pagemap.PageStart(str(n - pages.first_body + 1), last.chapter, last.passage, last.words,
-                                           last.offset) for n in range(len(document.pages), total)]
-    return found
+def layout_dir(out: Path, slug: str) -> Path:
+    """The layout both PDF editions are made from: each unit's PDF and record, the
+    page furniture, and the stitched book (`book.pdf`, `book.json`)."""
+    return out / ".folio" / slug / "layout"
 
 
-def build(book: Book, out: Path, manuscript_root: Path, settings: PageSettings, show_text=None,
-          reporter: Reporter | None = None, show_pages=None, where=None) -> Path:
-    """Lay out and write the PDF; `show_text` receives the laid-out text (conservation.py),
-    `show_pages` where each page begins (pagemap.py). Warnings go to `reporter` (one
-    that only prints them if none is given)."""
+def _furniture(laid, book: Book) -> list[tuple[str, str, str]]:
+    """(kind, folio, running head) of every page: "foot" sets the folio at the foot
+    (front matter, a chapter's opening page), "head" at the top with the running head
+    (the book's title on a left-hand page, the chapter's on a right-hand one), "none"
+    nothing (display pages, blank pages)."""
+    pages = [("none", "", "")] * laid.total
+    for unit, start in zip(laid.units, laid.starts):
+        record = unit.record
+        for number in range(record.pages):
+            at = start + number
+            if record.blank[number]:
+                continue
+            if unit.is_front:
+                if record.kinds[number] == "front":
+                    pages[at] = ("foot", _roman(at + 1), "")
+                continue
+            folio = str(at - laid.first_body + 1)
+            if number == 0:
+                pages[at] = ("foot", folio, "")
+            else:
+                chapter = unit.chapters[0]
+                pages[at] = ("head", folio, book.meta.title if at % 2 else (chapter.title or book.meta.title))
+    return pages
+
+
+def lay_out_book(book: Book, out: Path, manuscript_root: Path, settings: PageSettings, jobs: int = 1,
+                 reporter: Reporter | None = None) -> Path:
+    """The layout step: the book laid out chapter by chapter (layout.py), its folios and
+    running heads set as furniture, all stitched into one tagged PDF that both editions
+    are cut from."""
+    from weasyprint import HTML
+    from .. import layout
+    reporter = reporter or Reporter()
+    folder = layout_dir(out, book.meta.slug)
+    started = time.perf_counter()
+
+    def say(message: str) -> None:
+        print(f"  ...   layout {message}", file=sys.stderr, flush=True)
+    laid = layout.lay_out(book, settings, manuscript_root, folder, jobs, say)
+    pages = _furniture(laid, book)
+    environment = layout.environment_digest(settings)
+    furniture = folder / f"furniture-{stitch.furniture_digest(pages, environment)}.pdf"
+    if not furniture.is_file():
+        from ..safety import make_fetcher
+        fetcher = make_fetcher((fonts.FONT_DIR,), {})
+        markup = render("pdf/furniture.html", meta=book.meta, settings=settings, pages=pages,
+                        font_faces=fonts.font_faces_css(), family=fonts.FAMILY)
+        with library_messages():
+            with atomic_path(furniture) as temporary:
+                HTML(string=markup, url_fetcher=fetcher).render().write_pdf(temporary)
+    with atomic_path(folder / "book.pdf") as temporary:
+        dangling = stitch.stitch([(laid.pdf(u), start) for u, start in zip(laid.units, laid.starts)],
+                                 furniture, [kind != "none" for kind, _, _ in pages], temporary)
+    page_of = laid.page_of()
+    firsts = {}
+    for unit, start in zip(laid.units[1:], laid.starts[1:]):
+        for number, first in unit.record.firsts.items():
+            firsts[start + int(number)] = first
+    late_notes, hyphen_runs, said, refused = [], [], [], []
+    for unit, start in zip(laid.units, laid.starts):
+        record = unit.record
+        late_notes += [[note, start + call, start + set_on] for note, call, set_on in record.late_notes]
+        hyphen_runs += [[start + page, text] for page, text in record.hyphen_runs]
+        said += record.said
+        refused += record.refused
+    summary = {"total": laid.total, "first_body": laid.first_body, "text": " ".join(u.record.text for u in laid.units),
+               "firsts": {str(k): v for k, v in sorted(firsts.items())},
+               "anchors": {a: str(p - laid.first_body + 1) for a, p in page_of.items()
+                           if a.startswith("ix-") and p >= laid.first_body},
+               "late_notes": late_notes, "hyphen_runs": hyphen_runs}
+    with atomic_path(folder / "book.json") as temporary:
+        temporary.write_text(json.dumps(summary, ensure_ascii=False), encoding="utf-8")
+    keep = {f"{u.digest}.{ext}" for u in laid.units for ext in ("pdf", "json")} | {furniture.name, "book.pdf",
+                                                                                    "book.json"}
+    for old in folder.iterdir():   # layouts of chapters that are no longer the book's
+        if old.name not in keep and old.suffix in (".pdf", ".json"):
+            old.unlink(missing_ok=True)
+    say(f"{laid.total} pages, {laid.laid_out} of {len(laid.units)} parts laid out "
+                       f"({time.perf_counter() - started:.1f}s)")
+    for note, call, set_on in late_notes:
+        number = next((n.number for c in book.chapters for n in c.notes if n.id == note), note)
+        reporter.warn(Diagnostic("FOLIO045", f"note {number} is set on page {set_on + 1} of the PDF, after its call "
+                                             f"on page {call + 1}, even after its paragraph was moved",
+                                 fix="shorten the note, or move its call earlier in the paragraph"))
+    for url in dict.fromkeys(refused):
+        reporter.warn(Diagnostic("FOLIO032", f"the PDF did not load {url[:200]}: folio reads nothing outside the book"))
+    for name, pathname, message in said:
+        diagnostic = diagnose(_Said(name, pathname, message), book, refused)
+        if diagnostic is not None:
+            reporter.warn(diagnostic)
+    for anchor in dangling:
+        if not any(f'href="#{anchor}"' in html for html in _chapter_html(book)):
+            reporter.warn(Diagnostic("FOLIO041", f"the PDF links to '{anchor[:120]}', which is nowhere in the book",
+                                     fix="link to a heading or an element with that id, or remove the link"))
+    return folder / "book.pdf"
+
+
+@dataclass
+class _Said:
+    """A log record WeasyPrint wrote in a unit's process, as `diagnose` reads it."""
+    name: str
+    pathname: str
+    message: str
+
+    def getMessage(self) -> str:
+        return self.message
+
+
+def build(book: Book, out: Path, settings: PageSettings, show_text=None, reporter: Reporter | None = None,
+          show_pages=None, where=None) -> Path:
+    """Write one PDF edition, cut from the book's layout (lay_out_book): the screen
+    edition at the trim, with links, bookmarks and tags; the print edition as its
+    service takes it (press.py), with its cover. `show_text` receives the laid-out
+    text (conservation.py), `show_pages` where each print page begins (pagemap.py)."""
     reporter = reporter or Reporter()
     icc = press.find_icc_profile() if settings.target else None
     if settings.target and icc is None:
@@ -531,54 +613,40 @@ def build(book: Book, out: Path, manuscript_root: Path, settings: PageSettings, 
                                 "for its PDF/X output intent, and none is installed",
                     fix="install Ghostscript's profiles (Debian: sudo apt-get install libgs10-common), "
                         "or remove 'print:' for a print file without one")
-    started = time.perf_counter()
-    progress(settings, "laying out pages")
-    with library_messages() as said:
-        document, fetcher, report = layout(book, settings, manuscript_root)
-        progress(settings, f"{len(document.pages)} pages laid out ({time.perf_counter() - started:.1f}s); "
-                           "writing PDF")
-        target = out / f"{book.meta.slug}{settings.suffix}.pdf"
-        pages, added = Pages(document, book), 0
-        with atomic_path(target) as temporary:
-            document.write_pdf(temporary, pdf_variant=None if settings.for_print else "pdf/ua-1",
-                               pdf_identifier=book.meta.identifier.encode("utf-8")[:32],
-                               custom_metadata=False)
-            if settings.for_print:
-                added = press.finish(temporary, to_points(settings.bleed), press.TARGETS.get(settings.target or ""),
-                                     settings.crop_marks, book.meta.title, icc, book.meta.modified, pages.first_body)
-            else:
-                press.label_screen_edition(temporary, pages.first_body)
-        wrap = None
-        if settings.for_print:   # the cover, whose spine needs the final page count
-            from .. import cover
+    import shutil
+    folder = layout_dir(out, book.meta.slug)
+    summary = json.loads((folder / "book.json").read_text(encoding="utf-8"))
+    total, first_body = summary["total"], summary["first_body"]
+    target = out / f"{book.meta.slug}{settings.suffix}.pdf"
+    added = 0
+    with atomic_path(target) as temporary:
+        shutil.copyfile(folder / "book.pdf", temporary)
+        if settings.for_print:
+            added = press.finish(temporary, to_points(settings.bleed), press.TARGETS.get(settings.target or ""),
+                                 settings.crop_marks, book.meta.title, icc, book.meta.modified, first_body)
+        else:
+            stitch.screen_edition(temporary, first_body)
+    wrap = None
+    if settings.for_print:   # the cover, whose spine needs the final page count
+        from .. import cover
 
-            def too_long(said: str) -> None:
-                reporter.warn(Diagnostic("FOLIO046", said, *(where("description") if where else ()),
-                                         fix="shorten the description to what a back cover holds "
-                                             "(about 1,000 characters at this trim size)"))
-            wrap = cover.wrap_pdf(book, settings, len(document.pages) + added,
-                                  out / f"{book.meta.slug}-cover.pdf", icc, too_long)
-        if show_text is not None:
-            from ..conservation import pdf_text
-            show_text(pdf_text(document))
-        if show_pages is not None:
-            found = print_pages(document, book, settings, pages, len(document.pages) + added)
-            found.late_notes = [[note, call + 1, set_on + 1] for note, call, set_on in report.late_notes]
-            found.hyphen_runs = [[page + 1, text] for page, text in report.hyphen_runs]
-            if wrap is not None:
-                found.cover = {"width": wrap.width, "trim_width": wrap.trim_width, "trim_height": wrap.trim_height,
-                               "spine": wrap.spine, "bleed": wrap.bleed}
-            show_pages(found)
-    for note, call, set_on in report.late_notes:
-        number = next((n.number for c in book.chapters for n in c.notes if n.id == note), note)
-        reporter.warn(Diagnostic("FOLIO045", f"note {number} is set on page {set_on + 1} of the "
-                                             f"{'print' if settings.for_print else 'screen'} PDF, after its call on "
-                                             f"page {call + 1}, even after its paragraph was moved",
-                                 fix="shorten the note, or move its call earlier in the paragraph"))
-    for url in dict.fromkeys(fetcher.refused):   # after writing too: images inside SVGs load then
-        reporter.warn(Diagnostic("FOLIO032", f"the PDF did not load {url[:200]}: folio reads nothing outside the book"))
-    for record in said:
-        diagnostic = diagnose(record, book, fetcher.refused)
-        if diagnostic is not None:
-            reporter.warn(diagnostic)
+        def too_long(said: str) -> None:
+            reporter.warn(Diagnostic("FOLIO046", said, *(where("description") if where else ()),
+                                     fix="shorten the description to what a back cover holds "
+                                         "(about 1,000 characters at this trim size)"))
+        with library_messages():
+            wrap = cover.wrap_pdf(book, settings, total + added, out / f"{book.meta.slug}-cover.pdf", icc, too_long)
+    if show_text is not None:
+        show_text(summary["text"])
+    if show_pages is not None:
+        edition = book.meta.words["print_edition"].format(width=settings.width, height=settings.height)
+        firsts = {int(k): pagemap.PageStart(**v) for k, v in summary["firsts"].items()}
+        found = pagemap.assemble(firsts, first_body, total + added, f"{book.meta.title}. {edition}",
+                                 summary["anchors"])
+        found.late_notes = [[note, call + 1, set_on + 1] for note, call, set_on in summary["late_notes"]]
+        found.hyphen_runs = [[page + 1, text] for page, text in summary["hyphen_runs"]]
+        if wrap is not None:
+            found.cover = {"width": wrap.width, "trim_width": wrap.trim_width, "trim_height": wrap.trim_height,
+                           "spine": wrap.spine, "bleed": wrap.bleed}
+        show_pages(found)
     return target

@@ -1,0 +1,245 @@
+"""The laid-out units (layout.py) stitched into one PDF with pikepdf, with their page
+furniture, and the two editions derived from it.
+
+Stitching keeps what a reader of the screen edition uses, as one document would have it:
+- the pages in order, a blank verso where a unit would otherwise open on a left page;
+- one structure tree (PDF/UA): each unit's elements under one Document element, the
+  parent tree renumbered for pages and link annotations;
+- the named destinations of every unit, and the links between units (a unit's
+  layout writes them as `folio-dest:` URIs, since the anchor is in another
+  document) turned into links to those destinations;
+- the bookmarks, with the front matter's catalogue entries (language, metadata);
+- the folios and running heads, laid out on pages of their own (furniture) and drawn
+  over each page as a pagination artifact, which screen readers skip.
+"""
+from __future__ import annotations
+
+import hashlib
+import warnings
+from pathlib import Path
+from urllib.parse import unquote
+
+DEST = "folio-dest:"
+LINK_INK = (0.478, 0.137, 0.094)   # the screen edition's underline of a citation or web link
+
+
+def _number_tree(node) -> list:
+    """(key, value) pairs of a number tree (a flat /Nums, or /Kids)."""
+    found = []
+    if "/Nums" in node:
+        nums = node.Nums
+        found += [(int(nums[i]), nums[i + 1]) for i in range(0, len(nums), 2)]
+    for kid in node.get("/Kids", []):
+        found += _number_tree(kid)
+    return found
+
+
+def _name_tree(node) -> list:
+    found = []
+    if "/Names" in node:
+        names = node.Names
+        found += [(str(names[i]), names[i + 1]) for i in range(0, len(names), 2)]
+    for kid in node.get("/Kids", []):
+        found += _name_tree(kid)
+    return found
+
+
+def _copy(book, value):
+    """An object of another PDF, copied into `book` (a direct array or dictionary
+    item by item: pikepdf copies only indirect objects)."""
+    import pikepdf
+    if isinstance(value, (pikepdf.Array, pikepdf.Dictionary, pikepdf.Stream)) and value.is_indirect:
+        return book.copy_foreign(value)
+    if isinstance(value, pikepdf.Array):
+        return pikepdf.Array([_copy(book, item) for item in value])
+    if isinstance(value, pikepdf.Dictionary):
+        return pikepdf.Dictionary({key: _copy(book, item) for key, item in value.items()})
+    return value
+
+
+def _retag_fonts(source, salt: str) -> None:
+    """Give each font subset of a unit a tag of its own. WeasyPrint derives the tag
+    from the font alone, so two units' different subsets of one face would share a
+    name, which a RIP or viewer may take for one font."""
+    import pikepdf
+    for obj in source.objects:
+        if not isinstance(obj, pikepdf.Dictionary) or obj.get("/Type") not in (pikepdf.Name.Font,
+                                                                               pikepdf.Name.FontDescriptor):
+            continue
+        for key in ("/BaseFont", "/FontName"):
+            name = str(obj.get(key, ""))
+            if len(name) > 8 and name[7] == "+" and name[1:7].isalpha() and name[1:7].isupper():
+                digest = hashlib.sha256((salt + name[1:7]).encode()).digest()
+                tag = "".join(chr(65 + b % 26) for b in digest[:6])
+                obj[key] = pikepdf.Name("/" + tag + name[7:])
+
+
+def _blank_like(pdf, model):
+    import pikepdf
+    page = pdf.add_blank_page(page_size=(float(model.MediaBox[2]), float(model.MediaBox[3])))
+    for key in ("/MediaBox", "/BleedBox", "/TrimBox"):
+        if key in model.obj:
+            page.obj[key] = pikepdf.Array([float(v) for v in model.obj[key]])
+    return page
+
+
+def _outline(source, offset: int, pages_index: dict) -> list:
+    """The unit's bookmarks as (title, page, x, y, children), pages of the book."""
+    items = []
+    with source.open_outline() as outline:
+        def walk(nodes):
+            found = []
+            for item in nodes:
+                destination = item.destination
+                if destination is None or len(destination) < 4:
+                    continue
+                page = pages_index.get(destination[0].objgen)
+                if page is None:
+                    continue
+                found.append((item.title, offset + page, float(destination[2]), float(destination[3]),
+                              walk(item.children)))
+            return found
+        items = walk(outline.root)
+    return items
+
+
+def stitch(parts: list[tuple[Path, int]], furniture: Path | None, wanted: list[bool], target: Path) -> list[str]:
+    """Write the units' PDFs (`parts`: path, first page in the book) as one PDF to
+    `target`, with `furniture`'s page N drawn over page N where `wanted[N]`. Returns
+    the anchors linked to that no unit has."""
+    import pikepdf
+    from pikepdf import Array, Dictionary, Name
+    book = pikepdf.new()
+    document = book.make_indirect(Dictionary(Type=Name.StructElem, S=Name.Document, K=Array()))
+    parent_tree: list = []
+    dests: list = []
+    bookmarks: list = []
+    opened = []
+    first = None
+    for path, start in parts:
+        source = pikepdf.open(path)
+        opened.append(source)
+        _retag_fonts(source, path.stem)
+        if first is None:
+            first = source
+        while len(book.pages) < start:
+            _blank_like(book, source.pages[0])
+        offset = len(book.pages)
+        pages_index = {page.obj.objgen: i for i, page in enumerate(source.pages)}
+        with warnings.catch_warnings():   # named destinations are copied below
+            warnings.simplefilter("ignore")
+            book.pages.extend(source.pages)
+        root = source.Root.get("/StructTreeRoot")
+        if root is not None:
+            keys: dict[int, int] = {}
+            for key, value in _number_tree(root.ParentTree):
+                keys[key] = len(parent_tree)
+                parent_tree.append(_copy(book, value))
+            for page in book.pages[offset:]:
+                if "/StructParents" in page.obj:
+                    page.obj.StructParents = keys.get(int(page.obj.StructParents), 0)
+                for annotation in page.obj.get("/Annots", []):
+                    if "/StructParent" in annotation:
+                        annotation.StructParent = keys.get(int(annotation.StructParent), 0)
+            for kid in root.K[0].K if len(root.K) and "/K" in root.K[0] else []:
+                copied = _copy(book, kid)
+                if isinstance(copied, Dictionary) and "/P" in copied:
+                    copied.P = document
+                document.K.append(copied)
+        names = source.Root.get("/Names")
+        if names is not None and "/Dests" in names:
+            dests += [(name, _copy(book, value)) for name, value in _name_tree(names.Dests)]
+        bookmarks += _outline(source, offset, pages_index)
+    known = {name for name, _ in dests}
+    dangling: list[str] = []
+    for page in book.pages:   # links into other units
+        for annotation in page.obj.get("/Annots", []):
+            action = annotation.get("/A")
+            if action is not None and str(action.get("/URI", "")).startswith(DEST):
+                name = unquote(str(action.URI)[len(DEST):])
+                del annotation["/A"]
+                if name in known:
+                    annotation.Dest = pikepdf.String(name)
+                else:   # an anchor nowhere in the book: the link leads nowhere, and is said
+                    dangling.append(name)
+                if "/Contents" in annotation:
+                    annotation.Contents = pikepdf.String(name)
+    if furniture is not None:
+        _lay_over(book, furniture, wanted)
+    for key in ("/Lang", "/MarkInfo", "/ViewerPreferences", "/Metadata", "/PageMode"):
+        if key in first.Root:
+            book.Root[key] = _copy(book, first.Root[key])
+    for key, value in first.docinfo.items():
+        book.docinfo[key] = value
+    nums = Array()
+    for i, value in enumerate(parent_tree):
+        nums.append(i)
+        nums.append(value)
+    book.Root.StructTreeRoot = book.make_indirect(Dictionary(
+        Type=Name.StructTreeRoot, K=Array([document]), ParentTree=book.make_indirect(Dictionary(Nums=nums)),
+        ParentTreeNextKey=len(parent_tree)))
+    document.P = book.Root.StructTreeRoot
+    if dests:
+        seen, flat = set(), Array()
+        for name, value in sorted(dests, key=lambda d: d[0]):
+            if name not in seen:
+                seen.add(name)
+                flat.append(pikepdf.String(name))
+                flat.append(value)
+        book.Root.Names = Dictionary(Dests=book.make_indirect(Dictionary(Names=flat)))
+    if bookmarks:
+        with book.open_outline() as outline:
+            def add(items, into):
+                for title, page, x, y, children in items:
+                    item = pikepdf.OutlineItem(title, Array([book.pages[page].obj, Name.XYZ, x, y, 0]))
+                    add(children, item.children)
+                    into.append(item)
+            add(bookmarks, outline.root)
+    book.save(target, deterministic_id=True, object_stream_mode=pikepdf.ObjectStreamMode.generate)
+    for source in opened:
+        source.close()
+    return list(dict.fromkeys(dangling))
+
+
+def _lay_over(book, furniture: Path, wanted: list[bool]) -> None:
+    """Draw each furniture page over the book's page of the same number, marked as a
+    pagination artifact (PDF/UA: not part of the text a screen reader reads)."""
+    import pikepdf
+    with pikepdf.open(furniture) as source:
+        _retag_fonts(source, furniture.stem)
+        for page, over, want in zip(book.pages, source.pages, wanted):
+            if not want:
+                continue
+            form = book.copy_foreign(over.as_form_xobject())
+            name = page.add_resource(form, pikepdf.Name.XObject, prefix="Furniture")
+            page.contents_add(pikepdf.Stream(book, b"q\n"), prepend=True)
+            page.contents_add(pikepdf.Stream(
+                book, b"Q\n/Artifact <</Type /Pagination>> BDC q " + str(name).encode() + b" Do Q EMC\n"))
+
+
+def furniture_digest(pages: list, environment: str) -> str:
+    return hashlib.sha256((environment + repr(pages)).encode()).hexdigest()
+
+
+def screen_edition(path: Path, first_body: int) -> None:
+    """The screen edition from the stitched book: each page cut to the trim, page
+    labels that match the folios, and a citation's or web link's annotation
+    underlined in the link colour (drawn by the viewer, so the page's ink, shared
+    with the print edition, stays black)."""
+    import pikepdf
+    from .press import label_pages
+    with pikepdf.open(path, allow_overwriting_input=True) as pdf:
+        for page in pdf.pages:
+            trim = page.obj.get("/TrimBox")
+            if trim is not None:
+                page.MediaBox = pikepdf.Array([float(v) for v in trim])
+            for key in ("/BleedBox", "/CropBox"):
+                if key in page.obj:
+                    del page.obj[key]
+            for annotation in page.obj.get("/Annots", []):
+                dest = str(annotation.get("/Dest", ""))
+                if "/A" in annotation or dest.startswith(("ref-", "ix-")):
+                    annotation.BS = pikepdf.Dictionary(W=0.5, S=pikepdf.Name.U)
+                    annotation.C = pikepdf.Array(LINK_INK)
+        label_pages(pdf, first_body)
+        pdf.save(path, deterministic_id=True)
