@@ -333,7 +333,9 @@ def _cut_chapters(body, level: int, notes: dict[str, str], places: dict, warn=No
                 places[anchor] = Place(section.get("id") or "", f"note {note.number}", context)
         chapters.append(Chapter(
             id=section.get("id") or f"chapter-{len(chapters) + 1}", role="chapter", title_html=title_html,
-            title=title, number=None if unnumbered else number, html=inner_html(section).strip(),
+            title=title, number=None if unnumbered else number,
+            # (the blank lines before a section's end depend on what follows the chapter)
+            html=re.sub(r"\s+(?=</section>)", "\n", inner_html(section).strip()),
             headings=_headings(section, level), notes=chapter_notes))
     return chapters, refs
 
@@ -488,6 +490,7 @@ def assemble(manuscript: Manuscript, reporter: Reporter, limits: Limits = Limits
                                  line_of(manuscript.text, at.start()) if at else None,
                                  fix="put the entry's words in the brackets, or give index=\"Entry\""))
     index.mark_dictionary_terms(body, entries, marks)
+    marks.name_by_chapter(body, level)
     used_at = index.link_glossary_terms(body, entries, level)
     _report_unfound(entries, marks, manuscript, reporter)
     notes = _extract_notes(body)

@@ -58,10 +58,39 @@ class Marks:
     def __init__(self):
         self.count = 0
         self.found: dict[tuple[str, ...], list[Occurrence]] = {}
+        self.created: set[str] = set()
 
     def new_id(self) -> str:
         self.count += 1
+        self.created.add(f"ix-{self.count}")
         return f"ix-{self.count}"
+
+    def name_by_chapter(self, body, level: int) -> None:
+        """The anchors made here renamed `ix-<chapter>-<n>`, counted within their
+        chapter: a mark added in one chapter then renames no anchor of another, so
+        the other chapters' cached layouts stay good (layout.py)."""
+        import hashlib
+        taken = {element.get("id") for element in body.iter() if element.get("id")}
+        renamed: dict[str, str] = {}
+        for chapter in [s for s in body.iter("section") if f"level{level}" in (s.get("class") or "").split()] + [body]:
+            tag = hashlib.sha1((chapter.get("id") or "").encode("utf-8")).hexdigest()[:6]
+            count = 0
+            for element in chapter.iter():
+                old = element.get("id")
+                if old not in self.created or old in renamed:
+                    continue
+                count += 1
+                new = f"ix-{tag}-{count}"
+                while new in taken:
+                    count += 1
+                    new = f"ix-{tag}-{count}"
+                taken.add(new)
+                renamed[old] = new
+                element.set("id", new)
+        for path, occurrences in self.found.items():
+            self.found[path] = [Occurrence(renamed.get(o.anchor, o.anchor), renamed.get(o.end, o.end) if o.end else o.end)
+                                for o in occurrences]
+        self.created = set(renamed.values())
 
     def add(self, path: tuple[str, ...], occurrence: Occurrence) -> None:
         self.found.setdefault(path, []).append(occurrence)

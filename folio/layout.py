@@ -124,6 +124,12 @@ def _lay_out_unit(task: tuple) -> tuple[str, Record]:
             corrections.merge(found)
             if not found or corrections.size() == before:
                 break
+            _say_corrected(name, report)
+            document = render(corrections)
+            found, report = setting.read(document, ids)
+        if report.late_notes:   # a note its call's page cannot hold even after the break: set after its call
+            corrections.inline_notes |= {note for note, _, _ in report.late_notes}
+            _say_corrected(name, report)
             document = render(corrections)
             found, report = setting.read(document, ids)
         record = Record(pages=len(document.pages))
@@ -146,6 +152,17 @@ def _lay_out_unit(task: tuple) -> tuple[str, Record]:
     (cache / f"{digest}.json").write_text(json.dumps(asdict(record), ensure_ascii=False), encoding="utf-8")
     os.replace(temporary, target)
     return name, record
+
+
+def _say_corrected(unit: str, report) -> None:
+    """Layout is the long step: say when a unit is set again, and why."""
+    import sys
+    why = ", ".join(filter(None, [
+        f"{len(report.late_notes)} notes after their call's page" if report.late_notes else "",
+        f"{len(report.hyphen_runs)} third hyphens in a row" if report.hyphen_runs else "",
+        f"{len(report.leaf_turns)} words split over a leaf turn" if report.leaf_turns else "",
+        f"{len(report.tall_notes)} notes taller than a page" if report.tall_notes else ""]))
+    print(f"  ...   layout setting {unit[:40]} again: {why}", file=sys.stderr, flush=True)
 
 
 def _load(cache: Path, digest: str) -> Record | None:

@@ -211,10 +211,15 @@ def _lay_over(book, furniture: Path, wanted: list[bool]) -> None:
             if not want:
                 continue
             form = book.copy_foreign(over.as_form_xobject())
-            name = page.add_resource(form, pikepdf.Name.XObject, prefix="Furniture")
+            # The page's own resources (WeasyPrint shares one dictionary among all pages).
+            shared = page.obj.get("/Resources") or pikepdf.Dictionary()
+            own = pikepdf.Dictionary({key: value for key, value in shared.items()})
+            own.XObject = pikepdf.Dictionary({key: value for key, value in shared.get("/XObject", {}).items()})
+            own.XObject.FolioFurniture = form
+            page.obj.Resources = own
             page.contents_add(pikepdf.Stream(book, b"q\n"), prepend=True)
             page.contents_add(pikepdf.Stream(
-                book, b"Q\n/Artifact <</Type /Pagination>> BDC q " + str(name).encode() + b" Do Q EMC\n"))
+                book, b"Q\n/Artifact <</Type /Pagination>> BDC q /FolioFurniture Do Q EMC\n"))
 
 
 def furniture_digest(pages: list, environment: str) -> str:

@@ -1,0 +1,173 @@
+"""A book rebuilt chapter by chapter from the layout cache is the book a cold build
+makes: after each edit (one paragraph, a new chapter, a chapter grown by a page) the
+incremental build and a cold build of the same manuscript are compared page by page,
+in both PDF editions: text, link targets, bookmarks, page labels, page boxes and the
+structure tree. Only the chapters an edit touched are laid out again."""
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+
+import pikepdf
+import pytest
+
+from conftest import BOOKS, run_build
+
+SLUG = "the-harbour-board"
+PARTS = re.compile(r"(\d+) pages, (\d+) of (\d+) parts laid out")
+
+
+def _paragraph(text: str) -> str:
+    return text.replace("The harbour board met every 7 weeks", "The harbour board, by old custom, met every 7 weeks", 1)
+
+
+def _new_chapter(text: str) -> str:
+    return text + ("\n\n# Moorings {#moorings}\n\nThe moorings were let by the year; see [the tides](#tides).^[A note "
+                   "in the new chapter.]\n\nA [harbour board]{.index} clerk kept the list of moorings.\n")
+
+
+def _grown(text: str) -> str:
+    added = "\n\n".join("An added paragraph about the ledgers, long enough to fill some lines of the page: " * 4
+                        for _ in range(8))
+    return text.replace("## A section of ledgers", added + "\n\n## A section of ledgers", 1)
+
+
+EDITS = [("one paragraph edited", _paragraph, 4), ("a new chapter", _new_chapter, 4),
+         ("a chapter grown by a page", _grown, 4)]
+
+
+def _named(pdf) -> dict[str, int]:
+    pages = {page.obj.objgen: i for i, page in enumerate(pdf.pages)}
+    found = {}
+    names = pdf.Root.get("/Names")
+    if names is not None and "/Dests" in names:
+        values = names.Dests.Names
+        for i in range(0, len(values), 2):
+            found[str(values[i])] = pages.get(values[i + 1][0].objgen)
+    return found
+
+
+def facts(path) -> dict:
+    """What a reader meets in a PDF, page by page."""
+    text = subprocess.run(["pdftotext", "-layout", str(path), "-"], capture_output=True, text=True,
+                          check=True).stdout.split("\f")
+    with pikepdf.open(path) as pdf:
+        named = _named(pdf)
+        links, boxes = [], []
+        for page in pdf.pages:
+            here = []
+            for annotation in page.obj.get("/Annots", []):
+                dest = annotation.get("/Dest")
+                target = named.get(str(dest)) if dest is not None else str(annotation.get("/A", {}).get("/URI", ""))
+                here.append((tuple(round(float(v)) for v in annotation.Rect), target))
+            links.append(sorted(here, key=repr))
+            boxes.append({key: [round(float(v), 2) for v in page.obj[key]]
+                          for key in ("/MediaBox", "/TrimBox", "/BleedBox") if key in page.obj})
+        outline = []
+        with pdf.open_outline() as tree:
+            def walk(items, depth):
+                for item in items:
+                    target = item.destination
+                    page = next((i for i, p in enumerate(pdf.pages) if p.obj.objgen == target[0].objgen), None)
+                    outline.append((depth, item.title, page))
+                    walk(item.children, depth + 1)
+            walk(tree.root, 0)
+        labels = repr(pdf.Root.get("/PageLabels"))
+        structure = None
+        if "/StructTreeRoot" in pdf.Root:
+            root = pdf.Root.StructTreeRoot
+            nums = root.ParentTree.Nums
+            keys = [int(nums[i]) for i in range(0, len(nums), 2)]
+            kinds = []
+
+            def kids(element, depth=0):
+                for kid in element.get("/K", []) if isinstance(element.get("/K"), pikepdf.Array) else []:
+                    if isinstance(kid, pikepdf.Dictionary) and "/S" in kid:
+                        kinds.append(str(kid.S))
+                        assert kid.P.objgen == element.objgen   # each element points at its parent
+                        kids(kid, depth + 1)
+            kids(root.K[0])
+            parents = sorted(int(p.obj.StructParents) for p in pdf.pages if "/StructParents" in p.obj)
+            assert set(parents) <= set(keys)   # every tagged page has its marked content mapped
+            structure = (len(keys), kinds, parents)
+    return {"pages": len(text) - 1, "text": [" ".join(t.split()) for t in text], "links": links,
+            "boxes": boxes, "outline": outline, "labels": labels, "structure": structure}
+
+
+def _build(manuscript, out) -> subprocess.CompletedProcess:
+    result = run_build("--manuscript", str(manuscript), "--out", str(out), "-j", "2")
+    assert result.returncode == 0, result.stderr
+    return result
+
+
+@pytest.fixture(scope="module")
+def rebuilt(tmp_path_factory):
+    """The book built cold, then edited three times, each time rebuilt in the same
+    output folder and also built cold in a fresh one."""
+    tmp = tmp_path_factory.mktemp("incremental")
+    manuscript = tmp / "manuscript"
+    shutil.copytree(BOOKS / "incremental", manuscript)
+    first = _build(manuscript, tmp / "kept")
+    runs = [("cold", first, tmp / "kept", None)]
+    for n, (name, edit, _) in enumerate(EDITS):
+        source = manuscript / "book.md"
+        source.write_text(edit(source.read_text(encoding="utf-8")), encoding="utf-8")
+        again = _build(manuscript, tmp / "kept")
+        kept = tmp / f"kept-{n}"
+        for edition in ("", "-print"):
+            shutil.copy(tmp / "kept" / f"{SLUG}{edition}.pdf", kept.with_name(f"{kept.name}{edition}.pdf"))
+        cold = tmp / f"cold-{n}"
+        _build(manuscript, cold)
+        runs.append((name, again, kept, cold))
+    unchanged = _build(manuscript, tmp / "kept")
+    return runs, unchanged
+
+
+@pytest.mark.parametrize("step", range(len(EDITS)), ids=[name for name, _, _ in EDITS])
+@pytest.mark.parametrize("edition", ["", "-print"], ids=["screen", "print"])
+def test_incremental_build_is_the_cold_build(rebuilt, step, edition):
+    runs, _ = rebuilt
+    name, _, kept, cold = runs[step + 1]
+    incremental = facts(kept.with_name(f"{kept.name}{edition}.pdf"))
+    fresh = facts(cold / f"{SLUG}{edition}.pdf")
+    for key in ("pages", "text", "links", "boxes", "outline", "labels", "structure"):
+        assert incremental[key] == fresh[key], (name, key)
+    if edition == "":
+        assert fresh["structure"] and fresh["outline"] and any(fresh["links"])
+        assert any(target is not None and target != "" for page in fresh["links"] for _, target in page)
+    else:
+        assert fresh["structure"] is None and not any(fresh["links"]) and not fresh["outline"]
+
+
+@pytest.mark.parametrize("step", range(len(EDITS)), ids=[name for name, _, _ in EDITS])
+def test_an_edit_lays_out_only_what_it_touched(rebuilt, step):
+    runs, _ = rebuilt
+    cold_parts = PARTS.search(runs[0][1].stderr)
+    assert cold_parts and cold_parts.group(2) == cold_parts.group(3)   # a cold build lays out every part
+    name, result, _, _ = runs[step + 1]
+    said = PARTS.search(result.stderr)
+    assert said, result.stderr
+    laid_out, parts = int(said.group(2)), int(said.group(3))
+    # The chapter edited (or added), and at most the glossary, the index and the contents.
+    assert 1 <= laid_out <= EDITS[step][2] < parts, (name, said.group(0))
+
+
+def test_a_grown_chapter_moves_the_later_folios(rebuilt):
+    runs, _ = rebuilt
+    before = facts(runs[2][3] / f"{SLUG}.pdf")
+    after = facts(runs[3][3] / f"{SLUG}.pdf")
+    assert after["pages"] > before["pages"]
+    dredgers = [page for depth, title, page in after["outline"] if title == "Dredgers"]
+    was = [page for depth, title, page in before["outline"] if title == "Dredgers"]
+    assert dredgers and was and dredgers[0] > was[0]
+    # The chapter's opening folio printed at its foot is its place in the book, and the
+    # contents says so.
+    printed = after["text"][dredgers[0]].split()[-1]
+    contents = next(t for t in after["text"] if "Tides" in t and "Dredgers" in t and ". . ." in t)
+    assert re.search(rf"Dredgers[ .]*{printed}\b", contents), (printed, contents[:400])
+
+
+def test_nothing_changed_lays_out_nothing(rebuilt):
+    _, unchanged = rebuilt
+    assert "start" not in unchanged.stderr and "fresh   layout" in unchanged.stderr, unchanged.stderr
