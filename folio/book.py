@@ -36,7 +36,7 @@ class Heading:
 
 @dataclass(frozen=True)
 class Note:
-    id: str         # unique in the book, e.g. "fn12"
+    id: str         # unique in the book: "fn-<chapter>-<n>" (book.py renames pandoc's fnN)
     number: int     # numbered anew in each chapter
     html: str       # block HTML of the note's content
 
@@ -259,6 +259,35 @@ def _extract_notes(body) -> dict[str, str]:
         notes[item.get("id")] = inner_html(item).strip()
     section.drop_tree()
     return notes
+
+
+def _notes_by_chapter(body, notes: dict[str, str], level: int) -> dict[str, str]:
+    """pandoc numbers notes through the book (fn1, fn2, …); they are renamed
+    `fn-<chapter>-<n>`, counted within their chapter, so that a note added in one
+    chapter renames none in another and the other chapters' cached layouts stay good
+    (layout.py). The call's id follows (Note.call_id)."""
+    import hashlib
+    taken = {element.get("id") for element in body.iter() if element.get("id")}
+    renamed: dict[str, str] = {}
+    chapters = [s for s in body.iter("section") if f"level{level}" in (s.get("class") or "").split()]
+    for chapter in chapters + [body]:
+        tag = hashlib.sha1((chapter.get("id") or "").encode("utf-8")).hexdigest()[:6]
+        count = 0
+        for call in chapter.iter("a"):
+            old = (call.get("href") or "")[1:]
+            if "footnote-ref" not in (call.get("class") or "").split() or old not in notes or old in renamed:
+                continue
+            count += 1
+            new = f"fn-{tag}-{count}"
+            while new in taken or "fnref" + new[2:] in taken:
+                count += 1
+                new = f"fn-{tag}-{count}"
+            taken.add(new)
+            renamed[old] = new
+            call.set("href", "#" + new)
+            if call.get("id") == "fnref" + old[2:]:
+                call.set("id", "fnref" + new[2:])
+    return {renamed.get(key, key): html for key, html in notes.items()}
 
 
 def _chapter_level(body) -> int:
@@ -493,7 +522,7 @@ def assemble(manuscript: Manuscript, reporter: Reporter, limits: Limits = Limits
     marks.name_by_chapter(body, level)
     used_at = index.link_glossary_terms(body, entries, level)
     _report_unfound(entries, marks, manuscript, reporter)
-    notes = _extract_notes(body)
+    notes = _notes_by_chapter(body, _extract_notes(body), level)
     said = labels.words(str(manuscript.metadata.get("lang") or "en"))
     refs_title = str(manuscript.metadata.get("reference-section-title") or said["bibliography"])
     places: dict = {}

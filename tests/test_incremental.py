@@ -19,7 +19,7 @@ PARTS = re.compile(r"(\d+) pages, (\d+) of (\d+) parts laid out")
 
 
 def _paragraph(text: str) -> str:
-    return text.replace("The harbour board met every 7 weeks", "The harbour board, by old custom, met every 7 weeks", 1)
+    return text.replace("The harbour board met every 7 weeks", "The harbour board, by old custom,^[A note added by the edit.] met every 7 weeks", 1)
 
 
 def _new_chapter(text: str) -> str:
