@@ -415,7 +415,7 @@ def test_section_list_and_anchors_nest_escape_and_speak_the_books_language(tmp_p
     assert [a.text_content() for a in first.find("ol").iter("a")] == ['Unter <b> & “mehr”']
     assert "<b>" not in lxml.html.tostring(nav, encoding="unicode")                        # escaped, not markup
     assert 'aria-label="Link zu diesem Abschnitt: Tiefer"' in page and 'href="#tiefer"' in page
-    assert page.count('id="fnref1"') == 1                                                  # the copy has no ids
+    assert len(re.findall(r'id="fnref[-\w]*"', page)) == 1                                # the copy has no ids
     assert check.broken_links_in_site(out / "html") == []
     assert "page-toc" not in (out / "html" / "zwei.html").read_text(encoding="utf-8")
 
