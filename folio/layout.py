@@ -92,12 +92,29 @@ def unit_digest(environment: str, book, unit: Unit, extra: str = "") -> str:
                 sha.update(name.encode() + hashlib.sha256(book.assets[name]).digest())
     if unit.is_front:
         sha.update(pickle.dumps(meta, protocol=4))
+    if any(c.role == "index" for c in unit.chapters):   # its entries are written at layout (backmatter.py)
+        sha.update(pickle.dumps((book.index, book.entries), protocol=4))
     sha.update(extra.encode())
     return sha.hexdigest()
 
 
 # The work a unit's process does. Forked workers find the Book and settings here.
 _JOB: dict = {}
+
+
+def _stylesheets(book, settings):
+    """The units' stylesheet and fonts, parsed and loaded once per process."""
+    if "stylesheets" not in _JOB:
+        from weasyprint import CSS
+        from weasyprint.text.fonts import FontConfiguration
+        from . import fonts
+        from .editions import pdf
+        from .render import stylesheet
+        font_config = FontConfiguration()
+        css = CSS(string="\n".join([fonts.font_faces_css(), stylesheet("pdf.css"), pdf.unit_css(book, settings)]),
+                  font_config=font_config, url_fetcher=_JOB["fetcher"](), base_url=_JOB["base"])
+        _JOB["stylesheets"] = ([css], font_config)
+    return _JOB["stylesheets"]
 
 
 def _lay_out_unit(task: tuple) -> tuple[str, Record]:
@@ -113,9 +130,12 @@ def _lay_out_unit(task: tuple) -> tuple[str, Record]:
     fetcher = _JOB["fetcher"]()
     ids = {c.id for c in book.chapters}
     with pdf.library_messages() as said:
+        stylesheets, font_config = _stylesheets(book, settings)
+
         def render(corrections=None):
-            markup = pdf.unit_html(book, settings, chapters, corrections=corrections, **options)
-            return HTML(string=markup, base_url=base, url_fetcher=fetcher).render()
+            markup = pdf.unit_html(book, settings, chapters, corrections=corrections, inline_css=False, **options)
+            return HTML(string=markup, base_url=base, url_fetcher=fetcher).render(stylesheets=stylesheets,
+                                                                                  font_config=font_config)
         document = render()
         corrections = setting.Corrections()
         found, report = setting.read(document, ids)
@@ -174,25 +194,47 @@ def _load(cache: Path, digest: str) -> Record | None:
         return None
 
 
-def _run(units: list[Unit], jobs: int, options: dict | None = None) -> None:
-    """Lay out the units not in the cache, `jobs` at a time."""
-    cache = _JOB["cache"]
-    todo = []
-    for unit in units:
-        unit.record = _load(cache, unit.digest)
-        if unit.record is None:
-            todo.append(unit)
-    tasks = [(u.name, [c.id for c in u.chapters], u.digest, options or {}) for u in todo]
-    by_name = {u.name: u for u in todo}
-    if jobs > 1 and len(tasks) > 1:
-        import multiprocessing
-        with multiprocessing.get_context("fork").Pool(min(jobs, len(tasks))) as pool:
-            for name, record in pool.imap_unordered(_lay_out_unit, tasks):
-                by_name[name].record = record
-    else:
-        for task in tasks:
-            name, record = _lay_out_unit(task)
-            by_name[name].record = record
+class _Workers:
+    """Units laid out `jobs` at a time in forked processes (so the Book is shared, not
+    copied), or here when `jobs` is 1; a unit in the cache is not laid out at all."""
+
+    def __init__(self, jobs: int):
+        self.pool = None
+        self.laid_out = 0
+        if jobs > 1:
+            import multiprocessing
+            from concurrent.futures import ProcessPoolExecutor
+            self.pool = ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("fork"))
+
+    def start(self, unit: Unit, options: dict | None = None):
+        from concurrent.futures import Future
+        unit.record = _load(_JOB["cache"], unit.digest)
+        if unit.record is not None:
+            done = Future()
+            done.set_result((unit.name, unit.record))
+            return done
+        self.laid_out += 1
+        task = (unit.name, [c.id for c in unit.chapters], unit.digest, options or {})
+        if self.pool is None:
+            done = Future()
+            done.set_result(_lay_out_unit(task))
+        else:
+            done = self.pool.submit(_lay_out_unit, task)
+
+        def keep(future, unit=unit):
+            if future.exception() is None:
+                unit.record = future.result()[1]
+        done.add_done_callback(keep)
+        return done
+
+    @staticmethod
+    def wait(futures) -> None:
+        for future in list(futures):
+            future.result()   # a unit's failure is the build's
+
+    def close(self) -> None:
+        if self.pool is not None:
+            self.pool.shutdown(wait=True, cancel_futures=True)
 
 
 @dataclass
@@ -234,6 +276,7 @@ def lay_out(book, settings, manuscript_root: Path, cache: Path, jobs: int = 1, p
     from .render import ROOT as RENDER_ROOT
     from .safety import make_fetcher
     cache.mkdir(parents=True, exist_ok=True)
+    _JOB.pop("stylesheets", None)
     _JOB.update(book=book, settings=settings, cache=cache, base=str(manuscript_root) + "/",
                 fetcher=lambda: make_fetcher((STYLES, fonts.FONT_DIR, RENDER_ROOT / "templates"), book.assets))
     environment = environment_digest(settings)
@@ -241,29 +284,48 @@ def lay_out(book, settings, manuscript_root: Path, cache: Path, jobs: int = 1, p
     late = [Unit(c.id, [c]) for c in book.chapters if c.role in LATE_ROLES]
     for unit in body:
         unit.digest = unit_digest(environment, book, unit)
-    laid_out = sum(_load(cache, u.digest) is None for u in body)
-    if progress and laid_out:
-        progress(f"laying out {laid_out} of {len(body)} chapters")
-    _run(body, jobs)
-    # The back matter that prints page numbers, one after the other (the index may
-    # point into the glossary), then the front matter, whose contents lists them all.
-    done = list(body)
-    for unit in late:
-        starts, _ = _place(done, 0)
-        pages = _Pages(done, starts)
-        unit.digest = unit_digest(environment, book, unit, json.dumps(pages.folios, sort_keys=True))
-        laid_out += _load(cache, unit.digest) is None
-        _run([unit], 1, {"folio_of": pages.folios})
-        done.append(unit)
-    done = [u for c in book.chapters for u in done if u.name == c.id]   # the book's order
-    starts, _ = _place(done, 0)
-    pages = _Pages(done, starts)
-    front = Unit("front", list(book.chapters))
-    front.digest = unit_digest(environment, book, front, json.dumps(pages.folios, sort_keys=True))
-    laid_out += _load(cache, front.digest) is None
-    _run([front], 1, {"folio_of": pages.folios, "front_matter": True})
+    todo = sum(_load(cache, u.digest) is None for u in body)
+    if progress and todo:
+        progress(f"laying out {todo} of {len(body)} chapters")
+    workers = _Workers(jobs)
+    try:
+        workers.wait([workers.start(unit) for unit in body])
+        # The back matter that prints page numbers (the glossary, the index) from the
+        # chapters' pages, side by side; then the front matter, whose contents needs
+        # where each of them starts: it starts once all but the last are laid out.
+        starts, _ = _place(body, 0)
+        folios = _Pages(body, starts).folios
+        running = {}
+        for unit in late:
+            wanted = _anchors_of(book, unit.chapters[0], folios)
+            unit.digest = unit_digest(environment, book, unit, json.dumps(wanted, sort_keys=True))
+            running[unit.name] = workers.start(unit, {"folio_of": wanted})
+        done = [u for c in book.chapters for u in body + late if u.name == c.id]   # the book's order
+        workers.wait(running[u.name] for u in done[:-1] if u.name in running)
+        starts, _ = _place(done[:-1], 0)
+        folios = _Pages(done[:-1], starts).folios
+        if done:   # the last part's first page: after all the others, on a right-hand page
+            _, end = _place(done[:-1], 0)
+            folios.setdefault(done[-1].name, end + end % 2 + 1)
+        front = Unit("front", list(book.chapters))
+        wanted = {key: value for key, value in folios.items()
+                  if key in {c.id for c in book.chapters} | {h.id for c in book.chapters for h in c.headings}}
+        front.digest = unit_digest(environment, book, front, json.dumps(wanted, sort_keys=True))
+        workers.wait([workers.start(front, {"folio_of": wanted, "front_matter": True}), *running.values()])
+    finally:
+        workers.close()
     starts, total = _place([front] + done, 0)
-    return Laid([front] + done, starts, total, starts[1] if len(starts) > 1 else total, cache, laid_out)
+    return Laid([front] + done, starts, total, starts[1] if len(starts) > 1 else total, cache, workers.laid_out)
+
+
+def _anchors_of(book, chapter, folios: dict[str, int]) -> dict[str, int]:
+    """The folios a page-numbering unit prints: the index, of every index anchor; the
+    glossary, of the passages it links to. (Only these go into its hash, so an edit
+    that moves none of them leaves it in the cache.)"""
+    if chapter.role == "index":
+        return {key: value for key, value in folios.items() if key.startswith("ix-")}
+    linked = set(re.findall(r'href="#([^"]+)"', chapter.html))
+    return {key: value for key, value in folios.items() if key in linked}
 
 
 class _Pages:

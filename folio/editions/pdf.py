@@ -380,7 +380,7 @@ def _outward_links(markup: str) -> str:
 
 
 def unit_html(book: Book, settings: PageSettings, chapters: list[Chapter], corrections=None,
-              folio_of: dict | None = None, front_matter: bool = False) -> str:
+              folio_of: dict | None = None, front_matter: bool = False, inline_css: bool = True) -> str:
     """One unit of the layout (layout.py): the front matter, whose contents list
     `chapters` at their folios, or chapters."""
     bodies = [] if front_matter else [(chapter, chapter_title(chapter), chapter_body(chapter, book, corrections,
@@ -389,10 +389,15 @@ def unit_html(book: Book, settings: PageSettings, chapters: list[Chapter], corre
     markup = render("pdf/book.html", book=book, meta=book.meta, settings=settings, fonts=fonts, unlinked=_unlinked,
                     chapters=chapters, bodies=bodies, front_matter=front_matter,
                     folio_of={k: str(v) for k, v in (folio_of or {}).items()} if front_matter else {},
-                    font_faces=fonts.font_faces_css(),
-                    page_css=render("pdf/page.css", settings=settings, said=book.meta.words),
-                    css=stylesheet("pdf.css"))
+                    font_faces=fonts.font_faces_css(), page_css=unit_css(book, settings) if inline_css else "",
+                    css=stylesheet("pdf.css") if inline_css else "")
     return _outward_links(markup)
+
+
+def unit_css(book: Book, settings: PageSettings) -> str:
+    """The stylesheet of every unit: parsed once per process when units are laid out
+    (layout.py), not once per chapter."""
+    return render("pdf/page.css", settings=settings, said=book.meta.words)
 
 
 class Pages:
