@@ -211,8 +211,9 @@ def _black_content(pdf, holder, resources, seen: set) -> None:
         raw = b"\n".join(part.read_bytes() for part in parts)
     else:
         raw = holder.read_bytes()
-    if not re.search(rb"\b(rg|RG|cs|CS)\b", raw):
-        return
+    names = b"|".join(re.escape(name.encode()) for name in rgb_spaces | {"/DeviceRGB"})
+    if not re.search(rb"\b(rg|RG)\b|(" + names + rb")\s+(cs|CS)\b", raw):
+        return   # no RGB here (the text is K already): the page is not rewritten
     out, rgb_fill, rgb_stroke = [], False, False
     for operands, operator in pikepdf.parse_content_stream(holder):
         op = str(operator)
