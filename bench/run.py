@@ -67,8 +67,8 @@ class Failed(Exception):
 # --- measuring ---------------------------------------------------------------------
 
 def tree_rss(root: int) -> int:
-    """Resident bytes of process `root` and all its descendants, summed (shared pages
-    count once per process)."""
+    """Memory of process `root` and all its descendants, summed (proportional set
+    sizes, so pages shared between them count once in all)."""
     children: dict[int, list[int]] = {}
     for entry in os.scandir("/proc"):
         if not entry.name.isdigit():
@@ -85,12 +85,27 @@ def tree_rss(root: int) -> int:
     while todo:
         pid = todo.pop()
         todo.extend(children.get(pid, ()))
-        try:
-            with open(f"/proc/{pid}/statm", "rb") as statm:
-                total += int(statm.read().split()[1]) * PAGE_BYTES
-        except OSError:
-            pass
+        total += _memory_of(pid)
     return total
+
+
+def _memory_of(pid: int) -> int:
+    """A process's proportional set size: its own pages, and its share of the pages it
+    shares (a forked layout worker shares the Book with its parent; counting those
+    pages once per process would count them two or three times). Resident size where
+    the kernel gives no PSS."""
+    try:
+        with open(f"/proc/{pid}/smaps_rollup", "rb") as rollup:
+            for line in rollup:
+                if line.startswith(b"Pss:"):
+                    return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    try:
+        with open(f"/proc/{pid}/statm", "rb") as statm:
+            return int(statm.read().split()[1]) * PAGE_BYTES
+    except OSError:
+        return 0
 
 
 def measure(command: list[str], cwd: Path | None = None) -> tuple[float, float]:
@@ -243,7 +258,7 @@ def header(args: argparse.Namespace) -> str:
         commit = "unknown"
     return (f"# folio benchmark, {time.strftime('%Y-%m-%d')}, {os.cpu_count()} cores, {memory:.0f} GiB, "
             f"Python {platform.python_version()}, folio at {commit}, -j {args.jobs}\n"
-            f"# median of {args.repeat} run(s); peak MB: the whole process tree's summed RSS, highest "
+            f"# median of {args.repeat} run(s); peak MB: the whole process tree's summed PSS (shared pages counted once), highest "
             f"of the runs; pages/s = pages of the PDF / time; ratio = time / floor time\n")
 
 
