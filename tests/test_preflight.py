@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import shutil
+import subprocess
 import zipfile
 
 import pytest
@@ -171,3 +172,29 @@ def test_page_labels_match_the_printed_folios(bundled):
         opening = subprocess.run(["pdftotext", "-f", str(first), "-l", str(first), str(path), "-"],
                                  capture_output=True, text=True, check=True).stdout.split()
         assert opening[-1] == "1" and "Introduction" in opening
+
+
+def test_folios_and_running_heads_are_pagination_artifacts(bundled):
+    """The screen edition's folios and running heads (page furniture, laid over each
+    page) are marked /Artifact /Pagination, outside the structure tree, so a screen
+    reader does not read them on every page; the text they mark is on the page."""
+    import pikepdf
+    with pikepdf.open(bundled / "trotskyism.pdf") as pdf:
+        furnished = 0
+        for page in pdf.pages:
+            inside, found = [], False
+            for operands, operator in pikepdf.parse_content_stream(page):
+                if str(operator) in ("BDC", "BMC"):
+                    inside.append(str(operands[0]))
+                elif str(operator) == "EMC" and inside:
+                    inside.pop()
+                elif str(operator) == "Do" and str(operands[0]) == "/FolioFurniture":
+                    assert inside and inside[-1] == "/Artifact", "furniture outside an artifact"
+                    found = True
+            furnished += found
+        labels = pdf.Root.PageLabels.Nums
+        assert furnished >= len(pdf.pages) * 0.7, furnished
+    first_chapter_page = int(labels[2]) + 1
+    text = subprocess.run(["pdftotext", "-f", str(first_chapter_page + 1), "-l", str(first_chapter_page + 1),
+                           str(bundled / "trotskyism.pdf"), "-"], capture_output=True, text=True).stdout
+    assert text.split()[0] == "2"   # the folio of the page after the first chapter opens
