@@ -87,6 +87,12 @@ class Marks:
                 taken.add(new)
                 renamed[old] = new
                 element.set("id", new)
+        ends = {f"{old}-end": f"{new}-end" for old, new in renamed.items()}   # a range's end (mark_explicit)
+        for element in body.iter():
+            if element.get("id") in ends and ends[element.get("id")] not in taken:
+                taken.add(ends[element.get("id")])
+                renamed[element.get("id")] = ends[element.get("id")]
+                element.set("id", renamed[element.get("id")])
         for path, occurrences in self.found.items():
             self.found[path] = [Occurrence(renamed.get(o.anchor, o.anchor), renamed.get(o.end, o.end) if o.end else o.end)
                                 for o in occurrences]

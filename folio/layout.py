@@ -86,11 +86,14 @@ def unit_digest(environment: str, book, unit: Unit, extra: str = "") -> str:
     meta = book.meta
     sha.update(pickle.dumps((meta.title, meta.title_html, meta.lang, sorted(meta.words.items())), protocol=4))
     for chapter in unit.chapters:
-        sha.update(pickle.dumps(chapter, protocol=4))
-        for name in sorted(set(re.findall(r'src="([^"]+)"', chapter.html + "".join(n.html for n in chapter.notes)))):
+        shown = (chapter.id, chapter.role, chapter.title_html, chapter.title, chapter.number, chapter.headings) \
+            if unit.is_front else chapter
+        sha.update(pickle.dumps(shown, protocol=4))
+        for name in sorted(set(re.findall(r'src="([^"]+)"', chapter.html + "".join(n.html for n in chapter.notes)))
+                           if not unit.is_front else ()):
             if name in book.assets:
                 sha.update(name.encode() + hashlib.sha256(book.assets[name]).digest())
-    if unit.is_front:
+    if unit.is_front:   # the contents prints the chapters' titles and sections, not their text
         sha.update(pickle.dumps(meta, protocol=4))
     if any(c.role == "index" for c in unit.chapters):   # its entries are written at layout (backmatter.py)
         sha.update(pickle.dumps((book.index, book.entries), protocol=4))
@@ -212,6 +215,7 @@ class _Workers:
         if unit.record is not None:
             done = Future()
             done.set_result((unit.name, unit.record))
+            done.unit = unit
             return done
         self.laid_out += 1
         task = (unit.name, [c.id for c in unit.chapters], unit.digest, options or {})
@@ -221,16 +225,21 @@ class _Workers:
         else:
             done = self.pool.submit(_lay_out_unit, task)
 
-        def keep(future, unit=unit):
-            if future.exception() is None:
-                unit.record = future.result()[1]
-        done.add_done_callback(keep)
+        done.unit = unit
         return done
 
     @staticmethod
     def wait(futures) -> None:
+        """Until each is laid out; a unit's failure is the build's."""
+        from concurrent.futures.process import BrokenProcessPool
+        from .diagnostics import error
         for future in list(futures):
-            future.result()   # a unit's failure is the build's
+            try:
+                future.unit.record = future.result()[1]
+            except BrokenProcessPool:   # killed: the kernel or a library gave up on an allocation
+                raise error("FOLIO061", f"a layout process stopped while laying out '{future.unit.name[:60]}', "
+                                        "most likely at the memory limit",
+                            fix="raise the limit with --memory-limit MB, or lay out fewer chapters at once (-j)")
 
     def close(self) -> None:
         if self.pool is not None:
@@ -302,9 +311,10 @@ def lay_out(book, settings, manuscript_root: Path, cache: Path, jobs: int = 1, p
             running[unit.name] = workers.start(unit, {"folio_of": wanted})
         done = [u for c in book.chapters for u in body + late if u.name == c.id]   # the book's order
         workers.wait(running[u.name] for u in done[:-1] if u.name in running)
-        starts, _ = _place(done[:-1], 0)
-        folios = _Pages(done[:-1], starts).folios
-        if done:   # the last part's first page: after all the others, on a right-hand page
+        placed = [u for u in done if u.record is not None]   # all, or all but the last
+        starts, _ = _place(placed, 0)
+        folios = _Pages(placed, starts).folios
+        if done and done[-1].record is None:   # the last part's first page: after the others, on a right-hand page
             _, end = _place(done[:-1], 0)
             folios.setdefault(done[-1].name, end + end % 2 + 1)
         front = Unit("front", list(book.chapters))
@@ -323,7 +333,14 @@ def _anchors_of(book, chapter, folios: dict[str, int]) -> dict[str, int]:
     glossary, of the passages it links to. (Only these go into its hash, so an edit
     that moves none of them leaves it in the cache.)"""
     if chapter.role == "index":
-        return {key: value for key, value in folios.items() if key.startswith("ix-")}
+        anchors: set[str] = set()
+
+        def gather(entries):
+            for entry in entries:
+                anchors.update(a for o in entry.occurrences for a in (o.anchor, o.end) if a)
+                gather(entry.subentries)
+        gather(entry for group in book.index for entry in group.entries)
+        return {key: value for key, value in folios.items() if key in anchors}
     linked = set(re.findall(r'href="#([^"]+)"', chapter.html))
     return {key: value for key, value in folios.items() if key in linked}
 

@@ -181,7 +181,13 @@ def _grey_image(image) -> None:
         paper = Image.new("RGB", picture.size, (255, 255, 255))
         picture = Image.composite(picture, paper, mask)
     grey = picture.convert("L")
-    image.write(zlib.compress(grey.tobytes(), 6), filter=pikepdf.Name.FlateDecode)
+    if image.get("/Filter") == pikepdf.Name.DCTDecode:   # a photograph stays a JPEG
+        from io import BytesIO
+        out = BytesIO()
+        grey.save(out, format="JPEG", quality=95)
+        image.write(out.getvalue(), filter=pikepdf.Name.DCTDecode)
+    else:
+        image.write(zlib.compress(grey.tobytes(), 6), filter=pikepdf.Name.FlateDecode)
     image.ColorSpace = pikepdf.Name.DeviceGray
     image.BitsPerComponent = 8
     image.Width, image.Height = grey.size
@@ -200,8 +206,9 @@ def _black_content(pdf, holder, resources, seen: set) -> None:
         if xobject.objgen in seen:
             continue
         seen.add(xobject.objgen)
-        if xobject.get("/Subtype") == pikepdf.Name.Image and (_is_rgb(xobject.get("/ColorSpace"))
-                                                              or "/SMask" in xobject):
+        if xobject.get("/Subtype") == pikepdf.Name.Image and (xobject.get("/ColorSpace") != pikepdf.Name.DeviceGray
+                                                              or "/SMask" in xobject) \
+                and not xobject.get("/ImageMask", False):
             _grey_image(xobject)
         elif xobject.get("/Subtype") == pikepdf.Name.Form:
             _black_content(pdf, xobject, xobject.get("/Resources", resources), seen)
@@ -214,9 +221,13 @@ def _black_content(pdf, holder, resources, seen: set) -> None:
     names = b"|".join(re.escape(name.encode()) for name in rgb_spaces | {"/DeviceRGB"})
     if not re.search(rb"\b(rg|RG)\b|(" + names + rb")\s+(cs|CS)\b", raw):
         return   # no RGB here (the text is K already): the page is not rewritten
-    out, rgb_fill, rgb_stroke = [], False, False
+    out, rgb_fill, rgb_stroke, saved = [], False, False, []
     for operands, operator in pikepdf.parse_content_stream(holder):
         op = str(operator)
+        if op == "q":
+            saved.append((rgb_fill, rgb_stroke))
+        elif op == "Q" and saved:
+            rgb_fill, rgb_stroke = saved.pop()
         if op in ("rg", "RG") and len(operands) == 3:
             ink = 1 - _luminance(*(float(v) for v in operands))
             out.append(([0, 0, 0, round(ink, 4)], pikepdf.Operator("k" if op == "rg" else "K")))

@@ -181,7 +181,7 @@ def stitch(parts: list[tuple[Path, int]], furniture: Path | None, wanted: list[b
     document.P = book.Root.StructTreeRoot
     if dests:
         seen, flat = set(), Array()
-        for name, value in sorted(dests, key=lambda d: d[0]):
+        for name, value in sorted(dests, key=lambda d: bytes(pikepdf.String(d[0]))):   # the order PDF readers search in
             if name not in seen:
                 seen.add(name)
                 flat.append(pikepdf.String(name))

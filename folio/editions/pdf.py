@@ -308,20 +308,24 @@ def _captions_above(tree) -> None:
         parent.insert(parent.index(table), caption)
 
 
-def chapter_title(chapter: Chapter) -> str:
+def chapter_title(chapter: Chapter, own: set[str] | None = None) -> str:
     """The chapter's title as its opening page sets it: a note it calls is set at the
-    foot of that page (the running heads take the title's plain text)."""
-    if "footnote-ref" not in chapter.title_html:
+    foot of that page (the running heads take the title's plain text). With `own`
+    (the ids of its part of the layout), links elsewhere lead out of the part."""
+    if "footnote-ref" not in chapter.title_html and "href" not in chapter.title_html:
         return chapter.title_html
     tree = parse_fragment(chapter.title_html)
     for span in _float_notes(tree, chapter):
         _inline_blocks(span)
+    if own is not None:
+        _outward_links([tree], own | {e.get("id") for e in tree.iter() if e.get("id")})
     return inner_html(tree)
 
 
-def chapter_body(chapter: Chapter, book: Book, corrections=None, folio_of: dict | None = None) -> str:
-    """The chapter as the PDF sets it; `folio_of` (anchor -> folio) gives the glossary
-    and the index their page numbers."""
+def chapter_body(chapter: Chapter, book: Book, corrections=None,
+                 folio_of: dict | None = None) -> tuple[str, set[str]]:
+    """The chapter as the PDF sets it, and the ids it holds; `folio_of` (anchor ->
+    folio) gives the glossary and the index their page numbers."""
     locate = Pages(folio_of).locate if folio_of is not None else None
     tree = parse_fragment(backmatter.chapter_html(book, chapter, locate))
     pagemap.stamp(tree)   # so the EPUB learns where each print page begins
@@ -348,7 +352,10 @@ def chapter_body(chapter: Chapter, book: Book, corrections=None, folio_of: dict 
     for img in tree.iter("img"):
         if img.get("src", "") in book.assets:   # served from the Book by the fetcher
             img.set("src", "folio-asset:" + img.get("src"))
-    return inner_html(tree)
+    title = parse_fragment(chapter.title_html)
+    own = {e.get("id") for t in (tree, title) for e in t.iter() if e.get("id")} | {chapter.id}
+    _outward_links([tree], own)
+    return inner_html(tree), own
 
 
 def _page_numbers(tree, folio_of: dict) -> None:
@@ -367,31 +374,31 @@ def _page_numbers(tree, folio_of: dict) -> None:
         shown[holder].add(folio)
 
 
-HREF = re.compile(r'href="#([^"]*)"')
-ID = re.compile(r'\sid="([^"]*)"')
-
-
-def _outward_links(markup: str) -> str:
-    """A link to an anchor in another unit of the book becomes a `folio-dest:` URI,
-    which stitching turns into a link to the anchor's named destination (WeasyPrint
-    would drop a link to an anchor it does not see)."""
-    ids = set(ID.findall(markup))
-    return HREF.sub(lambda m: m.group(0) if m.group(1) in ids else f'href="{stitch.DEST}{m.group(1)}"', markup)
+def _outward_links(trees, own: set[str]) -> None:
+    """A link to an anchor in another part of the layout (layout.py) becomes a
+    `folio-dest:` URI, which stitching turns into a link to the anchor's named
+    destination (WeasyPrint drops a link to an anchor its document lacks). Only real
+    <a href> elements are touched, never text that shows markup."""
+    for tree in trees:
+        for link in tree.iter("a"):
+            href = link.get("href") or ""
+            if href.startswith("#") and href[1:] not in own:
+                link.set("href", stitch.DEST + href[1:])
 
 
 def unit_html(book: Book, settings: PageSettings, chapters: list[Chapter], corrections=None,
               folio_of: dict | None = None, front_matter: bool = False, inline_css: bool = True) -> str:
     """One unit of the layout (layout.py): the front matter, whose contents list
     `chapters` at their folios, or chapters."""
-    bodies = [] if front_matter else [(chapter, chapter_title(chapter), chapter_body(chapter, book, corrections,
-                                                                                     folio_of))
-                                      for chapter in chapters]
-    markup = render("pdf/book.html", book=book, meta=book.meta, settings=settings, fonts=fonts, unlinked=_unlinked,
+    bodies = []
+    for chapter in ([] if front_matter else chapters):
+        body, own = chapter_body(chapter, book, corrections, folio_of)
+        bodies.append((chapter, chapter_title(chapter, own), body))
+    return render("pdf/book.html", book=book, meta=book.meta, settings=settings, fonts=fonts, unlinked=_unlinked,
                     chapters=chapters, bodies=bodies, front_matter=front_matter,
                     folio_of={k: str(v) for k, v in (folio_of or {}).items()} if front_matter else {},
                     font_faces=fonts.font_faces_css(), page_css=unit_css(book, settings) if inline_css else "",
                     css=stylesheet("pdf.css") if inline_css else "")
-    return _outward_links(markup)
 
 
 def unit_css(book: Book, settings: PageSettings) -> str:
@@ -538,7 +545,7 @@ def lay_out_book(book: Book, out: Path, manuscript_root: Path, settings: PageSet
     laid = layout.lay_out(book, settings, manuscript_root, folder, jobs, say)
     pages = _furniture(laid, book)
     environment = layout.environment_digest(settings)
-    furniture = folder / f"furniture-{stitch.furniture_digest(pages, environment)}.pdf"
+    furniture = folder / f"furniture-{stitch.furniture_digest(pages, environment + book.meta.lang)}.pdf"
     if not furniture.is_file():
         from ..safety import make_fetcher
         fetcher = make_fetcher((fonts.FONT_DIR,), {})
@@ -572,7 +579,7 @@ def lay_out_book(book: Book, out: Path, manuscript_root: Path, settings: PageSet
     keep = {f"{u.digest}.{ext}" for u in laid.units for ext in ("pdf", "json")} | {furniture.name, "book.pdf",
                                                                                     "book.json"}
     for old in folder.iterdir():   # layouts of chapters that are no longer the book's
-        if old.name not in keep and old.suffix in (".pdf", ".json"):
+        if old.name not in keep and old.suffix in (".pdf", ".json", ".tmp"):
             old.unlink(missing_ok=True)
     say(f"{laid.total} pages, {laid.laid_out} of {len(laid.units)} parts laid out "
                        f"({time.perf_counter() - started:.1f}s)")
