@@ -48,6 +48,10 @@ def build_layout(book, manuscript, options: Options) -> Path:
     reporter = Reporter(strict=options.strict)
     target = pdf.lay_out_book(book, options.out, manuscript.root, settings, options.jobs, reporter)
     reporter.finish()   # with --strict, what WeasyPrint said (FOLIO041) fails the layout
+    # Both PDF editions are cut from this one layout: their text is checked here, once.
+    from . import conservation
+    summary = json.loads(target.with_suffix(".json").read_text(encoding="utf-8"))
+    conservation.report(book.passages, "PDF", summary["text"], manuscript.source, options.strict)
     return target
 
 
@@ -68,10 +72,10 @@ def build_edition(name: str, book, manuscript, options: Options) -> Path:
     else:
         settings = pdf.settings_from(manuscript, for_print=(name == "print"), crop_marks=options.crop_marks)
         reporter = Reporter(strict=options.strict)
-        target = pdf.build(book, options.out, settings, shown.append, reporter,
+        target = pdf.build(book, options.out, settings, None, reporter,   # its text: checked in build_layout
                            show_pages=(lambda pages: pages.save(pages_file)) if name == "print" else None,
                            where=manuscript.where)
         reporter.finish()   # with --strict, what WeasyPrint said (FOLIO041) fails the edition
-    conservation.report(book.passages, {"pdf": "screen PDF", "print": "print PDF"}.get(name, name.upper()),
-                        " ".join(shown), manuscript.source, options.strict)
+    if name not in ("pdf", "print"):
+        conservation.report(book.passages, name.upper(), " ".join(shown), manuscript.source, options.strict)
     return target
