@@ -18,7 +18,7 @@ from html import escape as html_escape
 
 from . import bounds, csl, labels, pandoc, transforms
 from .diagnostics import Diagnostic, Reporter, error, line_of
-from .html import inner_html, text_of
+from .html import inner_html, parse_fragment, text_of
 from . import backmatter, dictionary, index
 from .dictionary import Entry
 from .index import IndexGroup, Marks
@@ -476,7 +476,9 @@ def _report_dead_links(chapters, owners: dict, manuscript: Manuscript, reporter:
     """An in-book link `[text](#id)` whose id exists nowhere would lead the reader nowhere."""
     for chapter in chapters:
         for html in (chapter.html, *(note.html for note in chapter.notes)):
-            for target in map(unquote, re.findall(r'href="#([^"]+)"', html)):
+            # The links themselves, not text that shows markup (a code sample's `href="#x"`).
+            hrefs = (a.get("href") or "" for a in parse_fragment(html).iter("a")) if 'href="#' in html else ()
+            for target in (unquote(href[1:]) for href in hrefs if href.startswith("#") and len(href) > 1):
                 if target not in owners and not target.startswith(("gl-", "ixe-")):
                     line = manuscript.text.find(f"#{target}")
                     reporter.warn(Diagnostic("FOLIO026", f"link to '#{target}', which is no heading or anchor",

@@ -280,7 +280,6 @@ def _place(units: list[Unit], first: int) -> tuple[list[int], int]:
 
 def lay_out(book, settings, manuscript_root: Path, cache: Path, jobs: int = 1, progress=None) -> Laid:
     from . import fonts
-    from .editions import pdf
     from .paths import STYLES
     from .render import ROOT as RENDER_ROOT
     from .safety import make_fetcher
@@ -293,7 +292,7 @@ def lay_out(book, settings, manuscript_root: Path, cache: Path, jobs: int = 1, p
     late = [Unit(c.id, [c]) for c in book.chapters if c.role in LATE_ROLES]
     for unit in body:
         unit.digest = unit_digest(environment, book, unit)
-    todo = sum(_load(cache, u.digest) is None for u in body)
+    todo = sum(not (cache / f"{u.digest}.pdf").is_file() for u in body)
     if progress and todo:
         progress(f"laying out {todo} of {len(body)} chapters")
     workers = _Workers(jobs)

@@ -23,24 +23,15 @@ DEST = "folio-dest:"
 LINK_INK = (0.478, 0.137, 0.094)   # the screen edition's underline of a citation or web link
 
 
-def _number_tree(node) -> list:
-    """(key, value) pairs of a number tree (a flat /Nums, or /Kids)."""
+def _tree_items(node, key: str) -> list:
+    """(key, value) pairs of a PDF number tree (`/Nums`) or name tree (`/Names`):
+    flat, or spread over `/Kids`."""
     found = []
-    if "/Nums" in node:
-        nums = node.Nums
-        found += [(int(nums[i]), nums[i + 1]) for i in range(0, len(nums), 2)]
+    if key in node:
+        pairs = node[key]
+        found += [(pairs[i], pairs[i + 1]) for i in range(0, len(pairs), 2)]
     for kid in node.get("/Kids", []):
-        found += _number_tree(kid)
-    return found
-
-
-def _name_tree(node) -> list:
-    found = []
-    if "/Names" in node:
-        names = node.Names
-        found += [(str(names[i]), names[i + 1]) for i in range(0, len(names), 2)]
-    for kid in node.get("/Kids", []):
-        found += _name_tree(kid)
+        found += _tree_items(kid, key)
     return found
 
 
@@ -132,7 +123,7 @@ def stitch(parts: list[tuple[Path, int]], furniture: Path | None, wanted: list[b
         root = source.Root.get("/StructTreeRoot")
         if root is not None:
             keys: dict[int, int] = {}
-            for key, value in _number_tree(root.ParentTree):
+            for key, value in ((int(k), v) for k, v in _tree_items(root.ParentTree, "/Nums")):
                 keys[key] = len(parent_tree)
                 parent_tree.append(_copy(book, value))
             for page in book.pages[offset:]:
@@ -148,7 +139,7 @@ def stitch(parts: list[tuple[Path, int]], furniture: Path | None, wanted: list[b
                 document.K.append(copied)
         names = source.Root.get("/Names")
         if names is not None and "/Dests" in names:
-            dests += [(name, _copy(book, value)) for name, value in _name_tree(names.Dests)]
+            dests += [(str(name), _copy(book, value)) for name, value in _tree_items(names.Dests, "/Names")]
         bookmarks += _outline(source, offset, pages_index)
     known = {name for name, _ in dests}
     dangling: list[str] = []

@@ -23,8 +23,7 @@ from ..book import Book, Chapter
 from ..diagnostics import Diagnostic, Reporter, error
 from ..check import to_points
 from ..html import inner_html, parse_fragment, text_of
-from ..render import ROOT, STYLES, atomic_path, render, stylesheet
-from ..safety import make_fetcher
+from ..render import atomic_path, render, stylesheet
 
 LENGTH = re.compile(r"^\d+(\.\d+)?(in|mm|cm|pt)$")
 # A note floats from inside the paragraph that calls it, so it may hold no element an
