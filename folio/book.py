@@ -90,6 +90,7 @@ class Metadata:
     site_url: str = ""    # `site-url`: where the HTML edition is published (sitemap, canonical links)
     isbn: str = ""        # the print edition's ISBN-13, hyphenated (978-0-…)
     isbn_epub: str = ""   # the EPUB's own ISBN, when it has one (then its identifier too)
+    hyphenation: tuple[str, ...] = ()   # the author's hyphenation exceptions ("Trot-sky-ism"), hyphenation.py
 
     @property
     def date_text(self) -> str:
@@ -216,7 +217,23 @@ def read_metadata(manuscript: Manuscript, rendered: dict[str, str]) -> Metadata:
             lxml.html.fragment_fromstring(rendered["description"] or "", create_parent="div")),
         identifier=identifier, slug=manuscript.slug, isbn=isbn, isbn_epub=isbn_epub,
         modified=_modified(date), subjects=tuple(_as_list(m.get("subject") or m.get("keywords"))),
-        site_url=_site_url(m.get("site-url")))
+        site_url=_site_url(m.get("site-url")), hyphenation=_hyphenation(manuscript))
+
+
+def _hyphenation(manuscript: Manuscript) -> tuple[str, ...]:
+    """`hyphenation: [Trot-sky-ism, Bolshevik]`: words and where they may break."""
+    from . import hyphenation
+    value = manuscript.metadata.get("hyphenation")
+    if value in (None, ""):
+        return ()
+    entries = value if isinstance(value, list) else [value]
+    wrong = [entry for entry in entries if not hyphenation.is_entry(entry)]
+    if wrong:
+        raise error("FOLIO047", f"hyphenation: '{str(wrong[0])[:40]}' is not a word with its break points",
+                    *manuscript.where("hyphenation"),
+                    fix="list words of letters, with a hyphen where each may break: "
+                        "'hyphenation: [Trot-sky-ism, Bolshevik]' (no hyphen: never broken)")
+    return tuple(entry.strip() for entry in entries)
 
 
 def _isbns(manuscript: Manuscript) -> tuple[str, str]:

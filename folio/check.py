@@ -406,6 +406,23 @@ def setting_faults(out: Path, slug: str, pdf: Path) -> list[Problem]:
     return problems
 
 
+def loose_lines(out: Path, slug: str, pdf: Path, shown: int = 12) -> list[Problem]:
+    """Advice, not a fault: lines whose word spaces a reader sees as holes (wider than
+    setting.LOOSE_SPACE), the loosest first. A narrow measure of justified text always
+    has some; an editor may reword, or mark a word's break points in the manuscript."""
+    from . import pagemap, setting
+    record = pagemap.PrintPages.load(pagemap.path(out, slug))
+    if record is None:
+        return []
+    loosest = sorted(record.loose_lines, key=lambda loose: -loose[2])
+    advice = [Problem("loose line", f"{pdf.name} page {page}", f"word spaces of {ems:.2f} em in '{text.strip()[:60]}'")
+              for page, text, ems in loosest[:shown]]
+    if len(loosest) > shown:
+        advice.append(Problem("loose line", pdf.name, f"and {len(loosest) - shown} more lines with word spaces "
+                              f"over {setting.LOOSE_SPACE} em"))
+    return advice
+
+
 def _pages(numbers: list[int]) -> str:
     return ", ".join(map(str, numbers[:8])) + (" …" if len(numbers) > 8 else "")
 

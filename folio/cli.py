@@ -55,8 +55,13 @@ def preflight(args) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return 1
     problems = check.preflight(args.out.resolve(), source.slug, settings)
+    advice = check.loose_lines(args.out.resolve(), source.slug, args.out / f"{source.slug}-print.pdf")
+    if args.strict:
+        problems += advice
     for problem in problems:
         print(f"  {problem}")
+    for line in [] if args.strict else advice:
+        print(f"  warning: {line}", file=sys.stderr)
     if problems:
         print(f"check: {len(problems)} problem(s) in {args.out}", file=sys.stderr)
         return 1

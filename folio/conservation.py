@@ -181,7 +181,7 @@ def pdf_text(document) -> str:
         walk(page._page_box)
     # A line may end in a hyphen the layout added or one the author wrote: compare
     # against both readings (pairs only ever gain from the second).
-    laid_out = " ".join(pieces)
+    laid_out = " ".join(pieces).replace("\u00ad", "")   # soft hyphens not broken at (hyphenation.py)
     return laid_out + "\n" + re.sub("[\u2010-] ", "", laid_out)
 
 

@@ -30,7 +30,8 @@ from .paths import ROOT
 
 LATE_ROLES = ("glossary", "index")   # they print page numbers of the chapters
 CODE = ["editions/pdf.py", "layout.py", "setting.py", "pagemap.py", "fonts.py", "safety.py", "svg.py",
-        "press.py", "backmatter.py", "render.py", "html.py", "conservation.py", "index.py", "dictionary.py"]
+        "press.py", "backmatter.py", "render.py", "html.py", "conservation.py", "index.py", "dictionary.py",
+        "hyphenation.py"]
 
 
 @dataclass
@@ -44,6 +45,7 @@ class Record:
     firsts: dict = field(default_factory=dict)      # page (str) -> pagemap.PageStart as a dict
     late_notes: list = field(default_factory=list)  # [note, call page, note page], pages of the unit
     hyphen_runs: list = field(default_factory=list) # [page, line]
+    loose_lines: list = field(default_factory=list) # [page, line, widest word space in ems]
     said: list = field(default_factory=list)        # what WeasyPrint logged: [logger, pathname, message]
     refused: list = field(default_factory=list)     # URLs the fetcher refused
 
@@ -74,7 +76,7 @@ def environment_digest(settings) -> str:
     from . import fonts
     from .paths import STYLES, TEMPLATES
     files = [ROOT / "folio" / name for name in CODE] + sorted((TEMPLATES / "pdf").glob("*")) \
-        + [STYLES / "pdf.css"] + list(fonts.font_files())
+        + [STYLES / "pdf.css"] + list(fonts.font_files()) + sorted((ROOT / "hyphenation").glob("*.txt"))
     key = (weasyprint.__version__, __version__, settings.width, settings.height, settings.bleed, settings.margins)
     return hashlib.sha256((_digest_files(files) + repr(key)).encode()).hexdigest()
 
@@ -84,7 +86,8 @@ def unit_digest(environment: str, book, unit: Unit, extra: str = "") -> str:
     the images it shows."""
     sha = hashlib.sha256(environment.encode())
     meta = book.meta
-    sha.update(pickle.dumps((meta.title, meta.title_html, meta.lang, sorted(meta.words.items())), protocol=4))
+    sha.update(pickle.dumps((meta.title, meta.title_html, meta.lang, meta.hyphenation, sorted(meta.words.items())),
+                            protocol=4))
     for chapter in unit.chapters:
         shown = (chapter.id, chapter.role, chapter.title_html, chapter.title, chapter.number, chapter.headings) \
             if unit.is_front else chapter
@@ -166,6 +169,7 @@ def _lay_out_unit(task: tuple) -> tuple[str, Record]:
         record.firsts = {str(n): asdict(start) for n, start in pagemap.page_firsts(document, ids).items()}
         record.late_notes = [list(late) for late in report.late_notes]
         record.hyphen_runs = [list(run) for run in report.hyphen_runs]
+        record.loose_lines = [list(loose) for loose in report.loose_lines]
         target = cache / f"{digest}.pdf"
         temporary = target.with_suffix(f".{os.getpid()}.tmp")
         document.write_pdf(temporary, pdf_variant="pdf/ua-1", pdf_identifier=book.meta.identifier.encode()[:32],

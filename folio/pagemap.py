@@ -46,6 +46,7 @@ class PrintPages:
     cover: dict = field(default_factory=dict)   # the wrap's geometry in inches (cover.Wrap), for the EPUB's cover
     late_notes: list = field(default_factory=list)    # [note id, call's page, note's page] (setting.py), for check
     hyphen_runs: list = field(default_factory=list)   # [page, line] of a third hyphen in a row left
+    loose_lines: list = field(default_factory=list)   # [page, line, ems] of a word space over setting.LOOSE_SPACE
 
     def save(self, path: Path) -> None:
         from .render import atomic_path
@@ -58,7 +59,8 @@ class PrintPages:
         try:
             data = json.loads(path.read_text(encoding="utf-8"))
             return cls(data["source"], [PageStart(**s) for s in data["starts"]], data["anchors"],
-                       data.get("cover") or {}, data.get("late_notes") or [], data.get("hyphen_runs") or [])
+                       data.get("cover") or {}, data.get("late_notes") or [], data.get("hyphen_runs") or [],
+                       data.get("loose_lines") or [])
         except (OSError, ValueError, KeyError, TypeError):
             return None
 
@@ -111,6 +113,40 @@ class Line:
     text: str                      # "" for an image set on its own
     calls: tuple[str, ...] = ()    # ids of the notes called on this line
     last_in_block: bool = False
+    widest_space: float = 0.0      # the widest word space of the line, in ems of its text
+
+
+_SPACES: dict = {}
+
+
+def natural_space(style) -> float:
+    """The advance of a space in the font and size `style` sets, in points (Pango's own
+    measure, as WeasyPrint lays the text out with it)."""
+    from weasyprint.text.line_break import create_layout, line_size
+    key = (tuple(style["font_family"]), style["font_size"], style["font_weight"], style["font_style"],
+           style["font_stretch"], style["lang"])
+    if key not in _SPACES:
+        def width(text):
+            layout = create_layout(text, style, None, None, 0)
+            size = line_size(layout.get_first_line()[0], style)[0]
+            layout.deactivate()
+            return size
+        _SPACES[key] = width("n n") - width("nn")
+    return _SPACES[key]
+
+
+def widest_space(line_box) -> float:
+    """The widest space between words on a laid-out line, in ems: its font's space,
+    plus word-spacing, plus what justification added to it."""
+    widest = 0.0
+    for box in line_box.descendants():
+        if type(box).__name__ != "TextBox" or _is_note(box) or not (" " in box.text or "\u00a0" in box.text):
+            continue
+        size = box.style["font_size"] or 1
+        extra = (box.style["word_spacing"] if isinstance(box.style["word_spacing"], (int, float)) else 0) \
+            + getattr(box, "justification_spacing", 0)
+        widest = max(widest, (natural_space(box.style) + extra) / size)
+    return widest
 
 
 def lines(document, chapter_ids: set[str]):
@@ -132,7 +168,7 @@ def lines(document, chapter_ids: set[str]):
             if type(box).__name__ == "LineBox":
                 calls = tuple(b.element.get("id") for b in box.descendants()
                               if str(getattr(b, "element_tag", "")).endswith("::footnote-call"))
-                found.append(Line(number, chapter, passage, "".join(_texts(box)), calls))
+                found.append(Line(number, chapter, passage, "".join(_texts(box)), calls, widest_space=widest_space(box)))
                 return
             if type(box).__name__.endswith("ReplacedBox"):
                 found.append(Line(number, chapter, passage, ""))
@@ -201,7 +237,7 @@ def _texts(box):
         return
     text = getattr(box, "text", None)
     if text:
-        yield text
+        yield text.replace("\u00ad", "")   # a soft hyphen the line did not break at (hyphenation.py)
     for child in getattr(box, "children", ()):
         yield from _texts(child)
 

@@ -25,6 +25,7 @@ import lxml.html
 from . import pagemap
 
 MAX_HYPHENS_IN_A_ROW = 2
+LOOSE_SPACE = 0.5   # ems: a word space wider than this is a loose line a reader sees
 
 
 @dataclass
@@ -53,6 +54,7 @@ class Report:
     hyphen_runs: list = field(default_factory=list)    # (page, line text) of each third hyphen in a row
     leaf_turns: list = field(default_factory=list)     # (page, line text) of a word split over a leaf turn
     tall_notes: list = field(default_factory=list)     # ids of notes WeasyPrint set on no page at all
+    loose_lines: list = field(default_factory=list)    # (page, line text, widest word space in ems)
 
 
 def note_pages(document) -> dict[str, int]:
@@ -93,6 +95,8 @@ def read(document, chapter_ids: set[str]) -> tuple[Corrections, Report]:
                     and note not in {late[0] for late in report.late_notes}:
                 report.late_notes.append((note, line.page, notes[note]))
                 corrections.breaks.setdefault(key, []).append((re.findall(r"\w+", line.text)[:4], seen.get(key, 0)))
+        if line.widest_space > LOOSE_SPACE and not line.last_in_block:
+            report.loose_lines.append((line.page, line.text, round(line.widest_space, 2)))
         hyphen = _hyphenated(line.text) and not line.last_in_block
         run = run + 1 if hyphen else 0
         last_on_page = following is None or following.page != line.page

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import lxml.html
 
-from .. import backmatter, fonts, pagemap, press, setting, stitch
+from .. import backmatter, fonts, hyphenation, pagemap, press, setting, stitch
 from ..backmatter import page_ranges
 from ..book import Book, Chapter
 from ..diagnostics import Diagnostic, Reporter, error
@@ -348,6 +348,7 @@ def chapter_body(chapter: Chapter, book: Book, corrections=None,
     for span in floated:
         _inline_blocks(span)
     _page_numbers(tree, folio_of or {})
+    hyphenation.apply(tree, book.meta.lang, book.meta.hyphenation)   # last: the corrections find words as written
     for img in tree.iter("img"):
         if img.get("src", "") in book.assets:   # served from the Book by the fetcher
             img.set("src", "folio-asset:" + img.get("src"))
@@ -561,18 +562,19 @@ def lay_out_book(book: Book, out: Path, manuscript_root: Path, settings: PageSet
     for unit, start in zip(laid.units[1:], laid.starts[1:]):
         for number, first in unit.record.firsts.items():
             firsts[start + int(number)] = first
-    late_notes, hyphen_runs, said, refused = [], [], [], []
+    late_notes, hyphen_runs, loose_lines, said, refused = [], [], [], [], []
     for unit, start in zip(laid.units, laid.starts):
         record = unit.record
         late_notes += [[note, start + call, start + set_on] for note, call, set_on in record.late_notes]
         hyphen_runs += [[start + page, text] for page, text in record.hyphen_runs]
+        loose_lines += [[start + page, text, ems] for page, text, ems in record.loose_lines]
         said += record.said
         refused += record.refused
     summary = {"total": laid.total, "first_body": laid.first_body, "text": " ".join(u.record.text for u in laid.units),
                "firsts": {str(k): v for k, v in sorted(firsts.items())},
                "anchors": {a: str(p - laid.first_body + 1) for a, p in page_of.items()
                            if a.startswith("ix-") and p >= laid.first_body},
-               "late_notes": late_notes, "hyphen_runs": hyphen_runs}
+               "late_notes": late_notes, "hyphen_runs": hyphen_runs, "loose_lines": loose_lines}
     with atomic_path(folder / "book.json") as temporary:
         temporary.write_text(json.dumps(summary, ensure_ascii=False), encoding="utf-8")
     keep = {f"{u.digest}.{ext}" for u in laid.units for ext in ("pdf", "json")} | {furniture.name, "book.pdf",
@@ -656,6 +658,7 @@ def build(book: Book, out: Path, settings: PageSettings, show_text=None, reporte
                                  summary["anchors"])
         found.late_notes = [[note, call + 1, set_on + 1] for note, call, set_on in summary["late_notes"]]
         found.hyphen_runs = [[page + 1, text] for page, text in summary["hyphen_runs"]]
+        found.loose_lines = [[page + 1, text, ems] for page, text, ems in summary["loose_lines"]]
         if wrap is not None:
             found.cover = {"width": wrap.width, "trim_width": wrap.trim_width, "trim_height": wrap.trim_height,
                            "spine": wrap.spine, "bleed": wrap.bleed}

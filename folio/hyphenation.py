@@ -1,0 +1,145 @@
+"""Where a word may break at a line's end, beyond what the hyphenation patterns say.
+
+WeasyPrint hyphenates with pyphen's patterns, which know nothing of names, of words
+whose break depends on their sense ("pres-ent" the noun, "pre-sent" the verb), or of
+a house's own exceptions. A book designer keeps a list; folio keeps one per language
+(`hyphenation/<lang>.txt`) and reads the author's (`hyphenation:` in the metadata).
+Both are written as TeX writes them: `Trot-sky-ism` may break only where the hyphens
+are, `Bolshevik` never. Names are not split either: a capitalised word inside a
+sentence, and a word in capitals (an acronym), are kept whole, except in languages
+that capitalise every noun.
+
+Applied to the PDF's tree only, after the typesetter's corrections (setting.py): a
+kept word is a `span.nohyphen` (`hyphens: manual`), with soft hyphens where it may
+break. The EPUB and the site leave the breaking to the reader's engine.
+"""
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+import lxml.html
+
+from . import pagemap
+from .paths import ROOT
+
+LISTS = ROOT / "hyphenation"
+NOUNS_CAPITALISED = {"de", "lb"}   # every noun has a capital: a capital does not mark a name
+SKIPPED = {"code", "pre", "kbd", "samp", "math", "svg", "h1", "h2", "h3", "h4", "h5", "h6"}
+ENTRY = re.compile(r"[^\W\d_]+(?:-[^\W\d_]+)*")
+WORD = re.compile(r"[^\W\d_]+")
+BLOCKS = {*pagemap.PASSAGE_TAGS, "div", "section", "blockquote", "figure", "figcaption", "table", "ul", "ol", "dl"}
+SENTENCE_END = re.compile(r"[.!?][\"'”’»)\]]*\s*$")
+
+
+def parse(entries) -> dict[str, tuple[int, ...]]:
+    """{'trotskyism': (4, 7)}: a word, in lower case, and the places it may break."""
+    found = {}
+    for entry in entries:
+        entry = entry.strip()
+        if not entry or entry.startswith("#"):
+            continue
+        pieces = entry.split("-")
+        offsets, at = [], 0
+        for piece in pieces[:-1]:
+            at += len(piece)
+            offsets.append(at)
+        found["".join(pieces).lower()] = tuple(offsets)
+    return found
+
+
+def is_entry(entry) -> bool:
+    return isinstance(entry, str) and ENTRY.fullmatch(entry.strip()) is not None
+
+
+@lru_cache(maxsize=8)
+def house_list(lang: str) -> dict[str, tuple[int, ...]]:
+    """folio's own exceptions for a language ('en-GB' reads en.txt), empty if none."""
+    path = LISTS / f"{lang.split('-')[0].lower()}.txt"
+    return parse(path.read_text(encoding="utf-8").splitlines()) if path.is_file() else {}
+
+
+def exceptions(lang: str, author: tuple[str, ...]) -> dict[str, tuple[int, ...]]:
+    """The house list with the author's entries over it."""
+    return {**house_list(lang), **parse(author)}
+
+
+def apply(tree, lang: str, author: tuple[str, ...]) -> None:
+    """Keep the tree's names and listed words from breaking where they must not. A
+    capitalised word is a name where it stands inside a sentence; seen so once in the
+    chapter, it is a name at a sentence's start too."""
+    listed = exceptions(lang, author)
+    names = None if lang.split("-")[0].lower() in NOUNS_CAPITALISED else \
+        {word for _, _, word, before, _ in _words(tree) if word[0].isupper() and _inside_sentence(before)}
+    places: dict = {}   # (node, slot) -> [(start, end, kept form)]
+    for node, slot, word, before, start in _words(tree):
+        kept = _kept_form(word, before, listed, names)
+        if kept is not None:
+            places.setdefault((node, slot), []).append((start, start + len(word), kept))
+    for (node, slot), found in places.items():
+        _wrap(node, slot, found)
+
+
+def _inside_sentence(before: str) -> bool:
+    return bool(before.strip()) and not SENTENCE_END.search(before)
+
+
+def _words(tree):
+    """(node, slot, word, the text before it in its block, its start in the slot) for
+    each word the tree sets outside code, math and headings."""
+    previous = ""
+    for node, slot, text, insertable in list(pagemap._slots(tree)):
+        if slot == "text" and (node.tag in BLOCKS or "fn" in (node.get("class") or "").split()):
+            previous = ""
+        owner = node if slot == "text" else node.getparent()
+        if insertable and text and owner is not None and not _skipped(owner):
+            for match in WORD.finditer(text):
+                yield node, slot, match.group(0), previous + text[:match.start()], match.start()
+        previous = (previous + text)[-8:]
+
+
+def _skipped(element) -> bool:
+    while element is not None:
+        if element.tag in SKIPPED or "nohyphen" in (element.get("class") or "").split():
+            return True
+        element = element.getparent()
+    return False
+
+
+def _kept_form(word: str, before: str, listed: dict, names: set | None) -> str | None:
+    """The word as it is to be set whole (with its soft hyphens), or None to leave it
+    to the patterns."""
+    offsets = listed.get(word.lower())
+    if offsets is not None:
+        return "\u00ad".join(word[a:b] for a, b in zip((0, *offsets), (*offsets, len(word))))
+    if len(word) < 5:   # too short to be hyphenated anyway
+        return None
+    if word.isupper():
+        return word
+    if names is not None and word[0].isupper() and (_inside_sentence(before) or word in names):
+        return word
+    return None
+
+
+def _wrap(node, slot: str, places: list) -> None:
+    """Put each (start, end, form) of the slot's text in a span.nohyphen."""
+    text = getattr(node, slot) or ""
+    pieces, spans, last = [], [], 0
+    for start, end, kept in places:
+        pieces.append(text[last:start])
+        span = lxml.html.Element("span", {"class": "nohyphen"})
+        span.text = kept
+        spans.append(span)
+        last = end
+    for span, tail in zip(spans, pieces[1:] + [text[last:]]):
+        span.tail = tail
+    if slot == "text":
+        node.text = pieces[0]
+        for position, span in enumerate(spans):
+            node.insert(position, span)
+    else:
+        node.tail = pieces[0]
+        anchor = node
+        for span in spans:
+            anchor.addnext(span)
+            anchor = span
