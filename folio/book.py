@@ -91,6 +91,8 @@ class Metadata:
     isbn: str = ""        # the print edition's ISBN-13, hyphenated (978-0-…)
     isbn_epub: str = ""   # the EPUB's own ISBN, when it has one (then its identifier too)
     hyphenation: tuple[str, ...] = ()   # the author's hyphenation exceptions ("Trot-sky-ism"), hyphenation.py
+    cover_image: str = ""   # `cover-image:` the finished front cover's asset name (Book.assets), cover.py
+    cover_size: tuple[int, int] = (0, 0)   # its pixels
 
     @property
     def date_text(self) -> str:
@@ -135,6 +137,12 @@ class Book:
     index: tuple[IndexGroup, ...] = ()
     places: dict = field(default_factory=dict)          # index anchor -> Place
     passages: tuple = ()                                # what every edition must show (conservation.py)
+
+    @property
+    def shown_assets(self) -> dict:
+        """The images the text shows: the cover art reaches the EPUB and the site only as
+        the front panel cut from the print cover (cover.front_jpeg)."""
+        return {name: data for name, data in self.assets.items() if name != self.meta.cover_image}
 
     def linker(self, current: str, file_of):
         """For editions split into files: an in-book `#id` as seen from chapter `current`,
@@ -218,6 +226,29 @@ def read_metadata(manuscript: Manuscript, rendered: dict[str, str]) -> Metadata:
         identifier=identifier, slug=manuscript.slug, isbn=isbn, isbn_epub=isbn_epub,
         modified=_modified(date), subjects=tuple(_as_list(m.get("subject") or m.get("keywords"))),
         site_url=_site_url(m.get("site-url")), hyphenation=_hyphenation(manuscript))
+
+
+def cover_image(manuscript: Manuscript) -> tuple[str, bytes, tuple[int, int]] | None:
+    """`cover-image: front.jpg`: the finished front cover, a JPEG or PNG in the
+    manuscript folder, read once (like every image) under the image limits."""
+    import hashlib
+    from .safety import is_regular_file, local_path
+    value = manuscript.metadata.get("cover-image")
+    if value in (None, ""):
+        return None
+    where = manuscript.where("cover-image")
+    fix = "put the front cover (JPEG or PNG, 300 ppi at the trim size plus bleed) in the manuscript folder " \
+          "and give its path relative to it: 'cover-image: images/front.jpg'"
+    path = local_path(str(value), manuscript.root) if isinstance(value, str) else None
+    if path is None or not is_regular_file(path):
+        raise error("FOLIO048", f"cover-image: '{str(value)[:60]}' is not a file in the manuscript folder",
+                    *where, fix=fix)
+    if path.suffix.lower() not in (".jpg", ".jpeg", ".png"):
+        raise error("FOLIO048", f"cover-image: '{str(value)[:60]}' is not a JPEG or PNG image", *where, fix=fix)
+    size = bounds.check_image(path, where[0], where[1])
+    data = path.resolve().read_bytes()
+    suffix = ".png" if path.suffix.lower() == ".png" else ".jpg"
+    return f"images/cover-{hashlib.sha256(data).hexdigest()[:12]}{suffix}", data, tuple(size)
 
 
 def _hyphenation(manuscript: Manuscript) -> tuple[str, ...]:
@@ -576,6 +607,13 @@ def assemble(manuscript: Manuscript, reporter: Reporter, limits: Limits = Limits
     index_id = next((c.id for c in back if c.role == "index"), "")
     owners.update({f"ixe-{e.key}": index_id for g in groups for e in g.entries})
     _report_dead_links(chapters, owners, manuscript, reporter)
-    return Book(read_metadata(manuscript, rendered), tuple(chapters), dict(context.assets),
+    meta = read_metadata(manuscript, rendered)
+    assets = dict(context.assets)
+    cover = cover_image(manuscript)
+    if cover is not None:
+        name, data, size = cover
+        assets[name] = data
+        meta = replace(meta, cover_image=name, cover_size=size)
+    return Book(meta, tuple(chapters), assets,
                 manuscript.style_name, csl.is_note_style(manuscript.style), owners,
                 entries, groups, places, output.passages)

@@ -95,10 +95,58 @@ def barcode_svg(isbn: str) -> str:
     return press.black_svg(drawn.getvalue().decode("utf-8"))
 
 
+PRINT_PPI = 300   # what printers ask of a cover's images
+
+
+def print_art(data: bytes, icc: Path | None) -> bytes:
+    """The author's front cover as the printer takes it: with an output intent, a CMYK
+    JPEG converted by LittleCMS (Pillow's ImageCms) from the image's own profile, or
+    sRGB, to the intent's; transparency flattened onto white. Without one, as it is."""
+    from io import BytesIO
+    from PIL import Image, ImageCms
+    if icc is None:
+        return data
+    with Image.open(BytesIO(data)) as image:
+        image.load()
+        embedded = image.info.get("icc_profile")
+        if image.mode == "CMYK":
+            rgb = image
+        else:
+            rgba = image.convert("RGBA")
+            rgb = Image.new("RGB", rgba.size, "white")
+            rgb.paste(rgba, mask=rgba.getchannel("A"))
+        if rgb.mode != "CMYK":
+            source = ImageCms.ImageCmsProfile(BytesIO(embedded)) if embedded else ImageCms.createProfile("sRGB")
+            rgb = ImageCms.profileToProfile(rgb, source, str(icc), outputMode="CMYK",
+                                            renderingIntent=ImageCms.Intent.RELATIVE_COLORIMETRIC)
+        drawn = BytesIO()
+        rgb.save(drawn, "JPEG", quality=92)
+        return drawn.getvalue()
+
+
+def art_warnings(book, geometry: "Wrap") -> list[tuple[str, str]]:
+    """(what, fix) for a front cover image too coarse for print or of another shape
+    than the front panel with its bleed (it is cropped to fill it)."""
+    width, height = book.meta.cover_size
+    wanted_w, wanted_h = geometry.trim_width + geometry.bleed, geometry.trim_height + 2 * geometry.bleed
+    found = []
+    ppi = min(width / wanted_w, height / wanted_h)
+    if ppi < PRINT_PPI:
+        found.append((f"the cover image is {width}×{height} pixels: {ppi:.0f} ppi on the front panel, "
+                      f"which prints soft (printers ask for {PRINT_PPI})",
+                      f"supply it at {round(wanted_w * PRINT_PPI)}×{round(wanted_h * PRINT_PPI)} pixels or more"))
+    if abs(width / height - wanted_w / wanted_h) > 0.02 * wanted_w / wanted_h:
+        found.append((f"the cover image is {width}×{height} pixels, not the front panel's shape "
+                      f"({wanted_w:.3f} × {wanted_h:.3f} in with the bleed): its edges are cut off",
+                      f"crop it to {wanted_w:.3f} × {wanted_h:.3f} in, keeping text {SAFE} in inside the trim"))
+    return found
+
+
 def wrap_pdf(book, settings, pages: int, target_path: Path, icc: Path | None, warn=None) -> Wrap:
     """Lay the wrap out with WeasyPrint from templates/print/cover.html; mark its trim
-    and bleed, and give it the print file's output intent. A blurb too long for the
-    back cover is said to `warn` (it would run under the barcode)."""
+    and bleed, and give it the print file's output intent. What the printer would
+    reject or print badly (a blurb too long for the back cover, running under the
+    barcode; a coarse or misshapen cover image) is said to `warn(code, key, what, fix)`."""
     import pikepdf
     import weasyprint
     from weasyprint.text.fonts import FontConfiguration
@@ -111,7 +159,15 @@ def wrap_pdf(book, settings, pages: int, target_path: Path, icc: Path | None, wa
     if book.meta.isbn:
         barcode = "data:image/svg+xml;base64," + base64.b64encode(barcode_svg(book.meta.isbn).encode()).decode()
     title_size = 34 if len(book.meta.title) <= 18 else 28 if len(book.meta.title) <= 40 else 22
-    html = render("print/cover.html", meta=book.meta, g=geometry, barcode=barcode, spine_text=spine_text,
+    art = ""
+    if book.meta.cover_image:
+        kind = "png" if book.meta.cover_image.endswith(".png") and icc is None else "jpeg"
+        art = f"data:image/{kind};base64," + base64.b64encode(
+            print_art(book.assets[book.meta.cover_image], icc if settings.target else None)).decode()
+        if warn is not None:
+            for what, fix in art_warnings(book, geometry):
+                warn("FOLIO048", "cover-image", what, fix)
+    html = render("print/cover.html", meta=book.meta, g=geometry, barcode=barcode, spine_text=spine_text, art=art,
                   family=fonts.FAMILY, font_faces=fonts.font_faces_css(),
                   title_size=round(title_size * geometry.trim_width / 6, 1),
                   spine_size=round(min(11.0, geometry.spine * 72 * 0.42), 1))
@@ -130,8 +186,10 @@ def wrap_pdf(book, settings, pages: int, target_path: Path, icc: Path | None, wa
             bottom = blurb.position_y + blurb.margin_height()
             safe = min(barcode.position_y, (geometry.bleed + geometry.trim_height - geometry.safe) * 96)
             if bottom > safe:
-                warn(f"the description ({len(book.meta.description)} characters) is too long for the back "
-                     f"cover: it runs {(bottom - safe) / 96:.1f} in past the space above the barcode")
+                warn("FOLIO046", "description",
+                     f"the description ({len(book.meta.description)} characters) is too long for the back "
+                     f"cover: it runs {(bottom - safe) / 96:.1f} in past the space above the barcode",
+                     "shorten the description to what a back cover holds (about 1,000 characters at this trim size)")
     drawn = document.write_pdf(pdf_identifier=b"folio-cover", custom_metadata=False)
     with atomic_path(target_path) as temporary:
         temporary.write_bytes(drawn)

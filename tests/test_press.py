@@ -6,12 +6,13 @@ from __future__ import annotations
 import re
 import shutil
 import subprocess
+import zipfile
 
 import pikepdf
 import pytest
 
 from conftest import BOOKS, ROOT, run_build
-from folio import check
+from folio import check, press
 
 
 def with_keys(source, folder, text: str):
@@ -248,3 +249,50 @@ def test_a_blurb_too_long_for_the_back_cover_is_a_warning_with_its_line(tmp_path
     assert result.returncode == 0, result.stderr
     assert re.search(r"book\.md:2: FOLIO046: the description \(\d+ characters\) is too long for the back cover",
                      result.stderr), result.stderr
+
+
+def _rgb_at(image_path, x: float, y: float) -> tuple[int, int, int]:
+    from PIL import Image
+    with Image.open(image_path) as image:
+        rgb = image.convert("RGB")
+        return rgb.getpixel((int(x * rgb.width), int(y * rgb.height)))
+
+
+def test_the_authors_cover_image_fills_the_front_panel(built, tmp_path):
+    """`cover-image:` (red above blue) fills the front panel with its bleed, as a CMYK
+    JPEG under the PDF/X intent; the back keeps its blurb and barcode; the EPUB's
+    cover is that front panel; a 75 ppi image is warned with its line."""
+    import pikepdf
+    out, result = built("cover-image")
+    assert result.returncode == 0, result.stderr
+    assert re.search(r"book\.md:7: FOLIO048: the cover image is 460×694 pixels: 75 ppi", result.stderr)
+    cover = out / "a-book-with-its-own-cover-cover.pdf"
+    with pikepdf.open(cover) as pdf:
+        images = list(pdf.pages[0].get_images().values())
+        assert [str(i.ColorSpace) for i in images if i.Width == 460] == ["/DeviceCMYK"]
+    assert press.colour_breaches(cover) == []
+    subprocess.run(["pdftoppm", "-r", "20", "-png", "-singlefile", str(cover), str(tmp_path / "wrap")], check=True)
+    red, blue, back = (_rgb_at(tmp_path / "wrap.png", 0.8, 0.1), _rgb_at(tmp_path / "wrap.png", 0.8, 0.9),
+                       _rgb_at(tmp_path / "wrap.png", 0.1, 0.5))
+    assert red[0] > 150 and red[2] < 100 and blue[2] > 120 and blue[0] < 100, (red, blue)
+    assert min(back) > 200, back   # the back panel is paper, not art
+    assert _rgb_at(tmp_path / "wrap.png", 0.999, 0.5)[2] > 120   # to the bleed's edge
+    with zipfile.ZipFile(out / "a-book-with-its-own-cover.epub") as epub:
+        (tmp_path / "front.jpg").write_bytes(epub.read("OEBPS/cover.jpg"))
+        assert not [n for n in epub.namelist() if "images/cover-" in n]   # the art goes in once, as the cover
+    top, bottom = _rgb_at(tmp_path / "front.jpg", 0.5, 0.05), _rgb_at(tmp_path / "front.jpg", 0.5, 0.95)
+    assert top[0] > 150 and top[2] < 100 and bottom[2] > 120 and bottom[0] < 100, (top, bottom)
+
+
+@pytest.mark.parametrize("value, said", [
+    ("../outside.png", "is not a file in the manuscript folder"),
+    ("/etc/hosts", "is not a file in the manuscript folder"),
+    ("book.md", "is not a JPEG or PNG image"),
+])
+def test_a_cover_image_outside_the_folder_or_not_an_image_is_an_error(tmp_path, value, said):
+    (tmp_path / "outside.png").write_bytes((BOOKS / "cover-image" / "front.png").read_bytes())
+    manuscript = with_keys(BOOKS / "tiny", tmp_path / "book", f"cover-image: {value}\n")
+    result = run_build("--manuscript", str(manuscript), "--out", str(tmp_path / "out"), "pdf")
+    assert result.returncode != 0
+    assert "FOLIO048" in result.stderr and said in result.stderr and "book.md:2" in result.stderr, result.stderr
+    assert "Traceback" not in result.stderr

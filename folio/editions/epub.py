@@ -198,7 +198,7 @@ def build(book: Book, out: Path, pages: PrintPages | None = None) -> Path:
     meta = book.meta
     docs = documents(book, pages)
     images = {name: MEDIA_TYPES.get(Path(name).suffix.lower()) or mimetypes.guess_type(name)[0]
-              for name in book.assets}
+              for name in book.shown_assets}
     view = dict(book=book, meta=meta, docs=docs, roles=ROLES, images=images,
                 dc_date=meta.date if W3CDTF.match(meta.date) else "", a11y=accessibility(book, docs),
                 file_as=file_as, subjects=meta.subjects, page_list=page_list(docs),
@@ -237,7 +237,7 @@ def build(book: Book, out: Path, pages: PrintPages | None = None) -> Path:
             for name in sorted(files):
                 add(name, files[name].encode("utf-8"))
             add("OEBPS/cover.jpg", cover_jpeg, zipfile.ZIP_STORED)
-            for name in sorted(book.assets):
+            for name in sorted(book.shown_assets):
                 add(f"OEBPS/{name}", book.assets[name])
     return target
 

@@ -268,7 +268,7 @@ def build(book: Book, out: Path) -> Path:
         shown = "".join(page.read_text(encoding="utf-8") for page in site.glob("*.html"))
         shown += (site / "search-index.js").read_text(encoding="utf-8")
         fonts.web_subsets(unescape(shown), site / "fonts", out / ".folio" / book.meta.slug / "web-fonts")
-        for name, data in book.assets.items():
+        for name, data in book.shown_assets.items():
             (site / name).parent.mkdir(parents=True, exist_ok=True)
             (site / name).write_bytes(data)
     return target / "index.html"

@@ -643,12 +643,10 @@ def build(book: Book, out: Path, settings: PageSettings, show_text=None, reporte
     if settings.for_print:   # the cover, whose spine needs the final page count
         from .. import cover
 
-        def too_long(said: str) -> None:
-            reporter.warn(Diagnostic("FOLIO046", said, *(where("description") if where else ()),
-                                     fix="shorten the description to what a back cover holds "
-                                         "(about 1,000 characters at this trim size)"))
+        def cover_warning(code: str, key: str, said: str, fix: str) -> None:
+            reporter.warn(Diagnostic(code, said, *(where(key) if where else ()), fix=fix))
         with library_messages():
-            wrap = cover.wrap_pdf(book, settings, total + added, out / f"{book.meta.slug}-cover.pdf", icc, too_long)
+            wrap = cover.wrap_pdf(book, settings, total + added, out / f"{book.meta.slug}-cover.pdf", icc, cover_warning)
     if show_text is not None:
         show_text(summary["text"])
     if show_pages is not None:
