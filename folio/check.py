@@ -368,6 +368,14 @@ def print_file(pdf: Path, target, trim: tuple[float, float]) -> list[Problem]:
         problems.append(Problem("print", f"{pdf.name} page {number}",
                                 f"{found[0]}{f' and {len(found) - 1} more' if len(found) > 1 else ''}: "
                                 "a black-and-white press wants black ink (K) or grey"))
+    if target is not None:   # PDF/X-1a: no transparency (a RIP flattens it as it likes)
+        by_page = {}
+        for number, what in press.transparency(pdf):
+            by_page.setdefault(number, []).append(what)
+        for number, found in by_page.items():
+            problems.append(Problem("print", f"{pdf.name} page {number}",
+                                    f"{found[0]}{f' and {len(found) - 1} more' if len(found) > 1 else ''}: "
+                                    "PDF/X-1a allows no transparency; give the figure opaque colours"))
     return problems
 
 

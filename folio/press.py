@@ -196,13 +196,47 @@ def _grey_image(image) -> None:
             del image[key]
 
 
-def _black_content(pdf, holder, resources, seen: set) -> None:
-    """RGB colours in a content stream (an author's SVG figure, drawn by WeasyPrint)
-    as tints of black ink, by their luminance; images as greys; forms likewise."""
+def _grey_function(function, seen: set) -> bool:
+    """An RGB colour function as one of grey (luminance), in place: exponential
+    (type 2) and stitching (type 3) functions, which WeasyPrint writes for gradients.
+    False for a kind it cannot convert (sampled, PostScript): check.py reports it."""
+    if function.objgen != (0, 0) and function.objgen in seen:
+        return True
+    seen.add(function.objgen)
+    kind = int(function.get("/FunctionType", -1))
+    if kind == 2:
+        for key in ("/C0", "/C1"):
+            values = [float(v) for v in function.get(key, [])]
+            if len(values) == 3:
+                function[key] = [round(_luminance(*values), 4)]
+        if "/Range" in function:
+            del function["/Range"]
+        return True
+    if kind == 3:
+        return all(_grey_function(part, seen) for part in function.Functions)
+    return False
+
+
+def _grey_shading(shading, seen: set) -> None:
+    """An RGB gradient (axial or radial) as a grey one, by luminance."""
     import pikepdf
-    rgb_spaces = {str(name) for name, space in (resources.get("/ColorSpace") or {}).items() if _is_rgb(space)} \
-        if resources is not None else set()
-    for name, xobject in ((resources.get("/XObject") or {}).items() if resources is not None else ()):
+    if not _is_rgb(shading.get("/ColorSpace")) or isinstance(shading.get("/Function"), pikepdf.Array) \
+            or int(shading.get("/ShadingType", 0)) not in (1, 2, 3) or "/Function" not in shading:
+        return
+    if _grey_function(shading.Function, seen):
+        shading.ColorSpace = pikepdf.Name.DeviceGray
+        if "/Background" in shading:
+            shading.Background = [round(_luminance(*(float(v) for v in shading.Background)), 4)]
+
+
+def _black_resources(pdf, resources, seen: set) -> None:
+    """What a content stream draws through its resources, in one ink: images as
+    greys, forms, tiling patterns and soft masks rewritten, gradients and transparency
+    groups made grey."""
+    import pikepdf
+    if resources is None:
+        return
+    for name, xobject in (resources.get("/XObject") or {}).items():
         if xobject.objgen in seen:
             continue
         seen.add(xobject.objgen)
@@ -211,7 +245,40 @@ def _black_content(pdf, holder, resources, seen: set) -> None:
                 and not xobject.get("/ImageMask", False):
             _grey_image(xobject)
         elif xobject.get("/Subtype") == pikepdf.Name.Form:
+            group = xobject.get("/Group")
+            if group is not None and _is_rgb(group.get("/CS")):
+                group.CS = pikepdf.Name.DeviceGray
             _black_content(pdf, xobject, xobject.get("/Resources", resources), seen)
+    for name, shading in (resources.get("/Shading") or {}).items():
+        _grey_shading(shading, seen)
+    for name, pattern in (resources.get("/Pattern") or {}).items():
+        if pattern.objgen in seen:
+            continue
+        seen.add(pattern.objgen)
+        if int(pattern.get("/PatternType", 0)) == 2 and "/Shading" in pattern:
+            _grey_shading(pattern.Shading, seen)
+        elif int(pattern.get("/PatternType", 0)) == 1 and isinstance(pattern, pikepdf.Stream):
+            _black_content(pdf, pattern, pattern.get("/Resources", resources), seen)
+    for name, state in (resources.get("/ExtGState") or {}).items():
+        mask = state.get("/SMask")
+        if isinstance(mask, pikepdf.Dictionary) and "/G" in mask and mask.G.objgen not in seen:
+            seen.add(mask.G.objgen)
+            group = mask.G.get("/Group")
+            if group is not None and _is_rgb(group.get("/CS")):
+                group.CS = pikepdf.Name.DeviceGray
+            if len(mask.get("/BC", [])) == 3:
+                mask.BC = [round(_luminance(*(float(v) for v in mask.BC)), 4)]
+            _black_content(pdf, mask.G, mask.G.get("/Resources", resources), seen)
+
+
+def _black_content(pdf, holder, resources, seen: set) -> None:
+    """RGB colours in a content stream (an author's SVG figure, drawn by WeasyPrint)
+    as tints of black ink, by their luminance; what it draws through its resources
+    likewise."""
+    import pikepdf
+    rgb_spaces = {str(name) for name, space in (resources.get("/ColorSpace") or {}).items() if _is_rgb(space)} \
+        if resources is not None else set()
+    _black_resources(pdf, resources, seen)
     if isinstance(holder, pikepdf.Page):
         contents = holder.obj.get("/Contents")
         parts = [] if contents is None else list(contents) if isinstance(contents, pikepdf.Array) else [contents]
@@ -395,8 +462,70 @@ def _rgb_in(content, resources, seen: set) -> list[str]:
                 if base == pikepdf.Name.DeviceRGB or (base == pikepdf.Name.ICCBased and space[1].get("/N") == 3):
                     said.append(f"an RGB image ({operands[0]})")
             elif xobject.get("/Subtype") == pikepdf.Name.Form:
+                if _is_rgb((xobject.get("/Group") or {}).get("/CS")):
+                    said.append(f"an RGB transparency group ({operands[0]})")
                 said += _rgb_in(xobject, xobject.get("/Resources", resources), seen)
+    return said + _rgb_drawn_through(resources, seen)
+
+
+def _rgb_drawn_through(resources, seen: set) -> list[str]:
+    """RGB in what a stream's resources paint with: gradients, patterns, soft masks."""
+    import pikepdf
+    said = []
+    if resources is None:
+        return said
+    shadings = list((resources.get("/Shading") or {}).items())
+    for name, pattern in (resources.get("/Pattern") or {}).items():
+        if pattern.objgen in seen:
+            continue
+        seen.add(pattern.objgen)
+        if "/Shading" in pattern:
+            shadings.append((name, pattern.Shading))
+        elif isinstance(pattern, pikepdf.Stream):
+            said += _rgb_in(pattern, pattern.get("/Resources", resources), seen)
+    for name, shading in shadings:
+        if _is_rgb(shading.get("/ColorSpace")):
+            said.append(f"an RGB gradient ({name})")
+    for name, state in (resources.get("/ExtGState") or {}).items():
+        mask = state.get("/SMask")
+        if isinstance(mask, pikepdf.Dictionary) and "/G" in mask and mask.G.objgen not in seen:
+            seen.add(mask.G.objgen)
+            said += _rgb_in(mask.G, mask.G.get("/Resources", resources), seen)
     return said
+
+
+def transparency(path: Path) -> list[tuple[int, str]]:
+    """(page, what) for every use of transparency, which PDF/X-1a does not allow:
+    an opacity under 1 or a soft mask in a graphics state, a soft-masked image."""
+    import pikepdf
+    found = []
+
+    def walk(resources, number, seen):
+        if resources is None:
+            return
+        for name, state in (resources.get("/ExtGState") or {}).items():
+            for key in ("/ca", "/CA"):
+                if key in state and float(state[key]) < 1:
+                    found.append((number, f"an opacity of {float(state[key]):g} ({name})"))
+                    break
+            else:
+                if isinstance(state.get("/SMask"), pikepdf.Dictionary):
+                    found.append((number, f"a soft mask ({name})"))
+        children = list((resources.get("/XObject") or {}).values()) + \
+            [p for p in (resources.get("/Pattern") or {}).values() if isinstance(p, pikepdf.Stream)]
+        for child in children:
+            if child.objgen in seen:
+                continue
+            seen.add(child.objgen)
+            if child.get("/Subtype") == pikepdf.Name.Image and "/SMask" in child:
+                found.append((number, "an image with a soft mask"))
+            elif "/Resources" in child:
+                walk(child.Resources, number, seen)
+
+    with pikepdf.open(path) as pdf:
+        for number, page in enumerate(pdf.pages, start=1):
+            walk(page.obj.get("/Resources"), number, set())
+    return list(dict.fromkeys(found))
 
 
 def black_svg(svg: str) -> str:

@@ -296,3 +296,35 @@ def test_a_cover_image_outside_the_folder_or_not_an_image_is_an_error(tmp_path, 
     assert result.returncode != 0
     assert "FOLIO048" in result.stderr and said in result.stderr and "book.md:2" in result.stderr, result.stderr
     assert "Traceback" not in result.stderr
+
+
+def _shadings(pdf) -> list:
+    """Every gradient in the file, wherever it hangs (read with pikepdf, not press.py)."""
+    return [obj for obj in pdf.objects if isinstance(obj, pikepdf.Dictionary) and "/ShadingType" in obj]
+
+
+def test_gradients_and_patterns_print_in_one_ink(built, tmp_path):
+    """An SVG figure's gradients, radial gradient and hatched pattern are grey in the
+    KDP print file and keep their colours on screen; a figure with transparency, which
+    PDF/X-1a forbids, fails `check` with its page."""
+    out, result = built("print-gradients")
+    assert result.returncode == 0, result.stderr
+    with pikepdf.open(out / "gradients-in-print.pdf") as screen:
+        assert {str(s.ColorSpace) for s in _shadings(screen)} == {"/DeviceRGB"}
+    with pikepdf.open(out / "gradients-in-print-print.pdf") as printed:
+        shadings = _shadings(printed)
+        assert len(shadings) >= 2 and {str(s.ColorSpace) for s in shadings} == {"/DeviceGray"}
+        groups = [obj.get("/Group") for obj in printed.objects if isinstance(obj, pikepdf.Stream)
+                  and obj.get("/Group") is not None]
+        assert all(str(group.get("/CS", "/DeviceGray")) != "/DeviceRGB" for group in groups)
+    assert press.colour_breaches(out / "gradients-in-print-print.pdf") == []
+    book = tmp_path / "book"
+    shutil.copytree(BOOKS / "print-gradients", book)
+    figure = book / "figure.svg"
+    figure.write_text(figure.read_text(encoding="utf-8").replace('fill="url(#hatch)"',
+                                                                  'fill="url(#hatch)" opacity="0.5"'), encoding="utf-8")
+    assert run_build("--manuscript", str(book), "--out", str(tmp_path / "out")).returncode == 0
+    failed = run_build("--manuscript", str(book), "--out", str(tmp_path / "out"), "check")
+    assert failed.returncode == 1
+    assert re.search(r"gradients-in-print-print\.pdf page \d+: an opacity of 0\.5 .*PDF/X-1a allows no transparency",
+                     failed.stdout), failed.stdout
