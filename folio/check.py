@@ -326,6 +326,7 @@ def preflight(out: Path, slug: str, settings) -> list[Problem]:
     problems += print_file(editions["print"], target, (width, height))
     problems += cover_file(out / f"{slug}-cover.pdf", editions["print"], settings)
     problems += setting_faults(out, slug, editions["print"])
+    problems += notes_off_their_pages(editions["screen"])
     problems += epubcheck(editions["epub"])
     problems += lost_passages(out, slug, editions, pages)
     return problems
@@ -429,6 +430,34 @@ def loose_lines(out: Path, slug: str, pdf: Path, shown: int = 12) -> list[Proble
         advice.append(Problem("loose line", pdf.name, f"and {len(loosest) - shown} more lines with word spaces "
                               f"over {setting.LOOSE_SPACE} em"))
     return advice
+
+
+def notes_off_their_pages(pdf: Path) -> list[Problem]:
+    """Every footnote on the page of its call, read from the PDF itself (not from the
+    layout's record of it): the call leaves a named destination where the text calls
+    the note (`fncall-…`), the note its own where it is set (`fn-…`). Both PDFs are cut
+    from one layout, so the screen edition's pages are the print edition's."""
+    import pikepdf
+    from . import stitch
+    with pikepdf.open(pdf) as document:
+        names = document.Root.get("/Names")
+        if names is None or "/Dests" not in names:
+            return []
+        page_of = {page.objgen: number for number, page in enumerate(document.pages, start=1)}
+        where = {}
+        for name, value in stitch.tree_items(names.Dests, "/Names"):
+            target = value.get("/D") if isinstance(value, pikepdf.Dictionary) else value
+            if isinstance(target, pikepdf.Array) and len(target):
+                where[str(name)] = page_of.get(target[0].objgen)
+    problems = []
+    for name, call in where.items():
+        if not name.startswith("fncall-"):
+            continue
+        note = "fn-" + name.removeprefix("fncall-")
+        if where.get(note) is not None and call is not None and where[note] != call:
+            problems.append(Problem("notes", f"{pdf.name} page {where[note]}",
+                                    f"a note ({note}) is set here, but its call is on page {call}"))
+    return problems
 
 
 def _pages(numbers: list[int]) -> str:

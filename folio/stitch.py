@@ -23,7 +23,7 @@ DEST = "folio-dest:"
 LINK_INK = (0.478, 0.137, 0.094)   # the screen edition's underline of a citation or web link
 
 
-def _tree_items(node, key: str) -> list:
+def tree_items(node, key: str) -> list:
     """(key, value) pairs of a PDF number tree (`/Nums`) or name tree (`/Names`):
     flat, or spread over `/Kids`."""
     found = []
@@ -31,7 +31,7 @@ def _tree_items(node, key: str) -> list:
         pairs = node[key]
         found += [(pairs[i], pairs[i + 1]) for i in range(0, len(pairs), 2)]
     for kid in node.get("/Kids", []):
-        found += _tree_items(kid, key)
+        found += tree_items(kid, key)
     return found
 
 
@@ -123,7 +123,7 @@ def stitch(parts: list[tuple[Path, int]], furniture: Path | None, wanted: list[b
         root = source.Root.get("/StructTreeRoot")
         if root is not None:
             keys: dict[int, int] = {}
-            for key, value in ((int(k), v) for k, v in _tree_items(root.ParentTree, "/Nums")):
+            for key, value in ((int(k), v) for k, v in tree_items(root.ParentTree, "/Nums")):
                 keys[key] = len(parent_tree)
                 parent_tree.append(_copy(book, value))
             for page in book.pages[offset:]:
@@ -139,7 +139,7 @@ def stitch(parts: list[tuple[Path, int]], furniture: Path | None, wanted: list[b
                 document.K.append(copied)
         names = source.Root.get("/Names")
         if names is not None and "/Dests" in names:
-            dests += [(str(name), _copy(book, value)) for name, value in _tree_items(names.Dests, "/Names")]
+            dests += [(str(name), _copy(book, value)) for name, value in tree_items(names.Dests, "/Names")]
         bookmarks += _outline(source, offset, pages_index)
     known = {name for name, _ in dests}
     dangling: list[str] = []

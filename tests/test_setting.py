@@ -70,6 +70,43 @@ def test_check_fails_when_a_note_is_left_on_another_page(built, tmp_path):
         in failed.stdout
 
 
+def test_check_finds_late_notes_in_the_pdf_itself(tmp_path):
+    """The manuscript made to break note placement (notes called near page feet), with
+    folio's corrections switched off: a sitecustomize in the build's environment makes
+    setting.read find nothing to correct and record nothing. WeasyPrint then sets
+    notes a page after their calls; the layout's record says all is well, and `check`
+    still fails, naming each late note's page, from the PDF's own destinations (the
+    call's anchor and the note's)."""
+    import os
+    import textwrap
+    from conftest import ROOT
+    patch = tmp_path / "patch"
+    patch.mkdir()
+    (patch / "sitecustomize.py").write_text(textwrap.dedent(f"""
+        import sys
+        sys.path.insert(0, {str(ROOT)!r})
+        import folio.setting as setting
+        setting.read = lambda document, ids: (setting.Corrections(), setting.Report())
+        """), encoding="utf-8")
+    env = {**os.environ, "PYTHONPATH": str(patch)}
+    out = tmp_path / "out"
+    built = run_build("--manuscript", str(BOOKS / "notes-at-page-foot"), "--out", str(out), env=env)
+    assert built.returncode == 0, built.stderr
+    assert "notes after their call's page" not in built.stderr   # nothing was corrected
+    record = pagemap.PrintPages.load(pagemap.path(out, "notes-at-the-foot"))
+    assert record.late_notes == []                                 # and nothing recorded
+    late = check.notes_off_their_pages(out / "notes-at-the-foot.pdf")
+    assert late, "the uncorrected layout sets some note a page late"
+    pages = _pages_text(out / "notes-at-the-foot.pdf")
+    placed = {(_page_of(pages, f"Note{n}text"), _page_of(pages, f"Entry{n}call")) for n in range(1, 9)}
+    found = {(int(p.where.rsplit(" ", 1)[1]), int(p.message.rsplit(" ", 1)[1])) for p in late}
+    assert found == {(note, call) for note, call in placed if note != call}   # poppler agrees, page for page
+    failed = run_build("--manuscript", str(BOOKS / "notes-at-page-foot"), "--out", str(out), "check")
+    assert failed.returncode == 1
+    assert re.search(r"notes: notes-at-the-foot\.pdf page \d+: a note \(fn-\w+-\d\) is set here, but its call is "
+                     r"on page \d+", failed.stdout), failed.stdout
+
+
 def test_hyphenation_stays_within_a_book_designers_limits(bundled):
     """In the print edition's body: at most 12 % of lines end in a hyphen, never more
     than two in a row, and no line of one or two words is stretched across the measure."""

@@ -275,6 +275,11 @@ def typeset_math(tree, ink=None) -> list[str]:
     return left
 
 
+def call_anchor(note_id: str) -> str:
+    """The id left where a note is called (`fncall-…` for `fn-…`)."""
+    return "fncall-" + note_id.removeprefix("fn-")
+
+
 def _float_notes(tree, chapter: Chapter) -> list:
     """Each note call becomes its note, floated to the foot of the page."""
     notes = {note.id: note for note in chapter.notes}
@@ -289,6 +294,9 @@ def _float_notes(tree, chapter: Chapter) -> list:
         span.attrib.update({"class": "fn", "id": note.id, "data-n": str(note.number)})
         span.tail = ref.tail
         ref.getparent().replace(ref, span)
+        # An anchor where the text calls the note: `check` finds the call's page in the
+        # PDF's named destinations, beside the note's own (`fn-…`).
+        span.addprevious(lxml.html.Element("span", {"id": call_anchor(note.id), "class": "fn-call-anchor"}))
         floated.append(span)
     return floated
 
