@@ -327,7 +327,7 @@ def _notes_by_chapter(body, notes: dict[str, str], level: int) -> dict[str, str]
                 continue
             count += 1
             new = f"fn-{tag}-{count}"
-            while new in taken or "fnref" + new[2:] in taken:
+            while new in taken or "fnref" + new[2:] in taken or "fncall" + new[2:] in taken:
                 count += 1
                 new = f"fn-{tag}-{count}"
             taken.add(new)

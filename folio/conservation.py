@@ -43,7 +43,7 @@ class Passage:
 
 
 def words_of(text: str) -> tuple[str, ...]:
-    return tuple(WORD.findall(text.lower()))
+    return tuple(WORD.findall(text.lower().replace("\u00ad", "")))   # an author's soft hyphen joins
 
 
 def _inline_text(inlines) -> str:

@@ -116,7 +116,13 @@ def print_art(data: bytes, icc: Path | None) -> bytes:
             rgb = Image.new("RGB", rgba.size, "white")
             rgb.paste(rgba, mask=rgba.getchannel("A"))
         if rgb.mode != "CMYK":
-            source = ImageCms.ImageCmsProfile(BytesIO(embedded)) if embedded else ImageCms.createProfile("sRGB")
+            source = ImageCms.createProfile("sRGB")
+            try:   # the image's own profile, if it is a sound RGB one
+                own = ImageCms.ImageCmsProfile(BytesIO(embedded)) if embedded else None
+                if own is not None and own.profile.xcolor_space.strip() == "RGB":
+                    source = own
+            except (ImageCms.PyCMSError, OSError, ValueError, TypeError):
+                pass
             rgb = ImageCms.profileToProfile(rgb, source, str(icc), outputMode="CMYK",
                                             renderingIntent=ImageCms.Intent.RELATIVE_COLORIMETRIC)
         drawn = BytesIO()
@@ -200,6 +206,7 @@ def wrap_pdf(book, settings, pages: int, target_path: Path, icc: Path | None, wa
             page.obj.TrimBox = pikepdf.Array([media[0] + inset, media[1] + inset, media[2] - inset, media[3] - inset])
             page.obj.BleedBox = pikepdf.Array(media)
             if settings.target and icc is not None:
+                press.cmyk_groups(pdf)
                 press._output_intent(pdf, icc, f"{book.meta.title}: cover", book.meta.modified)
             pdf.save(temporary, deterministic_id=True, force_version="1.4" if settings.target else None)
     return geometry

@@ -24,6 +24,7 @@ from . import pagemap
 from .paths import ROOT
 
 LISTS = ROOT / "hyphenation"
+MIN_WORD, MIN_SIDE = 6, 3   # as hyphenate-limit-chars in pdf.css
 NOUNS_CAPITALISED = {"de", "lb"}   # every noun has a capital: a capital does not mark a name
 SKIPPED = {"code", "pre", "kbd", "samp", "math", "svg", "h1", "h2", "h3", "h4", "h5", "h6"}
 ENTRY = re.compile(r"[^\W\d_]+(?:-[^\W\d_]+)*")
@@ -55,7 +56,10 @@ def is_entry(entry) -> bool:
 @lru_cache(maxsize=8)
 def house_list(lang: str) -> dict[str, tuple[int, ...]]:
     """folio's own exceptions for a language ('en-GB' reads en.txt), empty if none."""
-    path = LISTS / f"{lang.split('-')[0].lower()}.txt"
+    code = lang.split("-")[0].lower()
+    if not re.fullmatch(r"[a-z]{2,3}", code):   # `lang:` is the author's: never a path
+        return {}
+    path = LISTS / f"{code}.txt"
     return parse(path.read_text(encoding="utf-8").splitlines()) if path.is_file() else {}
 
 
@@ -110,7 +114,8 @@ def _kept_form(word: str, before: str, listed: dict, names: set | None) -> str |
     """The word as it is to be set whole (with its soft hyphens), or None to leave it
     to the patterns."""
     offsets = listed.get(word.lower())
-    if offsets is not None:
+    if offsets is not None:   # within the limits the patterns keep (pdf.css: 6 3 3)
+        offsets = tuple(o for o in offsets if MIN_SIDE <= o <= len(word) - MIN_SIDE) if len(word) >= MIN_WORD else ()
         return "\u00ad".join(word[a:b] for a, b in zip((0, *offsets), (*offsets, len(word))))
     if len(word) < 5:   # too short to be hyphenated anyway
         return None

@@ -143,8 +143,10 @@ def widest_space(line_box) -> float:
         if type(box).__name__ != "TextBox" or _is_note(box) or not (" " in box.text or "\u00a0" in box.text):
             continue
         size = box.style["font_size"] or 1
-        extra = (box.style["word_spacing"] if isinstance(box.style["word_spacing"], (int, float)) else 0) \
-            + getattr(box, "justification_spacing", 0)
+        stretched = getattr(box, "justification_spacing", 0)
+        if stretched <= 0:   # a line not justified keeps its font's own spaces (a monospace one is 0.6 em)
+            continue
+        extra = (box.style["word_spacing"] if isinstance(box.style["word_spacing"], (int, float)) else 0) + stretched
         widest = max(widest, (natural_space(box.style) + extra) / size)
     return widest
 
@@ -266,7 +268,7 @@ def find_words(text: str, words: list[str], offset: int) -> int | None:
     """Where the page's first words stand in the passage's text: of several matches,
     the one nearest the characters laid out on earlier pages."""
     for count in range(min(len(words), 4), 0, -1):
-        pattern = r"(?<!\w)" + r"\d*[\W_]+".join(re.escape(w) for w in words[:count]) + r"(?!\w)"
+        pattern = r"(?<!\w)" + r"\d*[\W_]+".join("\u00ad?".join(map(re.escape, w)) for w in words[:count]) + r"(?!\w)"
         found = [m.start() for m in re.finditer(pattern, text, re.I)]
         if found:
             return min(found, key=lambda at: abs(at - offset))

@@ -196,13 +196,25 @@ def _grey_image(image) -> None:
             del image[key]
 
 
+def _greyable(function) -> bool:
+    """Whether every part of a colour function is one _grey_function converts (checked
+    before any part is changed, so a function is never left half grey)."""
+    kind = int(function.get("/FunctionType", -1))
+    if kind == 2:
+        return True
+    return kind == 3 and all(_greyable(part) for part in function.get("/Functions", []))
+
+
 def _grey_function(function, seen: set) -> bool:
     """An RGB colour function as one of grey (luminance), in place: exponential
     (type 2) and stitching (type 3) functions, which WeasyPrint writes for gradients.
     False for a kind it cannot convert (sampled, PostScript): check.py reports it."""
     if function.objgen != (0, 0) and function.objgen in seen:
         return True
-    seen.add(function.objgen)
+    if not _greyable(function):
+        return False
+    if function.objgen != (0, 0):
+        seen.add(function.objgen)
     kind = int(function.get("/FunctionType", -1))
     if kind == 2:
         for key in ("/C0", "/C1"):
@@ -252,7 +264,7 @@ def _black_resources(pdf, resources, seen: set) -> None:
     for name, shading in (resources.get("/Shading") or {}).items():
         _grey_shading(shading, seen)
     for name, pattern in (resources.get("/Pattern") or {}).items():
-        if pattern.objgen in seen:
+        if pattern.objgen != (0, 0) and pattern.objgen in seen:
             continue
         seen.add(pattern.objgen)
         if int(pattern.get("/PatternType", 0)) == 2 and "/Shading" in pattern:
@@ -318,6 +330,15 @@ def _black_content(pdf, holder, resources, seen: set) -> None:
         holder.obj.Contents = pdf.make_stream(data)
     else:
         holder.write(data)
+
+
+def cmyk_groups(pdf) -> None:
+    """WeasyPrint gives its transparency groups an RGB blending space; a cover printed
+    in CMYK blends in CMYK."""
+    import pikepdf
+    for obj in pdf.objects:
+        if isinstance(obj, pikepdf.Stream) and obj.get("/Group") is not None and _is_rgb(obj.Group.get("/CS")):
+            obj.Group.CS = pikepdf.Name.DeviceCMYK
 
 
 def one_ink(pdf) -> None:
@@ -476,7 +497,7 @@ def _rgb_drawn_through(resources, seen: set) -> list[str]:
         return said
     shadings = list((resources.get("/Shading") or {}).items())
     for name, pattern in (resources.get("/Pattern") or {}).items():
-        if pattern.objgen in seen:
+        if pattern.objgen != (0, 0) and pattern.objgen in seen:
             continue
         seen.add(pattern.objgen)
         if "/Shading" in pattern:
@@ -511,6 +532,8 @@ def transparency(path: Path) -> list[tuple[int, str]]:
             else:
                 if isinstance(state.get("/SMask"), pikepdf.Dictionary):
                     found.append((number, f"a soft mask ({name})"))
+                elif state.get("/BM") not in (None, pikepdf.Name.Normal, pikepdf.Name.Compatible):
+                    found.append((number, f"a blend mode {state.BM} ({name})"))
         children = list((resources.get("/XObject") or {}).values()) + \
             [p for p in (resources.get("/Pattern") or {}).values() if isinstance(p, pikepdf.Stream)]
         for child in children:

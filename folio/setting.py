@@ -26,6 +26,7 @@ from . import pagemap
 
 MAX_HYPHENS_IN_A_ROW = 2
 LOOSE_SPACE = 0.5   # ems: a word space wider than this is a loose line a reader sees
+GAPING_SPACE = 1.5  # ems: a line this loose is WeasyPrint's fault, not the measure's (see read)
 
 
 @dataclass
@@ -82,6 +83,7 @@ def read(document, chapter_ids: set[str]) -> tuple[Corrections, Report]:
     notes = note_pages(document)
     seen: dict[tuple, int] = {}
     run = 0
+    split_before = None   # the word the line before split, continued on this line
     for i, line in enumerate(all_lines):
         key = (line.chapter, line.passage)
         following = all_lines[i + 1] if i + 1 < len(all_lines) else None
@@ -97,6 +99,11 @@ def read(document, chapter_ids: set[str]) -> tuple[Corrections, Report]:
                 corrections.breaks.setdefault(key, []).append((re.findall(r"\w+", line.text)[:4], seen.get(key, 0)))
         if line.widest_space > LOOSE_SPACE and not line.last_in_block:
             report.loose_lines.append((line.page, line.text, round(line.widest_space, 2)))
+            # WeasyPrint sometimes ends the line after a word split at the line before
+            # far too early ("ory of Permanent Revolution," across the measure): the
+            # split word is kept whole, and the paragraph set again.
+            if line.widest_space > GAPING_SPACE and split_before is not None:
+                corrections.whole.setdefault(key, set()).add(split_before)
         hyphen = _hyphenated(line.text) and not line.last_in_block
         run = run + 1 if hyphen else 0
         last_on_page = following is None or following.page != line.page
@@ -113,6 +120,7 @@ def read(document, chapter_ids: set[str]) -> tuple[Corrections, Report]:
         elif split_word and last_on_page and line.page % 2 == 0:   # a right-hand page: the leaf turns
             report.leaf_turns.append((line.page, line.text))
             corrections.whole.setdefault(key, set()).add(split_word)
+        split_before = split_word
         if line.passage is not None:
             seen[key] = seen.get(key, 0) + len(line.text)
     return corrections, report
