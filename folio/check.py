@@ -362,22 +362,21 @@ def print_file(pdf: Path, target, trim: tuple[float, float]) -> list[Problem]:
                 problems.append(Problem("print", f"{pdf.name} page {pages}",
                                         f"{target.title} prints its production barcode on the last page, "
                                         "which must be blank"))
-    by_page: dict[int, list[str]] = {}
-    for number, what in press.colour_breaches(pdf):
-        by_page.setdefault(number, []).append(what)
-    for number, found in by_page.items():
-        problems.append(Problem("print", f"{pdf.name} page {number}",
-                                f"{found[0]}{f' and {len(found) - 1} more' if len(found) > 1 else ''}: "
-                                "a black-and-white press wants black ink (K) or grey"))
+    problems += _one_per_page(pdf, press.colour_breaches(pdf), "a black-and-white press wants black ink (K) or grey")
     if target is not None:   # PDF/X-1a: no transparency (a RIP flattens it as it likes)
-        by_page = {}
-        for number, what in press.transparency(pdf):
-            by_page.setdefault(number, []).append(what)
-        for number, found in by_page.items():
-            problems.append(Problem("print", f"{pdf.name} page {number}",
-                                    f"{found[0]}{f' and {len(found) - 1} more' if len(found) > 1 else ''}: "
-                                    "PDF/X-1a allows no transparency; give the figure opaque colours"))
+        problems += _one_per_page(pdf, press.transparency(pdf),
+                                  "PDF/X-1a allows no transparency; give the figure opaque colours")
     return problems
+
+
+def _one_per_page(pdf: Path, found: list[tuple[int, str]], why: str) -> list[Problem]:
+    """One print problem per page: its first breach, and how many more."""
+    by_page: dict[int, list[str]] = {}
+    for number, what in found:
+        by_page.setdefault(number, []).append(what)
+    return [Problem("print", f"{pdf.name} page {number}",
+                    f"{said[0]}{f' and {len(said) - 1} more' if len(said) > 1 else ''}: {why}")
+            for number, said in by_page.items()]
 
 
 def cover_file(cover: Path, interior: Path, settings) -> list[Problem]:

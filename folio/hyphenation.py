@@ -81,7 +81,7 @@ def apply(tree, lang: str, author: tuple[str, ...]) -> None:
         if kept is not None:
             places.setdefault((node, slot), []).append((start, start + len(word), kept))
     for (node, slot), found in places.items():
-        _wrap(node, slot, found)
+        wrap_whole(node, slot, found)
 
 
 def _inside_sentence(before: str) -> bool:
@@ -126,8 +126,9 @@ def _kept_form(word: str, before: str, listed: dict, names: set | None) -> str |
     return None
 
 
-def _wrap(node, slot: str, places: list) -> None:
-    """Put each (start, end, form) of the slot's text in a span.nohyphen."""
+def wrap_whole(node, slot: str, places: list) -> None:
+    """Put each (start, end, form) of the slot's text ('text' or 'tail' of `node`) in a
+    span.nohyphen, which is not hyphenated (setting.py keeps words whole with it too)."""
     text = getattr(node, slot) or ""
     pieces, spans, last = [], [], 0
     for start, end, kept in places:

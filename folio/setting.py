@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 
 import lxml.html
 
-from . import pagemap
+from . import hyphenation, pagemap
 
 MAX_HYPHENS_IN_A_ROW = 2
 LOOSE_SPACE = 0.5   # ems: a word space wider than this is a loose line a reader sees
@@ -151,23 +151,7 @@ def _keep_whole(element, word: str) -> None:
             continue
         if node.get("class") == "nohyphen":
             continue
-        pieces = pattern.split(text)
-        matches = pattern.findall(text)
-        spans = []
-        for match, after in zip(matches, pieces[1:]):
-            span = lxml.html.Element("span", {"class": "nohyphen"})
-            span.text, span.tail = match, after
-            spans.append(span)
-        if slot == "text":
-            node.text = pieces[0]
-            for position, span in enumerate(spans):
-                node.insert(position, span)
-        else:
-            node.tail = pieces[0]
-            anchor = node
-            for span in spans:
-                anchor.addnext(span)
-                anchor = span
+        hyphenation.wrap_whole(node, slot, [(m.start(), m.end(), m.group(0)) for m in pattern.finditer(text)])
 
 
 def _break_before(element, words: list[str], offset: int) -> None:
