@@ -18,18 +18,30 @@ STYLES = {"LowerAlpha": "lower-alpha", "UpperAlpha": "upper-alpha", "LowerRoman"
 
 def _walk(node, visit):
     """Apply `visit` to every node (dict with a 't'), children first; `visit` may
-    return a replacement node."""
-    if isinstance(node, list):
-        return [_walk(item, visit) for item in node]
-    if isinstance(node, dict):
+    return a replacement node. Lists and maps are changed in place (a long book's
+    AST has millions of items: copying them all on every pass is what cost)."""
+    kind = type(node)
+    if kind is list:
+        for i, item in enumerate(node):
+            if type(item) in _BRANCHES:
+                changed = _walk(item, visit)
+                if changed is not item:
+                    node[i] = changed
+        return node
+    if kind is dict:
         if "t" not in node:   # the metadata map, a citation: walk every value
             for key, value in node.items():
-                node[key] = _walk(value, visit)
+                if type(value) in _BRANCHES:
+                    node[key] = _walk(value, visit)
             return node
-        if "c" in node:
-            node["c"] = _walk(node["c"], visit)
+        content = node.get("c")
+        if type(content) in _BRANCHES:
+            node["c"] = _walk(content, visit)
         return visit(node) or node
     return node
+
+
+_BRANCHES = (list, dict)
 
 
 def keep_list_delimiters(document: dict, manuscript=None, warn=None) -> dict:

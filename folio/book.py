@@ -7,6 +7,7 @@ parse Markdown: they read this value.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import os
 import re
 from dataclasses import dataclass, field, replace
@@ -417,6 +418,7 @@ def _cut_chapters(body, level: int, notes: dict[str, str], places: dict, warn=No
     return chapters, refs
 
 
+@functools.lru_cache(maxsize=4096)   # every site page's nav copies every title
 def _title_copy(title_html: str) -> str:
     if not title_html:
         return ""

@@ -110,23 +110,28 @@ def passages(document: dict, text: str) -> tuple[Passage, ...]:
 
 class _Lines:
     """Finds the line a passage starts on by its first words, searching forward from
-    the last passage found (passages come in the manuscript's order)."""
+    the last passage found (passages come in the manuscript's order): first in the
+    text just ahead, then anywhere."""
+    AHEAD = 20_000   # characters: the next passage is nearly always this close
 
     def __init__(self, text: str):
-        self.text, self.at = text, 0
+        self.text, self.at, self.line = text, 0, 1   # `line` is the line `at` is on
 
     def find(self, words: tuple[str, ...]) -> int | None:
-        match = None
         # The words as written; failing that, with markup (a link, emphasis) between them.
-        for gap in (r"\W+", r"[\s\S]{1,80}?"):
-            pattern = re.compile(r"(?<!\w)" + gap.join(re.escape(w) for w in words[:4]), re.I)
-            match = pattern.search(self.text, self.at) or pattern.search(self.text)
-            if match:
-                break
+        patterns = [re.compile(r"(?<!\w)" + gap.join(re.escape(w) for w in words[:4]), re.I)
+                    for gap in (r"\W+", r"[\s\S]{1,80}?")]
+        match = next(filter(None, (p.search(self.text, self.at, self.at + self.AHEAD) for p in patterns)), None) \
+            or next(filter(None, (p.search(self.text, self.at) or p.search(self.text) for p in patterns)), None)
         if match is None:
             return None
-        self.at = match.start()
-        return self.text.count("\n", 0, match.start()) + 1
+        start = match.start()
+        if start >= self.at:
+            self.line += self.text.count("\n", self.at, start)
+        else:
+            self.line = self.text.count("\n", 0, start) + 1
+        self.at = start
+        return self.line
 
 
 def _pairs(words) -> set:
@@ -139,7 +144,8 @@ def missing(passages_: tuple[Passage, ...], edition_text: str) -> list[Passage]:
     pairs, vocabulary = _pairs(words), set(words)
     # A note call set against its word reads as one word in a PDF's text ("18111" for
     # "1811" and note 1): the word without its last digits counts as shown too.
-    readings = [{word} | {word[:-k] for k in (1, 2, 3) if len(word) > k and word[-k:].isdigit()} for word in words]
+    readings = [{word} | {word[:-k] for k in (1, 2, 3) if len(word) > k and word[-k:].isdigit()}
+                if word[-1:].isdigit() else (word,) for word in words]
     for before, after in zip(readings, readings[1:]):
         if len(before) > 1 or len(after) > 1:
             pairs.update((a, b) for a in before for b in after)
@@ -185,10 +191,14 @@ def pdf_text(document) -> str:
     return laid_out + "\n" + re.sub("[\u2010-] ", "", laid_out)
 
 
-def html_text(markup: str) -> str:
+def html_text(markup: str, repeated: str = "") -> str:
+    """The words of an HTML page; without the elements the XPath `repeated` finds (a
+    site's contents, the same on every page: read once, not once a page)."""
     import lxml.html
     tree = lxml.html.fromstring(markup.encode("utf-8"), parser=lxml.html.HTMLParser(huge_tree=True))
     for element in tree.iter("script", "style"):
+        element.drop_tree()
+    for element in tree.xpath(repeated) if repeated else ():
         element.drop_tree()
     for element in tree.xpath('//*[@role="tooltip"]'):   # a glossary definition shown beside the text
         element.drop_tree()

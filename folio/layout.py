@@ -31,7 +31,7 @@ from .paths import ROOT
 LATE_ROLES = ("glossary", "index")   # they print page numbers of the chapters
 CODE = ["editions/pdf.py", "layout.py", "setting.py", "pagemap.py", "fonts.py", "safety.py", "svg.py",
         "press.py", "backmatter.py", "render.py", "html.py", "conservation.py", "index.py", "dictionary.py",
-        "hyphenation.py"]
+        "hyphenation.py", "tags.py"]
 
 
 @dataclass
@@ -127,7 +127,7 @@ def _lay_out_unit(task: tuple) -> tuple[str, Record]:
     """Lay one unit out (and again, corrected, where setting.py finds faults); write
     its PDF and record into the cache; return the record."""
     from weasyprint import HTML
-    from . import setting
+    from . import setting, tags
     from .conservation import pdf_text
     from .editions import pdf
     name, chapter_ids, digest, options = task
@@ -173,7 +173,7 @@ def _lay_out_unit(task: tuple) -> tuple[str, Record]:
         target = cache / f"{digest}.pdf"
         temporary = target.with_suffix(f".{os.getpid()}.tmp")
         document.write_pdf(temporary, pdf_variant="pdf/ua-1", pdf_identifier=book.meta.identifier.encode()[:32],
-                           custom_metadata=False)
+                           custom_metadata=False, finisher=tags.fold_text_spans)
     record.said = [[r.name, r.pathname or "", r.getMessage()] for r in said]
     record.refused = list(dict.fromkeys(fetcher.refused))
     (cache / f"{digest}.json").write_text(json.dumps(asdict(record), ensure_ascii=False), encoding="utf-8")
@@ -321,8 +321,8 @@ def lay_out(book, settings, manuscript_root: Path, cache: Path, jobs: int = 1, p
             _, end = _place(done[:-1], 0)
             folios.setdefault(done[-1].name, end + end % 2 + 1)
         front = Unit("front", list(book.chapters))
-        wanted = {key: value for key, value in folios.items()
-                  if key in {c.id for c in book.chapters} | {h.id for c in book.chapters for h in c.headings}}
+        listed = {c.id for c in book.chapters} | {h.id for c in book.chapters for h in c.headings}
+        wanted = {key: value for key, value in folios.items() if key in listed}
         front.digest = unit_digest(environment, book, front, json.dumps(wanted, sort_keys=True))
         workers.wait([workers.start(front, {"folio_of": wanted, "front_matter": True}), *running.values()])
     finally:

@@ -105,11 +105,12 @@ def stitch(parts: list[tuple[Path, int]], furniture: Path | None, wanted: list[b
     parent_tree: list = []
     dests: list = []
     bookmarks: list = []
-    opened = []
     first = None
     for path, start in parts:
+        # A source is let go once copied: qpdf reads a copied stream's data from the
+        # source's file when saving, not from the source document (whose parsed objects
+        # would otherwise stay in memory, 384,000 of them for a 1,700-page book).
         source = pikepdf.open(path)
-        opened.append(source)
         _retag_fonts(source, path.stem)
         if first is None:
             first = source
@@ -187,8 +188,6 @@ def stitch(parts: list[tuple[Path, int]], furniture: Path | None, wanted: list[b
                     into.append(item)
             add(bookmarks, outline.root)
     book.save(target, deterministic_id=True, object_stream_mode=pikepdf.ObjectStreamMode.generate)
-    for source in opened:
-        source.close()
     return list(dict.fromkeys(dangling))
 
 

@@ -35,11 +35,15 @@ def page_names(book: Book) -> dict[str, str]:
     return file_names([c.id for c in book.chapters], RESERVED, ".html")
 
 
-def with_popovers(html: str, book: Book) -> str:
-    """Each glossary link in the text shows its definition on hover or focus."""
+def popover_texts(book: Book) -> dict[str, str]:
+    """Each dictionary entry's first definition as plain text (read once per build)."""
+    return {e.key: text_of(parse_fragment(e.definitions[0].html)) for e in book.entries if e.definitions}
+
+
+def with_popovers(html: str, definitions: dict[str, str]) -> str:
+    """Each glossary link in the text shows its definition (`popover_texts`) on hover or focus."""
     if "glossterm" not in html:
         return html
-    definitions = {e.key: text_of(parse_fragment(e.definitions[0].html)) for e in book.entries if e.definitions}
     tree = parse_fragment(html)
     for link in tree.find_class("glossterm"):
         key = link.get("href", "")[len("#gl-"):]
@@ -236,11 +240,13 @@ def build(book: Book, out: Path) -> Path:
         (site / "404.html").write_text(render("html/404.html", page=None, **common), encoding="utf-8")
         (site / "index.html").write_text(render("html/home.html", page=None, **{**common, "page_url": ""}),
                                          encoding="utf-8")
+        definitions = popover_texts(book)
         for position, page in enumerate(pages):
             chapter = page.chapter
             link = book.linker(chapter.id, names.__getitem__)
             notes = [(note, relink(note.html, link)) for note in chapter.notes]
-            body = with_popovers(backmatter.chapter_html(book, chapter, lambda e: backmatter.place_locators(book, e)), book)
+            body = with_popovers(backmatter.chapter_html(book, chapter, lambda e: backmatter.place_locators(book, e)),
+                                definitions)
             letters = _letters(body) if chapter.role in ("glossary", "index") else []
             body, sections = with_heading_links(relink(body, link), book.meta.words)
             html = render("html/chapter.html", page=page, chapter=chapter, body=body,
