@@ -327,6 +327,7 @@ def lay_out(book, settings, manuscript_root: Path, cache: Path, jobs: int = 1, p
         workers.wait([workers.start(front, {"folio_of": wanted, "front_matter": True}), *running.values()])
     finally:
         workers.close()
+        _JOB.clear()   # the Book, for the caller to let go of
     starts, total = _place([front] + done, 0)
     return Laid([front] + done, starts, total, starts[1] if len(starts) > 1 else total, cache, workers.laid_out)
 

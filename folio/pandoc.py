@@ -174,6 +174,7 @@ def run(manuscript: Manuscript, appendix_markdown: str = "", limits: Limits = Li
         raise _failure(manuscript, read.stderr.decode("utf-8", "replace").strip())
     try:
         document = json.loads(read.stdout)
+        read.stdout = b""
     except (ValueError, RecursionError):
         raise error("FOLIO062", "the manuscript is nested too deeply to read", manuscript.source,
                     fix="flatten deeply nested lists, quotes or HTML elements") from None
@@ -187,6 +188,11 @@ def run(manuscript: Manuscript, appendix_markdown: str = "", limits: Limits = Li
     document = latex.read_raw_latex(document, manuscript, warn, limits)
     for step in ast.PASSES:
         document = step(document, manuscript, warn)
+    passages = conservation.passages(document, manuscript.text)
+    # The AST is let go before pandoc writes it: a long book's AST and pandoc's own
+    # copy of it would otherwise be in memory together.
+    encoded = json.dumps(document).encode("utf-8")
+    del document
     with tempfile.TemporaryDirectory(prefix="folio-") as tmp:
         style = manuscript.style
         if not style.is_relative_to(csl.STYLES):   # the author's own style: pandoc reads folio's copy
@@ -195,7 +201,8 @@ def run(manuscript: Manuscript, appendix_markdown: str = "", limits: Limits = Li
         write_log = Path(tmp) / "write-log.json"
         write = sandbox.run(write_command(manuscript, style) + [f"--log={write_log}"], limits, "pandoc",
                             manuscript.source, cwd=manuscript.root, env=_environment(),
-                            input=json.dumps(document).encode("utf-8"))
+                            input=encoded)
+        del encoded
         messages += _log(write_log)
     stderr = (read.stderr + write.stderr).decode("utf-8", "replace").strip()
     if write.returncode != 0:
@@ -207,8 +214,7 @@ def run(manuscript: Manuscript, appendix_markdown: str = "", limits: Limits = Li
             _cite_line(manuscript, key),
             fix=_missing_key_fix(manuscript, key)) for key in dict.fromkeys(missing)))
     diagnostics += _pandoc_diagnostics(messages, manuscript, appendix_markdown)
-    return PandocOutput(write.stdout.decode("utf-8"), conservation.passages(document, manuscript.text),
-                        tuple(diagnostics))
+    return PandocOutput(write.stdout.decode("utf-8"), passages, tuple(diagnostics))
 
 
 def _log(path: Path) -> list[dict]:

@@ -44,15 +44,43 @@ def load_book(options: Options, reporter: Reporter):
 def build_layout(book, manuscript, options: Options) -> Path:
     """Lay the book out once for both PDF editions (editions/pdf.py, layout.py)."""
     from .editions import pdf
-    settings = pdf.settings_from(manuscript, for_print=True)
     reporter = Reporter(strict=options.strict)
-    target = pdf.lay_out_book(book, options.out, manuscript.root, settings, options.jobs, reporter)
+    laid = _lay_out(book, manuscript, options, reporter)
+    return pdf.stitch_book(laid, reporter)
+
+
+def lay_out_alone(options: Options) -> Path:
+    """The layout step in its own process: the units laid out, what the stitch needs
+    saved beside them (`laid-out.json`). The stitch is a step of its own (`stitch`):
+    it holds every object of the book's PDF, and a long book's `Book` and those
+    objects would not fit in the memory limit together."""
+    from . import state
+    from .tasks import book_file, laid_out_file
+    laid = _lay_out(state.load(book_file(options)), manuscript_module.load(options.manuscript, options.csl),
+                    options, Reporter(strict=options.strict))
+    laid.save(laid_out_file(options))
+    return laid_out_file(options)
+
+
+def stitch_alone(options: Options) -> Path:
+    """The stitch step: `book.pdf`, `screen.pdf` and `book.json` from `laid-out.json`."""
+    from .editions import pdf
+    from .tasks import laid_out_file
+    reporter = Reporter(strict=options.strict)
+    target = pdf.stitch_book(pdf.LaidOutBook.load(laid_out_file(options)), reporter)
+    reporter.finish()
+    return target
+
+
+def _lay_out(book, manuscript, options: Options, reporter: Reporter):
+    from . import conservation
+    from .editions import pdf
+    settings = pdf.settings_from(manuscript, for_print=True)
+    laid = pdf.lay_out_book(book, options.out, manuscript.root, settings, options.jobs, reporter)
     reporter.finish()   # with --strict, what WeasyPrint said (FOLIO041) fails the layout
     # Both PDF editions are cut from this one layout: their text is checked here, once.
-    from . import conservation
-    summary = json.loads(target.with_suffix(".json").read_text(encoding="utf-8"))
-    conservation.report(book.passages, "PDF", summary["text"], manuscript.source, options.strict)
-    return target
+    conservation.report(book.passages, "PDF", laid.summary["text"], manuscript.source, options.strict)
+    return laid
 
 
 def build_edition(name: str, book, manuscript, options: Options) -> Path:

@@ -94,10 +94,12 @@ def _outline(source, offset: int, pages_index: dict) -> list:
     return items
 
 
-def stitch(parts: list[tuple[Path, int]], furniture: Path | None, wanted: list[bool], target: Path) -> list[str]:
+def stitch(parts: list[tuple[Path, int]], furniture: Path | None, wanted: list[bool], target: Path,
+           screen: tuple[Path, int] | None = None) -> list[str]:
     """Write the units' PDFs (`parts`: path, first page in the book) as one PDF to
-    `target`, with `furniture`'s page N drawn over page N where `wanted[N]`. Returns
-    the anchors linked to that no unit has."""
+    `target`, with `furniture`'s page N drawn over page N where `wanted[N]`; and, given
+    `screen` (a path, the first body page), the screen edition cut from it while its
+    objects are still in memory. Returns the anchors linked to that no unit has."""
     import pikepdf
     from pikepdf import Array, Dictionary, Name
     book = pikepdf.new()
@@ -188,6 +190,9 @@ def stitch(parts: list[tuple[Path, int]], furniture: Path | None, wanted: list[b
                     into.append(item)
             add(bookmarks, outline.root)
     book.save(target, deterministic_id=True, object_stream_mode=pikepdf.ObjectStreamMode.generate)
+    if screen is not None:
+        _screen_cut(book, screen[1])
+        book.save(screen[0], deterministic_id=True, object_stream_mode=pikepdf.ObjectStreamMode.generate)
     return list(dict.fromkeys(dangling))
 
 
@@ -216,25 +221,23 @@ def furniture_digest(pages: list, environment: str) -> str:
     return hashlib.sha256((environment + repr(pages)).encode()).hexdigest()
 
 
-def screen_edition(path: Path, first_body: int) -> None:
+def _screen_cut(pdf, first_body: int) -> None:
     """The screen edition from the stitched book: each page cut to the trim, page
     labels that match the folios, and a citation's or web link's annotation
     underlined in the link colour (drawn by the viewer, so the page's ink, shared
     with the print edition, stays black)."""
     import pikepdf
     from .press import label_pages
-    with pikepdf.open(path, allow_overwriting_input=True) as pdf:
-        for page in pdf.pages:
-            trim = page.obj.get("/TrimBox")
-            if trim is not None:
-                page.MediaBox = pikepdf.Array([float(v) for v in trim])
-            for key in ("/BleedBox", "/CropBox"):
-                if key in page.obj:
-                    del page.obj[key]
-            for annotation in page.obj.get("/Annots", []):
-                dest = str(annotation.get("/Dest", ""))
-                if "/A" in annotation or dest.startswith(("ref-", "ix-")):
-                    annotation.BS = pikepdf.Dictionary(W=0.5, S=pikepdf.Name.U)
-                    annotation.C = pikepdf.Array(LINK_INK)
-        label_pages(pdf, first_body)
-        pdf.save(path, deterministic_id=True)
+    for page in pdf.pages:
+        trim = page.obj.get("/TrimBox")
+        if trim is not None:
+            page.MediaBox = pikepdf.Array([float(v) for v in trim])
+        for key in ("/BleedBox", "/CropBox"):
+            if key in page.obj:
+                del page.obj[key]
+        for annotation in page.obj.get("/Annots", []):
+            dest = str(annotation.get("/Dest", ""))
+            if "/A" in annotation or dest.startswith(("ref-", "ix-")):
+                annotation.BS = pikepdf.Dictionary(W=0.5, S=pikepdf.Name.U)
+                annotation.C = pikepdf.Array(LINK_INK)
+    label_pages(pdf, first_body)

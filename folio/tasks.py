@@ -1,8 +1,11 @@
 """Each edition's inputs and targets as data for doit, the make-style task runner.
 
-Tasks: `book` (the one pandoc run, saved as a signed, pickled `Book`: state.py), then
-`pdf`, `print`, `epub` and `html`, each reading that `Book`. Each step runs in a
-process of its own under the time and memory limits (worker.py, sandbox.py). doit compares content hashes (MD5) of
+Tasks: `book` (the one pandoc run, saved as a signed, pickled `Book`: state.py);
+`layout` (the chapters laid out, layout.py) and `stitch` (them stitched into the one
+PDF both PDF editions are cut from: a step of its own, so the Book and the whole PDF
+are never in one process's memory); then `pdf`, `print`, `epub` and `html`. Each step
+runs in a process of its own under the time and memory limits (worker.py,
+sandbox.py). doit compares content hashes (MD5) of
 the declared file dependencies and the settings each task depends on, rebuilds only
 what is stale, runs independent editions in parallel, and can say why a task ran.
 Heavy imports (pandoc, WeasyPrint) happen inside actions, so an up-to-date check
@@ -28,6 +31,7 @@ from .paths import ROOT, STYLES, TEMPLATES
 CODE = ROOT / "folio"
 SHARED_CODE = ["book.py", "render.py", "html.py", "backmatter.py", "index.py", "dictionary.py", "__init__.py",
                "worker.py", "state.py", "sandbox.py", "pipeline.py", "conservation.py"]
+STITCH_CODE = ["stitch.py", "press.py", "editions/pdf.py", "pipeline.py", "worker.py", "diagnostics.py"]
 LAYOUT_CODE = ["editions/pdf.py", "fonts.py", "safety.py", "svg.py", "check.py", "pagemap.py", "press.py", "setting.py",
                "layout.py", "stitch.py"]
 EDITION_INPUTS = {
@@ -53,6 +57,17 @@ def state_dir(settings: Options) -> Path:
 
 def layout_target(settings: Options, suffix: str) -> Path:
     return state_dir(settings) / "layout" / f"book.{suffix}"
+
+
+def laid_out_file(settings: Options) -> Path:
+    """What the layout step leaves for the stitch step (editions/pdf.LaidOutBook)."""
+    return state_dir(settings) / "layout" / "laid-out.json"
+
+
+def layout_targets(settings: Options) -> list[str]:
+    """The stitched book, its record, and the screen edition cut from it (layout.py)."""
+    return [str(layout_target(settings, "pdf")), str(layout_target(settings, "json")),
+            str(state_dir(settings) / "layout" / "screen.pdf")]
 
 
 def book_file(settings: Options) -> Path:
@@ -164,7 +179,7 @@ def task_namespace(settings: Options, jobs: int) -> dict:
         if name == "epub":   # its page-list comes from the print layout
             deps += [str(pagemap_path(out, manuscript.slug)), str(out / f"{manuscript.slug}-cover.pdf")]
         if name in ("pdf", "print"):   # both are cut from the one layout
-            deps += [str(layout_target(settings, "pdf")), str(layout_target(settings, "json"))]
+            deps += layout_targets(settings)
         if name == "print":
             deps += [str(p) for p in font_files()] + manuscript_inputs(manuscript.root, manuscript.style, settings.out)
         return {"basename": name, "actions": [(make_edition, [name, settings])], "file_dep": deps,
@@ -180,11 +195,18 @@ def task_namespace(settings: Options, jobs: int) -> dict:
         deps += _files(TEMPLATES / "pdf") + _files(TEMPLATES / "book") + [str(STYLES / "pdf.css")]
         deps += [str(p) for p in font_files()] + manuscript_inputs(manuscript.root, manuscript.style, settings.out)
         return {"actions": [(make_edition, ["layout", settings])], "file_dep": deps,
-                "targets": [str(layout_target(settings, "pdf")), str(layout_target(settings, "json"))],
+                "targets": [str(laid_out_file(settings))],
                 "uptodate": [config_changed({"folio": __version__})],
                 "clean": True, "doc": "lay the book out, chapter by chapter, for both PDF editions"}
 
-    namespace = {"task_book": task_book, "task_layout": task_layout,
+    def task_stitch():
+        return {"actions": [(make_edition, ["stitch", settings])],
+                "file_dep": [str(laid_out_file(settings))] + [str(CODE / f) for f in STITCH_CODE],
+                "targets": layout_targets(settings),
+                "uptodate": [config_changed({"folio": __version__})],
+                "clean": True, "doc": "stitch the laid-out chapters into one tagged PDF, and cut the screen edition"}
+
+    namespace = {"task_book": task_book, "task_layout": task_layout, "task_stitch": task_stitch,
                  "DOIT_CONFIG": {"dep_file": str(state_dir(settings) / "doit.db"), "backend": "sqlite3",
                                  "reporter": StepReporter, "verbosity": 2, "num_process": jobs,
                                  "par_type": "process", "check_file_uptodate": "md5"}}

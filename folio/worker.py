@@ -29,11 +29,15 @@ def step(name: str, options: Options) -> None:
         reporter.finish()
         state.save(book, book_file(options))
         return
-    book = state.load(book_file(options))
-    if name == "layout":
-        from .pipeline import build_layout
-        build_layout(book, load_manuscript(options.manuscript, options.csl), options)
+    if name in ("layout", "stitch"):   # neither holds the Book and the whole PDF at once
+        from .pipeline import lay_out_alone, stitch_alone
+        (lay_out_alone if name == "layout" else stitch_alone)(options)
         return
+    if name == "pdf":   # cut by the layout step: copied, without the Book
+        from .editions.pdf import copy_screen_edition
+        copy_screen_edition(options.out, load_manuscript(options.manuscript, options.csl).slug)
+        return
+    book = state.load(book_file(options))
     build_edition(name, book, load_manuscript(options.manuscript, options.csl), options)
 
 

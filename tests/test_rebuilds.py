@@ -34,7 +34,7 @@ def _build(repo, *args):
 
 def test_nothing_changed_runs_nothing(repo):
     assert set(_build(repo, "-j", "2").values()) == {"start"}
-    assert _build(repo) == {name: "fresh" for name in ("book", "layout", "pdf", "print", "epub", "html")}
+    assert _build(repo) == {name: "fresh" for name in ("book", "layout", "stitch", "pdf", "print", "epub", "html")}
 
 
 def test_print_stylesheet_change_rebuilds_only_the_pdfs_and_the_site_that_carries_them(repo):
@@ -45,8 +45,8 @@ def test_print_stylesheet_change_rebuilds_only_the_pdfs_and_the_site_that_carrie
         css.write("\n.chapter-title { letter-spacing: 0.01em; }\n")
     steps = _build(repo)
     # The site carries the PDFs as downloads, so it takes the new ones; pandoc and the EPUB rest.
-    assert steps == {"book": "fresh", "layout": "start", "pdf": "start", "print": "start", "epub": "fresh",
-                     "html": "start"}
+    assert steps == {"book": "fresh", "layout": "start", "stitch": "start", "pdf": "start", "print": "start",
+                     "epub": "fresh", "html": "start"}
     assert (epub.stat().st_mtime_ns, epub.read_bytes()) == before
 
 

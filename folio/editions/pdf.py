@@ -508,7 +508,8 @@ def diagnose(record: logging.LogRecord, book: Book, refused: list[str]) -> Diagn
 
 def layout_dir(out: Path, slug: str) -> Path:
     """The layout both PDF editions are made from: each unit's PDF and record, the
-    page furniture, and the stitched book (`book.pdf`, `book.json`)."""
+    page furniture, and the stitched book (`book.pdf`, `book.json`) with its screen
+    edition (`screen.pdf`)."""
     return out / ".folio" / slug / "layout"
 
 
@@ -537,20 +538,43 @@ def _furniture(laid, book: Book) -> list[tuple[str, str, str]]:
     return pages
 
 
+@dataclass
+class LaidOutBook:
+    """The layout step's result before its units are stitched: all the stitch needs,
+    and nothing of the `Book` (which the step lets go of first, see pipeline.py)."""
+    folder: Path
+    parts: list          # (unit PDF, first page in the book)
+    furniture: Path
+    wanted: list         # each page: furniture drawn over it
+    summary: dict        # book.json: pages, text, where each page begins, what setting left wrong
+    linked: set          # anchors the author's own text links to (their faults are said by the book step)
+    keep: set            # the layout folder's files still in use
+
+    def save(self, path: Path) -> None:
+        data = {"folder": str(self.folder), "parts": [[str(p), start] for p, start in self.parts],
+                "furniture": str(self.furniture), "wanted": self.wanted, "summary": self.summary,
+                "linked": sorted(self.linked), "keep": sorted(self.keep)}
+        with atomic_path(path) as temporary:
+            temporary.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+
+    @classmethod
+    def load(cls, path: Path) -> "LaidOutBook":
+        data = json.loads(path.read_text(encoding="utf-8"))
+        return cls(Path(data["folder"]), [(Path(p), start) for p, start in data["parts"]], Path(data["furniture"]),
+                   data["wanted"], data["summary"], set(data["linked"]), set(data["keep"]))
+
+
 def lay_out_book(book: Book, out: Path, manuscript_root: Path, settings: PageSettings, jobs: int = 1,
-                 reporter: Reporter | None = None) -> Path:
-    """The layout step: the book laid out chapter by chapter (layout.py), its folios and
-    running heads set as furniture, all stitched into one tagged PDF that both editions
-    are cut from."""
+                 reporter: Reporter | None = None) -> LaidOutBook:
+    """The layout step but its last act: the book laid out chapter by chapter
+    (layout.py), its folios and running heads set as furniture, what the layout said
+    reported. `stitch_book` then makes the one tagged PDF both editions are cut from."""
     from weasyprint import HTML
     from .. import layout
     reporter = reporter or Reporter()
     folder = layout_dir(out, book.meta.slug)
     started = time.perf_counter()
-
-    def say(message: str) -> None:
-        print(f"  ...   layout {message}", file=sys.stderr, flush=True)
-    laid = layout.lay_out(book, settings, manuscript_root, folder, jobs, say)
+    laid = layout.lay_out(book, settings, manuscript_root, folder, jobs, _say_layout)
     pages = _furniture(laid, book)
     environment = layout.environment_digest(settings)
     furniture = folder / f"furniture-{stitch.furniture_digest(pages, environment + book.meta.lang)}.pdf"
@@ -562,9 +586,6 @@ def lay_out_book(book: Book, out: Path, manuscript_root: Path, settings: PageSet
         with library_messages():
             with atomic_path(furniture) as temporary:
                 HTML(string=markup, url_fetcher=fetcher).render().write_pdf(temporary)
-    with atomic_path(folder / "book.pdf") as temporary:
-        dangling = stitch.stitch([(laid.pdf(u), start) for u, start in zip(laid.units, laid.starts)],
-                                 furniture, [kind != "none" for kind, _, _ in pages], temporary)
     page_of = laid.page_of()
     firsts = {}
     for unit, start in zip(laid.units[1:], laid.starts[1:]):
@@ -583,15 +604,9 @@ def lay_out_book(book: Book, out: Path, manuscript_root: Path, settings: PageSet
                "anchors": {a: str(p - laid.first_body + 1) for a, p in page_of.items()
                            if a.startswith("ix-") and p >= laid.first_body},
                "late_notes": late_notes, "hyphen_runs": hyphen_runs, "loose_lines": loose_lines}
-    with atomic_path(folder / "book.json") as temporary:
-        temporary.write_text(json.dumps(summary, ensure_ascii=False), encoding="utf-8")
     keep = {f"{u.digest}.{ext}" for u in laid.units for ext in ("pdf", "json")} | {furniture.name, "book.pdf",
-                                                                                    "book.json"}
-    for old in folder.iterdir():   # layouts of chapters that are no longer the book's
-        if old.name not in keep and old.suffix in (".pdf", ".json", ".tmp"):
-            old.unlink(missing_ok=True)
-    say(f"{laid.total} pages, {laid.laid_out} of {len(laid.units)} parts laid out "
-                       f"({time.perf_counter() - started:.1f}s)")
+                                                                                    "book.json", "screen.pdf",
+                                                                                    "laid-out.json"}
     for note, call, set_on in late_notes:
         number = next((n.number for c in book.chapters for n in c.notes if n.id == note), note)
         reporter.warn(Diagnostic("FOLIO045", f"note {number} is set on page {set_on + 1} of the PDF, after its call "
@@ -603,8 +618,35 @@ def lay_out_book(book: Book, out: Path, manuscript_root: Path, settings: PageSet
         diagnostic = diagnose(_Said(name, pathname, message), book, refused)
         if diagnostic is not None:
             reporter.warn(diagnostic)
+    linked = {anchor for html in _chapter_html(book) for anchor in re.findall(r'href="#([^"]*)"', html)}
+    _say_layout(f"{laid.total} pages, {laid.laid_out} of {len(laid.units)} parts laid out "
+                f"({time.perf_counter() - started:.1f}s)")
+    return LaidOutBook(folder, [(laid.pdf(u), start) for u, start in zip(laid.units, laid.starts)], furniture,
+                       [kind != "none" for kind, _, _ in pages], summary, linked, keep)
+
+
+def _say_layout(message: str) -> None:
+    print(f"  ...   layout {message}", file=sys.stderr, flush=True)
+
+
+def stitch_book(laid: LaidOutBook, reporter: Reporter | None = None) -> Path:
+    """The layout step's last act: the units and their furniture stitched into
+    `book.pdf`, with `book.json` beside it; layouts no longer the book's removed."""
+    reporter = reporter or Reporter()
+    started = time.perf_counter()
+    folder = laid.folder
+    with atomic_path(folder / "book.pdf") as temporary, atomic_path(folder / "screen.pdf") as screen:
+        dangling = stitch.stitch(laid.parts, laid.furniture, laid.wanted, temporary,
+                                 (screen, laid.summary["first_body"]))
+    with atomic_path(folder / "book.json") as temporary:
+        temporary.write_text(json.dumps(laid.summary, ensure_ascii=False), encoding="utf-8")
+    for old in folder.iterdir():   # layouts of chapters that are no longer the book's
+        if old.name not in laid.keep and old.suffix in (".pdf", ".json", ".tmp"):
+            old.unlink(missing_ok=True)
+    print(f"  ...   stitch {laid.summary['total']} pages of {len(laid.parts)} parts "
+          f"({time.perf_counter() - started:.1f}s)", file=sys.stderr, flush=True)
     for anchor in dangling:
-        if not any(f'href="#{anchor}"' in html for html in _chapter_html(book)):
+        if anchor not in laid.linked:
             reporter.warn(Diagnostic("FOLIO041", f"the PDF links to '{anchor[:120]}', which is nowhere in the book",
                                      fix="link to a heading or an element with that id, or remove the link"))
     return folder / "book.pdf"
@@ -619,6 +661,15 @@ class _Said:
 
     def getMessage(self) -> str:
         return self.message
+
+
+def copy_screen_edition(out: Path, slug: str) -> Path:
+    """The screen edition, as the layout step cut it (stitch.py), put in place."""
+    import shutil
+    target = out / f"{slug}.pdf"
+    with atomic_path(target) as temporary:
+        shutil.copyfile(layout_dir(out, slug) / "screen.pdf", temporary)
+    return target
 
 
 def build(book: Book, out: Path, settings: PageSettings, show_text=None, reporter: Reporter | None = None,
@@ -641,12 +692,10 @@ def build(book: Book, out: Path, settings: PageSettings, show_text=None, reporte
     target = out / f"{book.meta.slug}{settings.suffix}.pdf"
     added = 0
     with atomic_path(target) as temporary:
-        shutil.copyfile(folder / "book.pdf", temporary)
+        shutil.copyfile(folder / ("book.pdf" if settings.for_print else "screen.pdf"), temporary)
         if settings.for_print:
             added = press.finish(temporary, to_points(settings.bleed), press.TARGETS.get(settings.target or ""),
                                  settings.crop_marks, book.meta.title, icc, book.meta.modified, first_body)
-        else:
-            stitch.screen_edition(temporary, first_body)
     wrap = None
     if settings.for_print:   # the cover, whose spine needs the final page count
         from .. import cover
