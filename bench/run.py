@@ -10,8 +10,9 @@ over a process and its descendants, sampled every 50 ms) and the pages per secon
   `trim-size`, default 6in 9in; 0.75in margins) and body type (10.5pt/14pt serif, as
   styles/pdf.css), and pandoc Markdown→EPUB; ratios are against their sum;
 - folio (`build.py -j 2`): a cold full build, a rebuild with nothing changed, after one
-  paragraph edited, after a new chapter added at the end, after the print stylesheet
-  changed. Pages are those of the screen PDF.
+  paragraph edited (all editions; and both PDFs alone, `build.py pdf`), after a new
+  chapter added at the end, after the print stylesheet changed. Pages are those of
+  the screen PDF.
 
 folio runs from a copy of the working tree's code taken at the start (sharing .venv), so
 editing the copy's stylesheet leaves the tree alone and edits made meanwhile do not
@@ -44,6 +45,7 @@ PAGE_BYTES = os.sysconf("SC_PAGE_SIZE")
 
 FLOOR_ROWS = {"html": "pandoc → HTML", "pdf": "WeasyPrint → PDF", "epub": "pandoc → EPUB"}
 FOLIO_ROWS = {"cold": "cold full build", "noop": "nothing changed", "paragraph": "one paragraph edited",
+              "paragraph-pdfs": "one paragraph edited, both PDFs (build.py pdf)",
               "chapter": "new chapter added", "stylesheet": "print stylesheet changed"}
 STEPS = ("floor", *FOLIO_ROWS)
 
@@ -216,8 +218,8 @@ def folio_runs(steps: list[str], code: Path, manuscript: Path, work: Path, jobs:
     text, css = source.read_text(encoding="utf-8"), stylesheet.read_bytes()
     front, body = split_front_matter(text)
     paragraph = re.search(r"^[^\W\d_].*$", body, re.M)   # the first line of the first paragraph
-    changed = {"paragraph": front + body[:paragraph.end()] + " (edited)" + body[paragraph.end():],
-               "chapter": text.rstrip("\n") + "\n" + NEW_CHAPTER}
+    edited = front + body[:paragraph.end()] + " (edited)" + body[paragraph.end():]
+    changed = {"paragraph": edited, "paragraph-pdfs": edited, "chapter": text.rstrip("\n") + "\n" + NEW_CHAPTER}
     results: dict[str, tuple[float, float]] = {}
     pages: dict[str, int] = {}
     built = False   # the output is that of the unchanged sources
@@ -232,7 +234,8 @@ def folio_runs(steps: list[str], code: Path, manuscript: Path, work: Path, jobs:
                     source.write_text(changed[step], encoding="utf-8")
                 elif step == "stylesheet":
                     stylesheet.write_bytes(css + b"\n/* bench */\n")
-                results[FOLIO_ROWS[step]] = measure(build)
+                # the PDFs alone: the layout, the stitch and the two cuts, not the EPUB or the site
+                results[FOLIO_ROWS[step]] = measure(build + ["pdf"] if step == "paragraph-pdfs" else build)
             finally:
                 source.write_text(text, encoding="utf-8")
                 stylesheet.write_bytes(css)
