@@ -184,11 +184,14 @@ def _lay_out_unit(task: tuple) -> tuple[str, Record]:
 def _say_corrected(unit: str, report) -> None:
     """Layout is the long step: say when a unit is set again, and why."""
     import sys
+    from . import setting
     why = ", ".join(filter(None, [
         f"{len(report.late_notes)} notes after their call's page" if report.late_notes else "",
         f"{len(report.hyphen_runs)} third hyphens in a row" if report.hyphen_runs else "",
         f"{len(report.leaf_turns)} words split over a leaf turn" if report.leaf_turns else "",
-        f"{len(report.tall_notes)} notes taller than a page" if report.tall_notes else ""]))
+        f"{len(report.tall_notes)} notes taller than a page" if report.tall_notes else "",
+        f"{gaping} lines gaping after a split word" if (gaping := sum(
+            ems > setting.GAPING_SPACE for _, _, ems in report.loose_lines)) else ""]))
     print(f"  ...   layout setting {unit[:40]} again: {why}", file=sys.stderr, flush=True)
 
 
