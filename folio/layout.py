@@ -29,6 +29,7 @@ from . import __version__, pagemap
 from .paths import ROOT
 
 LATE_ROLES = ("glossary", "index")   # they print page numbers of the chapters
+RENEW_AFTER = 50   # chapters: after more, the late parts get fresh worker processes
 CODE = ["editions/pdf.py", "layout.py", "setting.py", "pagemap.py", "fonts.py", "safety.py", "svg.py",
         "press.py", "backmatter.py", "render.py", "html.py", "conservation.py", "index.py", "dictionary.py",
         "hyphenation.py", "tags.py"]
@@ -210,11 +211,18 @@ class _Workers:
 
     def __init__(self, jobs: int):
         self.pool = None
+        self.jobs = jobs
         self.laid_out = 0
-        if jobs > 1:
+        self.renew()
+
+    def renew(self) -> None:
+        """Fresh processes: a worker keeps what its heap grew to over hundreds of
+        chapters, and the parts laid out last (the index, the contents) are the largest."""
+        self.close()
+        if self.jobs > 1:
             import multiprocessing
             from concurrent.futures import ProcessPoolExecutor
-            self.pool = ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("fork"))
+            self.pool = ProcessPoolExecutor(self.jobs, mp_context=multiprocessing.get_context("fork"))
 
     def start(self, unit: Unit, options: dict | None = None):
         from concurrent.futures import Future
@@ -251,6 +259,7 @@ class _Workers:
     def close(self) -> None:
         if self.pool is not None:
             self.pool.shutdown(wait=True, cancel_futures=True)
+            self.pool = None
 
 
 @dataclass
@@ -305,6 +314,8 @@ def lay_out(book, settings, manuscript_root: Path, cache: Path, jobs: int = 1, p
     workers = _Workers(jobs)
     try:
         workers.wait([workers.start(unit) for unit in body])
+        if len(body) > RENEW_AFTER:
+            workers.renew()
         # The back matter that prints page numbers (the glossary, the index) from the
         # chapters' pages, side by side; then the front matter, whose contents needs
         # where each of them starts: it starts once all but the last are laid out.
