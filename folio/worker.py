@@ -33,7 +33,7 @@ def step(name: str, options: Options) -> None:
         from .pipeline import lay_out_alone, stitch_alone
         (lay_out_alone if name == "layout" else stitch_alone)(options)
         return
-    if name == "pdf":   # cut by the layout step: copied, without the Book
+    if name == "pdf":   # cut by the stitch step: copied, without the Book
         from .editions.pdf import copy_screen_edition
         copy_screen_edition(options.out, load_manuscript(options.manuscript, options.csl).slug)
         return

@@ -664,7 +664,7 @@ class _Said:
 
 
 def copy_screen_edition(out: Path, slug: str) -> Path:
-    """The screen edition, as the layout step cut it (stitch.py), put in place."""
+    """The screen edition, as the stitch step cut it (stitch.py), put in place."""
     import shutil
     target = out / f"{slug}.pdf"
     with atomic_path(target) as temporary:
