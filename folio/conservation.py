@@ -110,23 +110,23 @@ def passages(document: dict, text: str) -> tuple[Passage, ...]:
 
 class _Lines:
     """Finds the line a passage starts on by its first words, searching forward from
-    the last passage found (passages come in the manuscript's order): first in the
-    text just ahead, then anywhere."""
-    AHEAD = 20_000   # characters: the next passage is nearly always this close
+    the last passage found (passages come in the manuscript's order), then anywhere."""
 
     def __init__(self, text: str):
         self.text, self.at, self.line = text, 0, 1   # `line` is the line `at` is on
 
     def find(self, words: tuple[str, ...]) -> int | None:
+        match = None
         # The words as written; failing that, with markup (a link, emphasis) between them.
-        patterns = [re.compile(r"(?<!\w)" + gap.join(re.escape(w) for w in words[:4]), re.I)
-                    for gap in (r"\W+", r"[\s\S]{1,80}?")]
-        match = next(filter(None, (p.search(self.text, self.at, self.at + self.AHEAD) for p in patterns)), None) \
-            or next(filter(None, (p.search(self.text, self.at) or p.search(self.text) for p in patterns)), None)
+        for gap in (r"\W+", r"[\s\S]{1,80}?"):
+            pattern = re.compile(r"(?<!\w)" + gap.join(re.escape(w) for w in words[:4]), re.I)
+            match = pattern.search(self.text, self.at) or pattern.search(self.text)
+            if match:
+                break
         if match is None:
             return None
         start = match.start()
-        if start >= self.at:
+        if start >= self.at:   # counted on from the last passage, not from the top each time
             self.line += self.text.count("\n", self.at, start)
         else:
             self.line = self.text.count("\n", 0, start) + 1

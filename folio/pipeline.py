@@ -45,8 +45,9 @@ def build_layout(book, manuscript, options: Options) -> Path:
     """Lay the book out once for both PDF editions (editions/pdf.py, layout.py)."""
     from .editions import pdf
     reporter = Reporter(strict=options.strict)
-    laid = _lay_out(book, manuscript, options, reporter)
-    return pdf.stitch_book(laid, reporter)
+    target = pdf.stitch_book(_lay_out(book, manuscript, options, reporter), reporter)
+    reporter.finish()   # with --strict, what WeasyPrint or the stitch said (FOLIO041) fails the layout
+    return target
 
 
 def lay_out_alone(options: Options) -> Path:
@@ -56,8 +57,10 @@ def lay_out_alone(options: Options) -> Path:
     objects would not fit in the memory limit together."""
     from . import state
     from .tasks import book_file, laid_out_file
+    reporter = Reporter(strict=options.strict)
     laid = _lay_out(state.load(book_file(options)), manuscript_module.load(options.manuscript, options.csl),
-                    options, Reporter(strict=options.strict))
+                    options, reporter)
+    reporter.finish()   # with --strict, what WeasyPrint said (FOLIO041) fails the layout
     laid.save(laid_out_file(options))
     return laid_out_file(options)
 
@@ -77,7 +80,6 @@ def _lay_out(book, manuscript, options: Options, reporter: Reporter):
     from .editions import pdf
     settings = pdf.settings_from(manuscript, for_print=True)
     laid = pdf.lay_out_book(book, options.out, manuscript.root, settings, options.jobs, reporter)
-    reporter.finish()   # with --strict, what WeasyPrint said (FOLIO041) fails the layout
     # Both PDF editions are cut from this one layout: their text is checked here, once.
     conservation.report(book.passages, "PDF", laid.summary["text"], manuscript.source, options.strict)
     return laid

@@ -22,6 +22,7 @@ from urllib.parse import unquote
 DEST = "folio-dest:"
 LINK_INK = (0.478, 0.137, 0.094)   # the screen edition's underline of a citation or web link
 UNDERLINE_RAISE = 0.14   # of the link's line box: from its foot to just under the baseline
+MAX_UNDERLINE_RAISE = 2.5   # points
 
 
 def tree_items(node, key: str) -> list:
@@ -246,5 +247,6 @@ def _screen_cut(pdf, first_body: int) -> None:
                 # rule reads as the next line's overline. Raised to about 1 pt under it.
                 x0, y0, x1, y1 = (float(v) for v in annotation.Rect)
                 low, high = min(y0, y1), max(y0, y1)
-                annotation.Rect = pikepdf.Array([x0, low + UNDERLINE_RAISE * (high - low), x1, high])
+                raised = min(UNDERLINE_RAISE * (high - low), MAX_UNDERLINE_RAISE)   # not into a linked picture
+                annotation.Rect = pikepdf.Array([x0, low + raised, x1, high])
     label_pages(pdf, first_body)

@@ -330,3 +330,31 @@ def test_clean_svg_refuses_what_is_not_an_svg(data):
     with pytest.raises(ValueError) as caught:
         clean_svg(data)
     assert str(caught.value) and len(str(caught.value)) < 200
+
+
+def test_a_passage_is_placed_on_the_line_it_starts_on_even_after_a_note():
+    """Passages come in the AST's order, a note's text right after its paragraph; in
+    the manuscript the note is defined further down. The line search must place each
+    passage at its own words (exactly as written before loosely), not at the nearest
+    loose match."""
+    from folio.conservation import _Lines, words_of
+    text = ("Lenin calls a note here.[^1]\n\nThe party and the class were one.\n\n"
+            "[^1]: Lenin, What Is To Be Done. The party, he argued, and the vanguard of the class.\n")
+    lines = _Lines(text)
+    found = [lines.find(words_of(p)) for p in ("Lenin calls a note here.",
+                                                "Lenin, What Is To Be Done. The party, he argued, and the vanguard.",
+                                                "The party and the class were one.")]
+    assert found == [1, 5, 3]
+    far = "The first paragraph calls a note.[^1]\n\n" + "\n\n".join(
+        f"Paragraph {i}: the workers met in the city and the state answered them." for i in range(300)) \
+        + "\n\n[^1]: The state and the party, as Lenin wrote.\n"
+    lines = _Lines(far)
+    assert [lines.find(words_of("The first paragraph calls a note.")),
+            lines.find(words_of("The state and the party, as Lenin wrote."))] == [1, 603]
+
+
+def test_every_module_a_layout_reads_is_a_dependency_of_the_layout_step():
+    """A module in a unit's layout digest (layout.CODE) that the layout task does not
+    declare would change the layout without doit running the step at all."""
+    from folio import layout, tasks
+    assert set(layout.CODE) <= set(tasks.LAYOUT_CODE) | set(tasks.SHARED_CODE)
