@@ -98,7 +98,7 @@ def build_edition(name: str, book, manuscript, options: Options) -> Path:
     elif name == "html":
         target = html.build(book, options.out)
         shown += [conservation.html_text(page.read_text(encoding="utf-8"),
-                                         "" if page.name == "index.html" else '//nav[@id="site-toc"]')
+                                         "" if page.name == "index.html" else html.REPEATED_CONTENTS)
                   for page in sorted(target.parent.glob("*.html"))]
     else:
         settings = pdf.settings_from(manuscript, for_print=(name == "print"), crop_marks=options.crop_marks)

@@ -32,8 +32,8 @@ CODE = ROOT / "folio"
 SHARED_CODE = ["book.py", "render.py", "html.py", "backmatter.py", "index.py", "dictionary.py", "__init__.py",
                "worker.py", "state.py", "sandbox.py", "pipeline.py", "conservation.py"]
 STITCH_CODE = ["stitch.py", "press.py", "editions/pdf.py", "pipeline.py", "worker.py", "diagnostics.py"]
-LAYOUT_CODE = ["editions/pdf.py", "tags.py", "hyphenation.py", "fonts.py", "safety.py", "svg.py", "check.py", "pagemap.py", "press.py", "setting.py",
-               "layout.py", "stitch.py"]
+LAYOUT_CODE = ["editions/pdf.py", "tags.py", "hyphenation.py", "fonts.py", "safety.py", "svg.py", "check.py",
+               "pagemap.py", "press.py", "setting.py", "layout.py", "stitch.py"]
 EDITION_INPUTS = {
     "pdf": (["editions/pdf.py", "stitch.py", "press.py", "pagemap.py"], [], []),
     "print": (["editions/pdf.py", "press.py", "pagemap.py", "cover.py", "fonts.py", "safety.py"], ["print", "book"], []),

@@ -55,6 +55,9 @@ IMAGE_TYPES = {"image/png", "image/jpeg", "image/gif", "image/svg+xml", "image/w
 # '-', '_' or '.'. Ids folio makes itself start with these prefixes.
 SAFE_ID = re.compile(r"^[^\W\d_][\w.-]{0,99}$")
 FOLIO_ID_PREFIXES = ("ix-", "ixe-", "gl-", "pop-")
+# Ids of the pages an author's text is set in: the site's chapter page (templates/html)
+# and the PDF's front matter (templates/pdf). An author's is renamed, links following.
+EDITION_IDS = frozenset({"content", "site-toc", "contents"})
 
 
 @dataclass
@@ -175,14 +178,14 @@ def safe_ids(body, ctx: Context) -> None:
     to a rewritten id follow it."""
     elements = [el for el in body.iter() if isinstance(el.tag, str) and el.get("id") is not None]
     taken = {el.get("id") for el in elements if SAFE_ID.match(el.get("id"))
-             and not el.get("id").startswith(FOLIO_ID_PREFIXES)}
+             and not el.get("id").startswith(FOLIO_ID_PREFIXES) and el.get("id") not in EDITION_IDS}
     kept, renamed, given, seen = set(), {}, set(), {}
     for element in elements:
         old = element.get("id")
         if old in taken and old not in kept:
             kept.add(old)
             continue
-        new = _safe_id(old, taken | kept | given)
+        new = _safe_id(old, taken | kept | given | EDITION_IDS)
         given.add(new)
         if old not in kept:   # a link to an id used twice goes to the first, as in a browser
             renamed.setdefault(old, new)

@@ -31,6 +31,12 @@ RESERVED = {"index", "search", "search-index", "site", "folio", "fonts", "images
             "cover", "sitemap"}
 
 
+# The contents every page of the site repeats (templates/html/base.html), found by its
+# place in the page, outside the author's text: read once, on the home page, by the
+# conservation check.
+REPEATED_CONTENTS = '/html/body/div[@class="layout"]/nav[@id="site-toc"]'
+
+
 def page_names(book: Book) -> dict[str, str]:
     return file_names([c.id for c in book.chapters], RESERVED, ".html")
 

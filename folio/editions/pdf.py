@@ -548,12 +548,16 @@ class LaidOutBook:
     wanted: list         # each page: furniture drawn over it
     summary: dict        # book.json: pages, text, where each page begins, what setting left wrong
     linked: set          # anchors the author's own text links to (their faults are said by the book step)
-    keep: set            # the layout folder's files still in use
+
+    def in_use(self) -> set[str]:
+        """The layout folder's files this book still uses."""
+        return {name for path, _ in self.parts for name in (path.name, path.with_suffix(".json").name)} \
+            | {self.furniture.name, "book.pdf", "book.json", "screen.pdf", "laid-out.json"}
 
     def save(self, path: Path) -> None:
         data = {"folder": str(self.folder), "parts": [[str(p), start] for p, start in self.parts],
                 "furniture": str(self.furniture), "wanted": self.wanted, "summary": self.summary,
-                "linked": sorted(self.linked), "keep": sorted(self.keep)}
+                "linked": sorted(self.linked)}
         with atomic_path(path) as temporary:
             temporary.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
 
@@ -561,7 +565,7 @@ class LaidOutBook:
     def load(cls, path: Path) -> "LaidOutBook":
         data = json.loads(path.read_text(encoding="utf-8"))
         return cls(Path(data["folder"]), [(Path(p), start) for p, start in data["parts"]], Path(data["furniture"]),
-                   data["wanted"], data["summary"], set(data["linked"]), set(data["keep"]))
+                   data["wanted"], data["summary"], set(data["linked"]))
 
 
 def lay_out_book(book: Book, out: Path, manuscript_root: Path, settings: PageSettings, jobs: int = 1,
@@ -604,9 +608,6 @@ def lay_out_book(book: Book, out: Path, manuscript_root: Path, settings: PageSet
                "anchors": {a: str(p - laid.first_body + 1) for a, p in page_of.items()
                            if a.startswith("ix-") and p >= laid.first_body},
                "late_notes": late_notes, "hyphen_runs": hyphen_runs, "loose_lines": loose_lines}
-    keep = {f"{u.digest}.{ext}" for u in laid.units for ext in ("pdf", "json")} | {furniture.name, "book.pdf",
-                                                                                    "book.json", "screen.pdf",
-                                                                                    "laid-out.json"}
     for note, call, set_on in late_notes:
         number = next((n.number for c in book.chapters for n in c.notes if n.id == note), note)
         reporter.warn(Diagnostic("FOLIO045", f"note {number} is set on page {set_on + 1} of the PDF, after its call "
@@ -622,7 +623,7 @@ def lay_out_book(book: Book, out: Path, manuscript_root: Path, settings: PageSet
     _say_layout(f"{laid.total} pages, {laid.laid_out} of {len(laid.units)} parts laid out "
                 f"({time.perf_counter() - started:.1f}s)")
     return LaidOutBook(folder, [(laid.pdf(u), start) for u, start in zip(laid.units, laid.starts)], furniture,
-                       [kind != "none" for kind, _, _ in pages], summary, linked, keep)
+                       [kind != "none" for kind, _, _ in pages], summary, linked)
 
 
 def _say_layout(message: str) -> None:
@@ -630,8 +631,9 @@ def _say_layout(message: str) -> None:
 
 
 def stitch_book(laid: LaidOutBook, reporter: Reporter | None = None) -> Path:
-    """The layout step's last act: the units and their furniture stitched into
-    `book.pdf`, with `book.json` beside it; layouts no longer the book's removed."""
+    """The stitch step: the units and their furniture stitched into `book.pdf`, the
+    screen edition cut from it (`screen.pdf`), `book.json` beside them; layouts no
+    longer the book's removed."""
     reporter = reporter or Reporter()
     started = time.perf_counter()
     folder = laid.folder
@@ -640,8 +642,9 @@ def stitch_book(laid: LaidOutBook, reporter: Reporter | None = None) -> Path:
                                  (screen, laid.summary["first_body"]))
     with atomic_path(folder / "book.json") as temporary:
         temporary.write_text(json.dumps(laid.summary, ensure_ascii=False), encoding="utf-8")
+    in_use = laid.in_use()
     for old in folder.iterdir():   # layouts of chapters that are no longer the book's
-        if old.name not in laid.keep and old.suffix in (".pdf", ".json", ".tmp"):
+        if old.name not in in_use and old.suffix in (".pdf", ".json", ".tmp"):
             old.unlink(missing_ok=True)
     print(f"  ...   stitch {laid.summary['total']} pages of {len(laid.parts)} parts "
           f"({time.perf_counter() - started:.1f}s)", file=sys.stderr, flush=True)
