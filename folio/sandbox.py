@@ -7,6 +7,7 @@ hitting either is a diagnostic, never a hang or a machine out of memory.
 """
 from __future__ import annotations
 
+import functools
 import os
 import resource
 import signal
@@ -62,6 +63,25 @@ def run(command: list[str], limits: Limits, what: str, source: Path | None, **op
             or proc.returncode == -signal.SIGKILL:
         raise limits.out_of_memory(what, source)
     return proc
+
+
+def give_back_freed_memory() -> None:
+    """Return the heap's free pages to the system. glibc keeps what a process freed
+    for its own later use, so a step that let go of a large document (a unit's PDF
+    once copied, a layout's boxes) would otherwise hold that memory to its end."""
+    trim = _malloc_trim()
+    if trim is not None:
+        trim(0)
+
+
+@functools.cache
+def _malloc_trim():
+    import ctypes
+    import ctypes.util
+    try:
+        return ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6").malloc_trim
+    except (OSError, AttributeError):   # not glibc: nothing to give back this way
+        return None
 
 
 def kill_group(process: subprocess.Popen) -> None:

@@ -53,18 +53,42 @@ def _copy(book, value):
 def _retag_fonts(source, salt: str) -> None:
     """Give each font subset of a unit a tag of its own. WeasyPrint derives the tag
     from the font alone, so two units' different subsets of one face would share a
-    name, which a RIP or viewer may take for one font."""
+    name, which a RIP or viewer may take for one font. Only what the pages use is
+    read: a unit also holds thousands of emptied spans (tags.py) not worth parsing."""
     import pikepdf
-    for obj in source.objects:
-        if not isinstance(obj, pikepdf.Dictionary) or obj.get("/Type") not in (pikepdf.Name.Font,
-                                                                               pikepdf.Name.FontDescriptor):
-            continue
+    for font in _fonts_used(source):
         for key in ("/BaseFont", "/FontName"):
-            name = str(obj.get(key, ""))
+            name = str(font.get(key, ""))
             if len(name) > 8 and name[7] == "+" and name[1:7].isalpha() and name[1:7].isupper():
                 digest = hashlib.sha256((salt + name[1:7]).encode()).digest()
                 tag = "".join(chr(65 + b % 26) for b in digest[:6])
-                obj[key] = pikepdf.Name("/" + tag + name[7:])
+                font[key] = pikepdf.Name("/" + tag + name[7:])
+
+
+def _fonts_used(source) -> list:
+    """The font dictionaries and descriptors the pages draw with, in their own
+    resources or those of the forms, patterns and annotation appearances they use."""
+    import pikepdf
+    found, seen, todo = [], set(), [page.obj for page in source.pages]
+    while todo:
+        holder = todo.pop()
+        if not isinstance(holder, (pikepdf.Dictionary, pikepdf.Stream)):
+            continue
+        if holder.is_indirect:
+            if holder.objgen in seen:
+                continue
+            seen.add(holder.objgen)
+        resources = holder.get("/Resources")
+        if isinstance(resources, pikepdf.Dictionary):
+            for font in resources.get("/Font", {}).values():
+                found += [font, *font.get("/DescendantFonts", [])]
+                todo.append(font)   # a Type 3 font's glyphs have resources of their own
+            for kind in ("/XObject", "/Pattern"):
+                todo += list(resources.get(kind, {}).values())
+        for annotation in holder.get("/Annots", []):
+            todo += list(annotation.get("/AP", {}).values())
+    found += [font.FontDescriptor for font in found if "/FontDescriptor" in font]
+    return list({font.objgen if font.is_indirect else id(font): font for font in found}.values())
 
 
 def _blank_like(pdf, model):
@@ -74,6 +98,18 @@ def _blank_like(pdf, model):
         if key in model.obj:
             page.obj[key] = pikepdf.Array([float(v) for v in model.obj[key]])
     return page
+
+
+def _where(value, offset: int, pages_index: dict) -> tuple[int | None, list]:
+    """A named destination of a unit as (page of the book, the rest of its array),
+    kept as Python values: the book's array is made only if the name is kept."""
+    import pikepdf
+    if isinstance(value, pikepdf.Dictionary) and "/D" in value:
+        value = value.D
+    if not isinstance(value, pikepdf.Array) or len(value) < 2 or not value[0].is_indirect:
+        return None, []
+    page = pages_index.get(value[0].objgen)
+    return (None if page is None else offset + page), list(value)[1:]
 
 
 def _outline(source, offset: int, pages_index: dict) -> list:
@@ -97,13 +133,16 @@ def _outline(source, offset: int, pages_index: dict) -> list:
 
 
 def stitch(parts: list[tuple[Path, int]], furniture: Path | None, wanted: list[bool], target: Path,
-           screen: tuple[Path, int] | None = None) -> list[str]:
+           screen: tuple[Path, int] | None = None, linked_only: tuple[str, ...] = ()) -> list[str]:
     """Write the units' PDFs (`parts`: path, first page in the book) as one PDF to
     `target`, with `furniture`'s page N drawn over page N where `wanted[N]`; and, given
     `screen` (a path, the first body page), the screen edition cut from it while its
-    objects are still in memory. Returns the anchors linked to that no unit has."""
+    objects are still in memory. An anchor whose name starts with one of `linked_only`
+    keeps its named destination only if a link leads to it. Returns the anchors linked
+    to that no unit has."""
     import pikepdf
     from pikepdf import Array, Dictionary, Name
+    from .sandbox import give_back_freed_memory
     book = pikepdf.new()
     document = book.make_indirect(Dictionary(Type=Name.StructElem, S=Name.Document, K=Array()))
     parent_tree: list = []
@@ -144,10 +183,14 @@ def stitch(parts: list[tuple[Path, int]], furniture: Path | None, wanted: list[b
                 document.K.append(copied)
         names = source.Root.get("/Names")
         if names is not None and "/Dests" in names:
-            dests += [(str(name), _copy(book, value)) for name, value in tree_items(names.Dests, "/Names")]
+            dests += [(str(name), *_where(value, offset, pages_index))
+                      for name, value in tree_items(names.Dests, "/Names")]
         bookmarks += _outline(source, offset, pages_index)
-    known = {name for name, _ in dests}
+        del source
+        give_back_freed_memory()   # the index's unit alone parses to some 80 MB
+    known = {name for name, *_ in dests}
     dangling: list[str] = []
+    linked: set[str] = set()
     for page in book.pages:   # links into other units
         for annotation in page.obj.get("/Annots", []):
             action = annotation.get("/A")
@@ -160,6 +203,8 @@ def stitch(parts: list[tuple[Path, int]], furniture: Path | None, wanted: list[b
                     dangling.append(name)
                 if "/Contents" in annotation:
                     annotation.Contents = pikepdf.String(name)
+            if "/Dest" in annotation:
+                linked.add(str(annotation.Dest))
     if furniture is not None:
         _lay_over(book, furniture, wanted)
     for key in ("/Lang", "/MarkInfo", "/ViewerPreferences", "/Metadata", "/PageMode"):
@@ -175,13 +220,14 @@ def stitch(parts: list[tuple[Path, int]], furniture: Path | None, wanted: list[b
         Type=Name.StructTreeRoot, K=Array([document]), ParentTree=book.make_indirect(Dictionary(Nums=nums)),
         ParentTreeNextKey=len(parent_tree)))
     document.P = book.Root.StructTreeRoot
+    dests = [d for d in dests if d[1] is not None and (d[0] in linked or not d[0].startswith(linked_only))]
     if dests:
-        seen, flat = set(), Array()
-        for name, value in sorted(dests, key=lambda d: bytes(pikepdf.String(d[0]))):   # the order PDF readers search in
+        seen, flat, page_objects = set(), Array(), [page.obj for page in book.pages]
+        for name, page, view in sorted(dests, key=lambda d: bytes(pikepdf.String(d[0]))):   # the order PDF readers search in
             if name not in seen:
                 seen.add(name)
                 flat.append(pikepdf.String(name))
-                flat.append(value)
+                flat.append(Array([page_objects[page], *view]))
         book.Root.Names = Dictionary(Dests=book.make_indirect(Dictionary(Names=flat)))
     if bookmarks:
         with book.open_outline() as outline:

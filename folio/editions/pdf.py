@@ -58,6 +58,10 @@ class PageSettings:
 # one multiplies the page count without end ('1pt 1pt' made 916 pages of 11).
 TRIM_RANGE = (144.0, 1728.0)   # 2 in to 24 in, each side
 MAX_BLEED = 36.0               # 0.5 in
+# An index mark's anchor (index.py) is a named destination of the PDF only if a link
+# leads to it: the index links to one mark per page, and a 1,600-page book has 20,000
+# marks nothing links to, some 60 MB of the stitch's memory.
+INDEX_MARK_PREFIXES = ("ix-",)
 
 
 def settings_from(manuscript, for_print: bool, crop_marks: bool | None = None) -> PageSettings:
@@ -639,7 +643,7 @@ def stitch_book(laid: LaidOutBook, reporter: Reporter | None = None) -> Path:
     folder = laid.folder
     with atomic_path(folder / "book.pdf") as temporary, atomic_path(folder / "screen.pdf") as screen:
         dangling = stitch.stitch(laid.parts, laid.furniture, laid.wanted, temporary,
-                                 (screen, laid.summary["first_body"]))
+                                 (screen, laid.summary["first_body"]), INDEX_MARK_PREFIXES)
     with atomic_path(folder / "book.json") as temporary:
         temporary.write_text(json.dumps(laid.summary, ensure_ascii=False), encoding="utf-8")
     in_use = laid.in_use()
