@@ -30,6 +30,10 @@ from .paths import ROOT
 
 LATE_ROLES = ("glossary", "index")   # they print page numbers of the chapters
 RENEW_AFTER = 50   # chapters: after more, the late parts get fresh worker processes
+# Page numbers a back-matter part prints (the index: one per mark): a part printing more
+# is laid out with no other beside it. Each locator is a link box, and WeasyPrint takes
+# about 8 KB a mark: 250 MB for the 32,000 marks of the 1,700-page benchmark book.
+INDEX_ALONE_ABOVE = 10_000
 CODE = ["editions/pdf.py", "layout.py", "setting.py", "pagemap.py", "fonts.py", "safety.py", "svg.py",
         "press.py", "backmatter.py", "render.py", "html.py", "conservation.py", "index.py", "dictionary.py",
         "hyphenation.py", "tags.py"]
@@ -152,11 +156,13 @@ def _lay_out_unit(task: tuple) -> tuple[str, Record]:
             if not found or corrections.size() == before:
                 break
             _say_corrected(name, report)
+            document = None   # not two layouts in memory at once
             document = render(corrections)
             found, report = setting.read(document, ids)
         if report.late_notes:   # a note its call's page cannot hold even after the break: set after its call
             corrections.inline_notes |= {note for note, _, _ in report.late_notes}
             _say_corrected(name, report)
+            document = None
             document = render(corrections)
             found, report = setting.read(document, ids)
         record = Record(pages=len(document.pages))
@@ -215,10 +221,12 @@ class _Workers:
         self.laid_out = 0
         self.renew()
 
-    def renew(self) -> None:
-        """Fresh processes: a worker keeps what its heap grew to over hundreds of
-        chapters, and the parts laid out last (the index, the contents) are the largest."""
+    def renew(self, jobs: int | None = None) -> None:
+        """Fresh processes (`jobs` of them from now on): a worker keeps what its heap
+        grew to over hundreds of chapters, and the parts laid out last (the index, the
+        contents) are the largest."""
         self.close()
+        self.jobs = jobs or self.jobs
         if self.jobs > 1:
             import multiprocessing
             from concurrent.futures import ProcessPoolExecutor
@@ -314,16 +322,19 @@ def lay_out(book, settings, manuscript_root: Path, cache: Path, jobs: int = 1, p
     workers = _Workers(jobs)
     try:
         workers.wait([workers.start(unit) for unit in body])
-        if len(body) > RENEW_AFTER:
-            workers.renew()
         # The back matter that prints page numbers (the glossary, the index) from the
         # chapters' pages, side by side; then the front matter, whose contents needs
         # where each of them starts: it starts once all but the last are laid out.
+        # A large index is laid out alone, the other parts before and after it.
         starts, _ = _place(body, 0)
         folios = _Pages(body, starts).folios
+        wanted_by = {unit.name: _anchors_of(book, unit.chapters[0], folios) for unit in late}
+        alone = any(len(wanted) > INDEX_ALONE_ABOVE for wanted in wanted_by.values())
+        if len(body) > RENEW_AFTER or (alone and workers.jobs > 1):
+            workers.renew(1 if alone else None)
         running = {}
         for unit in late:
-            wanted = _anchors_of(book, unit.chapters[0], folios)
+            wanted = wanted_by[unit.name]
             unit.digest = unit_digest(environment, book, unit, json.dumps(wanted, sort_keys=True))
             running[unit.name] = workers.start(unit, {"folio_of": wanted})
         done = [u for c in book.chapters for u in body + late if u.name == c.id]   # the book's order

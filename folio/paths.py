@@ -4,3 +4,6 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 TEMPLATES = ROOT / "templates"
 STYLES = ROOT / "styles"
+# The layout step's record beside its laid-out.json (editions/pdf.LaidOutBook), which
+# the stitch copies into book.json.
+LAID_OUT_SUMMARY = "laid-out-summary.json"

@@ -18,8 +18,8 @@ from pathlib import Path
 from .diagnostics import error
 
 # Defaults for one step (the pandoc run, or one edition). The 50x benchmark book, about
-# 1,600 pages, needs some 300 s and 2.3 GB for its slowest step: a book that size or
-# larger raises them with --time-limit and --memory-limit.
+# 1,700 pages, needs some 100 s and 600 MB for its largest step, the layout: the limits
+# leave room for books many times that size.
 DEFAULT_SECONDS = 900
 DEFAULT_MEGABYTES = 4096
 OUT_OF_MEMORY_EXIT = 251   # pandoc (GHC's runtime) exits with this code when an allocation fails

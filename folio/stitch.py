@@ -14,6 +14,7 @@ Stitching keeps what a reader of the screen edition uses, as one document would 
 """
 from __future__ import annotations
 
+import gc
 import hashlib
 import warnings
 from pathlib import Path
@@ -136,10 +137,25 @@ def stitch(parts: list[tuple[Path, int]], furniture: Path | None, wanted: list[b
            screen: tuple[Path, int] | None = None, linked_only: tuple[str, ...] = ()) -> list[str]:
     """Write the units' PDFs (`parts`: path, first page in the book) as one PDF to
     `target`, with `furniture`'s page N drawn over page N where `wanted[N]`; and, given
-    `screen` (a path, the first body page), the screen edition cut from it while its
-    objects are still in memory. An anchor whose name starts with one of `linked_only`
-    keeps its named destination only if a link leads to it. Returns the anchors linked
-    to that no unit has."""
+    `screen` (a path, the first body page), the screen edition cut from it. An anchor
+    whose name starts with one of `linked_only` keeps its named destination only if a
+    link leads to it. Returns the anchors linked to that no unit has."""
+    import pikepdf
+    from .sandbox import give_back_freed_memory
+    dangling = _stitched(parts, furniture, wanted, target, linked_only)
+    if screen is not None:
+        # Cut from the file once the stitch is let go: the copies' bookkeeping (and
+        # the heap the copying leaves) would otherwise come on top; some 100 MB at 50x.
+        gc.collect()   # pikepdf's objects hold their document in cycles
+        give_back_freed_memory()
+        with pikepdf.open(target) as cut:
+            _screen_cut(cut, screen[1])
+            cut.save(screen[0], deterministic_id=True, object_stream_mode=pikepdf.ObjectStreamMode.generate)
+    return dangling
+
+
+def _stitched(parts: list[tuple[Path, int]], furniture: Path | None, wanted: list[bool], target: Path,
+              linked_only: tuple[str, ...]) -> list[str]:
     import pikepdf
     from pikepdf import Array, Dictionary, Name
     from .sandbox import give_back_freed_memory
@@ -148,15 +164,20 @@ def stitch(parts: list[tuple[Path, int]], furniture: Path | None, wanted: list[b
     parent_tree: list = []
     dests: list = []
     bookmarks: list = []
-    first = None
+    first = True
     for path, start in parts:
         # A source is let go once copied: qpdf reads a copied stream's data from the
         # source's file when saving, not from the source document (whose parsed objects
         # would otherwise stay in memory, 384,000 of them for a 1,700-page book).
         source = pikepdf.open(path)
         _retag_fonts(source, path.stem)
-        if first is None:
-            first = source
+        if first:   # the catalogue's entries for the whole book: the front matter's
+            first = False
+            for key in ("/Lang", "/MarkInfo", "/ViewerPreferences", "/Metadata", "/PageMode"):
+                if key in source.Root:
+                    book.Root[key] = _copy(book, source.Root[key])
+            for key, value in source.docinfo.items():
+                book.docinfo[key] = value
         while len(book.pages) < start:
             _blank_like(book, source.pages[0])
         offset = len(book.pages)
@@ -207,11 +228,6 @@ def stitch(parts: list[tuple[Path, int]], furniture: Path | None, wanted: list[b
                 linked.add(str(annotation.Dest))
     if furniture is not None:
         _lay_over(book, furniture, wanted)
-    for key in ("/Lang", "/MarkInfo", "/ViewerPreferences", "/Metadata", "/PageMode"):
-        if key in first.Root:
-            book.Root[key] = _copy(book, first.Root[key])
-    for key, value in first.docinfo.items():
-        book.docinfo[key] = value
     nums = Array()
     for i, value in enumerate(parent_tree):
         nums.append(i)
@@ -238,9 +254,7 @@ def stitch(parts: list[tuple[Path, int]], furniture: Path | None, wanted: list[b
                     into.append(item)
             add(bookmarks, outline.root)
     book.save(target, deterministic_id=True, object_stream_mode=pikepdf.ObjectStreamMode.generate)
-    if screen is not None:
-        _screen_cut(book, screen[1])
-        book.save(screen[0], deterministic_id=True, object_stream_mode=pikepdf.ObjectStreamMode.generate)
+    book.close()
     return list(dict.fromkeys(dangling))
 
 

@@ -26,7 +26,7 @@ from . import __version__
 from .manuscript import load as load_manuscript
 from .pagemap import path as pagemap_path
 from .pipeline import EDITION_NAMES as EDITIONS, Options
-from .paths import ROOT, STYLES, TEMPLATES
+from .paths import LAID_OUT_SUMMARY, ROOT, STYLES, TEMPLATES
 
 CODE = ROOT / "folio"
 SHARED_CODE = ["book.py", "render.py", "html.py", "backmatter.py", "index.py", "dictionary.py", "__init__.py",
@@ -195,7 +195,7 @@ def task_namespace(settings: Options, jobs: int) -> dict:
         deps += _files(TEMPLATES / "pdf") + _files(TEMPLATES / "book") + [str(STYLES / "pdf.css")]
         deps += [str(p) for p in font_files()] + manuscript_inputs(manuscript.root, manuscript.style, settings.out)
         return {"actions": [(make_edition, ["layout", settings])], "file_dep": deps,
-                "targets": [str(laid_out_file(settings))],
+                "targets": [str(laid_out_file(settings)), str(laid_out_file(settings).with_name(LAID_OUT_SUMMARY))],
                 "uptodate": [config_changed({"folio": __version__})],
                 "clean": True, "doc": "lay the book out, chapter by chapter, for both PDF editions"}
 

@@ -205,3 +205,23 @@ def test_index_marks_in_notes_and_empty_marks(tmp_path):
     assert 'data-epub-type="index-term"></span>' not in index
     text = " ".join(check.pdf_text(tmp_path / "index-notes.pdf")[-1].split())
     assert "Smolny Institute, 1" in text and "Putilov Factory, 1" in text
+
+
+def test_a_large_index_is_laid_out_with_no_other_part_beside_it(tmp_path, monkeypatch):
+    """Each of a large index's locators is a link box: laid out beside the contents,
+    the 50x book's two back-matter processes needed 600 MB. Past `INDEX_ALONE_ABOVE`
+    marks, the parts after the chapters are laid out one at a time."""
+    from folio import layout
+    monkeypatch.setattr(layout, "INDEX_ALONE_ABOVE", 10)
+    pools = []
+    renew = layout._Workers.renew
+
+    def counted(self, jobs=None):
+        renew(self, jobs)
+        pools.append(self.jobs)
+    monkeypatch.setattr(layout._Workers, "renew", counted)
+    options = pipeline.Options(ROOT / "manuscript", tmp_path, jobs=2)
+    manuscript, book = pipeline.load_book(options, Reporter())
+    pipeline.build_layout(book, manuscript, options)
+    assert pools == [2, 1]
+    assert (pdf.layout_dir(options.out, book.meta.slug) / "book.pdf").is_file()

@@ -240,3 +240,19 @@ def test_folios_and_running_heads_are_pagination_artifacts(bundled):
     text = subprocess.run(["pdftotext", "-f", str(first_chapter_page + 1), "-l", str(first_chapter_page + 1),
                            str(bundled / "trotskyism.pdf"), "-"], capture_output=True, text=True).stdout
     assert text.split()[0] == "2"   # the folio of the page after the first chapter opens
+
+
+def test_named_destinations_are_every_link_target_but_no_index_mark_nothing_links_to(bundled):
+    """The screen PDF names the anchor of every link, and keeps the author's anchors
+    nothing links to (a reader may link to them from outside); an index mark's anchor
+    is named only if a link leads to it (the index links to one mark a page)."""
+    import pikepdf
+    from folio.stitch import tree_items
+    with pikepdf.open(bundled / "trotskyism.pdf") as pdf:
+        names = {str(name) for name, _ in tree_items(pdf.Root.Names.Dests, "/Names")}
+        targets = {str(annotation.Dest) for page in pdf.pages for annotation in page.obj.get("/Annots", [])
+                   if "/Dest" in annotation}
+    assert targets and targets <= names
+    assert {name for name in names if name.startswith("ix-")} <= targets
+    assert any(name.startswith("ix-") for name in names)
+    assert {name for name in names - targets if not name.startswith("ix-")}, "no unlinked anchor of the author's kept"

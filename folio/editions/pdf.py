@@ -6,9 +6,11 @@ spans so they sit at the foot of the page where they are called.
 """
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 import re
+import shutil
 import sys
 import time
 from contextlib import contextmanager
@@ -23,6 +25,7 @@ from ..book import Book, Chapter
 from ..diagnostics import Diagnostic, Reporter, error
 from ..check import to_points
 from ..html import inner_html, parse_fragment, text_of
+from ..paths import LAID_OUT_SUMMARY
 from ..render import atomic_path, render, stylesheet
 
 LENGTH = re.compile(r"^\d+(\.\d+)?(in|mm|cm|pt)$")
@@ -552,24 +555,32 @@ class LaidOutBook:
     wanted: list         # each page: furniture drawn over it
     summary: dict        # book.json: pages, text, where each page begins, what setting left wrong
     linked: set          # anchors the author's own text links to (their faults are said by the book step)
+    summary_file: Path | None = None   # loaded: where the whole summary is
 
     def in_use(self) -> set[str]:
         """The layout folder's files this book still uses."""
         return {name for path, _ in self.parts for name in (path.name, path.with_suffix(".json").name)} \
-            | {self.furniture.name, "book.pdf", "book.json", "screen.pdf", "laid-out.json"}
+            | {self.furniture.name, "book.pdf", "book.json", "screen.pdf", "laid-out.json", LAID_OUT_SUMMARY}
 
     def save(self, path: Path) -> None:
+        """`path`, and the summary beside it: the stitch copies the summary into
+        `book.json` unread (at 50x its text alone is 5 MB, some 20 MB parsed)."""
+        summary = json.dumps(self.summary, ensure_ascii=False)
+        with atomic_path(path.with_name(LAID_OUT_SUMMARY)) as temporary:
+            temporary.write_text(summary, encoding="utf-8")
         data = {"folder": str(self.folder), "parts": [[str(p), start] for p, start in self.parts],
-                "furniture": str(self.furniture), "wanted": self.wanted, "summary": self.summary,
-                "linked": sorted(self.linked)}
+                "furniture": str(self.furniture), "wanted": self.wanted, "linked": sorted(self.linked),
+                "pages": {key: self.summary[key] for key in ("total", "first_body")},
+                "summary": hashlib.sha256(summary.encode("utf-8")).hexdigest()}   # so the step sees it change
         with atomic_path(path) as temporary:
             temporary.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
 
     @classmethod
     def load(cls, path: Path) -> "LaidOutBook":
+        """What the stitch needs: the summary is left on disk but for its page counts."""
         data = json.loads(path.read_text(encoding="utf-8"))
         return cls(Path(data["folder"]), [(Path(p), start) for p, start in data["parts"]], Path(data["furniture"]),
-                   data["wanted"], data["summary"], set(data["linked"]))
+                   data["wanted"], data["pages"], set(data["linked"]), path.with_name(LAID_OUT_SUMMARY))
 
 
 def lay_out_book(book: Book, out: Path, manuscript_root: Path, settings: PageSettings, jobs: int = 1,
@@ -645,7 +656,10 @@ def stitch_book(laid: LaidOutBook, reporter: Reporter | None = None) -> Path:
         dangling = stitch.stitch(laid.parts, laid.furniture, laid.wanted, temporary,
                                  (screen, laid.summary["first_body"]), INDEX_MARK_PREFIXES)
     with atomic_path(folder / "book.json") as temporary:
-        temporary.write_text(json.dumps(laid.summary, ensure_ascii=False), encoding="utf-8")
+        if laid.summary_file is not None:
+            shutil.copyfile(laid.summary_file, temporary)
+        else:
+            temporary.write_text(json.dumps(laid.summary, ensure_ascii=False), encoding="utf-8")
     in_use = laid.in_use()
     for old in folder.iterdir():   # layouts of chapters that are no longer the book's
         if old.name not in in_use and old.suffix in (".pdf", ".json", ".tmp"):
@@ -672,7 +686,6 @@ class _Said:
 
 def copy_screen_edition(out: Path, slug: str) -> Path:
     """The screen edition, as the stitch step cut it (stitch.py), put in place."""
-    import shutil
     target = out / f"{slug}.pdf"
     with atomic_path(target) as temporary:
         shutil.copyfile(layout_dir(out, slug) / "screen.pdf", temporary)
@@ -692,7 +705,6 @@ def build(book: Book, out: Path, settings: PageSettings, show_text=None, reporte
                                 "for its PDF/X output intent, and none is installed",
                     fix="install Ghostscript's profiles (Debian: sudo apt-get install libgs10-common), "
                         "or remove 'print:' for a print file without one")
-    import shutil
     folder = layout_dir(out, book.meta.slug)
     summary = json.loads((folder / "book.json").read_text(encoding="utf-8"))
     total, first_body = summary["total"], summary["first_body"]
