@@ -114,13 +114,20 @@ class _Lines:
 
     def __init__(self, text: str):
         self.text, self.at, self.line = text, 0, 1   # `line` is the line `at` is on
+        # Searched in lower case, as the words are (words_of), when that keeps every
+        # offset: a pattern that starts with a literal word is then found by a fast
+        # scan, where a case-blind one is tried at every character (52 passages of the
+        # 50x book, each searched for through 5 MB, took 2.7 s).
+        lowered = text.lower()
+        self.haystack, self.flags = (lowered, 0) if len(lowered) == len(text) else (text, re.I)
 
     def find(self, words: tuple[str, ...]) -> int | None:
         match = None
+        first = re.escape(words[0]) + r"(?<!\w" + re.escape(words[0]) + ")"   # a whole word, not its end
         # The words as written; failing that, with markup (a link, emphasis) between them.
         for gap in (r"\W+", r"[\s\S]{1,80}?"):
-            pattern = re.compile(r"(?<!\w)" + gap.join(re.escape(w) for w in words[:4]), re.I)
-            match = pattern.search(self.text, self.at) or pattern.search(self.text)
+            pattern = re.compile(first + "".join(gap + re.escape(w) for w in words[1:4]), self.flags)
+            match = pattern.search(self.haystack, self.at) or pattern.search(self.haystack)
             if match:
                 break
         if match is None:
