@@ -218,6 +218,7 @@ class _Workers:
     def __init__(self, jobs: int):
         self.pool = None
         self.jobs = jobs
+        self.forked = jobs > 1   # with -j 1, every unit is laid out here
         self.laid_out = 0
         self.renew()
 
@@ -227,7 +228,7 @@ class _Workers:
         contents) are the largest."""
         self.close()
         self.jobs = jobs or self.jobs
-        if self.jobs > 1:
+        if self.forked:
             import multiprocessing
             from concurrent.futures import ProcessPoolExecutor
             self.pool = ProcessPoolExecutor(self.jobs, mp_context=multiprocessing.get_context("fork"))

@@ -107,8 +107,8 @@ def _where(value, offset: int, pages_index: dict) -> tuple[int | None, list]:
     import pikepdf
     if isinstance(value, pikepdf.Dictionary) and "/D" in value:
         value = value.D
-    if not isinstance(value, pikepdf.Array) or len(value) < 2 or not value[0].is_indirect:
-        return None, []
+    if not isinstance(value, pikepdf.Array) or len(value) < 2 or not isinstance(value[0], pikepdf.Dictionary):
+        return None, []   # not to a page of this unit: left out, and a link to it is said
     page = pages_index.get(value[0].objgen)
     return (None if page is None else offset + page), list(value)[1:]
 
@@ -150,6 +150,7 @@ def stitch(parts: list[tuple[Path, int]], furniture: Path | None, wanted: list[b
         give_back_freed_memory()
         with pikepdf.open(target) as cut:
             _screen_cut(cut, screen[1])
+            del cut.trailer["/ID"]   # an identity of its own, not the print source's (viewers key on it)
             cut.save(screen[0], deterministic_id=True, object_stream_mode=pikepdf.ObjectStreamMode.generate)
     return dangling
 
@@ -209,7 +210,7 @@ def _stitched(parts: list[tuple[Path, int]], furniture: Path | None, wanted: lis
         bookmarks += _outline(source, offset, pages_index)
         del source
         give_back_freed_memory()   # the index's unit alone parses to some 80 MB
-    known = {name for name, *_ in dests}
+    known = {name for name, page, _ in dests if page is not None}
     dangling: list[str] = []
     linked: set[str] = set()
     for page in book.pages:   # links into other units
