@@ -185,18 +185,19 @@ def safe_ids(body, ctx: Context) -> None:
         if old in taken and old not in kept:
             kept.add(old)
             continue
+        twice = old in kept or old in renamed   # kept, or rewritten, the first time
         new = _safe_id(old, taken | kept | given | EDITION_IDS)
         given.add(new)
-        if old not in kept:   # a link to an id used twice goes to the first, as in a browser
-            renamed.setdefault(old, new)
+        if not twice:   # a link to an id used twice goes to the first, as in a browser
+            renamed[old] = new
         element.set("id", new)
         if "csl-entry" in (element.get("class") or "") or element.get("role") == "doc-endnotes":
             continue   # pandoc's own ids (a citation key with ':', its notes section): nothing to tell
-        if old not in kept and PLAIN_ENOUGH.match(old):
-            continue   # `lst:code`, `é`, a code line's `lst:code-3`: rewritten, and links follow
+        if not twice and PLAIN_ENOUGH.match(old):
+            continue   # `lst:code`, `é`, a code line's `lst:code-3`, `contents`: rewritten, and links follow
         seen[old] = seen.get(old, 0) + 1
         ctx.reporter.warn(Diagnostic(
-            "FOLIO034", f"id '{old[:60]}' {'is used twice' if old in kept else 'is not a plain id'}; "
+            "FOLIO034", f"id '{old[:60]}' {'is used twice' if twice else 'is not a plain id'}; "
             f"it is now '{new}'", ctx.manuscript.source, _id_line(ctx.manuscript.text, old, seen[old]),
             fix="give each heading and anchor its own id of letters, digits and '-'"))
     for link in body.iter("a"):   # pandoc percent-encodes fragments; ids are plain text

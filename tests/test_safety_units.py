@@ -358,3 +358,24 @@ def test_every_module_a_layout_reads_is_a_dependency_of_the_layout_step():
     declare would change the layout without doit running the step at all."""
     from folio import layout, tasks
     assert set(layout.CODE) <= set(tasks.LAYOUT_CODE) | set(tasks.SHARED_CODE)
+
+
+@pytest.mark.parametrize("reserved", ["contents", "site-toc", "ix-1", "lst:code"])
+def test_an_id_used_twice_is_said_even_when_folio_renames_its_first_use(reserved):
+    """An id folio rewrites anyway (one of the editions' own, one of folio's prefixes,
+    one with a ':') is rewritten quietly, links following; used twice, it is said as
+    any other id used twice is, and links go to its first use."""
+    from types import SimpleNamespace
+    import lxml.html
+    from folio.diagnostics import Reporter
+    from folio.transforms import Context, safe_ids
+    text = f"# One\n\n[a]{{#{reserved}}}\n\n[b]{{#{reserved}}}\n\n[back](#{reserved})\n"
+    body = lxml.html.fromstring(f'<div><span id="{reserved}">a</span><span id="{reserved}">b</span>'
+                                f'<a href="#{reserved}">back</a></div>')
+    reporter = Reporter()
+    safe_ids(body, Context(SimpleNamespace(source=Path("book.md"), text=text), reporter))
+    first, second = [span.get("id") for span in body.iter("span")]
+    assert first != second and reserved not in (first, second)
+    assert body.find(".//a").get("href") == f"#{first}"
+    said = [d for d in reporter.warnings if d.code == "FOLIO034"]
+    assert len(said) == 1 and "used twice" in said[0].message and said[0].line == 5, said
