@@ -59,6 +59,15 @@ def relink_tree(tree, href_for: Callable[[str], str]):
     return tree
 
 
+LINK_TARGET = re.compile(r'href="#([^"]+)"')
+
+
+def linked_anchors(markup: str) -> set[str]:
+    """The ids the links of pandoc's HTML lead to. A pattern is enough: pandoc writes a
+    quote in text as `&quot;`, so a code sample that shows `href="#x"` is not read."""
+    return {unquote(anchor) for anchor in LINK_TARGET.findall(markup)}
+
+
 def relink(markup: str, href_for: Callable[[str], str]) -> str:
     """`relink_tree` for markup, for editions that write HTML."""
     if 'href="#' not in markup:

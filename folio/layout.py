@@ -26,6 +26,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from . import __version__, pagemap
+from .html import linked_anchors
 from .paths import ROOT
 
 LATE_ROLES = ("glossary", "index")   # they print page numbers of the chapters
@@ -371,7 +372,7 @@ def _anchors_of(book, chapter, folios: dict[str, int]) -> dict[str, int]:
                 gather(entry.subentries)
         gather(entry for group in book.index for entry in group.entries)
         return {key: value for key, value in folios.items() if key in anchors}
-    linked = set(re.findall(r'href="#([^"]+)"', chapter.html))
+    linked = linked_anchors(chapter.html)
     return {key: value for key, value in folios.items() if key in linked}
 
 

@@ -35,7 +35,7 @@ STITCH_CODE = ["stitch.py", "press.py", "editions/pdf.py", "pipeline.py", "worke
 LAYOUT_CODE = ["editions/pdf.py", "tags.py", "hyphenation.py", "fonts.py", "safety.py", "svg.py", "check.py",
                "pagemap.py", "press.py", "setting.py", "layout.py", "stitch.py"]
 EDITION_INPUTS = {
-    "pdf": (["editions/pdf.py", "stitch.py", "press.py", "pagemap.py"], [], []),
+    "pdf": (["editions/pdf.py"], [], []),   # a copy of the stitch step's screen edition
     "print": (["editions/pdf.py", "press.py", "pagemap.py", "cover.py", "fonts.py", "safety.py"], ["print", "book"], []),
     "epub": (["editions/epub.py", "cover.py", "fonts.py", "pagemap.py"], ["epub", "book"], ["epub.css"]),
     "html": (["editions/html.py", "fonts.py"], ["html", "book"], ["html.css", "search.js", "site.js"]),

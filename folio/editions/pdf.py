@@ -24,7 +24,7 @@ from ..backmatter import page_ranges
 from ..book import Book, Chapter
 from ..diagnostics import Diagnostic, Reporter, error
 from ..check import to_points
-from ..html import inner_html, parse_fragment, text_of
+from ..html import inner_html, linked_anchors, parse_fragment, text_of
 from ..paths import LAID_OUT_SUMMARY
 from ..render import atomic_path, render, stylesheet
 
@@ -489,9 +489,16 @@ def _chapter_html(book: Book) -> list[str]:
     return [chapter.html + "".join(note.html for note in chapter.notes) for chapter in book.chapters]
 
 
-def diagnose(record: logging.LogRecord, book: Book, refused: list[str]) -> Diagnostic | None:
+def _linked(book: Book) -> set[str]:
+    """The ids the author's text (chapters and notes) links to."""
+    return {anchor for html in _chapter_html(book) for anchor in linked_anchors(html)}
+
+
+def diagnose(record: logging.LogRecord, book: Book, refused: list[str],
+             linked: set[str] | None = None) -> Diagnostic | None:
     """A folio warning (FOLIO041) for one thing WeasyPrint said; None for what folio
-    reports itself (a URL the fetcher refused is FOLIO032)."""
+    reports itself (a URL the fetcher refused is FOLIO032, a link of the author's to
+    an id nowhere in the book FOLIO026; `linked`: the ids the author's text links to)."""
     said = record.getMessage()
     if "folio refuses to read" in said or any(url in said for url in refused):
         return None
@@ -504,7 +511,7 @@ def diagnose(record: logging.LogRecord, book: Book, refused: list[str]) -> Diagn
     if match := NO_ANCHOR.search(said):
         anchor = match.group(1) or match.group(2) or ""   # `#x`, or a token: ('string', '#x')
         anchor = (re.findall(r"'([^']*)'", anchor) or [anchor])[-1].lstrip("#")
-        if any(f'href="#{anchor}"' in html for html in _chapter_html(book)):
+        if anchor in (linked if linked is not None else _linked(book)):
             return None   # the author's own link: the book step said so (FOLIO026), with its line
         return Diagnostic("FOLIO041", f"the PDF links to '{anchor[:120]}', which is nowhere in the book",
                           fix="link to a heading or an element with that id, or remove the link")
@@ -630,11 +637,11 @@ def lay_out_book(book: Book, out: Path, manuscript_root: Path, settings: PageSet
                                  fix="shorten the note, or move its call earlier in the paragraph"))
     for url in dict.fromkeys(refused):
         reporter.warn(Diagnostic("FOLIO032", f"the PDF did not load {url[:200]}: folio reads nothing outside the book"))
+    linked = _linked(book)
     for name, pathname, message in said:
-        diagnostic = diagnose(_Said(name, pathname, message), book, refused)
+        diagnostic = diagnose(_Said(name, pathname, message), book, refused, linked)
         if diagnostic is not None:
             reporter.warn(diagnostic)
-    linked = {anchor for html in _chapter_html(book) for anchor in re.findall(r'href="#([^"]*)"', html)}
     _say_layout(f"{laid.total} pages, {laid.laid_out} of {len(laid.units)} parts laid out "
                 f"({time.perf_counter() - started:.1f}s)")
     return LaidOutBook(folder, [(laid.pdf(u), start) for u, start in zip(laid.units, laid.starts)], furniture,
