@@ -95,7 +95,7 @@ def build_edition(name: str, book, manuscript, options: Options) -> Path:
     if name == "epub":
         target = epub.build(book, options.out, pagemap.PrintPages.load(pages_file))
         shown.append(epub.text(target))
-    elif name == "html":
+    elif name == "site":   # the site's pages, staged; the html step adds the other editions
         target = html.build(book, options.out)
         shown += [conservation.html_text(page.read_text(encoding="utf-8"),
                                          "" if page.name == "index.html" else html.REPEATED_CONTENTS)
@@ -108,5 +108,6 @@ def build_edition(name: str, book, manuscript, options: Options) -> Path:
                            where=manuscript.where)
         reporter.finish()   # with --strict, what WeasyPrint said (FOLIO041) fails the edition
     if name not in ("pdf", "print"):
-        conservation.report(book.passages, name.upper(), " ".join(shown), manuscript.source, options.strict)
+        conservation.report(book.passages, "HTML" if name == "site" else name.upper(), " ".join(shown),
+                            manuscript.source, options.strict)
     return target

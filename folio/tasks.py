@@ -38,8 +38,9 @@ EDITION_INPUTS = {
     "pdf": (["editions/pdf.py"], [], []),   # a copy of the stitch step's screen edition
     "print": (["editions/pdf.py", "press.py", "pagemap.py", "cover.py", "fonts.py", "safety.py"], ["print", "book"], []),
     "epub": (["editions/epub.py", "cover.py", "fonts.py", "pagemap.py"], ["epub", "book"], ["epub.css"]),
-    "html": (["editions/html.py", "fonts.py"], ["html", "book"], ["html.css", "search.js", "site.js"]),
+    "html": (["editions/html.py"], [], []),   # the staged site, with the other editions
 }
+SITE_INPUTS = (["editions/html.py", "fonts.py"], ["html", "book"], ["html.css", "search.js", "site.js"])
 
 
 
@@ -144,6 +145,11 @@ def make_edition(name: str, s: Options) -> bool:
     return _run_step(name, s)
 
 
+def site_target(settings: Options) -> Path:
+    """The site step's list of its staged files with their hashes (editions/html.MANIFEST)."""
+    return state_dir(settings) / "site" / "staged.json"
+
+
 def edition_target(name: str, out: Path, slug: str) -> Path:
     return {"pdf": out / f"{slug}.pdf", "print": out / f"{slug}-print.pdf",
             "epub": out / f"{slug}.epub", "html": out / "html" / "index.html"}[name]
@@ -172,9 +178,8 @@ def task_namespace(settings: Options, jobs: int) -> dict:
         for folder in templates:
             deps += _files(TEMPLATES / folder)
         deps += [str(STYLES / s) for s in styles]
-        if name == "html":   # the site carries the other editions as downloads
-            from .fonts import FONT_DIR, WEB_FACES
-            deps += [str(FONT_DIR / face) for face in WEB_FACES]
+        if name == "html":   # the site (staged by its own step) carries the other editions as downloads
+            deps += [str(site_target(settings))]
             deps += [str(edition_target(other, out, manuscript.slug)) for other in ("pdf", "print", "epub")]
         if name == "epub":   # its page-list comes from the print layout
             deps += [str(pagemap_path(out, manuscript.slug)), str(out / f"{manuscript.slug}-cover.pdf")]
@@ -189,6 +194,18 @@ def task_namespace(settings: Options, jobs: int) -> dict:
                 "uptodate": [config_changed({"crop_marks": settings.crop_marks if name == "print" else None,
                                              "folio": __version__})],
                 "clean": True, "doc": f"the {name} edition"}
+
+    def task_site():
+        from .fonts import FONT_DIR, WEB_FACES
+        code, templates, styles = SITE_INPUTS
+        deps = [str(book_file(settings))] + [str(CODE / f) for f in code + SHARED_CODE]
+        for folder in templates:
+            deps += _files(TEMPLATES / folder)
+        deps += [str(STYLES / s) for s in styles] + [str(FONT_DIR / face) for face in WEB_FACES]
+        return {"actions": [(make_edition, ["site", settings])], "file_dep": deps,
+                "targets": [str(site_target(settings))],
+                "uptodate": [config_changed({"folio": __version__})],
+                "clean": True, "doc": "the site's pages, made while the PDFs are laid out"}
 
     def task_layout():
         deps = [str(book_file(settings))] + [str(CODE / f) for f in LAYOUT_CODE + SHARED_CODE]
@@ -207,6 +224,7 @@ def task_namespace(settings: Options, jobs: int) -> dict:
                 "clean": True, "doc": "stitch the laid-out chapters into one tagged PDF, and cut the screen edition"}
 
     namespace = {"task_book": task_book, "task_layout": task_layout, "task_stitch": task_stitch,
+                 "task_site": task_site,
                  "DOIT_CONFIG": {"dep_file": str(state_dir(settings) / "doit.db"), "backend": "sqlite3",
                                  "reporter": StepReporter, "verbosity": 2, "num_process": jobs,
                                  "par_type": "process", "check_file_uptodate": "md5"}}

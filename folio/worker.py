@@ -37,6 +37,10 @@ def step(name: str, options: Options) -> None:
         from .editions.pdf import copy_screen_edition
         copy_screen_edition(options.out, load_manuscript(options.manuscript, options.csl).slug)
         return
+    if name == "html":   # the staged site (the site step) with the other editions: without the Book
+        from .editions.html import publish
+        publish(options.out, load_manuscript(options.manuscript, options.csl).slug)
+        return
     book = state.load(book_file(options))
     build_edition(name, book, load_manuscript(options.manuscript, options.csl), options)
 

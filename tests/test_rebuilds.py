@@ -34,7 +34,8 @@ def _build(repo, *args):
 
 def test_nothing_changed_runs_nothing(repo):
     assert set(_build(repo, "-j", "2").values()) == {"start"}
-    assert _build(repo) == {name: "fresh" for name in ("book", "layout", "stitch", "pdf", "print", "epub", "html")}
+    assert _build(repo) == {name: "fresh" for name in ("book", "layout", "stitch", "site", "pdf", "print", "epub",
+                                                       "html")}
 
 
 def test_print_stylesheet_change_rebuilds_only_the_pdfs_and_the_site_that_carries_them(repo):
@@ -44,9 +45,10 @@ def test_print_stylesheet_change_rebuilds_only_the_pdfs_and_the_site_that_carrie
     with open(repo / "styles" / "pdf.css", "a") as css:
         css.write("\n.chapter-title { letter-spacing: 0.01em; }\n")
     steps = _build(repo)
-    # The site carries the PDFs as downloads, so it takes the new ones; pandoc and the EPUB rest.
-    assert steps == {"book": "fresh", "layout": "start", "stitch": "start", "pdf": "start", "print": "start",
-                     "epub": "fresh", "html": "start"}
+    # The site carries the PDFs as downloads, so it takes the new ones; its pages, pandoc
+    # and the EPUB rest.
+    assert steps == {"book": "fresh", "layout": "start", "stitch": "start", "site": "fresh", "pdf": "start",
+                     "print": "start", "epub": "fresh", "html": "start"}
     assert (epub.stat().st_mtime_ns, epub.read_bytes()) == before
 
 
@@ -64,3 +66,20 @@ def test_clean_removes_the_editions(repo):
     subprocess.run([sys.executable, str(repo / "build.py"), "clean", "--manuscript", str(repo / "book"),
                     "--out", str(repo / "out")], check=True, capture_output=True)
     assert not (repo / "out" / "field-notes-on-lighthouses.epub").exists()
+
+
+def test_site_stylesheet_change_remakes_the_site_while_the_pdfs_rest(repo):
+    """The site's pages are a step of their own (`site`), needing no other edition:
+    they are made while the PDFs are laid out, and `html` adds the downloads."""
+    _build(repo)
+    with open(repo / "styles" / "html.css", "a") as css:
+        css.write("\n.book-title { letter-spacing: 0.01em; }\n")
+    steps = _build(repo)
+    assert steps == {"book": "fresh", "layout": "fresh", "stitch": "fresh", "site": "start", "pdf": "fresh",
+                     "print": "fresh", "epub": "fresh", "html": "start"}
+    site = repo / "out" / "html"
+    assert "letter-spacing: 0.01em" in (site / "folio.css").read_text(encoding="utf-8")
+    home = (site / "index.html").read_text(encoding="utf-8")
+    assert "FOLIO-EDITION-FACTS" not in home and " KB, " in home
+    assert sorted(p.name for p in (site / "downloads").iterdir()) == sorted(
+        p.name for p in (repo / "out").iterdir() if p.suffix in (".pdf", ".epub") and "cover" not in p.name)

@@ -5,8 +5,9 @@ from a script file rather than fetching JSON (which browsers refuse on file: URL
 """
 from __future__ import annotations
 
+import hashlib
 import json
-from html import unescape
+from html import escape, unescape
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
@@ -208,79 +209,130 @@ def _pages(pdf: Path) -> int | None:
     return int(found.group(1)) if found else None
 
 
-def _downloads(book: Book, out: Path) -> list[tuple[str, str, str, Path]]:
-    """(label, href inside the site, what it is with its size and pages, the file) for
-    each edition built beside the site."""
-    said, found = book.meta.words, []
-    for key, suffix in (("pdf_screen", ".pdf"), ("pdf_print", "-print.pdf"), ("epub", ".epub")):
-        source = out / f"{book.meta.slug}{suffix}"
-        if not source.is_file():
-            continue
-        facts = [_size(source)]
-        pages = _pages(source) if suffix.endswith(".pdf") else None
-        if pages:
-            facts.append(said["pages"].format(count=pages))
-        found.append((said[key][0], f"downloads/{source.name}", f"{said[key][1]} ({', '.join(facts)})", source))
-    return found
+# The other editions the site carries (book.meta.words key, file name after the slug).
+EDITIONS = (("pdf_screen", ".pdf"), ("pdf_print", "-print.pdf"), ("epub", ".epub"))
+FACTS = "FOLIO-EDITION-FACTS-{}"   # on the staged home page, where an edition's size and pages go
+# What the facts print besides the word for pages: the site's fonts keep these too.
+FACTS_CHARACTERS = "0123456789.,() KMB"
+
+
+MANIFEST = "staged.json"   # each staged file's hash: the html step's input
+
+
+def staged_dir(out: Path, slug: str) -> Path:
+    """The site as the `site` step makes it, before the other editions join it."""
+    return out / ".folio" / slug / "site"
+
+
+def _planned_downloads(book: Book) -> tuple[list[tuple[str, str, str]], list[dict]]:
+    """The downloads every page lists (label, href, what it is, its facts still a
+    token), and what `publish` needs to fill the facts in without the `Book`."""
+    said, shown, plan = book.meta.words, [], []
+    for number, (key, suffix) in enumerate(EDITIONS):
+        name = f"{book.meta.slug}{suffix}"
+        shown.append((said[key][0], f"downloads/{name}", f"{said[key][1]} ({FACTS.format(number)})"))
+        plan.append({"file": name, "token": FACTS.format(number), "paged": suffix.endswith(".pdf"),
+                     "pages": said["pages"]})
+    return shown, plan
 
 
 def build(book: Book, out: Path) -> Path:
-    target = out / "html"
-    pages, names = pages_of(book), page_names(book)
-    downloads = _downloads(book, out)
-    epub = out / f"{book.meta.slug}.epub"
-    cover = "cover.jpg" if epub.is_file() else ""
-    common = dict(book=book, meta=book.meta, pages=pages, downloads=[d[:3] for d in downloads], cover=cover,
+    """The `site` step: every page of the site, staged (`staged_dir`). It needs no other
+    edition, so it is made while the PDFs are laid out; `publish` then adds them."""
+    target = staged_dir(out, book.meta.slug)
+    pages = pages_of(book)
+    downloads, plan = _planned_downloads(book)
+    common = dict(book=book, meta=book.meta, pages=pages, downloads=downloads, cover="cover.jpg",
                   site_url=book.meta.site_url, description="", page_url="")
     with atomic_dir(target) as site:
-        # The other editions travel with the site, so html/ alone can be deployed.
-        (site / "downloads").mkdir()
-        for _, href, _, source in downloads:
-            shutil.copyfile(source, site / href)
-        if cover:   # the EPUB's cover is the site's social image
-            import zipfile
-            with zipfile.ZipFile(epub) as package:
-                (site / cover).write_bytes(package.read("OEBPS/cover.jpg"))
-        initial = next((ch for ch in book.meta.title if ch.isalnum()), "F").upper()
-        (site / "favicon.svg").write_text(render("html/favicon.svg", initial=initial), encoding="utf-8")
-        (site / "404.html").write_text(render("html/404.html", page=None, **common), encoding="utf-8")
-        (site / "index.html").write_text(render("html/home.html", page=None, **{**common, "page_url": ""}),
-                                         encoding="utf-8")
-        definitions = popover_texts(book)
-        for position, page in enumerate(pages):
-            chapter = page.chapter
-            link = book.linker(chapter.id, names.__getitem__)
-            notes = [(note, relink(note.html, link)) for note in chapter.notes]
-            body = with_popovers(backmatter.chapter_html(book, chapter, lambda e: backmatter.place_locators(book, e)),
-                                definitions)
-            letters = _letters(body) if chapter.role in ("glossary", "index") else []
-            body, sections = with_heading_links(relink(body, link), book.meta.words)
-            html = render("html/chapter.html", page=page, chapter=chapter, body=body,
-                          notes=notes, previous=pages[position - 1] if position else None,
-                          next=pages[position + 1] if position + 1 < len(pages) else None,
-                          letters=letters,
-                          # a page with an A–Z bar has its own list; one section needs none
-                          sections=sections if _count(sections) >= 2 and not letters else [],
-                          **{**common, "description": _description(chapter), "page_url": page.filename})
-            (site / page.filename).write_text(html, encoding="utf-8")
-        (site / "search.html").write_text(render("html/search.html", page=None, **common), encoding="utf-8")
-        if book.meta.site_url:   # only a published site has addresses to list
-            (site / "sitemap.xml").write_text(render("html/sitemap.xml", site_url=book.meta.site_url,
-                                                     files=["index.html"] + [p.filename for p in pages]),
-                                              encoding="utf-8")
-        (site / "search-index.js").write_text(
-            "window.FOLIO_SEARCH = " + json.dumps(search_records(book), ensure_ascii=False) + ";\n"
-            "window.FOLIO_VARIANTS = " + json.dumps(search_variants(book), ensure_ascii=False) + ";\n",
-            encoding="utf-8")
-        shutil.copyfile(STYLES / "html.css", site / "folio.css")
-        shutil.copyfile(STYLES / "search.js", site / "search.js")
-        shutil.copyfile(STYLES / "site.js", site / "site.js")
-        (site / "fonts").mkdir()
-        # The book's own face, so the site reads like the book; cut to what the site shows.
+        _write_pages(book, site, pages, common)
+        (site / "downloads.json").write_text(json.dumps(plan, ensure_ascii=False), encoding="utf-8")
+        # The book's own face, so the site reads like the book; cut to what the site shows,
+        # and to what the home page will show of the other editions.
         shown = "".join(page.read_text(encoding="utf-8") for page in site.glob("*.html"))
-        shown += (site / "search-index.js").read_text(encoding="utf-8")
+        shown += (site / "search-index.js").read_text(encoding="utf-8") + FACTS_CHARACTERS
+        shown += "".join(step["pages"] for step in plan)
+        (site / "fonts").mkdir()
         fonts.web_subsets(unescape(shown), site / "fonts", out / ".folio" / book.meta.slug / "web-fonts")
-        for name, data in book.shown_assets.items():
-            (site / name).parent.mkdir(parents=True, exist_ok=True)
-            (site / name).write_bytes(data)
+        # Last, what the html step depends on: it changes whenever any staged file does.
+        files = {str(path.relative_to(site)): hashlib.sha256(path.read_bytes()).hexdigest()
+                 for path in sorted(site.rglob("*")) if path.is_file()}
+        (site / MANIFEST).write_text(json.dumps(files, indent=0), encoding="utf-8")
+    return target / MANIFEST
+
+
+def publish(out: Path, slug: str) -> Path:
+    """The `html` step: the staged site with the other editions as downloads, their
+    sizes and pages on the home page, and the EPUB's cover as the site's social image."""
+    from ..diagnostics import error
+    staged = staged_dir(out, slug)
+    plan = json.loads((staged / "downloads.json").read_text(encoding="utf-8"))
+    target = out / "html"
+    with atomic_dir(target) as site:
+        own = {"downloads.json", MANIFEST}   # the step's notes, at the top only (an asset may share a name)
+        shutil.copytree(staged, site, dirs_exist_ok=True,
+                        ignore=lambda folder, names: [n for n in names if Path(folder) == staged and n in own])
+        (site / "downloads").mkdir()
+        home = (site / "index.html").read_text(encoding="utf-8")
+        # The facts go into the home page's list of downloads (templates/html/home.html),
+        # and nowhere else: the author's text may say anything, the token too.
+        start = home.index('<ul class="downloads">')
+        end = home.index("</ul>", start)
+        listed = home[start:end]
+        for step in plan:
+            source = out / step["file"]
+            if not source.is_file():
+                raise error("FOLIO099", f"the site lists {step['file']}, which was not built",
+                            fix="build every edition: python3 build.py")
+            shutil.copyfile(source, site / "downloads" / source.name)
+            facts = [_size(source)]
+            pages = _pages(source) if step["paged"] else None
+            if pages:
+                facts.append(step["pages"].format(count=pages))
+            listed = listed.replace(step["token"], escape(", ".join(facts)))
+        (site / "index.html").write_text(home[:start] + listed + home[end:], encoding="utf-8")
+        import zipfile
+        with zipfile.ZipFile(out / f"{slug}.epub") as package:   # the EPUB's cover is the social image
+            (site / "cover.jpg").write_bytes(package.read("OEBPS/cover.jpg"))
     return target / "index.html"
+
+
+def _write_pages(book: Book, site: Path, pages: list, common: dict) -> None:
+    names = page_names(book)
+    initial = next((ch for ch in book.meta.title if ch.isalnum()), "F").upper()
+    (site / "favicon.svg").write_text(render("html/favicon.svg", initial=initial), encoding="utf-8")
+    (site / "404.html").write_text(render("html/404.html", page=None, **common), encoding="utf-8")
+    (site / "index.html").write_text(render("html/home.html", page=None, **{**common, "page_url": ""}),
+                                     encoding="utf-8")
+    definitions = popover_texts(book)
+    for position, page in enumerate(pages):
+        chapter = page.chapter
+        link = book.linker(chapter.id, names.__getitem__)
+        notes = [(note, relink(note.html, link)) for note in chapter.notes]
+        body = with_popovers(backmatter.chapter_html(book, chapter, lambda e: backmatter.place_locators(book, e)),
+                             definitions)
+        letters = _letters(body) if chapter.role in ("glossary", "index") else []
+        body, sections = with_heading_links(relink(body, link), book.meta.words)
+        html = render("html/chapter.html", page=page, chapter=chapter, body=body,
+                      notes=notes, previous=pages[position - 1] if position else None,
+                      next=pages[position + 1] if position + 1 < len(pages) else None,
+                      letters=letters,
+                      # a page with an A–Z bar has its own list; one section needs none
+                      sections=sections if _count(sections) >= 2 and not letters else [],
+                      **{**common, "description": _description(chapter), "page_url": page.filename})
+        (site / page.filename).write_text(html, encoding="utf-8")
+    (site / "search.html").write_text(render("html/search.html", page=None, **common), encoding="utf-8")
+    if book.meta.site_url:   # only a published site has addresses to list
+        (site / "sitemap.xml").write_text(render("html/sitemap.xml", site_url=book.meta.site_url,
+                                                 files=["index.html"] + [p.filename for p in pages]),
+                                          encoding="utf-8")
+    (site / "search-index.js").write_text(
+        "window.FOLIO_SEARCH = " + json.dumps(search_records(book), ensure_ascii=False) + ";\n"
+        "window.FOLIO_VARIANTS = " + json.dumps(search_variants(book), ensure_ascii=False) + ";\n",
+        encoding="utf-8")
+    shutil.copyfile(STYLES / "html.css", site / "folio.css")
+    shutil.copyfile(STYLES / "search.js", site / "search.js")
+    shutil.copyfile(STYLES / "site.js", site / "site.js")
+    for name, data in book.shown_assets.items():
+        (site / name).parent.mkdir(parents=True, exist_ok=True)
+        (site / name).write_bytes(data)
