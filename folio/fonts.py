@@ -32,12 +32,14 @@ TYPED = {chr(c) for c in range(0x20, 0x7F)} | {chr(c) for c in range(0xA0, 0x180
 def web_subsets(text: str, folder: Path, cache: Path | None = None) -> list[Path]:
     """The site's faces as WOFF2, cut down to the characters the site shows (and those a
     reader types): a chapter page then weighs tens of kilobytes of font, not 500. Cut
-    once per set of characters (`cache`): an edit that adds no new character reuses them."""
+    once per set of characters and faces (`cache`): an edit that adds no new character
+    reuses them, a font upgraded is cut again."""
     import hashlib
     import shutil
     from fontTools import subset
     wanted = {ord(ch) for ch in set(text) | TYPED}
-    key = hashlib.sha256((",".join(map(str, sorted(wanted))) + "|" + "|".join(WEB_FACES)).encode()).hexdigest()[:16]
+    faces = "|".join(hashlib.sha256((FONT_DIR / face).read_bytes()).hexdigest() for face in WEB_FACES)
+    key = hashlib.sha256((",".join(map(str, sorted(wanted))) + "|" + faces).encode()).hexdigest()[:16]
     kept = cache / key if cache is not None else None
     if kept is not None and all((kept / (Path(face).stem + ".woff2")).is_file() for face in WEB_FACES):
         return [Path(shutil.copy(kept / (Path(face).stem + ".woff2"), folder)) for face in WEB_FACES]

@@ -30,7 +30,8 @@ from .paths import LAID_OUT_SUMMARY, ROOT, STYLES, TEMPLATES
 
 CODE = ROOT / "folio"
 SHARED_CODE = ["book.py", "render.py", "html.py", "backmatter.py", "index.py", "dictionary.py", "__init__.py",
-               "worker.py", "state.py", "sandbox.py", "pipeline.py", "conservation.py"]
+               "worker.py", "state.py", "sandbox.py", "pipeline.py", "conservation.py",
+               "labels.py"]   # the words every edition prints (Meta.words), read as it renders
 STITCH_CODE = ["stitch.py", "press.py", "editions/pdf.py", "pipeline.py", "worker.py", "diagnostics.py"]
 LAYOUT_CODE = ["editions/pdf.py", "tags.py", "hyphenation.py", "fonts.py", "safety.py", "svg.py", "check.py",
                "pagemap.py", "press.py", "setting.py", "layout.py", "stitch.py"]
@@ -165,7 +166,7 @@ def task_namespace(settings: Options, jobs: int) -> dict:
         return {"actions": [(make_book, [settings])],
                 "file_dep": manuscript_inputs(manuscript.root, manuscript.style, settings.out)
                 + [str(CODE / f) for f in SHARED_CODE + ["manuscript.py", "csl.py", "pandoc.py", "transforms.py",
-                                                       "bounds.py", "safety.py", "svg.py", "ast.py", "labels.py"]]
+                                                       "bounds.py", "safety.py", "svg.py", "ast.py"]]
                 + _files(TEMPLATES / "pandoc") + _files(TEMPLATES / "book"),
                 "targets": [str(book_file(settings))],
                 "uptodate": [config_changed({"csl": settings.csl, "strict": settings.strict,

@@ -226,13 +226,14 @@ def staged_dir(out: Path, slug: str) -> Path:
 
 def _planned_downloads(book: Book) -> tuple[list[tuple[str, str, str]], list[dict]]:
     """The downloads every page lists (label, href, what it is, its facts still a
-    token), and what `publish` needs to fill the facts in without the `Book`."""
+    token), and what `publish` needs to fill the facts in without the `Book`. A token
+    carries a hash of the book's text, so no text of the author's can be one."""
     said, shown, plan = book.meta.words, [], []
+    seal = hashlib.sha256("".join(c.html for c in book.chapters).encode("utf-8")).hexdigest()[:16]
     for number, (key, suffix) in enumerate(EDITIONS):
-        name = f"{book.meta.slug}{suffix}"
-        shown.append((said[key][0], f"downloads/{name}", f"{said[key][1]} ({FACTS.format(number)})"))
-        plan.append({"file": name, "token": FACTS.format(number), "paged": suffix.endswith(".pdf"),
-                     "pages": said["pages"]})
+        name, token = f"{book.meta.slug}{suffix}", FACTS.format(f"{number}-{seal}")
+        shown.append((said[key][0], f"downloads/{name}", f"{said[key][1]} ({token})"))
+        plan.append({"file": name, "token": token, "paged": suffix.endswith(".pdf"), "pages": said["pages"]})
     return shown, plan
 
 
@@ -274,24 +275,26 @@ def publish(out: Path, slug: str) -> Path:
         shutil.copytree(staged, site, dirs_exist_ok=True,
                         ignore=lambda folder, names: [n for n in names if Path(folder) == staged and n in own])
         (site / "downloads").mkdir()
-        home = (site / "index.html").read_text(encoding="utf-8")
-        # The facts go into the home page's list of downloads (templates/html/home.html),
-        # and nowhere else: the author's text may say anything, the token too.
-        start = home.index('<ul class="downloads">')
-        end = home.index("</ul>", start)
-        listed = home[start:end]
+        facts = {}
         for step in plan:
             source = out / step["file"]
             if not source.is_file():
                 raise error("FOLIO099", f"the site lists {step['file']}, which was not built",
                             fix="build every edition: python3 build.py")
             shutil.copyfile(source, site / "downloads" / source.name)
-            facts = [_size(source)]
+            known = [_size(source)]
             pages = _pages(source) if step["paged"] else None
             if pages:
-                facts.append(step["pages"].format(count=pages))
-            listed = listed.replace(step["token"], escape(", ".join(facts)))
-        (site / "index.html").write_text(home[:start] + listed + home[end:], encoding="utf-8")
+                known.append(step["pages"].format(count=pages))
+            facts[step["token"]] = escape(", ".join(known))
+        # Wherever the templates print an edition's facts (the home page's list of
+        # downloads, or any other place a customised template puts them).
+        for page in site.glob("*.html"):
+            text = page.read_text(encoding="utf-8")
+            if FACTS.format("") in text:
+                for token, known in facts.items():
+                    text = text.replace(token, known)
+                page.write_text(text, encoding="utf-8")
         import zipfile
         with zipfile.ZipFile(out / f"{slug}.epub") as package:   # the EPUB's cover is the social image
             (site / "cover.jpg").write_bytes(package.read("OEBPS/cover.jpg"))
