@@ -122,7 +122,6 @@ class _Lines:
         self.haystack, self.flags = (lowered, 0) if len(lowered) == len(text) else (text, re.I)
 
     def find(self, words: tuple[str, ...]) -> int | None:
-        match = None
         first = re.escape(words[0]) + r"(?<!\w" + re.escape(words[0]) + ")"   # a whole word, not its end
         # The words as written; failing that, with markup (a link, emphasis) between them.
         for gap in (r"\W+", r"[\s\S]{1,80}?"):

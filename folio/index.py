@@ -52,6 +52,9 @@ class IndexGroup:
     entries: tuple[IndexEntry, ...]
 
 
+MARK = "ix-"   # the id prefix of a mark's anchor in the text
+
+
 class Marks:
     """What the marking passes found, in document order: entry path -> occurrences."""
 
@@ -62,8 +65,8 @@ class Marks:
 
     def new_id(self) -> str:
         self.count += 1
-        self.created.add(f"ix-{self.count}")
-        return f"ix-{self.count}"
+        self.created.add(f"{MARK}{self.count}")
+        return f"{MARK}{self.count}"
 
     def name_by_chapter(self, body, level: int) -> None:
         """The anchors made here renamed `ix-<chapter>-<n>`, counted within their
@@ -80,10 +83,10 @@ class Marks:
                 if old not in self.created or old in renamed:
                     continue
                 count += 1
-                new = f"ix-{tag}-{count}"
+                new = f"{MARK}{tag}-{count}"
                 while new in taken:
                     count += 1
-                    new = f"ix-{tag}-{count}"
+                    new = f"{MARK}{tag}-{count}"
                 taken.add(new)
                 renamed[old] = new
                 element.set("id", new)

@@ -18,8 +18,9 @@ from pathlib import Path
 from .diagnostics import error
 
 # Defaults for one step (the pandoc run, or one edition). The 50x benchmark book, about
-# 1,700 pages, needs some 100 s and 600 MB for its largest step, the layout: the limits
-# leave room for books many times that size.
+# 1,700 pages, needs some 160 s for its longest step (the layout) and 520 MB for its
+# largest (the book step, while pandoc writes): the limits leave room for books many
+# times that size.
 DEFAULT_SECONDS = 900
 DEFAULT_MEGABYTES = 4096
 OUT_OF_MEMORY_EXIT = 251   # pandoc (GHC's runtime) exits with this code when an allocation fails

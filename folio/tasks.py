@@ -26,7 +26,7 @@ from . import __version__
 from .manuscript import load as load_manuscript
 from .pagemap import path as pagemap_path
 from .pipeline import EDITION_NAMES as EDITIONS, Options
-from .paths import LAID_OUT_SUMMARY, ROOT, STYLES, TEMPLATES
+from .paths import LAID_OUT_SUMMARY, ROOT, STAGED_SITE, STYLES, TEMPLATES
 
 CODE = ROOT / "folio"
 SHARED_CODE = ["book.py", "render.py", "html.py", "backmatter.py", "index.py", "dictionary.py", "__init__.py",
@@ -148,7 +148,7 @@ def make_edition(name: str, s: Options) -> bool:
 
 def site_target(settings: Options) -> Path:
     """The site step's list of its staged files with their hashes (editions/html.MANIFEST)."""
-    return state_dir(settings) / "site" / "staged.json"
+    return state_dir(settings) / "site" / STAGED_SITE
 
 
 def edition_target(name: str, out: Path, slug: str) -> Path:

@@ -17,6 +17,7 @@ import lxml.html
 from ..book import Book, Chapter
 from .. import backmatter, fonts
 from ..html import file_names, inner_html, parse_fragment, relink, text_of
+from ..paths import STAGED_SITE
 from ..render import STYLES, atomic_dir, render
 
 
@@ -211,12 +212,7 @@ def _pages(pdf: Path) -> int | None:
 
 # The other editions the site carries (book.meta.words key, file name after the slug).
 EDITIONS = (("pdf_screen", ".pdf"), ("pdf_print", "-print.pdf"), ("epub", ".epub"))
-FACTS = "FOLIO-EDITION-FACTS-{}"   # on the staged home page, where an edition's size and pages go
-# What the facts print besides the word for pages: the site's fonts keep these too.
-FACTS_CHARACTERS = "0123456789.,() KMB"
-
-
-MANIFEST = "staged.json"   # each staged file's hash: the html step's input
+FACTS = "FOLIO-EDITION-FACTS-{}"   # on the staged pages, where an edition's size and pages go
 
 
 def staged_dir(out: Path, slug: str) -> Path:
@@ -247,20 +243,25 @@ def build(book: Book, out: Path) -> Path:
                   site_url=book.meta.site_url, description="", page_url="")
     with atomic_dir(target) as site:
         _write_pages(book, site, pages, common)
-        (site / "downloads.json").write_text(json.dumps(plan, ensure_ascii=False), encoding="utf-8")
         # The book's own face, so the site reads like the book; cut to what the site shows,
-        # and to what the home page will show of the other editions.
-        # Gathered a page at a time: the whole site as one string took 150 MB at 50x.
-        shown = set(FACTS_CHARACTERS + "".join(step["pages"] for step in plan))
+        # and to the word for pages the facts will print (their digits and units are
+        # among the characters a reader types, which are always kept). Gathered a page
+        # at a time: the whole site as one string took 150 MB at 50x.
+        shown, with_facts = set("".join(step["pages"] for step in plan)), []
         for page in [*site.glob("*.html"), site / "search-index.js"]:
-            shown.update(unescape(page.read_text(encoding="utf-8")))
+            text = page.read_text(encoding="utf-8")
+            shown.update(unescape(text))
+            if FACTS.format("") in text:
+                with_facts.append(page.name)
+        (site / "downloads.json").write_text(json.dumps({"editions": plan, "pages": with_facts},
+                                                        ensure_ascii=False), encoding="utf-8")
         (site / "fonts").mkdir()
         fonts.web_subsets("".join(sorted(shown)), site / "fonts", out / ".folio" / book.meta.slug / "web-fonts")
         # Last, what the html step depends on: it changes whenever any staged file does.
         files = {str(path.relative_to(site)): hashlib.sha256(path.read_bytes()).hexdigest()
                  for path in sorted(site.rglob("*")) if path.is_file()}
-        (site / MANIFEST).write_text(json.dumps(files, indent=0), encoding="utf-8")
-    return target / MANIFEST
+        (site / STAGED_SITE).write_text(json.dumps(files, indent=0), encoding="utf-8")
+    return target / STAGED_SITE
 
 
 def publish(out: Path, slug: str) -> Path:
@@ -268,15 +269,15 @@ def publish(out: Path, slug: str) -> Path:
     sizes and pages on the home page, and the EPUB's cover as the site's social image."""
     from ..diagnostics import error
     staged = staged_dir(out, slug)
-    plan = json.loads((staged / "downloads.json").read_text(encoding="utf-8"))
+    notes = json.loads((staged / "downloads.json").read_text(encoding="utf-8"))
     target = out / "html"
     with atomic_dir(target) as site:
-        own = {"downloads.json", MANIFEST}   # the step's notes, at the top only (an asset may share a name)
+        own = {"downloads.json", STAGED_SITE}   # the step's notes, at the top only (an asset may share a name)
         shutil.copytree(staged, site, dirs_exist_ok=True,
                         ignore=lambda folder, names: [n for n in names if Path(folder) == staged and n in own])
         (site / "downloads").mkdir()
         facts = {}
-        for step in plan:
+        for step in notes["editions"]:
             source = out / step["file"]
             if not source.is_file():
                 raise error("FOLIO099", f"the site lists {step['file']}, which was not built",
@@ -289,12 +290,11 @@ def publish(out: Path, slug: str) -> Path:
             facts[step["token"]] = escape(", ".join(known))
         # Wherever the templates print an edition's facts (the home page's list of
         # downloads, or any other place a customised template puts them).
-        for page in site.glob("*.html"):
-            text = page.read_text(encoding="utf-8")
-            if FACTS.format("") in text:
-                for token, known in facts.items():
-                    text = text.replace(token, known)
-                page.write_text(text, encoding="utf-8")
+        for name in notes["pages"]:
+            text = (site / name).read_text(encoding="utf-8")
+            for token, known in facts.items():
+                text = text.replace(token, known)
+            (site / name).write_text(text, encoding="utf-8")
         import zipfile
         with zipfile.ZipFile(out / f"{slug}.epub") as package:   # the EPUB's cover is the social image
             (site / "cover.jpg").write_bytes(package.read("OEBPS/cover.jpg"))

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import lxml.html
 
-from .. import backmatter, fonts, hyphenation, pagemap, press, setting, stitch
+from .. import backmatter, fonts, hyphenation, index, pagemap, press, setting, stitch
 from ..backmatter import page_ranges
 from ..book import Book, Chapter
 from ..diagnostics import Diagnostic, Reporter, error
@@ -62,9 +62,9 @@ class PageSettings:
 TRIM_RANGE = (144.0, 1728.0)   # 2 in to 24 in, each side
 MAX_BLEED = 36.0               # 0.5 in
 # An index mark's anchor (index.py) is a named destination of the PDF only if a link
-# leads to it: the index links to one mark per page, and a 1,600-page book has 20,000
+# leads to it: the index links to one mark per page, and a 1,700-page book has 20,000
 # marks nothing links to, some 60 MB of the stitch's memory.
-INDEX_MARK_PREFIXES = ("ix-",)
+INDEX_MARK_PREFIXES = (index.MARK,)
 
 
 def settings_from(manuscript, for_print: bool, crop_marks: bool | None = None) -> PageSettings:
@@ -494,8 +494,7 @@ def _linked(book: Book) -> set[str]:
     return {anchor for html in _chapter_html(book) for anchor in linked_anchors(html)}
 
 
-def diagnose(record: logging.LogRecord, book: Book, refused: list[str],
-             linked: set[str] | None = None) -> Diagnostic | None:
+def diagnose(record: logging.LogRecord, book: Book, refused: list[str], linked: set[str]) -> Diagnostic | None:
     """A folio warning (FOLIO041) for one thing WeasyPrint said; None for what folio
     reports itself (a URL the fetcher refused is FOLIO032, a link of the author's to
     an id nowhere in the book FOLIO026; `linked`: the ids the author's text links to)."""
@@ -511,7 +510,7 @@ def diagnose(record: logging.LogRecord, book: Book, refused: list[str],
     if match := NO_ANCHOR.search(said):
         anchor = match.group(1) or match.group(2) or ""   # `#x`, or a token: ('string', '#x')
         anchor = (re.findall(r"'([^']*)'", anchor) or [anchor])[-1].lstrip("#")
-        if anchor in (linked if linked is not None else _linked(book)):
+        if anchor in linked:
             return None   # the author's own link: the book step said so (FOLIO026), with its line
         return Diagnostic("FOLIO041", f"the PDF links to '{anchor[:120]}', which is nowhere in the book",
                           fix="link to a heading or an element with that id, or remove the link")
@@ -628,7 +627,7 @@ def lay_out_book(book: Book, out: Path, manuscript_root: Path, settings: PageSet
     summary = {"total": laid.total, "first_body": laid.first_body, "text": " ".join(u.record.text for u in laid.units),
                "firsts": {str(k): v for k, v in sorted(firsts.items())},
                "anchors": {a: str(p - laid.first_body + 1) for a, p in page_of.items()
-                           if a.startswith("ix-") and p >= laid.first_body},
+                           if a.startswith(index.MARK) and p >= laid.first_body},
                "late_notes": late_notes, "hyphen_runs": hyphen_runs, "loose_lines": loose_lines}
     for note, call, set_on in late_notes:
         number = next((n.number for c in book.chapters for n in c.notes if n.id == note), note)
