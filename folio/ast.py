@@ -16,15 +16,18 @@ STYLES = {"LowerAlpha": "lower-alpha", "UpperAlpha": "upper-alpha", "LowerRoman"
           "UpperRoman": "upper-roman"}   # as CSS names them
 
 
-def _walk(node, visit):
-    """Apply `visit` to every node (dict with a 't'), children first; `visit` may
-    return a replacement node. Lists and maps are changed in place (a long book's
-    AST has millions of items: copying them all on every pass is what cost)."""
+def _walk(node, visit, kinds: frozenset):
+    """Apply `visit` to every node (dict with a 't') whose type is in `kinds`, children
+    first; `visit` may return a replacement node. Lists and maps are changed in place,
+    and a leaf (a word, a space) of a type not asked for is passed over: a long book's
+    AST has millions of them, and a call for each was most of a pass's time."""
     kind = type(node)
     if kind is list:
         for i, item in enumerate(node):
+            if type(item) is dict and item.get("t") in LEAVES and item["t"] not in kinds:
+                continue
             if type(item) in _BRANCHES:
-                changed = _walk(item, visit)
+                changed = _walk(item, visit, kinds)
                 if changed is not item:
                     node[i] = changed
         return node
@@ -32,15 +35,18 @@ def _walk(node, visit):
         if "t" not in node:   # the metadata map, a citation: walk every value
             for key, value in node.items():
                 if type(value) in _BRANCHES:
-                    node[key] = _walk(value, visit)
+                    node[key] = _walk(value, visit, kinds)
             return node
         content = node.get("c")
         if type(content) in _BRANCHES:
-            node["c"] = _walk(content, visit)
+            node["c"] = _walk(content, visit, kinds)
+        if node["t"] not in kinds:
+            return node
         return visit(node) or node
     return node
 
 
+LEAVES = frozenset({"Str", "Space", "SoftBreak", "LineBreak"})   # nodes with no nodes inside
 _BRANCHES = (list, dict)
 
 
@@ -55,7 +61,7 @@ def keep_list_delimiters(document: dict, manuscript=None, warn=None) -> dict:
             return None
         style = STYLES.get(node["c"][0][1]["t"], "decimal")
         return {"t": "Div", "c": [["", ["folio-list", f"delim-{delimiter}", f"style-{style}"], []], [node]]}
-    document["blocks"] = _walk(document["blocks"], visit)
+    document["blocks"] = _walk(document["blocks"], visit, frozenset({"OrderedList"}))
     return document
 
 
@@ -225,7 +231,7 @@ def number_labels(document: dict, lang: str, auto_sections: bool = False) -> Num
     """Walk the top-level blocks in order: count chapters, give each label its number,
     and put the number into captions and beside equations."""
     document["blocks"] = _gather_listings(document["blocks"])
-    document["blocks"] = _walk(document["blocks"], _gather_subfigures)
+    document["blocks"] = _walk(document["blocks"], _gather_subfigures, frozenset({"Div"}))
     levels = _header_levels(document["blocks"])
     numbering = Numbering(min(levels) if levels else 1)
     said = labels.words(lang)
@@ -306,8 +312,9 @@ def number_labels(document: dict, lang: str, auto_sections: bool = False) -> Num
                 break
         return None
 
+    kinds = frozenset({"Header", "Figure", "Table", "Para"})
     for block in document["blocks"]:
-        _walk([block], visit)
+        _walk([block], visit, kinds)
     return numbering
 
 
@@ -367,7 +374,7 @@ def link_references(document: dict, numbering: Numbering, lang: str, text: str, 
                 "@" + c["citationId"] for c in others) + "]")]}]
         return {"t": "Span", "c": [["", ["crossref-group"], []], pieces]}
 
-    document["blocks"] = _walk(document["blocks"], visit)
+    document["blocks"] = _walk(document["blocks"], visit, frozenset({"Cite"}))
     if unknown:
         from .diagnostics import BuildError, Diagnostic, line_of
         problems = []
@@ -406,7 +413,7 @@ def fill_lists(document: dict, numbering: Numbering, lang: str) -> None:
             {"t": "Para", "c": [{"t": "Strong", "c": _text(title)}]},
             {"t": "BulletList", "c": items} if items else {"t": "Plain", "c": []}]]}
 
-    document["blocks"] = _walk(document["blocks"], visit)
+    document["blocks"] = _walk(document["blocks"], visit, frozenset({"Div"}))
 
 
 def cross_references(document: dict, manuscript, warn=None) -> dict:
@@ -482,7 +489,8 @@ def mark_balanced_runs(node) -> None:
     if not isinstance(node, list):
         return
     for item in node:
-        mark_balanced_runs(item)
+        if not (type(item) is dict and item.get("t") in LEAVES):
+            mark_balanced_runs(item)
     i = 0
     while i < len(node):
         item = node[i]
@@ -539,9 +547,10 @@ def neutralize_raw_markup(document: dict, manuscript, warn) -> dict:
             return {"t": "Str", "c": text} if text else {"t": "Str", "c": ""}
         return {"t": "Plain", "c": [{"t": "Str", "c": text}]} if text else {"t": "Plain", "c": []}
 
-    document["blocks"] = _walk(document["blocks"], visit)
+    raw = frozenset({"RawBlock", "RawInline"})
+    document["blocks"] = _walk(document["blocks"], visit, raw)
     in_meta[0] = True
-    document["meta"] = _walk(document.get("meta", {}), visit)
+    document["meta"] = _walk(document.get("meta", {}), visit, raw)
     return document
 
 
@@ -553,9 +562,11 @@ def reserve_folio_ids(document: dict, manuscript, warn) -> dict:
     appendix = (last is not None and last.get("t") == "Div" and last["c"][0][0] == "folio-definitions"
                 and manuscript.dictionary is not None)
 
+    with_ids = frozenset({"Div", "Span", "Header", "Figure", "Table", "CodeBlock", "Code", "Link", "Image"})
+
     def visit(node):
         content = node.get("c")
-        if node["t"] in ("Div", "Span", "Header", "Figure", "Table", "CodeBlock", "Code", "Link", "Image"):
+        if node["t"] in with_ids:
             attr = content[1] if node["t"] == "Header" else content[0]
             if isinstance(attr, list) and attr and isinstance(attr[0], str) and attr[0].startswith("folio-"):
                 warn("FOLIO034", f"id '{attr[0][:60]}' is one of folio's own; it is now 'x-{attr[0][:60]}'",
@@ -563,7 +574,7 @@ def reserve_folio_ids(document: dict, manuscript, warn) -> dict:
                 attr[0] = "x-" + attr[0]
         return None
 
-    document["blocks"] = _walk(blocks[:-1] if appendix else blocks, visit) + ([last] if appendix else [])
+    document["blocks"] = _walk(blocks[:-1] if appendix else blocks, visit, with_ids) + ([last] if appendix else [])
     return document
 
 

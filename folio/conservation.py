@@ -14,6 +14,7 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
+from .ast import LEAVES
 from .diagnostics import BuildError, Diagnostic
 
 WORD = re.compile(r"\w+")
@@ -75,7 +76,8 @@ def passages(document: dict, text: str) -> tuple[Passage, ...]:
     def walk(node) -> None:
         if isinstance(node, list):
             for item in node:
-                walk(item)
+                if not (type(item) is dict and item.get("t") in LEAVES):
+                    walk(item)
             return
         if not isinstance(node, dict):
             return

@@ -8,6 +8,8 @@ page of the cover's size, and poppler's pdftoppm turns that page into a JPEG.
 from __future__ import annotations
 
 import base64
+import hashlib
+import json
 import shutil
 import tempfile
 from dataclasses import dataclass
@@ -148,14 +150,15 @@ def art_warnings(book, geometry: "Wrap") -> list[tuple[str, str]]:
     return found
 
 
-def wrap_pdf(book, settings, pages: int, target_path: Path, icc: Path | None, warn=None) -> Wrap:
+def wrap_pdf(book, settings, pages: int, target_path: Path, icc: Path | None, warn=None,
+             record: Path | None = None) -> Wrap:
     """Lay the wrap out with WeasyPrint from templates/print/cover.html; mark its trim
     and bleed, and give it the print file's output intent. What the printer would
     reject or print badly (a blurb too long for the back cover, running under the
-    barcode; a coarse or misshapen cover image) is said to `warn(code, key, what, fix)`."""
-    import pikepdf
-    import weasyprint
-    from weasyprint.text.fonts import FontConfiguration
+    barcode; a coarse or misshapen cover image) is said to `warn(code, key, what, fix)`.
+    Given `record`, a wrap made from the same page and the same inputs is not laid out
+    again: an edit to the text seldom moves the page count, and the wrap's layout (and
+    WeasyPrint's import) was a second of the print step."""
     from . import press
     from .render import atomic_path, render
     geometry = wrap_geometry(settings, pages)
@@ -177,8 +180,18 @@ def wrap_pdf(book, settings, pages: int, target_path: Path, icc: Path | None, wa
                   family=fonts.FAMILY, font_faces=fonts.font_faces_css(),
                   title_size=round(title_size * geometry.trim_width / 6, 1),
                   spine_size=round(min(11.0, geometry.spine * 72 * 0.42), 1))
+    key = _wrap_key(html, settings, icc, book.meta, geometry)
+    made = _made_before(record, key, target_path)
+    if made is not None and (warn is None or made.get("warned")):
+        if warn is not None and made.get("over") is not None:
+            _blurb_warning(book, made["over"], warn)
+        return geometry
+    import pikepdf
+    import weasyprint
+    from weasyprint.text.fonts import FontConfiguration
     config = FontConfiguration()
     document = weasyprint.HTML(string=html).render(font_config=config)
+    over = None
     if warn is not None:
         def walk(box):   # absolutely positioned boxes sit in placeholders descendants() skips
             yield box
@@ -192,10 +205,8 @@ def wrap_pdf(book, settings, pages: int, target_path: Path, icc: Path | None, wa
             bottom = blurb.position_y + blurb.margin_height()
             safe = min(barcode.position_y, (geometry.bleed + geometry.trim_height - geometry.safe) * 96)
             if bottom > safe:
-                warn("FOLIO046", "description",
-                     f"the description ({len(book.meta.description)} characters) is too long for the back "
-                     f"cover: it runs {(bottom - safe) / 96:.1f} in past the space above the barcode",
-                     "shorten the description to what a back cover holds (about 1,000 characters at this trim size)")
+                over = (bottom - safe) / 96
+                _blurb_warning(book, over, warn)
     drawn = document.write_pdf(pdf_identifier=b"folio-cover", custom_metadata=False)
     with atomic_path(target_path) as temporary:
         temporary.write_bytes(drawn)
@@ -209,7 +220,48 @@ def wrap_pdf(book, settings, pages: int, target_path: Path, icc: Path | None, wa
                 press.cmyk_groups(pdf)
                 press._output_intent(pdf, icc, f"{book.meta.title}: cover", book.meta.modified)
             pdf.save(temporary, deterministic_id=True, force_version="1.4" if settings.target else None)
+    if record is not None:
+        with atomic_path(record) as temporary:
+            temporary.write_text(json.dumps({"key": key, "over": over, "warned": warn is not None,
+                                             "made": hashlib.sha256(target_path.read_bytes()).hexdigest()}),
+                                 encoding="utf-8")
     return geometry
+
+
+def _blurb_warning(book, over: float, warn) -> None:
+    warn("FOLIO046", "description",
+         f"the description ({len(book.meta.description)} characters) is too long for the back "
+         f"cover: it runs {over:.1f} in past the space above the barcode",
+         "shorten the description to what a back cover holds (about 1,000 characters at this trim size)")
+
+
+def _wrap_key(html: str, settings, icc: Path | None, meta, geometry) -> str:
+    """Everything the wrap's file is made from: the page (which holds the text, the
+    images and the geometry), the fonts it names, the output intent, folio's code and
+    WeasyPrint's version."""
+    from importlib.metadata import version
+    from . import press
+    digest = hashlib.sha256()
+    for part in (html, repr(settings), repr(geometry), meta.title, meta.modified, version("weasyprint"),
+                 Path(__file__).read_text(encoding="utf-8"), Path(press.__file__).read_text(encoding="utf-8")):
+        digest.update(part.encode("utf-8") + b"\0")
+    for path in [*fonts.font_files(), *([icc] if icc is not None else [])]:
+        stat = Path(path).stat()
+        digest.update(f"{path}:{stat.st_size}:{stat.st_mtime_ns}\0".encode("utf-8"))
+    return digest.hexdigest()
+
+
+def _made_before(record: Path | None, key: str, target: Path) -> dict | None:
+    """The record of the wrap in `target`, if it was made from `key` and is unchanged."""
+    if record is None:
+        return None
+    try:
+        made = json.loads(record.read_text(encoding="utf-8"))
+        if made.get("key") == key and made.get("made") == hashlib.sha256(target.read_bytes()).hexdigest():
+            return made
+    except (OSError, ValueError, AttributeError):
+        pass
+    return None
 
 
 def front_jpeg(cover_pdf: Path, spine: float, bleed: float, trim: tuple[float, float],

@@ -7,6 +7,7 @@ pandoc run as the manuscript (see `pandoc.py`).
 """
 from __future__ import annotations
 
+import functools
 import hashlib
 import re
 import unicodedata
@@ -62,6 +63,7 @@ class Entry:
         return self.kind == "term"
 
 
+@functools.lru_cache(maxsize=4096)   # asked once for every mark of the index
 def entry_key(text: str) -> str:
     """The id part for a headword: readable, and different for different headwords.
     Where the readable form drops something ('C' and 'C++', 'Resume' and 'Résumé'), a

@@ -109,9 +109,29 @@ def _matcher(entries: tuple[Entry, ...]):
     forms = {form.lower(): entry for entry in entries for form in entry.forms}
     if not forms:
         return None, forms
-    alternatives = "|".join(re.escape(f) for f in sorted(forms, key=len, reverse=True))
-    pattern = re.compile(rf"(?<![\w-])({alternatives}){SUFFIX}(?!\w)", re.I)
+    pattern = re.compile(rf"(?<![\w-])({_trie(forms)}){SUFFIX}(?!\w)", re.I)
     return pattern, forms
+
+
+def _trie(forms) -> str:
+    """The forms as one regular expression that shares their common beginnings: a
+    flat alternation of a long dictionary's forms is tried form by form at every word
+    (5x slower on a long book). Where a form is the beginning of a longer one, the
+    longer is tried first, as in an alternation sorted longest first."""
+    root: dict = {}
+    for form in forms:
+        node = root
+        for character in form:
+            node = node.setdefault(character, {})
+        node[""] = {}
+
+    def expression(node: dict) -> str:
+        branches = [re.escape(character) + expression(rest) for character, rest in sorted(node.items()) if character]
+        if not branches:
+            return ""
+        joined = branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
+        return f"(?:{joined})?" if "" in node else joined
+    return expression(root)
 
 
 def _normalise_form(match: str) -> str:

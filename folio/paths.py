@@ -7,6 +7,7 @@ STYLES = ROOT / "styles"
 # The layout step's record beside its laid-out.json (editions/pdf.LaidOutBook), which
 # the stitch copies into book.json.
 LAID_OUT_SUMMARY = "laid-out-summary.json"
+STITCH_RECORD = "stitch.json"   # what the last stitch made, for the next to patch (stitch.py)
 # The site step's list of its staged files with their hashes (editions/html.py): the
 # html step's input.
 STAGED_SITE = "staged.json"

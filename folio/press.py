@@ -297,9 +297,12 @@ def _black_content(pdf, holder, resources, seen: set) -> None:
         raw = b"\n".join(part.read_bytes() for part in parts)
     else:
         raw = holder.read_bytes()
-    names = b"|".join(re.escape(name.encode()) for name in rgb_spaces | {"/DeviceRGB"})
-    if not re.search(rb"\b(rg|RG)\b|(" + names + rb")\s+(cs|CS)\b", raw):
-        return   # no RGB here (the text is K already): the page is not rewritten
+    spaces = [name.encode() for name in rgb_spaces | {"/DeviceRGB"}]
+    names = b"|".join(re.escape(name) for name in spaces)
+    if not any(word in raw for word in (b"rg", b"RG", *spaces)) \
+            or not re.search(rb"\b(rg|RG)\b|(" + names + rb")\s+(cs|CS)\b", raw):
+        return   # no RGB here (the text is K already): the page is not rewritten; the
+        # plain search first, as the pattern alone took a second over a long book's pages
     out, rgb_fill, rgb_stroke, saved = [], False, False, []
     for operands, operator in pikepdf.parse_content_stream(holder):
         op = str(operator)

@@ -14,7 +14,6 @@ Stitching keeps what a reader of the screen edition uses, as one document would 
 """
 from __future__ import annotations
 
-import gc
 import hashlib
 import warnings
 from pathlib import Path
@@ -110,7 +109,25 @@ def _where(value, offset: int, pages_index: dict) -> tuple[int | None, list]:
     if not isinstance(value, pikepdf.Array) or len(value) < 2 or not isinstance(value[0], pikepdf.Dictionary):
         return None, []   # not to a page of this unit: left out, and a link to it is said
     page = pages_index.get(value[0].objgen)
-    return (None if page is None else offset + page), list(value)[1:]
+    return (None if page is None else offset + page), [_plain_value(item) for item in list(value)[1:]]
+
+
+def _plain_value(item):
+    """A destination's view (/XYZ left top zoom) as JSON: a name as "/XYZ"."""
+    import pikepdf
+    if isinstance(item, pikepdf.Name):
+        return str(item)
+    if item is None or isinstance(item, (bool, int, str)):
+        return item
+    try:
+        return float(item)
+    except (TypeError, ValueError):
+        return None
+
+
+def _pdf_values(view: list) -> list:
+    import pikepdf
+    return [pikepdf.Name(item) if isinstance(item, str) and item.startswith("/") else item for item in view]
 
 
 def _outline(source, offset: int, pages_index: dict) -> list:
@@ -133,91 +150,114 @@ def _outline(source, offset: int, pages_index: dict) -> list:
     return items
 
 
+RECORD_VERSION = 1
+PATCH_AT_MOST = 0.25   # of the parts: replacing more is hardly cheaper than a stitch
+
+
 def stitch(parts: list[tuple[Path, int]], furniture: Path | None, wanted: list[bool], target: Path,
-           screen: tuple[Path, int] | None = None, linked_only: tuple[str, ...] = ()) -> list[str]:
+           linked_only: tuple[str, ...] = (), previous: tuple[Path, dict] | None = None) -> tuple[list[str], dict]:
     """Write the units' PDFs (`parts`: path, first page in the book) as one PDF to
-    `target`, with `furniture`'s page N drawn over page N where `wanted[N]`; and, given
-    `screen` (a path, the first body page), the screen edition cut from it. An anchor
+    `target`, with `furniture`'s page N drawn over page N where `wanted[N]`. An anchor
     whose name starts with one of `linked_only` keeps its named destination only if a
-    link leads to it. Returns the anchors linked to that no unit has."""
-    import pikepdf
-    from .sandbox import give_back_freed_memory
-    dangling = _stitched(parts, furniture, wanted, target, linked_only)
-    if screen is not None:
-        # Cut from the file once the stitch is let go: the copies' bookkeeping (and
-        # the heap the copying leaves) would otherwise come on top; some 100 MB at 50x.
-        gc.collect()   # pikepdf's objects hold their document in cycles
-        give_back_freed_memory()
-        with pikepdf.open(target) as cut:
-            _screen_cut(cut, screen[1])
-            del cut.trailer["/ID"]   # an identity of its own, not the print source's (viewers key on it)
-            cut.save(screen[0], deterministic_id=True, object_stream_mode=pikepdf.ObjectStreamMode.generate)
-    return dangling
+    link leads to it. Given `previous` (the last stitched book, and the record this
+    function returned for it), the book is patched instead when it can be: only the
+    parts that changed are copied in (see `_patched`). Returns the anchors linked to
+    that no unit has, and the record of this stitch."""
+    made = None
+    if previous is not None:
+        made = _patched(parts, furniture, wanted, target, linked_only, *previous)
+    if made is None:
+        made = _stitched(parts, furniture, wanted, target, linked_only)
+    dangling, record = made
+    record.update(version=RECORD_VERSION, code=_file_digest(Path(__file__)), book=_file_digest(target),
+                  furniture=furniture.name if furniture else None,
+                  wanted=_wanted_digest(wanted), linked_only=list(linked_only))
+    return dangling, record
 
 
-def _stitched(parts: list[tuple[Path, int]], furniture: Path | None, wanted: list[bool], target: Path,
-              linked_only: tuple[str, ...]) -> list[str]:
+def cut_screen_edition(book_pdf: Path, target: Path, first_body: int) -> None:
+    """The screen edition, cut from the stitched book as a step of its own (`pdf`), so
+    that it is made beside the print edition's cut rather than after it."""
     import pikepdf
-    from pikepdf import Array, Dictionary, Name
-    from .sandbox import give_back_freed_memory
-    book = pikepdf.new()
-    document = book.make_indirect(Dictionary(Type=Name.StructElem, S=Name.Document, K=Array()))
-    parent_tree: list = []
-    dests: list = []
-    bookmarks: list = []
-    first = True
-    for path, start in parts:
-        # A source is let go once copied: qpdf reads a copied stream's data from the
-        # source's file when saving, not from the source document (whose parsed objects
-        # would otherwise stay in memory, 384,000 of them for a 1,700-page book).
-        source = pikepdf.open(path)
-        _retag_fonts(source, path.stem)
-        if first:   # the catalogue's entries for the whole book: the front matter's
-            first = False
-            for key in ("/Lang", "/MarkInfo", "/ViewerPreferences", "/Metadata", "/PageMode"):
-                if key in source.Root:
-                    book.Root[key] = _copy(book, source.Root[key])
-            for key, value in source.docinfo.items():
-                book.docinfo[key] = value
-        while len(book.pages) < start:
-            _blank_like(book, source.pages[0])
-        offset = len(book.pages)
-        pages_index = {page.obj.objgen: i for i, page in enumerate(source.pages)}
+    with pikepdf.open(book_pdf) as cut:
+        _screen_cut(cut, first_body)
+        del cut.trailer["/ID"]   # an identity of its own, not the print source's (viewers key on it)
+        cut.save(target, deterministic_id=True, object_stream_mode=pikepdf.ObjectStreamMode.generate)
+
+
+def _file_digest(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as file:
+        for block in iter(lambda: file.read(2**20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _wanted_digest(wanted: list[bool]) -> str:
+    return hashlib.sha256(bytes(map(bool, wanted))).hexdigest()
+
+
+def _catalogue(book, source) -> None:
+    """The catalogue's entries for the whole book: the front matter's."""
+    for key in ("/Lang", "/MarkInfo", "/ViewerPreferences", "/Metadata", "/PageMode"):
+        if key in source.Root:
+            book.Root[key] = _copy(book, source.Root[key])
+    for key, value in source.docinfo.items():
+        book.docinfo[key] = value
+
+
+def _part(book, document, source, start: int, next_key: int, replace: bool) -> dict:
+    """One unit copied into `book` from page `start`: its pages appended (or put in
+    place of as many pages), its structure elements and parent-tree entries copied,
+    the entries keyed from `next_key`. Returns what the book's record keeps of it, and
+    the copied entries and structure elements under "entries" and "kids"."""
+    from pikepdf import Dictionary
+    pages_index = {page.obj.objgen: i for i, page in enumerate(source.pages)}
+    if replace:
+        for i, page in enumerate(source.pages):
+            book.pages[start + i] = page
+    else:
         with warnings.catch_warnings():   # named destinations are copied below
             warnings.simplefilter("ignore")
             book.pages.extend(source.pages)
-        root = source.Root.get("/StructTreeRoot")
-        if root is not None:
-            keys: dict[int, int] = {}
-            for key, value in ((int(k), v) for k, v in tree_items(root.ParentTree, "/Nums")):
-                keys[key] = len(parent_tree)
-                parent_tree.append(_copy(book, value))
-            for page in book.pages[offset:]:
-                if "/StructParents" in page.obj:
-                    page.obj.StructParents = keys.get(int(page.obj.StructParents), 0)
-                for annotation in page.obj.get("/Annots", []):
-                    if "/StructParent" in annotation:
-                        annotation.StructParent = keys.get(int(annotation.StructParent), 0)
-            for kid in root.K[0].K if len(root.K) and "/K" in root.K[0] else []:
-                copied = _copy(book, kid)
-                if isinstance(copied, Dictionary) and "/P" in copied:
-                    copied.P = document
-                document.K.append(copied)
-        names = source.Root.get("/Names")
-        if names is not None and "/Dests" in names:
-            dests += [(str(name), *_where(value, offset, pages_index))
-                      for name, value in tree_items(names.Dests, "/Names")]
-        bookmarks += _outline(source, offset, pages_index)
-        del source
-        give_back_freed_memory()   # the index's unit alone parses to some 80 MB
-    known = {name for name, page, _ in dests if page is not None}
-    dangling: list[str] = []
-    linked: set[str] = set()
-    for page in book.pages:   # links into other units
+    entries, kids = [], []
+    root = source.Root.get("/StructTreeRoot")
+    if root is not None:
+        keys: dict[int, int] = {}
+        for key, value in ((int(k), v) for k, v in tree_items(root.ParentTree, "/Nums")):
+            keys[key] = next_key + len(entries)
+            entries.append(_copy(book, value))
+        for page in book.pages[start:start + len(source.pages)]:
+            if "/StructParents" in page.obj:
+                page.obj.StructParents = keys.get(int(page.obj.StructParents), 0)
+            for annotation in page.obj.get("/Annots", []):
+                if "/StructParent" in annotation:
+                    annotation.StructParent = keys.get(int(annotation.StructParent), 0)
+        for kid in root.K[0].K if len(root.K) and "/K" in root.K[0] else []:
+            copied = _copy(book, kid)
+            if isinstance(copied, Dictionary) and "/P" in copied:
+                copied.P = document
+            kids.append(copied)
+    names = source.Root.get("/Names")
+    dests = [[str(name), *_where(value, start, pages_index)] for name, value in tree_items(names.Dests, "/Names")] \
+        if names is not None and "/Dests" in names else []
+    return {"start": start, "pages": len(source.pages), "kids": len(kids), "first_key": next_key,
+            "keys": len(entries), "dests": dests, "bookmarks": _outline(source, start, pages_index),
+            "entries": entries, "copied_kids": kids}
+
+
+def _resolve_links(book, first: int, end: int, known: set[str]) -> tuple[list[str], list[str], list[str]]:
+    """The links of pages first..end-1 into other units (`folio-dest:` URIs) made
+    links to the named destinations in `known`. Returns the names they link to, those
+    not known (dangling), and every name the pages' links lead to."""
+    import pikepdf
+    links, dangling, linked = [], [], set()
+    for page in book.pages[first:end]:
         for annotation in page.obj.get("/Annots", []):
             action = annotation.get("/A")
             if action is not None and str(action.get("/URI", "")).startswith(DEST):
                 name = unquote(str(action.URI)[len(DEST):])
+                links.append(name)
                 del annotation["/A"]
                 if name in known:
                     annotation.Dest = pikepdf.String(name)
@@ -227,6 +267,71 @@ def _stitched(parts: list[tuple[Path, int]], furniture: Path | None, wanted: lis
                     annotation.Contents = pikepdf.String(name)
             if "/Dest" in annotation:
                 linked.add(str(annotation.Dest))
+    return sorted(set(links)), dangling, sorted(linked)
+
+
+def _names_and_outline(book, records: list[dict], linked_only: tuple[str, ...]) -> None:
+    """The book's named destinations and bookmarks, from its parts' records."""
+    import pikepdf
+    from pikepdf import Array, Dictionary, Name
+    linked = {name for record in records for name in record["linked"]}
+    dests = [d for record in records for d in record["dests"]
+             if d[1] is not None and (d[0] in linked or not d[0].startswith(linked_only))]
+    if "/Names" in book.Root:
+        del book.Root["/Names"]
+    if dests:
+        seen, flat, page_objects = set(), Array(), [page.obj for page in book.pages]
+        for name, page, view in sorted(dests, key=lambda d: bytes(pikepdf.String(d[0]))):   # the order PDF readers search in
+            if name not in seen:
+                seen.add(name)
+                flat.append(pikepdf.String(name))
+                flat.append(Array([page_objects[page], *_pdf_values(view)]))
+        book.Root.Names = Dictionary(Dests=book.make_indirect(Dictionary(Names=flat)))
+    if "/Outlines" in book.Root:
+        del book.Root["/Outlines"]
+    bookmarks = [item for record in records for item in record["bookmarks"]]
+    if bookmarks:
+        with book.open_outline() as outline:
+            def add(items, into):
+                for title, page, x, y, children in items:
+                    item = pikepdf.OutlineItem(title, Array([book.pages[page].obj, Name.XYZ, x, y, 0]))
+                    add(children, item.children)
+                    into.append(item)
+            add(bookmarks, outline.root)
+
+
+def _stitched(parts: list[tuple[Path, int]], furniture: Path | None, wanted: list[bool], target: Path,
+              linked_only: tuple[str, ...]) -> tuple[list[str], dict]:
+    import pikepdf
+    from pikepdf import Array, Dictionary, Name
+    from .sandbox import give_back_freed_memory
+    book = pikepdf.new()
+    document = book.make_indirect(Dictionary(Type=Name.StructElem, S=Name.Document, K=Array()))
+    parent_tree: list = []
+    records: list[dict] = []
+    for path, start in parts:
+        # A source is let go once copied: qpdf reads a copied stream's data from the
+        # source's file when saving, not from the source document (whose parsed objects
+        # would otherwise stay in memory, 384,000 of them for a 1,700-page book).
+        source = pikepdf.open(path)
+        _retag_fonts(source, path.stem)
+        if not records:
+            _catalogue(book, source)
+        while len(book.pages) < start:
+            _blank_like(book, source.pages[0])
+        record = _part(book, document, source, start, len(parent_tree), replace=False)
+        parent_tree += record.pop("entries")
+        for kid in record.pop("copied_kids"):
+            document.K.append(kid)
+        records.append({"name": path.name, **record})
+        del source
+        give_back_freed_memory()   # the index's unit alone parses to some 80 MB
+    known = {name for record in records for name, page, _ in record["dests"] if page is not None}
+    dangling: list[str] = []
+    for record in records:
+        record["links"], lost, record["linked"] = _resolve_links(book, record["start"],
+                                                                record["start"] + record["pages"], known)
+        dangling += lost
     if furniture is not None:
         _lay_over(book, furniture, wanted)
     nums = Array()
@@ -237,36 +342,112 @@ def _stitched(parts: list[tuple[Path, int]], furniture: Path | None, wanted: lis
         Type=Name.StructTreeRoot, K=Array([document]), ParentTree=book.make_indirect(Dictionary(Nums=nums)),
         ParentTreeNextKey=len(parent_tree)))
     document.P = book.Root.StructTreeRoot
-    dests = [d for d in dests if d[1] is not None and (d[0] in linked or not d[0].startswith(linked_only))]
-    if dests:
-        seen, flat, page_objects = set(), Array(), [page.obj for page in book.pages]
-        for name, page, view in sorted(dests, key=lambda d: bytes(pikepdf.String(d[0]))):   # the order PDF readers search in
-            if name not in seen:
-                seen.add(name)
-                flat.append(pikepdf.String(name))
-                flat.append(Array([page_objects[page], *view]))
-        book.Root.Names = Dictionary(Dests=book.make_indirect(Dictionary(Names=flat)))
-    if bookmarks:
-        with book.open_outline() as outline:
-            def add(items, into):
-                for title, page, x, y, children in items:
-                    item = pikepdf.OutlineItem(title, Array([book.pages[page].obj, Name.XYZ, x, y, 0]))
-                    add(children, item.children)
-                    into.append(item)
-            add(bookmarks, outline.root)
+    _names_and_outline(book, records, linked_only)
     book.save(target, deterministic_id=True, object_stream_mode=pikepdf.ObjectStreamMode.generate)
     book.close()
-    return list(dict.fromkeys(dangling))
+    return list(dict.fromkeys(dangling)), {"parts": records, "next_key": len(parent_tree)}
 
 
-def _lay_over(book, furniture: Path, wanted: list[bool]) -> None:
-    """Draw each furniture page over the book's page of the same number, marked as a
-    pagination artifact (PDF/UA: not part of the text a screen reader reads)."""
+def _patched(parts: list[tuple[Path, int]], furniture: Path | None, wanted: list[bool], target: Path,
+             linked_only: tuple[str, ...], previous: Path, was: dict) -> tuple[list[str], dict] | None:
+    """The last stitched book with only the parts that changed put in place of their
+    old pages: an edit re-lays out one chapter, and copying the other 500 parts of a
+    long book again was most of the stitch's time. None (stitch it whole) unless the
+    book is the one the record describes, every part starts where it did, each new
+    part has as many pages as the old one, and no link between parts would now lead
+    elsewhere (or nowhere) than it did."""
+    import pikepdf
+    try:
+        if (was.get("version") != RECORD_VERSION or was.get("code") != _file_digest(Path(__file__))
+                or was.get("furniture") != (furniture.name if furniture else None)
+                or was.get("wanted") != _wanted_digest(wanted) or was.get("linked_only") != list(linked_only)
+                or len(was["parts"]) != len(parts)
+                or any(record["start"] != start for record, (_, start) in zip(was["parts"], parts))):
+            return None
+        changed = [i for i, ((path, _), record) in enumerate(zip(parts, was["parts"]))
+                   if path.name != record["name"]]
+    except (KeyError, TypeError):
+        return None
+    if len(changed) > PATCH_AT_MOST * len(parts):
+        return None
+    try:
+        if _file_digest(previous) != was.get("book"):
+            return None
+        book = pikepdf.open(previous)
+    except (OSError, pikepdf.PdfError):
+        return None
+    try:
+        return _patch(book, parts, furniture, wanted, target, linked_only, was, changed)
+    except (KeyError, IndexError, TypeError, ValueError, AttributeError, pikepdf.PdfError):
+        return None   # a record or a book not as this code writes them: stitched whole
+    finally:
+        book.close()
+
+
+def _patch(book, parts, furniture, wanted, target, linked_only, was, changed) -> tuple[list[str], dict] | None:
+    import pikepdf
+    records = [dict(record) for record in was["parts"]]
+    tree = book.Root.StructTreeRoot
+    document, nums = tree.K[0], tree.ParentTree.Nums
+    next_key = was["next_key"]
+    # Old entries and structure elements out, from the last part back, so that the
+    # places of those before stay put; the new ones in.
+    by_key = sorted(range(len(records)), key=lambda i: records[i]["first_key"])
+    entry_at = {i: 2 * sum(records[j]["keys"] for j in by_key[:n]) for n, i in enumerate(by_key)}
+    kids_at = [sum(record["kids"] for record in records[:i]) for i in range(len(records))]
+    for i in sorted(changed, key=lambda i: -entry_at[i]):
+        del nums[entry_at[i]:entry_at[i] + 2 * records[i]["keys"]]
+    new_kids: dict[int, list] = {}
+    for i in changed:
+        path, start = parts[i]
+        source = pikepdf.open(path)
+        if len(source.pages) != records[i]["pages"]:
+            source.close()
+            return None   # it grew or shrank: every later page moves
+        _retag_fonts(source, path.stem)
+        if i == 0:
+            _catalogue(book, source)
+        record = _part(book, document, source, start, next_key, replace=True)
+        for value in record.pop("entries"):
+            nums.append(next_key)
+            nums.append(value)
+            next_key += 1
+        new_kids[i] = record.pop("copied_kids")
+        records[i] = {"name": path.name, **record}
+        del source
+    for i in sorted(changed, reverse=True):
+        del document.K[kids_at[i]:kids_at[i] + was["parts"][i]["kids"]]
+        for n, kid in enumerate(new_kids[i]):
+            document.K.insert(kids_at[i] + n, kid)
+    known = {name for record in records for name, page, _ in record["dests"] if page is not None}
+    knew = {name for record in was["parts"] for name, page, _ in record["dests"] if page is not None}
+    if any((name in known) != (name in knew) for i, record in enumerate(records) if i not in changed
+           for name in record["links"]):
+        return None
+    dangling = []
+    for i in changed:
+        record = records[i]
+        record["links"], _, record["linked"] = _resolve_links(book, record["start"],
+                                                             record["start"] + record["pages"], known)
+    for record in records:   # the unchanged parts' links lead where they did: said again, as a stitch would
+        dangling += [name for name in record["links"] if name not in known]
+    if furniture is not None:
+        _lay_over(book, furniture, wanted, {records[i]["start"] + n for i in changed for n in range(records[i]["pages"])})
+    tree.ParentTreeNextKey = next_key
+    _names_and_outline(book, records, linked_only)
+    book.save(target, deterministic_id=True, object_stream_mode=pikepdf.ObjectStreamMode.generate)
+    return list(dict.fromkeys(dangling)), {"parts": records, "next_key": next_key, "patched": len(changed)}
+
+
+def _lay_over(book, furniture: Path, wanted: list[bool], only: set[int] | None = None) -> None:
+    """Draw each furniture page over the book's page of the same number (or only
+    over the pages `only` names), marked as a pagination artifact (PDF/UA: not part
+    of the text a screen reader reads)."""
     import pikepdf
     with pikepdf.open(furniture) as source:
         _retag_fonts(source, furniture.stem)
-        for page, over, want in zip(book.pages, source.pages, wanted):
-            if not want:
+        for number, (page, over, want) in enumerate(zip(book.pages, source.pages, wanted)):
+            if not want or (only is not None and number not in only):
                 continue
             form = book.copy_foreign(over.as_form_xobject())
             # The page's own resources (WeasyPrint shares one dictionary among all pages).

@@ -36,7 +36,7 @@ STITCH_CODE = ["stitch.py", "press.py", "editions/pdf.py", "pipeline.py", "worke
 LAYOUT_CODE = ["editions/pdf.py", "tags.py", "hyphenation.py", "fonts.py", "safety.py", "svg.py", "check.py",
                "pagemap.py", "press.py", "setting.py", "layout.py", "stitch.py"]
 EDITION_INPUTS = {
-    "pdf": (["editions/pdf.py"], [], []),   # a copy of the stitch step's screen edition
+    "pdf": (["editions/pdf.py", "stitch.py", "press.py"], [], []),   # cut from the stitched book
     "print": (["editions/pdf.py", "press.py", "pagemap.py", "cover.py", "fonts.py", "safety.py"], ["print", "book"], []),
     "epub": (["editions/epub.py", "cover.py", "fonts.py", "pagemap.py"], ["epub", "book"], ["epub.css"]),
     "html": (["editions/html.py"], [], []),   # the staged site, with the other editions
@@ -67,9 +67,8 @@ def laid_out_file(settings: Options) -> Path:
 
 
 def layout_targets(settings: Options) -> list[str]:
-    """The stitched book, its record, and the screen edition cut from it (layout.py)."""
-    return [str(layout_target(settings, "pdf")), str(layout_target(settings, "json")),
-            str(state_dir(settings) / "layout" / "screen.pdf")]
+    """The stitched book and its record, which both PDF editions are cut from."""
+    return [str(layout_target(settings, "pdf")), str(layout_target(settings, "json"))]
 
 
 def book_file(settings: Options) -> Path:
@@ -222,7 +221,7 @@ def task_namespace(settings: Options, jobs: int) -> dict:
                 "file_dep": [str(laid_out_file(settings))] + [str(CODE / f) for f in STITCH_CODE],
                 "targets": layout_targets(settings),
                 "uptodate": [config_changed({"folio": __version__})],
-                "clean": True, "doc": "stitch the laid-out chapters into one tagged PDF, and cut the screen edition"}
+                "clean": True, "doc": "stitch the laid-out chapters into one tagged PDF, which both PDF editions are cut from"}
 
     namespace = {"task_book": task_book, "task_layout": task_layout, "task_stitch": task_stitch,
                  "task_site": task_site,

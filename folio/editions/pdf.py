@@ -25,7 +25,7 @@ from ..book import Book, Chapter
 from ..diagnostics import Diagnostic, Reporter, error
 from ..check import to_points
 from ..html import inner_html, linked_anchors, parse_fragment, text_of
-from ..paths import LAID_OUT_SUMMARY
+from ..paths import LAID_OUT_SUMMARY, STITCH_RECORD
 from ..render import atomic_path, render, stylesheet
 
 LENGTH = re.compile(r"^\d+(\.\d+)?(in|mm|cm|pt)$")
@@ -521,8 +521,7 @@ def diagnose(record: logging.LogRecord, book: Book, refused: list[str], linked: 
 
 def layout_dir(out: Path, slug: str) -> Path:
     """The layout both PDF editions are made from: each unit's PDF and record, the
-    page furniture, and the stitched book (`book.pdf`, `book.json`) with its screen
-    edition (`screen.pdf`)."""
+    page furniture, and the stitched book (`book.pdf`, `book.json`)."""
     return out / ".folio" / slug / "layout"
 
 
@@ -566,7 +565,7 @@ class LaidOutBook:
     def in_use(self) -> set[str]:
         """The layout folder's files this book still uses."""
         return {name for path, _ in self.parts for name in (path.name, path.with_suffix(".json").name)} \
-            | {self.furniture.name, "book.pdf", "book.json", "screen.pdf", "laid-out.json", LAID_OUT_SUMMARY}
+            | {self.furniture.name, "book.pdf", "book.json", "laid-out.json", LAID_OUT_SUMMARY, STITCH_RECORD}
 
     def save(self, path: Path) -> None:
         """`path`, and the summary beside it: the stitch copies the summary into
@@ -652,15 +651,23 @@ def _say_layout(message: str) -> None:
 
 
 def stitch_book(laid: LaidOutBook, reporter: Reporter | None = None) -> Path:
-    """The stitch step: the units and their furniture stitched into `book.pdf`, the
-    screen edition cut from it (`screen.pdf`), `book.json` beside them; layouts no
-    longer the book's removed."""
+    """The stitch step: the units and their furniture stitched into `book.pdf`, with
+    `book.json` beside it; layouts no longer the book's removed. Both editions are cut
+    from `book.pdf` by steps of their own (`screen_edition`, `build`)."""
     reporter = reporter or Reporter()
     started = time.perf_counter()
     folder = laid.folder
-    with atomic_path(folder / "book.pdf") as temporary, atomic_path(folder / "screen.pdf") as screen:
-        dangling = stitch.stitch(laid.parts, laid.furniture, laid.wanted, temporary,
-                                 (screen, laid.summary["first_body"]), INDEX_MARK_PREFIXES)
+    previous = None
+    try:   # the last stitch's record: an edit's stitch patches that book (stitch._patched)
+        was = json.loads((folder / STITCH_RECORD).read_text(encoding="utf-8"))
+        previous = (folder / "book.pdf", was) if isinstance(was, dict) else None
+    except (OSError, ValueError):
+        pass
+    with atomic_path(folder / "book.pdf") as temporary:
+        dangling, record = stitch.stitch(laid.parts, laid.furniture, laid.wanted, temporary, INDEX_MARK_PREFIXES,
+                                         previous)
+    with atomic_path(folder / STITCH_RECORD) as temporary:
+        temporary.write_text(json.dumps(record, ensure_ascii=False), encoding="utf-8")
     with atomic_path(folder / "book.json") as temporary:
         if laid.summary_file is not None:
             shutil.copyfile(laid.summary_file, temporary)
@@ -670,8 +677,10 @@ def stitch_book(laid: LaidOutBook, reporter: Reporter | None = None) -> Path:
     for old in folder.iterdir():   # layouts of chapters that are no longer the book's
         if old.name not in in_use and old.suffix in (".pdf", ".json", ".tmp"):
             old.unlink(missing_ok=True)
-    print(f"  ...   stitch {laid.summary['total']} pages of {len(laid.parts)} parts "
-          f"({time.perf_counter() - started:.1f}s)", file=sys.stderr, flush=True)
+    how = f"{record['patched']} of {len(laid.parts)} parts put in place" if "patched" in record \
+        else f"{len(laid.parts)} parts"
+    print(f"  ...   stitch {laid.summary['total']} pages of {how} ({time.perf_counter() - started:.1f}s)",
+          file=sys.stderr, flush=True)
     for anchor in dangling:
         if anchor not in laid.linked:
             reporter.warn(Diagnostic("FOLIO041", f"the PDF links to '{anchor[:120]}', which is nowhere in the book",
@@ -690,11 +699,13 @@ class _Said:
         return self.message
 
 
-def copy_screen_edition(out: Path, slug: str) -> Path:
-    """The screen edition, as the stitch step cut it (stitch.py), put in place."""
+def screen_edition(out: Path, slug: str) -> Path:
+    """The screen edition, cut from the stitched book (stitch.cut_screen_edition)."""
+    folder = layout_dir(out, slug)
+    first_body = json.loads((folder / "book.json").read_text(encoding="utf-8"))["first_body"]
     target = out / f"{slug}.pdf"
     with atomic_path(target) as temporary:
-        shutil.copyfile(layout_dir(out, slug) / "screen.pdf", temporary)
+        stitch.cut_screen_edition(folder / "book.pdf", temporary, first_body)
     return target
 
 
@@ -717,8 +728,10 @@ def build(book: Book, out: Path, settings: PageSettings, show_text=None, reporte
     target = out / f"{book.meta.slug}{settings.suffix}.pdf"
     added = 0
     with atomic_path(target) as temporary:
-        shutil.copyfile(folder / ("book.pdf" if settings.for_print else "screen.pdf"), temporary)
-        if settings.for_print:
+        if not settings.for_print:
+            stitch.cut_screen_edition(folder / "book.pdf", temporary, first_body)
+        else:
+            shutil.copyfile(folder / "book.pdf", temporary)
             added = press.finish(temporary, to_points(settings.bleed), press.TARGETS.get(settings.target or ""),
                                  settings.crop_marks, book.meta.title, icc, book.meta.modified, first_body)
     wrap = None
@@ -728,7 +741,8 @@ def build(book: Book, out: Path, settings: PageSettings, show_text=None, reporte
         def cover_warning(code: str, key: str, said: str, fix: str) -> None:
             reporter.warn(Diagnostic(code, said, *(where(key) if where else ()), fix=fix))
         with library_messages():
-            wrap = cover.wrap_pdf(book, settings, total + added, out / f"{book.meta.slug}-cover.pdf", icc, cover_warning)
+            wrap = cover.wrap_pdf(book, settings, total + added, out / f"{book.meta.slug}-cover.pdf", icc, cover_warning,
+                                  folder.parent / "cover.json")
     if show_text is not None:
         show_text(summary["text"])
     if show_pages is not None:
