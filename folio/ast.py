@@ -24,7 +24,7 @@ def _walk(node, visit, kinds: frozenset):
     kind = type(node)
     if kind is list:
         for i, item in enumerate(node):
-            if type(item) is dict and item.get("t") in LEAVES and item["t"] not in kinds:
+            if is_leaf(item) and item["t"] not in kinds:
                 continue
             if type(item) in _BRANCHES:
                 changed = _walk(item, visit, kinds)
@@ -40,13 +40,22 @@ def _walk(node, visit, kinds: frozenset):
         content = node.get("c")
         if type(content) in _BRANCHES:
             node["c"] = _walk(content, visit, kinds)
-        if node["t"] not in kinds:
+        kind = node["t"]
+        if type(kind) is not str or kind not in kinds:   # an author's metadata key 't' holds a map
             return node
         return visit(node) or node
     return node
 
 
 LEAVES = frozenset({"Str", "Space", "SoftBreak", "LineBreak"})   # nodes with no nodes inside
+
+
+def is_leaf(item) -> bool:
+    """A word, a space or a break: nothing a pass walks into."""
+    if type(item) is not dict:
+        return False
+    kind = item.get("t")
+    return type(kind) is str and kind in LEAVES
 _BRANCHES = (list, dict)
 
 
@@ -489,7 +498,7 @@ def mark_balanced_runs(node) -> None:
     if not isinstance(node, list):
         return
     for item in node:
-        if not (type(item) is dict and item.get("t") in LEAVES):
+        if not is_leaf(item):
             mark_balanced_runs(item)
     i = 0
     while i < len(node):

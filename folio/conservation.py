@@ -14,7 +14,7 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-from .ast import LEAVES
+from .ast import is_leaf
 from .diagnostics import BuildError, Diagnostic
 
 WORD = re.compile(r"\w+")
@@ -76,7 +76,7 @@ def passages(document: dict, text: str) -> tuple[Passage, ...]:
     def walk(node) -> None:
         if isinstance(node, list):
             for item in node:
-                if not (type(item) is dict and item.get("t") in LEAVES):
+                if not is_leaf(item):
                     walk(item)
             return
         if not isinstance(node, dict):

@@ -257,9 +257,11 @@ def _made_before(record: Path | None, key: str, target: Path) -> dict | None:
         return None
     try:
         made = json.loads(record.read_text(encoding="utf-8"))
-        if made.get("key") == key and made.get("made") == hashlib.sha256(target.read_bytes()).hexdigest():
+        over = made.get("over")
+        if made.get("key") == key and made.get("made") == hashlib.sha256(target.read_bytes()).hexdigest() \
+                and (over is None or type(over) in (int, float)) and isinstance(made.get("warned"), bool):
             return made
-    except (OSError, ValueError, AttributeError):
+    except (OSError, ValueError, AttributeError, RecursionError):
         pass
     return None
 

@@ -113,11 +113,17 @@ def _matcher(entries: tuple[Entry, ...]):
     return pattern, forms
 
 
+MAX_TRIE_DEPTH = 200   # forms nested deeper (each the beginning of the next) are matched flat
+
+
 def _trie(forms) -> str:
     """The forms as one regular expression that shares their common beginnings: a
     flat alternation of a long dictionary's forms is tried form by form at every word
     (5x slower on a long book). Where a form is the beginning of a longer one, the
-    longer is tried first, as in an alternation sorted longest first."""
+    longer is tried first, as in an alternation sorted longest first. A run of letters
+    with nothing branching off is written at once, so the depth is the forms' nesting,
+    not their length; a dictionary nested deeper than MAX_TRIE_DEPTH gets the flat
+    alternation."""
     root: dict = {}
     for form in forms:
         node = root
@@ -125,13 +131,26 @@ def _trie(forms) -> str:
             node = node.setdefault(character, {})
         node[""] = {}
 
-    def expression(node: dict) -> str:
-        branches = [re.escape(character) + expression(rest) for character, rest in sorted(node.items()) if character]
+    def expression(node: dict, depth: int) -> str:
+        if depth > MAX_TRIE_DEPTH:
+            raise RecursionError
+        branches = []
+        for character, rest in sorted(node.items()):
+            if not character:
+                continue
+            run = [character]
+            while "" not in rest and len(rest) == 1:   # a run with nothing branching off
+                character, rest = next(iter(rest.items()))
+                run.append(character)
+            branches.append(re.escape("".join(run)) + expression(rest, depth + 1))
         if not branches:
             return ""
         joined = branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
         return f"(?:{joined})?" if "" in node else joined
-    return expression(root)
+    try:
+        return expression(root, 0)
+    except RecursionError:
+        return "|".join(re.escape(form) for form in sorted(forms, key=len, reverse=True))
 
 
 def _normalise_form(match: str) -> str:

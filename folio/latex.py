@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import sandbox
-from .ast import LEAVES
+from .ast import is_leaf
 from .diagnostics import BuildError, Diagnostic, line_of
 
 LATEX_FORMATS = {"latex", "tex"}
@@ -53,7 +53,7 @@ def _is_latex(node) -> bool:
 def _collect(node, chunks: list, text: str, cursor: list) -> None:
     if isinstance(node, list):
         for item in node:
-            if not (type(item) is dict and item.get("t") in LEAVES):
+            if not is_leaf(item):
                 _collect(item, chunks, text, cursor)
     elif isinstance(node, dict):
         if _is_latex(node):
@@ -385,7 +385,7 @@ def _placeholders(node):
     """`\\listoffigures` and its kin become a placeholder that ast.fill_lists fills
     once every figure has its number (pandoc's LaTeX reader would drop them)."""
     if isinstance(node, list):
-        return [item if type(item) is dict and item.get("t") in LEAVES else _placeholders(item) for item in node]
+        return [item if is_leaf(item) else _placeholders(item) for item in node]
     if isinstance(node, dict):
         if _is_latex(node) and node["t"] == "RawBlock":
             found = LIST_COMMAND.match(node["c"][1].strip())

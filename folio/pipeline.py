@@ -66,7 +66,7 @@ def lay_out_alone(options: Options) -> Path:
 
 
 def stitch_alone(options: Options) -> Path:
-    """The stitch step: `book.pdf`, `screen.pdf` and `book.json` from `laid-out.json`."""
+    """The stitch step: `book.pdf` and `book.json` from `laid-out.json`."""
     from .editions import pdf
     from .tasks import laid_out_file
     reporter = Reporter(strict=options.strict)

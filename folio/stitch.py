@@ -198,10 +198,15 @@ def _wanted_digest(wanted: list[bool]) -> str:
 
 
 def _catalogue(book, source) -> None:
-    """The catalogue's entries for the whole book: the front matter's."""
+    """The catalogue's entries for the whole book: the front matter's (and only its:
+    a patched book drops what the new front matter no longer has, an author removed)."""
     for key in ("/Lang", "/MarkInfo", "/ViewerPreferences", "/Metadata", "/PageMode"):
         if key in source.Root:
             book.Root[key] = _copy(book, source.Root[key])
+        elif key in book.Root:
+            del book.Root[key]
+    for key in list(book.docinfo.keys()):
+        del book.docinfo[key]
     for key, value in source.docinfo.items():
         book.docinfo[key] = value
 
@@ -267,7 +272,7 @@ def _resolve_links(book, first: int, end: int, known: set[str]) -> tuple[list[st
                     annotation.Contents = pikepdf.String(name)
             if "/Dest" in annotation:
                 linked.add(str(annotation.Dest))
-    return sorted(set(links)), dangling, sorted(linked)
+    return list(dict.fromkeys(links)), dangling, sorted(linked)
 
 
 def _names_and_outline(book, records: list[dict], linked_only: tuple[str, ...]) -> None:
@@ -366,6 +371,8 @@ def _patched(parts: list[tuple[Path, int]], furniture: Path | None, wanted: list
             return None
         changed = [i for i, ((path, _), record) in enumerate(zip(parts, was["parts"]))
                    if path.name != record["name"]]
+        if not _sound(was, len(wanted)):
+            return None
     except (KeyError, TypeError):
         return None
     if len(changed) > PATCH_AT_MOST * len(parts):
@@ -384,12 +391,39 @@ def _patched(parts: list[tuple[Path, int]], furniture: Path | None, wanted: list
         book.close()
 
 
+def _sound(was: dict, pages: int) -> bool:
+    """The record's numbers are what a stitch writes (it lives in the output folder,
+    where a hand may have edited it): a patch trusts them for keys and pages."""
+    def count(value, most: int = 2**31) -> bool:
+        return type(value) is int and 0 <= value < most
+
+    def marks(items) -> bool:
+        return all(isinstance(item, list) and len(item) == 5 and isinstance(item[0], str) and count(item[1], pages)
+                   and all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in item[2:4])
+                   and marks(item[4]) for item in items)
+    if not count(was["next_key"]):
+        return False
+    for record in was["parts"]:
+        if not (all(count(record[key]) for key in ("start", "pages", "kids", "first_key", "keys"))
+                and record["first_key"] + record["keys"] <= was["next_key"]
+                and record["start"] + record["pages"] <= pages and isinstance(record["name"], str)
+                and all(isinstance(d, list) and len(d) == 3 and isinstance(d[0], str)
+                        and (d[1] is None or count(d[1], pages)) and isinstance(d[2], list) for d in record["dests"])
+                and all(isinstance(name, str) for key in ("links", "linked") for name in record[key])
+                and marks(record["bookmarks"])):
+            return False
+    return True
+
+
 def _patch(book, parts, furniture, wanted, target, linked_only, was, changed) -> tuple[list[str], dict] | None:
     import pikepdf
     records = [dict(record) for record in was["parts"]]
     tree = book.Root.StructTreeRoot
     document, nums = tree.K[0], tree.ParentTree.Nums
     next_key = was["next_key"]
+    if 2 * sum(record["keys"] for record in records) != len(nums) \
+            or sum(record["kids"] for record in records) != len(document.K) or len(book.pages) != len(wanted):
+        return None   # not the book the record describes
     # Old entries and structure elements out, from the last part back, so that the
     # places of those before stay put; the new ones in.
     by_key = sorted(range(len(records)), key=lambda i: records[i]["first_key"])
@@ -444,12 +478,17 @@ def _lay_over(book, furniture: Path, wanted: list[bool], only: set[int] | None =
     over the pages `only` names), marked as a pagination artifact (PDF/UA: not part
     of the text a screen reader reads)."""
     import pikepdf
+    kept = _furniture_fonts(book, only) if only is not None else {}
     with pikepdf.open(furniture) as source:
         _retag_fonts(source, furniture.stem)
         for number, (page, over, want) in enumerate(zip(book.pages, source.pages, wanted)):
             if not want or (only is not None and number not in only):
                 continue
             form = book.copy_foreign(over.as_form_xobject())
+            fonts = form.get("/Resources", {}).get("/Font", {})
+            for key in list(fonts.keys()):   # the book's copy of the same subset, not a second one
+                if key in kept and str(kept[key].get("/BaseFont")) == str(fonts[key].get("/BaseFont")):
+                    fonts[key] = kept[key]
             # The page's own resources (WeasyPrint shares one dictionary among all pages).
             shared = page.obj.get("/Resources") or pikepdf.Dictionary()
             own = pikepdf.Dictionary({key: value for key, value in shared.items()})
@@ -459,6 +498,18 @@ def _lay_over(book, furniture: Path, wanted: list[bool], only: set[int] | None =
             page.contents_add(pikepdf.Stream(book, b"q\n"), prepend=True)
             page.contents_add(pikepdf.Stream(
                 book, b"Q\n/Artifact <</Type /Pagination>> BDC q /FolioFurniture Do Q EMC\n"))
+
+
+def _furniture_fonts(book, only: set[int]) -> dict:
+    """The fonts a page outside `only` draws its furniture with: a patch's new pages
+    draw with the same subsets (one furniture file, its fonts renamed alike)."""
+    for number, page in enumerate(book.pages):
+        if number in only:
+            continue
+        form = page.obj.get("/Resources", {}).get("/XObject", {}).get("/FolioFurniture")
+        if form is not None:
+            return dict(form.get("/Resources", {}).get("/Font", {}).items())
+    return {}
 
 
 def furniture_digest(pages: list, environment: str) -> str:

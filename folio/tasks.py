@@ -26,7 +26,7 @@ from . import __version__
 from .manuscript import load as load_manuscript
 from .pagemap import path as pagemap_path
 from .pipeline import EDITION_NAMES as EDITIONS, Options
-from .paths import LAID_OUT_SUMMARY, ROOT, STAGED_SITE, STYLES, TEMPLATES
+from .paths import COVER_RECORD, LAID_OUT_SUMMARY, ROOT, STAGED_SITE, STITCH_RECORD, STYLES, TEMPLATES
 
 CODE = ROOT / "folio"
 SHARED_CODE = ["book.py", "render.py", "html.py", "backmatter.py", "index.py", "dictionary.py", "__init__.py",
@@ -189,8 +189,8 @@ def task_namespace(settings: Options, jobs: int) -> dict:
             deps += [str(p) for p in font_files()] + manuscript_inputs(manuscript.root, manuscript.style, settings.out)
         return {"basename": name, "actions": [(make_edition, [name, settings])], "file_dep": deps,
                 "targets": [str(edition_target(name, out, manuscript.slug))]
-                + ([str(pagemap_path(out, manuscript.slug)), str(out / f"{manuscript.slug}-cover.pdf")]
-                   if name == "print" else []),
+                + ([str(pagemap_path(out, manuscript.slug)), str(out / f"{manuscript.slug}-cover.pdf"),
+                    str(state_dir(settings) / COVER_RECORD)] if name == "print" else []),
                 "uptodate": [config_changed({"crop_marks": settings.crop_marks if name == "print" else None,
                                              "folio": __version__})],
                 "clean": True, "doc": f"the {name} edition"}
@@ -219,7 +219,8 @@ def task_namespace(settings: Options, jobs: int) -> dict:
     def task_stitch():
         return {"actions": [(make_edition, ["stitch", settings])],
                 "file_dep": [str(laid_out_file(settings))] + [str(CODE / f) for f in STITCH_CODE],
-                "targets": layout_targets(settings),
+                # and the record the next stitch patches from, so that `clean` removes it
+                "targets": layout_targets(settings) + [str(state_dir(settings) / "layout" / STITCH_RECORD)],
                 "uptodate": [config_changed({"folio": __version__})],
                 "clean": True, "doc": "stitch the laid-out chapters into one tagged PDF, which both PDF editions are cut from"}
 

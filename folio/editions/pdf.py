@@ -25,7 +25,7 @@ from ..book import Book, Chapter
 from ..diagnostics import Diagnostic, Reporter, error
 from ..check import to_points
 from ..html import inner_html, linked_anchors, parse_fragment, text_of
-from ..paths import LAID_OUT_SUMMARY, STITCH_RECORD
+from ..paths import COVER_RECORD, LAID_OUT_SUMMARY, STITCH_RECORD
 from ..render import atomic_path, render, stylesheet
 
 LENGTH = re.compile(r"^\d+(\.\d+)?(in|mm|cm|pt)$")
@@ -661,7 +661,7 @@ def stitch_book(laid: LaidOutBook, reporter: Reporter | None = None) -> Path:
     try:   # the last stitch's record: an edit's stitch patches that book (stitch._patched)
         was = json.loads((folder / STITCH_RECORD).read_text(encoding="utf-8"))
         previous = (folder / "book.pdf", was) if isinstance(was, dict) else None
-    except (OSError, ValueError):
+    except (OSError, ValueError, RecursionError):
         pass
     with atomic_path(folder / "book.pdf") as temporary:
         dangling, record = stitch.stitch(laid.parts, laid.furniture, laid.wanted, temporary, INDEX_MARK_PREFIXES,
@@ -742,7 +742,7 @@ def build(book: Book, out: Path, settings: PageSettings, show_text=None, reporte
             reporter.warn(Diagnostic(code, said, *(where(key) if where else ()), fix=fix))
         with library_messages():
             wrap = cover.wrap_pdf(book, settings, total + added, out / f"{book.meta.slug}-cover.pdf", icc, cover_warning,
-                                  folder.parent / "cover.json")
+                                  folder.parent / COVER_RECORD)
     if show_text is not None:
         show_text(summary["text"])
     if show_pages is not None:
