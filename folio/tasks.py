@@ -187,6 +187,9 @@ def task_namespace(settings: Options, jobs: int) -> dict:
             deps += layout_targets(settings)
         if name == "print":
             deps += [str(p) for p in font_files()] + manuscript_inputs(manuscript.root, manuscript.style, settings.out)
+            # After the screen edition's cut, not beside it: each cut holds the whole book's
+            # objects (some 470 MB at 50x), and the two at once took the build past 600 MB.
+            deps += [str(edition_target("pdf", out, manuscript.slug))]
         return {"basename": name, "actions": [(make_edition, [name, settings])], "file_dep": deps,
                 "targets": [str(edition_target(name, out, manuscript.slug))]
                 + ([str(pagemap_path(out, manuscript.slug)), str(out / f"{manuscript.slug}-cover.pdf"),
