@@ -11,6 +11,9 @@ Stitching keeps what a reader of the screen edition uses, as one document would 
 - the bookmarks, with the front matter's catalogue entries (language, metadata);
 - the folios and running heads, laid out on pages of their own (furniture) and drawn
   over each page as a pagination artifact, which screen readers skip.
+
+An edit that moves no part patches the last stitched book rather than stitching every
+part again (`_patched`), from the record each stitch leaves beside it (`stitch.json`).
 """
 from __future__ import annotations
 
