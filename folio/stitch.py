@@ -179,8 +179,8 @@ def stitch(parts: list[tuple[Path, int]], furniture: Path | None, wanted: list[b
 
 
 def cut_screen_edition(book_pdf: Path, target: Path, first_body: int) -> None:
-    """The screen edition, cut from the stitched book as a step of its own (`pdf`), so
-    that it is made beside the print edition's cut rather than after it."""
+    """The screen edition, cut from the stitched book by a step of its own (`pdf`):
+    the stitch step no longer holds the book's objects and the cut's at once."""
     import pikepdf
     with pikepdf.open(book_pdf) as cut:
         _screen_cut(cut, first_body)
@@ -189,11 +189,8 @@ def cut_screen_edition(book_pdf: Path, target: Path, first_body: int) -> None:
 
 
 def _file_digest(path: Path) -> str:
-    digest = hashlib.sha256()
     with open(path, "rb") as file:
-        for block in iter(lambda: file.read(2**20), b""):
-            digest.update(block)
-    return digest.hexdigest()
+        return hashlib.file_digest(file, "sha256").hexdigest()
 
 
 def _wanted_digest(wanted: list[bool]) -> str:
