@@ -536,15 +536,17 @@ def _report_dead_links(chapters, owners: dict, manuscript: Manuscript, reporter:
                                              fix="point the link at an existing {#id}, or add that id"))
 
 
-def assemble(manuscript: Manuscript, reporter: Reporter, limits: Limits = Limits()) -> Book:
-    """Run pandoc once and turn its output into the `Book`."""
+def assemble(manuscript: Manuscript, reporter: Reporter, limits: Limits = Limits(),
+             citeproc_record: Path | None = None) -> Book:
+    """Run pandoc once and turn its output into the `Book`; `citeproc_record` keeps the
+    rendered citations for the next build (citations.py)."""
     entries = dictionary.load(manuscript.dictionary) if manuscript.dictionary else ()
     definitions = _definitions_markdown(entries) if entries else ""
     # Before pandoc: markup it would take minutes or gigabytes to read is refused here.
     bounds.check_markdown(manuscript.text, manuscript.source)
     if definitions:
         bounds.check_markdown(definitions, manuscript.dictionary)
-    output = pandoc.run(manuscript, definitions, limits)
+    output = pandoc.run(manuscript, definitions, limits, citeproc_record)
     for diagnostic in output.diagnostics:
         reporter.warn(diagnostic)
     # huge_tree: libxml2 would otherwise cut a text node over 10 MB without a word.

@@ -2,10 +2,10 @@
 
 pandoc first reads the Markdown into its AST (sandboxed, no citeproc: it opens
 nothing but its inputs). folio checks the metadata pandoc found there, from every
-YAML block, and removes the keys that name files; then pandoc writes the AST as
-HTML with citeproc, which opens only the bibliography and style folio passes. So
-citations, notes and the bibliography arrive rendered by the chosen CSL style, and
-every edition is made from this single output.
+YAML block, and removes the keys that name files; citeproc renders the citations
+(citations.py), opening only the bibliography and style folio passes; then pandoc
+writes the AST as HTML. So citations, notes and the bibliography arrive rendered by
+the chosen CSL style, and every edition is made from this single output.
 """
 from __future__ import annotations
 
@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pypandoc
 
-from . import ast, conservation, csl, latex, sandbox
+from . import ast, citations, conservation, csl, latex, sandbox
 from .diagnostics import Diagnostic, BuildError, error, line_of
 from .manuscript import Manuscript
 from .sandbox import Limits
@@ -61,17 +61,10 @@ def read_command(manuscript: Manuscript, appendix: Path | None = None) -> list[s
     return args
 
 
-def write_command(manuscript: Manuscript, style: Path) -> list[str]:
-    """The checked AST to HTML, with citeproc reading only the files folio names.
-    (`--sandbox` does not restrict citeproc: what it reads is decided here.)"""
-    args = [pandoc_binary(), "--sandbox", "--from", "json", "--to", "html5", "--template", str(TEMPLATE),
-            "--section-divs", "--wrap=none", "--mathml", "--citeproc", "--csl", str(style),
-            "--metadata", "link-citations=true"]
-    for bib in manuscript.bibliography:
-        args += ["--bibliography", str(bib)]
-    if manuscript.abbreviations:
-        args += ["--citation-abbreviations", str(manuscript.abbreviations)]
-    return args
+def write_command() -> list[str]:
+    """The checked AST, its citations rendered, to one HTML document."""
+    return [pandoc_binary(), "--sandbox", "--from", "json", "--to", "html5", "--template", str(TEMPLATE),
+            "--section-divs", "--wrap=none", "--mathml"]
 
 
 def stringify(value) -> object:
@@ -157,7 +150,8 @@ def _missing_key_fix(manuscript: Manuscript, key: str) -> str:
     return "the metadata names no bibliography: add 'bibliography: references.bib' and put the entry there"
 
 
-def run(manuscript: Manuscript, appendix_markdown: str = "", limits: Limits = Limits()) -> PandocOutput:
+def run(manuscript: Manuscript, appendix_markdown: str = "", limits: Limits = Limits(),
+        citeproc_record: Path | None = None) -> PandocOutput:
     """Read the manuscript (plus `appendix_markdown`, the dictionary's definitions, so
     they are rendered by the same citeproc run) into pandoc's AST, confine its
     metadata, and write the AST as one HTML document."""
@@ -191,20 +185,22 @@ def run(manuscript: Manuscript, appendix_markdown: str = "", limits: Limits = Li
     passages = conservation.passages(document, manuscript.text)
     # The AST is let go before pandoc writes it: a long book's AST and pandoc's own
     # copy of it would otherwise be in memory together.
-    encoded = json.dumps(document).encode("utf-8")
+    skeleton = citations.CiteSkeleton.of(document)
     del document
+    rendered = citations.render(skeleton, manuscript, limits, pandoc_binary(), _environment(), _log, _failure,
+                                citeproc_record)
+    messages += rendered.messages
+    encoded = skeleton.filled(rendered)
+    del skeleton
     with tempfile.TemporaryDirectory(prefix="folio-") as tmp:
-        style = manuscript.style
-        if not style.is_relative_to(csl.STYLES):   # the author's own style: pandoc reads folio's copy
-            style = Path(tmp) / "style.csl"
-            style.write_bytes(csl.checked_copy(manuscript.style))
         write_log = Path(tmp) / "write-log.json"
-        write = sandbox.run(write_command(manuscript, style) + [f"--log={write_log}"], limits, "pandoc",
+        write = sandbox.run(write_command() + [f"--log={write_log}"], limits, "pandoc",
                             manuscript.source, cwd=manuscript.root, env=_environment(),
                             input=encoded)
         del encoded
         messages += _log(write_log)
-    stderr = (read.stderr + write.stderr).decode("utf-8", "replace").strip()
+    stderr = (read.stderr.decode("utf-8", "replace") + rendered.stderr
+              + write.stderr.decode("utf-8", "replace")).strip()
     if write.returncode != 0:
         raise _failure(manuscript, write.stderr.decode("utf-8", "replace").strip())
     missing = MISSING_CITATION.findall(stderr)

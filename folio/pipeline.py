@@ -7,6 +7,7 @@ from pathlib import Path
 
 from . import manuscript as manuscript_module
 from .diagnostics import Reporter
+from .paths import CITEPROC_RECORD
 from .sandbox import Limits
 
 EDITION_NAMES = ("pdf", "print", "epub", "html")
@@ -38,7 +39,8 @@ def load_book(options: Options, reporter: Reporter):
     """Read the manuscript folder and run pandoc once: the `Book` every edition reads."""
     from .book import assemble
     manuscript = manuscript_module.load(options.manuscript, options.csl, reporter)
-    return manuscript, assemble(manuscript, reporter, options.limits)
+    record = options.out / ".folio" / manuscript.slug / CITEPROC_RECORD
+    return manuscript, assemble(manuscript, reporter, options.limits, record)
 
 
 def build_layout(book, manuscript, options: Options) -> Path:
