@@ -445,3 +445,26 @@ def test_axe_finds_nothing_on_a_chapter_with_its_section_list(bundled):
     finally:
         browser.close()
     assert found == {}
+
+
+def test_screen_links_to_sources_are_underlined_in_link_colour_and_print_has_none(bundled):
+    """A citation's or web link's annotation carries the viewer's underline (the ink
+    of the page, shared with the print edition, stays black); a note's call does not;
+    the print edition has no annotations."""
+    import pikepdf
+    from folio.stitch import LINK_INK
+    underlined, plain = 0, 0
+    with pikepdf.open(bundled / f"{SLUG}.pdf") as pdf:
+        for page in pdf.pages:
+            for annotation in page.obj.get("/Annots", []):
+                source = "/A" in annotation or str(annotation.get("/Dest", "")).startswith(("ref-", "ix-"))
+                if source:
+                    assert annotation.BS.S == pikepdf.Name.U
+                    assert [round(float(v), 3) for v in annotation.C] == list(LINK_INK)
+                    underlined += 1
+                else:
+                    assert float(annotation.get("/BS", {}).get("/W", 0)) == 0   # no border drawn
+                    plain += 1
+    assert underlined > 30 and plain > 30
+    with pikepdf.open(bundled / f"{SLUG}-print.pdf") as pdf:
+        assert not any("/Annots" in page.obj for page in pdf.pages)
