@@ -23,13 +23,18 @@ def _walk(node, visit, kinds: frozenset):
     AST has millions of them, and a call for each was most of a pass's time."""
     kind = type(node)
     if kind is list:
+        passed_over = LEAVES - kinds
         for i, item in enumerate(node):
-            if is_leaf(item) and item["t"] not in kinds:
+            kind = type(item)
+            if kind is dict:
+                leaf = item.get("t")
+                if type(leaf) is str and leaf in passed_over:   # is_leaf, inline: called millions of times
+                    continue
+            elif kind is not list:
                 continue
-            if type(item) in _BRANCHES:
-                changed = _walk(item, visit, kinds)
-                if changed is not item:
-                    node[i] = changed
+            changed = _walk(item, visit, kinds)
+            if changed is not item:
+                node[i] = changed
         return node
     if kind is dict:
         if "t" not in node:   # the metadata map, a citation: walk every value

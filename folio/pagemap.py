@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 
 import lxml.html
@@ -52,7 +52,11 @@ class PrintPages:
         from .render import atomic_path
         path.parent.mkdir(parents=True, exist_ok=True)
         with atomic_path(path) as temporary:
-            temporary.write_text(json.dumps(asdict(self), ensure_ascii=False), encoding="utf-8")
+            # Field by field, not `asdict`: that deep-copies each of a long book's
+            # 90,000 words first (0.3 s of an edit at 50x).
+            data = {f.name: getattr(self, f.name) for f in fields(self)}
+            data["starts"] = [vars(start) for start in self.starts]
+            temporary.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
 
     @classmethod
     def load(cls, path: Path) -> "PrintPages | None":

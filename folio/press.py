@@ -124,12 +124,15 @@ def label_screen_edition(path: Path, first_body: int) -> None:
 
 
 def finish(path: Path, bleed: float, target: Target | None, crop_marks: bool, title: str,
-           icc: Path | None, modified: str, first_body: int) -> int:
+           icc: Path | None, modified: str, first_body: int, boxes: tuple[list, list] | None = None) -> int:
     """Make the laid-out print PDF at `path` the file the target takes (see module doc);
-    the number of blank pages added at the end."""
+    the number of blank pages added at the end. `boxes`: the print boxes the stitched
+    book (cut as the screen edition reads) keeps in its record (stitch._to_screen)."""
     import pikepdf
     added = 0
     with pikepdf.open(path, allow_overwriting_input=True) as pdf:
+        if boxes is not None:
+            restore_print_boxes(pdf, *boxes)
         label_pages(pdf, first_body)
         _strip_screen_features(pdf)
         one_ink(pdf)
@@ -150,6 +153,21 @@ def finish(path: Path, bleed: float, target: Target | None, crop_marks: bool, ti
                  object_stream_mode=pikepdf.ObjectStreamMode.disable if target is not None else
                  pikepdf.ObjectStreamMode.preserve)
     return added
+
+
+def restore_print_boxes(pdf, box_sets: list, page_boxes: list) -> None:
+    """Each page's media, bleed and crop boxes as the layout made them, before the
+    stitch cut the book to the trim for the screen edition."""
+    import pikepdf
+    from .stitch import PRINT_BOXES
+    for page, index in zip(pdf.pages, page_boxes):
+        if index < 0:
+            continue
+        for key, box in zip(PRINT_BOXES, box_sets[index]):
+            if box is not None:
+                page.obj[key] = pikepdf.Array(box)
+            elif key in page.obj:
+                del page.obj[key]
 
 
 def _luminance(red: float, green: float, blue: float) -> float:

@@ -22,6 +22,8 @@ import warnings
 from pathlib import Path
 from urllib.parse import unquote
 
+from .press import label_pages
+
 DEST = "folio-dest:"
 LINK_INK = (0.478, 0.137, 0.094)   # the screen edition's underline of a citation or web link
 UNDERLINE_RAISE = 0.14   # of the link's line box: from its foot to just under the baseline
@@ -158,19 +160,24 @@ PATCH_AT_MOST = 0.25   # of the parts: replacing more is hardly cheaper than a s
 
 
 def stitch(parts: list[tuple[Path, int]], furniture: Path | None, wanted: list[bool], target: Path,
-           linked_only: tuple[str, ...] = (), previous: tuple[Path, dict] | None = None) -> tuple[list[str], dict]:
+           linked_only: tuple[str, ...] = (), previous: tuple[Path, dict] | None = None,
+           first_body: int = 0) -> tuple[list[str], dict]:
     """Write the units' PDFs (`parts`: path, first page in the book) as one PDF to
     `target`, with `furniture`'s page N drawn over page N where `wanted[N]`. An anchor
     whose name starts with one of `linked_only` keeps its named destination only if a
     link leads to it. Given `previous` (the last stitched book, and the record this
     function returned for it), the book is patched instead when it can be: only the
     parts that changed are copied in (see `_patched`). Returns the anchors linked to
-    that no unit has, and the record of this stitch."""
+    that no unit has, and the record of this stitch.
+
+    The book is written as the screen edition reads (`_to_screen`): the `pdf` step
+    copies it, and the print edition puts back the boxes the record keeps
+    (press.restore_print_boxes). `first_body` is the page the body's folio 1 is on."""
     made = None
     if previous is not None:
-        made = _patched(parts, furniture, wanted, target, linked_only, *previous)
+        made = _patched(parts, furniture, wanted, target, linked_only, *previous, first_body=first_body)
     if made is None:
-        made = _stitched(parts, furniture, wanted, target, linked_only)
+        made = _stitched(parts, furniture, wanted, target, linked_only, first_body)
     dangling, record = made
     record.update(version=RECORD_VERSION, code=_file_digest(Path(__file__)), book=_file_digest(target),
                   furniture=furniture.name if furniture else None,
@@ -178,16 +185,29 @@ def stitch(parts: list[tuple[Path, int]], furniture: Path | None, wanted: list[b
     return dangling, record
 
 
-def cut_screen_edition(book_pdf: Path, target: Path, first_body: int) -> None:
-    """The screen edition, cut from the stitched book by a step of its own (`pdf`):
-    the stitch step no longer holds the book's objects and the cut's at once."""
+PRINT_BOXES = ("/MediaBox", "/BleedBox", "/CropBox")   # what the screen edition changes on a page
+
+
+def _to_screen(book, numbers, box_sets: list, page_boxes: list) -> None:
+    """Pages `numbers` cut to the trim, as the screen edition shows them. The boxes a
+    page had, which the print edition needs, go into the record: each distinct set
+    once in `box_sets` ([media, bleed, crop], None where a page had none), and the
+    page's index into it in `page_boxes` (-1: a page without a trim, left as it was)."""
     import pikepdf
-    with pikepdf.open(book_pdf) as cut:
-        _screen_cut(cut, first_body)
-        del cut.trailer["/ID"]   # an identity of its own, not the print source's (viewers key on it)
-        # The book's objects are in object streams already (the stitch saves it so):
-        # kept as they are, the cut writes the same file in two thirds of the time.
-        cut.save(target, deterministic_id=True, object_stream_mode=pikepdf.ObjectStreamMode.preserve)
+    for number in numbers:
+        page = book.pages[number].obj
+        trim = page.get("/TrimBox")
+        if trim is None:
+            page_boxes[number] = -1
+            continue
+        kept = [[float(v) for v in page[key]] if key in page else None for key in PRINT_BOXES]
+        if kept not in box_sets:
+            box_sets.append(kept)
+        page_boxes[number] = box_sets.index(kept)
+        page.MediaBox = pikepdf.Array([float(v) for v in trim])
+        for key in ("/BleedBox", "/CropBox"):
+            if key in page:
+                del page[key]
 
 
 def _file_digest(path: Path) -> str:
@@ -328,7 +348,7 @@ def _names_and_outline(book, records: list[dict], linked_only: tuple[str, ...]) 
 
 
 def _stitched(parts: list[tuple[Path, int]], furniture: Path | None, wanted: list[bool], target: Path,
-              linked_only: tuple[str, ...]) -> tuple[list[str], dict]:
+              linked_only: tuple[str, ...], first_body: int) -> tuple[list[str], dict]:
     import pikepdf
     from pikepdf import Array, Dictionary, Name
     from .sandbox import give_back_freed_memory
@@ -370,13 +390,17 @@ def _stitched(parts: list[tuple[Path, int]], furniture: Path | None, wanted: lis
         ParentTreeNextKey=len(parent_tree)))
     document.P = book.Root.StructTreeRoot
     _names_and_outline(book, records, linked_only)
+    box_sets, page_boxes = [], [-1] * len(book.pages)
+    _to_screen(book, range(len(book.pages)), box_sets, page_boxes)
+    label_pages(book, first_body)
     book.save(target, deterministic_id=True, object_stream_mode=pikepdf.ObjectStreamMode.generate)
     book.close()
-    return list(dict.fromkeys(dangling)), {"parts": records, "next_key": len(parent_tree)}
+    return list(dict.fromkeys(dangling)), {"parts": records, "next_key": len(parent_tree),
+                                           "box_sets": box_sets, "page_boxes": page_boxes}
 
 
 def _patched(parts: list[tuple[Path, int]], furniture: Path | None, wanted: list[bool], target: Path,
-             linked_only: tuple[str, ...], previous: Path, was: dict) -> tuple[list[str], dict] | None:
+             linked_only: tuple[str, ...], previous: Path, was: dict, first_body: int = 0) -> tuple[list[str], dict] | None:
     """The last stitched book with only the parts that changed put in place of their
     old pages: an edit re-lays out one chapter, and copying the other 500 parts of a
     long book again was most of the stitch's time. None (stitch it whole) unless the
@@ -406,11 +430,21 @@ def _patched(parts: list[tuple[Path, int]], furniture: Path | None, wanted: list
     except (OSError, pikepdf.PdfError):
         return None
     try:
-        return _patch(book, parts, furniture, wanted, target, linked_only, was, changed)
+        return _patch(book, parts, furniture, wanted, target, linked_only, was, changed, first_body)
     except (KeyError, IndexError, TypeError, ValueError, AttributeError, pikepdf.PdfError):
         return None   # a record or a book not as this code writes them: stitched whole
     finally:
         book.close()
+
+
+def sound_boxes(box_sets, page_boxes, pages: int) -> bool:
+    """The record's print boxes (`_to_screen`) are as a stitch writes them, for `pages` pages."""
+    return (isinstance(box_sets, list) and isinstance(page_boxes, list) and len(page_boxes) == pages
+            and all(isinstance(boxes, list) and len(boxes) == len(PRINT_BOXES)
+                    and all(box is None or (isinstance(box, list) and len(box) == 4
+                                            and all(type(v) in (int, float) for v in box)) for box in boxes)
+                    for boxes in box_sets)
+            and all(type(i) is int and -1 <= i < len(box_sets) for i in page_boxes))
 
 
 def _sound(was: dict, pages: int) -> bool:
@@ -423,7 +457,7 @@ def _sound(was: dict, pages: int) -> bool:
         return all(isinstance(item, list) and len(item) == 5 and isinstance(item[0], str) and count(item[1], pages)
                    and all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in item[2:4])
                    and marks(item[4]) for item in items)
-    if not count(was["next_key"]):
+    if not (count(was["next_key"]) and sound_boxes(was.get("box_sets"), was.get("page_boxes"), pages)):
         return False
     for record in was["parts"]:
         if not (all(count(record[key]) for key in ("start", "pages", "kids", "first_key", "keys"))
@@ -437,7 +471,8 @@ def _sound(was: dict, pages: int) -> bool:
     return True
 
 
-def _patch(book, parts, furniture, wanted, target, linked_only, was, changed) -> tuple[list[str], dict] | None:
+def _patch(book, parts, furniture, wanted, target, linked_only, was, changed,
+           first_body: int) -> tuple[list[str], dict] | None:
     import pikepdf
     records = [dict(record) for record in was["parts"]]
     tree = book.Root.StructTreeRoot
@@ -491,8 +526,13 @@ def _patch(book, parts, furniture, wanted, target, linked_only, was, changed) ->
         _lay_over(book, furniture, wanted, {records[i]["start"] + n for i in changed for n in range(records[i]["pages"])})
     tree.ParentTreeNextKey = next_key
     _names_and_outline(book, records, linked_only)
+    box_sets, page_boxes = list(was["box_sets"]), list(was["page_boxes"])
+    _to_screen(book, [records[i]["start"] + n for i in changed for n in range(records[i]["pages"])],
+               box_sets, page_boxes)
+    label_pages(book, first_body)
     book.save(target, deterministic_id=True, object_stream_mode=pikepdf.ObjectStreamMode.generate)
-    return list(dict.fromkeys(dangling)), {"parts": records, "next_key": next_key, "patched": len(changed)}
+    return list(dict.fromkeys(dangling)), {"parts": records, "next_key": next_key, "patched": len(changed),
+                                           "box_sets": box_sets, "page_boxes": page_boxes}
 
 
 def _lay_over(book, furniture: Path, wanted: list[bool], only: set[int] | None = None) -> None:
@@ -536,18 +576,3 @@ def _furniture_fonts(book, only: set[int]) -> dict:
 
 def furniture_digest(pages: list, environment: str) -> str:
     return hashlib.sha256((environment + repr(pages)).encode()).hexdigest()
-
-
-def _screen_cut(pdf, first_body: int) -> None:
-    """The screen edition from the stitched book: each page cut to the trim, and page
-    labels that match the folios (its links were underlined by the stitch)."""
-    import pikepdf
-    from .press import label_pages
-    for page in pdf.pages:
-        trim = page.obj.get("/TrimBox")
-        if trim is not None:
-            page.MediaBox = pikepdf.Array([float(v) for v in trim])
-        for key in ("/BleedBox", "/CropBox"):
-            if key in page.obj:
-                del page.obj[key]
-    label_pages(pdf, first_body)

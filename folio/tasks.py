@@ -145,6 +145,22 @@ def make_edition(name: str, s: Options) -> bool:
     return _run_step(name, s)
 
 
+def make_screen_edition(s: Options) -> bool:
+    """The screen edition is the stitched book as it is (stitch.py cuts it to the trim):
+    copied here, in the build's own process, into the output folder."""
+    import shutil
+    from .render import atomic_path
+    source = layout_target(s, "pdf")
+    try:
+        with atomic_path(edition_target("pdf", s.out, _manuscript(s.manuscript, s.csl).slug)) as temporary:
+            shutil.copyfile(source, temporary)
+    except OSError as failure:
+        print(f"error: {source}: FOLIO070: the stitched book cannot be copied ({failure.strerror})\n"
+              "  fix: run 'python3 build.py clean' and build again", file=sys.stderr)
+        return False
+    return True
+
+
 def site_target(settings: Options) -> Path:
     """The site step's list of its staged files with their hashes (editions/html.MANIFEST)."""
     return state_dir(settings) / "site" / STAGED_SITE
@@ -185,12 +201,11 @@ def task_namespace(settings: Options, jobs: int) -> dict:
             deps += [str(pagemap_path(out, manuscript.slug)), str(out / f"{manuscript.slug}-cover.pdf")]
         if name in ("pdf", "print"):   # both are cut from the one layout
             deps += layout_targets(settings)
-        if name == "print":
+        if name == "print":   # its boxes are in the stitch's record (stitch._to_screen)
             deps += [str(p) for p in font_files()] + manuscript_inputs(manuscript.root, manuscript.style, settings.out)
-            # After the screen edition's cut, not beside it: each cut holds the whole book's
-            # objects (some 470 MB at 50x), and the two at once took the build past 600 MB.
-            deps += [str(edition_target("pdf", out, manuscript.slug))]
-        return {"basename": name, "actions": [(make_edition, [name, settings])], "file_dep": deps,
+            deps += [str(state_dir(settings) / "layout" / STITCH_RECORD)]
+        action = (make_screen_edition, [settings]) if name == "pdf" else (make_edition, [name, settings])
+        return {"basename": name, "actions": [action], "file_dep": deps,
                 "targets": [str(edition_target(name, out, manuscript.slug))]
                 + ([str(pagemap_path(out, manuscript.slug)), str(out / f"{manuscript.slug}-cover.pdf"),
                     str(state_dir(settings) / COVER_RECORD)] if name == "print" else []),

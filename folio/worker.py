@@ -33,10 +33,6 @@ def step(name: str, options: Options) -> None:
         from .pipeline import lay_out_alone, stitch_alone
         (lay_out_alone if name == "layout" else stitch_alone)(options)
         return
-    if name == "pdf":   # cut from the stitched book, without the Book
-        from .editions.pdf import screen_edition
-        screen_edition(options.out, load_manuscript(options.manuscript, options.csl).slug)
-        return
     if name == "html":   # the staged site (the site step) with the other editions: without the Book
         from .editions.html import publish
         publish(options.out, load_manuscript(options.manuscript, options.csl).slug)

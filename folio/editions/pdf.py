@@ -652,8 +652,9 @@ def _say_layout(message: str) -> None:
 
 def stitch_book(laid: LaidOutBook, reporter: Reporter | None = None) -> Path:
     """The stitch step: the units and their furniture stitched into `book.pdf`, with
-    `book.json` beside it; layouts no longer the book's removed. Both editions are cut
-    from `book.pdf` by steps of their own (`screen_edition`, `build`)."""
+    `book.json` beside it; layouts no longer the book's removed. `book.pdf` is the
+    screen edition (tasks.make_screen_edition copies it); the print edition is cut from it by a
+    step of its own (`build`)."""
     reporter = reporter or Reporter()
     started = time.perf_counter()
     folder = laid.folder
@@ -665,7 +666,7 @@ def stitch_book(laid: LaidOutBook, reporter: Reporter | None = None) -> Path:
         pass
     with atomic_path(folder / "book.pdf") as temporary:
         dangling, record = stitch.stitch(laid.parts, laid.furniture, laid.wanted, temporary, INDEX_MARK_PREFIXES,
-                                         previous)
+                                         previous, laid.summary["first_body"])
     with atomic_path(folder / STITCH_RECORD) as temporary:
         temporary.write_text(json.dumps(record, ensure_ascii=False), encoding="utf-8")
     with atomic_path(folder / "book.json") as temporary:
@@ -699,14 +700,18 @@ class _Said:
         return self.message
 
 
-def screen_edition(out: Path, slug: str) -> Path:
-    """The screen edition, cut from the stitched book (stitch.cut_screen_edition)."""
-    folder = layout_dir(out, slug)
-    first_body = json.loads((folder / "book.json").read_text(encoding="utf-8"))["first_body"]
-    target = out / f"{slug}.pdf"
-    with atomic_path(target) as temporary:
-        stitch.cut_screen_edition(folder / "book.pdf", temporary, first_body)
-    return target
+def _print_boxes(folder: Path) -> tuple[list, list]:
+    """The print boxes the stitch kept (stitch._to_screen) for the book's pages."""
+    summary = json.loads((folder / "book.json").read_text(encoding="utf-8"))
+    try:
+        record = json.loads((folder / STITCH_RECORD).read_text(encoding="utf-8"))
+        boxes = record["box_sets"], record["page_boxes"]
+    except (OSError, ValueError, RecursionError, KeyError, TypeError):
+        boxes = None
+    if boxes is None or not stitch.sound_boxes(*boxes, summary["total"]):
+        raise error("FOLIO070", "the stitched book's record is missing or damaged", folder / STITCH_RECORD,
+                    fix="run 'python3 build.py clean' and build again")
+    return boxes
 
 
 def build(book: Book, out: Path, settings: PageSettings, show_text=None, reporter: Reporter | None = None,
@@ -728,12 +733,11 @@ def build(book: Book, out: Path, settings: PageSettings, show_text=None, reporte
     target = out / f"{book.meta.slug}{settings.suffix}.pdf"
     added = 0
     with atomic_path(target) as temporary:
-        if not settings.for_print:
-            stitch.cut_screen_edition(folder / "book.pdf", temporary, first_body)
-        else:
-            shutil.copyfile(folder / "book.pdf", temporary)
+        shutil.copyfile(folder / "book.pdf", temporary)
+        if settings.for_print:
             added = press.finish(temporary, to_points(settings.bleed), press.TARGETS.get(settings.target or ""),
-                                 settings.crop_marks, book.meta.title, icc, book.meta.modified, first_body)
+                                 settings.crop_marks, book.meta.title, icc, book.meta.modified, first_body,
+                                 _print_boxes(folder))
     wrap = None
     if settings.for_print:   # the cover, whose spine needs the final page count
         from .. import cover
