@@ -4,21 +4,26 @@ citeproc reads the whole document to render a few thousand citations: at 50x the
 bundled book that is 2 of the 5 s pandoc takes to write HTML, paid again when an
 author edits a paragraph that cites nothing. So citeproc is given only the blocks it
 would change (`CiteSkeleton`), and what it returns is kept beside the build
-(`citeproc.json`) under a hash of everything it read: the skeleton, the style, the
-bibliography and abbreviations, pandoc itself. An edit that leaves the skeleton as it
-was renders no citation again.
+(`citeproc.json`, signed as the build state is: state.py) under a hash of everything
+it read: the skeleton, the style, the bibliography and abbreviations, pandoc itself.
+An edit that leaves the skeleton as it was renders no citation again.
+
+The AST is handled as JSON text block by block (orjson: a long book's 15 MB is
+written and read in a fifth of the standard library's time).
 """
 from __future__ import annotations
 
 import hashlib
+import hmac
 import json
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import csl, sandbox
+from . import csl, sandbox, state
+from .ast import from_json, to_json
 
-RECORD_VERSION = 1
+RECORD_VERSION = 2
 
 # What citeproc changes besides a citation (pandoc's Text/Pandoc/Citeproc.hs): it
 # moves punctuation next to a citation, makes notes of `csl-note` spans (note
@@ -27,49 +32,49 @@ RECORD_VERSION = 1
 # counts citation positions (ibid, subsequent) in the sections headings make.
 # A top-level block whose JSON holds none of these words, and is not a heading,
 # comes back from citeproc as it went in.
-CITEPROC_WORDS = ('"Cite"', "csl-note", "csl-quoted", 'refs"', "reset-citation-positions")
-_PLACEHOLDER = '{"t": "Para", "c": []}'
+CITEPROC_WORDS = (b'"Cite"', b"csl-note", b"csl-quoted", b'refs"', b"reset-citation-positions")
+_PLACEHOLDER = b'{"t":"Para","c":[]}'
 
 
-def citeproc_sees(block: str) -> bool:
+def citeproc_sees(block: bytes) -> bool:
     """Whether citeproc must see this top-level block (its JSON) to render the book."""
-    return block.startswith('{"t": "Header"') or any(word in block for word in CITEPROC_WORDS)
+    return block.startswith(b'{"t":"Header"') or any(word in block for word in CITEPROC_WORDS)
 
 
-def _head(document: dict) -> str:
+def _head(document: dict) -> bytes:
     """The document's JSON up to its list of blocks."""
-    return json.dumps({key: value for key, value in document.items() if key != "blocks"})[:-1] + ', "blocks": ['
+    return to_json({key: value for key, value in document.items() if key != "blocks"})[:-1] + b',"blocks":['
 
 
 @dataclass
 class CiteSkeleton:
     """The AST with every block citeproc would leave alone replaced by an empty paragraph."""
-    head: str
+    head: bytes
     blocks: list   # each top-level block's JSON
     kept: list   # whether citeproc sees the block
 
     @classmethod
     def of(cls, document: dict) -> "CiteSkeleton":
-        blocks = [json.dumps(block) for block in document["blocks"]]
+        blocks = [to_json(block) for block in document["blocks"]]
         return cls(_head(document), blocks, [citeproc_sees(text) for text in blocks])
 
     def skeleton(self) -> bytes:
-        return (self.head + ", ".join(text if keep else _PLACEHOLDER for text, keep in zip(self.blocks, self.kept))
-                + "]}").encode("utf-8")
+        return self.head + b",".join(text if keep else _PLACEHOLDER for text, keep in zip(self.blocks, self.kept)) \
+            + b"]}"
 
     def filled(self, rendered: "Rendered") -> bytes:
         """The whole AST again: each block citeproc saw as it returned it, the
         bibliography it added after the last, the metadata it returned."""
         seen = iter(rendered.blocks)
         blocks = [next(seen) if keep else text for text, keep in zip(self.blocks, self.kept)]
-        return (rendered.head + ", ".join(blocks + rendered.added) + "]}").encode("utf-8")
+        return rendered.head + b",".join(blocks + rendered.added) + b"]}"
 
 
 @dataclass
 class Rendered:
     """What citeproc returned for a skeleton: the blocks it saw, in order; the blocks
     it added (the bibliography); the metadata; what it said."""
-    head: str
+    head: bytes
     blocks: list
     added: list
     stderr: str
@@ -77,12 +82,12 @@ class Rendered:
 
     @classmethod
     def of(cls, output: bytes, skeleton: CiteSkeleton, stderr: str, messages: list) -> "Rendered":
-        document = json.loads(output)
+        document = from_json(output)
         out = document["blocks"]
         if len(out) < len(skeleton.blocks):
             raise ValueError("citeproc returned fewer blocks than it was given")
-        return cls(_head(document), [json.dumps(out[i]) for i, keep in enumerate(skeleton.kept) if keep],
-                   [json.dumps(block) for block in out[len(skeleton.blocks):]], stderr, messages)
+        return cls(_head(document), [to_json(out[i]) for i, keep in enumerate(skeleton.kept) if keep],
+                   [to_json(block) for block in out[len(skeleton.blocks):]], stderr, messages)
 
 
 def command(pandoc: str, manuscript, style: Path) -> list[str]:
@@ -115,33 +120,43 @@ def _key(skeleton: bytes, args: list[str], style: bytes, manuscript, pandoc: str
     return digest.hexdigest()
 
 
+# The record: an HMAC of the rest, a line of JSON (version, key, what citeproc said,
+# how many blocks follow), then the head and each block's JSON on a line of its own
+# (JSON text holds no raw line break).
 def _recorded(record: Path | None, key: str) -> Rendered | None:
-    """The kept rendering for `key`, if the record holds it and is sound."""
+    """The kept rendering for `key`, if the record holds it and folio wrote it here."""
     if record is None:
         return None
     try:
-        data = json.loads(record.read_text(encoding="utf-8"))
-    except (OSError, ValueError, RecursionError):
+        blob = record.read_bytes()
+    except OSError:
         return None
-    if not isinstance(data, dict) or data.get("version") != RECORD_VERSION or data.get("key") != key:
+    signed, data = blob[:state.MAC_BYTES], blob[state.MAC_BYTES:]
+    if len(signed) != state.MAC_BYTES or not hmac.compare_digest(signed, state.mac(data)):
+        return None   # not folio's (the output folder may sit inside a manuscript folder)
+    lines = data.split(b"\n")
+    try:
+        said = json.loads(lines[0])
+    except (ValueError, RecursionError):
         return None
-    head, blocks, added, stderr, messages = (data.get(k) for k in ("head", "blocks", "added", "stderr", "messages"))
-    if not (isinstance(head, str) and isinstance(stderr, str) and isinstance(messages, list)
-            and all(isinstance(m, dict) for m in messages)
-            and all(isinstance(b, list) and all(isinstance(t, str) for t in b) for b in (blocks, added))):
+    if not (isinstance(said, dict) and said.get("version") == RECORD_VERSION and said.get("key") == key
+            and isinstance(said.get("stderr"), str) and isinstance(said.get("messages"), list)
+            and all(isinstance(m, dict) for m in said["messages"])
+            and type(said.get("blocks")) is int and 0 <= said["blocks"] <= len(lines) - 3 and lines[-1] == b""):
         return None
-    return Rendered(head, blocks, added, stderr, messages)
+    blocks = lines[2:2 + said["blocks"]]
+    return Rendered(lines[1], blocks, lines[2 + said["blocks"]:-1], said["stderr"], said["messages"])
 
 
 def _keep(record: Path | None, key: str, rendered: Rendered) -> None:
     if record is None:
         return
-    record.parent.mkdir(parents=True, exist_ok=True)
-    temporary = record.with_suffix(".tmp")
-    temporary.write_text(json.dumps({"version": RECORD_VERSION, "key": key, "head": rendered.head,
-                                     "blocks": rendered.blocks, "added": rendered.added,
-                                     "stderr": rendered.stderr, "messages": rendered.messages}), encoding="utf-8")
-    temporary.replace(record)
+    from .render import atomic_path
+    said = json.dumps({"version": RECORD_VERSION, "key": key, "stderr": rendered.stderr,
+                       "messages": rendered.messages, "blocks": len(rendered.blocks)}).encode("utf-8")
+    data = b"\n".join([said, rendered.head, *rendered.blocks, *rendered.added]) + b"\n"
+    with atomic_path(record) as temporary:
+        temporary.write_bytes(state.mac(data) + data)
 
 
 def render(skeleton: CiteSkeleton, manuscript, limits, pandoc: str, environment: dict, read_log,

@@ -151,13 +151,20 @@ def missing(passages_: tuple[Passage, ...], edition_text: str) -> list[Passage]:
     words = words_of(edition_text)
     pairs, vocabulary = _pairs(words), set(words)
     # A note call set against its word reads as one word in a PDF's text ("18111" for
-    # "1811" and note 1): the word without its last digits counts as shown too.
-    readings = [{word} | {word[:-k] for k in (1, 2, 3) if len(word) > k and word[-k:].isdigit()}
-                if word[-1:].isdigit() else (word,) for word in words]
-    for before, after in zip(readings, readings[1:]):
-        if len(before) > 1 or len(after) > 1:
-            pairs.update((a, b) for a in before for b in after)
-    vocabulary.update(word for reading in readings if len(reading) > 1 for word in reading)
+    # "1811" and note 1): the word without its last digits counts as shown too, alone
+    # and beside its neighbours. Few words end in a digit: only theirs are read twice.
+    readings = {}
+    for i, word in enumerate(words):
+        if word[-1:].isdigit():
+            reading = {word} | {word[:-k] for k in (1, 2, 3) if len(word) > k and word[-k:].isdigit()}
+            if len(reading) > 1:
+                readings[i] = reading
+    for i, reading in readings.items():
+        vocabulary.update(reading)
+        if i > 0:
+            pairs.update((a, b) for a in readings.get(i - 1, (words[i - 1],)) for b in reading)
+        if i + 1 < len(words):
+            pairs.update((a, b) for a in reading for b in readings.get(i + 1, (words[i + 1],)))
     lost = []
     for passage in passages_:
         wanted = passage.pairs()

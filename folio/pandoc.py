@@ -167,7 +167,7 @@ def run(manuscript: Manuscript, appendix_markdown: str = "", limits: Limits = Li
     if read.returncode != 0:
         raise _failure(manuscript, read.stderr.decode("utf-8", "replace").strip())
     try:
-        document = json.loads(read.stdout)
+        document = ast.from_json(read.stdout)
         read.stdout = b""
     except (ValueError, RecursionError):
         raise error("FOLIO062", "the manuscript is nested too deeply to read", manuscript.source,

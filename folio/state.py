@@ -48,14 +48,15 @@ def _key() -> bytes:
                 fix="make the folder writable, or set XDG_CACHE_HOME to a writable folder")
 
 
-def _mac(data: bytes) -> bytes:
+def mac(data: bytes) -> bytes:
+    """The HMAC that marks `data` as written by folio on this machine."""
     return hmac.new(_key(), data, hashlib.sha256).digest()
 
 
 def save(book, path: Path) -> None:
     data = pickle.dumps(book, protocol=5)
     with atomic_path(path) as temporary:
-        temporary.write_bytes(_mac(data) + data)
+        temporary.write_bytes(mac(data) + data)
 
 
 def load(path: Path):
@@ -63,8 +64,8 @@ def load(path: Path):
         blob = path.read_bytes()
     except OSError:
         blob = b""
-    mac, data = blob[:MAC_BYTES], blob[MAC_BYTES:]
-    if len(mac) != MAC_BYTES or not hmac.compare_digest(mac, _mac(data)):
+    signed, data = blob[:MAC_BYTES], blob[MAC_BYTES:]
+    if len(signed) != MAC_BYTES or not hmac.compare_digest(signed, mac(data)):
         raise error("FOLIO070", "the build state was not written by folio on this machine; it is not loaded", path,
                     fix="run 'python3 build.py clean' with the same --out, then build again")
     return pickle.loads(data)

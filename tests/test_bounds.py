@@ -347,3 +347,23 @@ def test_indented_code_is_no_fence():
     # pandoc reads four spaces or a tab before ``` as indented code, and what follows as text
     expect(INTRO + "    ```\n\n" + "<div>\n" * 300 + "\n    ```\n", "FOLIO062", 10 + 257)
     expect(INTRO + "\t```\n\n" + "<div>\n" * 300 + "\n\t```\n", "FOLIO062", 10 + 257)
+
+
+def test_the_deepest_nesting_allowed_is_read_written_and_kept(tmp_path):
+    """256 fenced divs and 64 quotes deep, as far as the bounds let a manuscript go:
+    pandoc's AST is then deeper than orjson writes (255 levels), and `json` takes over."""
+    from folio import manuscript, pandoc
+    from folio.diagnostics import Reporter
+    from folio.bounds import MAX_HTML_DEPTH
+    depth = MAX_HTML_DEPTH - 1
+    text = (INTRO + "".join(f"::: {{.d{i}}}\n" for i in range(depth)) + "The deepest words sit here.\n\n"
+            + ":::\n" * depth + "\n" + "".join("> " * k + f"quoted line {k}\n\n" for k in range(1, MAX_NESTING + 1)))
+    check_markdown(text, SOURCE)
+    (tmp_path / "book.md").write_text(text, encoding="utf-8")
+    limit = sys.getrecursionlimit()
+    sys.setrecursionlimit(10_000)   # as the book step's process has it (worker.py)
+    try:
+        html = pandoc.run(manuscript.load(tmp_path, None, Reporter())).html
+    finally:
+        sys.setrecursionlimit(limit)
+    assert "The deepest words sit here." in html and f"quoted line {MAX_NESTING}" in html

@@ -109,3 +109,8 @@ def test_citations_are_rendered_again_only_when_what_citeproc_reads_changes(monk
     for damage in ("[" * 100_000, '{"version": 1, "key": 5}', ""):
         record.write_text(damage, encoding="utf-8")
         assert "Tides and Beacons" in str(html().__dict__)
+    signed = record.read_bytes()
+    assert b'"Beacons"' in signed
+    record.write_bytes(signed.replace(b'"Beacons"', b'"Planted"'))   # the HMAC no longer fits
+    shown = str(html().__dict__)
+    assert "Tides and Beacons" in shown and "Planted" not in shown
