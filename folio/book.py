@@ -139,6 +139,13 @@ class Book:
     places: dict = field(default_factory=dict)          # index anchor -> Place
     passages: tuple = ()                                # what every edition must show (conservation.py)
 
+    def for_print(self) -> "Book":
+        """What the print edition's step reads: the metadata and the cover art, not the
+        text (the print edition is cut from the laid-out book, and a long book's whole
+        `Book` takes 0.3 s to load)."""
+        cover = {name: data for name, data in self.assets.items() if name == self.meta.cover_image}
+        return replace(self, chapters=(), assets=cover, owners={}, entries=(), index=(), places={}, passages=())
+
     @property
     def shown_assets(self) -> dict:
         """The images the text shows: the cover art reaches the EPUB and the site only as

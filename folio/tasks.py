@@ -75,6 +75,11 @@ def book_file(settings: Options) -> Path:
     return state_dir(settings) / "book.pickle"
 
 
+def print_book_file(settings: Options) -> Path:
+    """The `Book` without its text (Book.for_print), which the print step reads."""
+    return state_dir(settings) / "print-book.pickle"
+
+
 MAX_HASHED_BYTES = 256 * 2**20   # larger files are never read by a build (see bounds.py)
 
 
@@ -183,14 +188,16 @@ def task_namespace(settings: Options, jobs: int) -> dict:
                 + [str(CODE / f) for f in SHARED_CODE + ["manuscript.py", "csl.py", "pandoc.py", "citations.py",
                                                        "transforms.py", "bounds.py", "safety.py", "svg.py", "ast.py"]]
                 + _files(TEMPLATES / "pandoc") + _files(TEMPLATES / "book"),
-                "targets": [str(book_file(settings)), str(state_dir(settings) / CITEPROC_RECORD)],
+                "targets": [str(book_file(settings)), str(print_book_file(settings)),
+                            str(state_dir(settings) / CITEPROC_RECORD)],
                 "uptodate": [config_changed({"csl": settings.csl, "strict": settings.strict,
                                              "folio": __version__, **_environment()})],
                 "clean": True, "doc": "read the manuscript with pandoc into the Book"}
 
     def edition(name: str):
         code, templates, styles = EDITION_INPUTS[name]
-        deps = [str(book_file(settings))] + [str(CODE / f) for f in code + SHARED_CODE]
+        deps = [str(print_book_file(settings) if name == "print" else book_file(settings))] \
+            + [str(CODE / f) for f in code + SHARED_CODE]
         for folder in templates:
             deps += _files(TEMPLATES / folder)
         deps += [str(STYLES / s) for s in styles]

@@ -22,12 +22,13 @@ def step(name: str, options: Options) -> None:
     from . import state
     from .manuscript import load as load_manuscript
     from .pipeline import build_edition, load_book
-    from .tasks import book_file
+    from .tasks import book_file, print_book_file
     if name == "book":
         reporter = Reporter(strict=options.strict)
         _, book = load_book(options, reporter)
         reporter.finish()
         state.save(book, book_file(options))
+        state.save(book.for_print(), print_book_file(options))
         return
     if name in ("layout", "stitch"):   # neither holds the Book and the whole PDF at once
         from .pipeline import lay_out_alone, stitch_alone
@@ -37,7 +38,7 @@ def step(name: str, options: Options) -> None:
         from .editions.html import publish
         publish(options.out, load_manuscript(options.manuscript, options.csl).slug)
         return
-    book = state.load(book_file(options))
+    book = state.load(print_book_file(options) if name == "print" else book_file(options))
     build_edition(name, book, load_manuscript(options.manuscript, options.csl), options)
 
 
