@@ -17,6 +17,7 @@ import hashlib
 import hmac
 import json
 import tempfile
+from array import array
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -50,23 +51,39 @@ def _head(document: dict) -> bytes:
 class CiteSkeleton:
     """The AST with every block citeproc would leave alone replaced by an empty paragraph."""
     head: bytes
-    blocks: list   # each top-level block's JSON
-    kept: list   # whether citeproc sees the block
+    text: bytearray   # every top-level block's JSON, one after the other
+    ends: array   # where each block's JSON ends in `text`
+    kept: bytearray   # 1 where citeproc sees the block
 
     @classmethod
     def of(cls, document: dict) -> "CiteSkeleton":
-        blocks = [to_json(block) for block in document["blocks"]]
-        return cls(_head(document), blocks, [citeproc_sees(text) for text in blocks])
+        # One buffer, not an object a block: tens of thousands of small objects made
+        # while the AST is alive would pin its freed pages through pandoc's runs (some
+        # 130 MB of a 50x book's build).
+        text, ends, kept = bytearray(), array("q"), bytearray()
+        for block in document["blocks"]:
+            written = to_json(block)
+            text += written
+            ends.append(len(text))
+            kept.append(citeproc_sees(written))
+        return cls(_head(document), text, ends, kept)
+
+    def blocks(self):
+        """Each top-level block's JSON, in order."""
+        view, start = memoryview(self.text), 0
+        for end in self.ends:
+            yield view[start:end]
+            start = end
 
     def skeleton(self) -> bytes:
-        return self.head + b",".join(text if keep else _PLACEHOLDER for text, keep in zip(self.blocks, self.kept)) \
+        return self.head + b",".join(block if keep else _PLACEHOLDER for block, keep in zip(self.blocks(), self.kept)) \
             + b"]}"
 
     def filled(self, rendered: "Rendered") -> bytes:
         """The whole AST again: each block citeproc saw as it returned it, the
         bibliography it added after the last, the metadata it returned."""
         seen = iter(rendered.blocks)
-        blocks = [next(seen) if keep else text for text, keep in zip(self.blocks, self.kept)]
+        blocks = [next(seen) if keep else block for block, keep in zip(self.blocks(), self.kept)]
         return rendered.head + b",".join(blocks + rendered.added) + b"]}"
 
 
@@ -84,10 +101,10 @@ class Rendered:
     def of(cls, output: bytes, skeleton: CiteSkeleton, stderr: str, messages: list) -> "Rendered":
         document = from_json(output)
         out = document["blocks"]
-        if len(out) < len(skeleton.blocks):
+        if len(out) < len(skeleton.ends):
             raise ValueError("citeproc returned fewer blocks than it was given")
         return cls(_head(document), [to_json(out[i]) for i, keep in enumerate(skeleton.kept) if keep],
-                   [to_json(block) for block in out[len(skeleton.blocks):]], stderr, messages)
+                   [to_json(block) for block in out[len(skeleton.ends):]], stderr, messages)
 
 
 def command(pandoc: str, manuscript, style: Path) -> list[str]:

@@ -187,11 +187,16 @@ def run(manuscript: Manuscript, appendix_markdown: str = "", limits: Limits = Li
     # copy of it would otherwise be in memory together.
     skeleton = citations.CiteSkeleton.of(document)
     del document
+    # The AST's objects are freed, but glibc would keep their pages for this process
+    # while pandoc holds its own copy of the document: given back first (here, and
+    # again before pandoc writes the HTML).
+    sandbox.give_back_freed_memory()
     rendered = citations.render(skeleton, manuscript, limits, pandoc_binary(), _environment(), _log, _failure,
                                 citeproc_record)
     messages += rendered.messages
     encoded = skeleton.filled(rendered)
-    del skeleton
+    del skeleton, rendered.blocks[:], rendered.added[:]
+    sandbox.give_back_freed_memory()
     with tempfile.TemporaryDirectory(prefix="folio-") as tmp:
         write_log = Path(tmp) / "write-log.json"
         write = sandbox.run(write_command() + [f"--log={write_log}"], limits, "pandoc",
