@@ -50,12 +50,18 @@ def stylesheet(name: str) -> str:
 
 @contextmanager
 def atomic_path(target: Path):
-    """Yield a temporary path beside `target`; rename it into place only on success."""
+    """Yield a temporary path beside `target`; rename it into place only on success,
+    and only if it differs: a file written again with the same bytes keeps its time,
+    so the steps that read it do not hash it again on every later build (doit hashes
+    a dependency whose time changed, and keeps the new time only when its task runs)."""
+    import filecmp
     target.parent.mkdir(parents=True, exist_ok=True)
     fd, temporary = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
     os.close(fd)
     try:
         yield Path(temporary)
+        if target.is_file() and not target.is_symlink() and filecmp.cmp(temporary, target, shallow=False):
+            return
         os.chmod(temporary, 0o644)
         os.replace(temporary, target)
     finally:

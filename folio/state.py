@@ -55,7 +55,7 @@ def mac(data: bytes) -> bytes:
 
 def save(book, path: Path) -> None:
     data = pickle.dumps(book, protocol=5)
-    with atomic_path(path) as temporary:
+    with atomic_path(path) as temporary:   # the same bytes again keep the file's time
         temporary.write_bytes(mac(data) + data)
 
 
