@@ -31,15 +31,17 @@ RECORD_VERSION = 2
 # styles), unwraps `csl-quoted` spans, fills the `refs` div (or appends the
 # bibliography after the last block, marking a closing heading unnumbered), and
 # counts citation positions (ibid, subsequent) in the sections headings make.
-# A top-level block whose JSON holds none of these words, and is not a heading,
-# comes back from citeproc as it went in.
+# A top-level block whose JSON holds none of these words and no heading comes back
+# from citeproc as it went in.
 CITEPROC_WORDS = (b'"Cite"', b"csl-note", b"csl-quoted", b'refs"', b"reset-citation-positions")
 _PLACEHOLDER = b'{"t":"Para","c":[]}'
 
 
 def citeproc_sees(block: bytes) -> bool:
-    """Whether citeproc must see this top-level block (its JSON) to render the book."""
-    return block.startswith(b'{"t":"Header"') or any(word in block for word in CITEPROC_WORDS)
+    """Whether citeproc must see this top-level block (its JSON) to render the book: any
+    block holding a heading too, since headings (and a `references` div opening with
+    one) bound the sections where citation positions start again."""
+    return b'"t":"Header"' in block or any(word in block for word in CITEPROC_WORDS)
 
 
 def _head(document: dict) -> bytes:

@@ -54,19 +54,31 @@ def atomic_path(target: Path):
     and only if it differs: a file written again with the same bytes keeps its time,
     so the steps that read it do not hash it again on every later build (doit hashes
     a dependency whose time changed, and keeps the new time only when its task runs)."""
-    import filecmp
     target.parent.mkdir(parents=True, exist_ok=True)
     fd, temporary = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
     os.close(fd)
     try:
         yield Path(temporary)
-        if target.is_file() and not target.is_symlink() and filecmp.cmp(temporary, target, shallow=False):
+        if _same_file(Path(temporary), target):
             return
         os.chmod(temporary, 0o644)
         os.replace(temporary, target)
     finally:
         if os.path.exists(temporary):
             os.unlink(temporary)
+
+
+def _same_file(new: Path, target: Path) -> bool:
+    """Whether `target` already is `new`: the same bytes, a plain file readable as an
+    edition should be (0644). Anything else, or a file that cannot be read, is replaced."""
+    import filecmp
+    import stat
+    try:
+        found = target.lstat()
+        return (stat.S_ISREG(found.st_mode) and stat.S_IMODE(found.st_mode) == 0o644
+                and filecmp.cmp(new, target, shallow=False))
+    except OSError:
+        return False
 
 
 @contextmanager

@@ -83,3 +83,25 @@ def test_site_stylesheet_change_remakes_the_site_while_the_pdfs_rest(repo):
     assert "FOLIO-EDITION-FACTS" not in home and " KB, " in home
     assert sorted(p.name for p in (site / "downloads").iterdir()) == sorted(
         p.name for p in (repo / "out").iterdir() if p.suffix in (".pdf", ".epub") and "cover" not in p.name)
+
+
+def test_a_file_written_again_keeps_its_time_only_when_it_is_already_what_would_be_written(tmp_path):
+    """render.atomic_path: the same bytes keep the file's time (doit then need not hash
+    it again); a file with the same bytes but not readable as an edition is replaced."""
+    import os
+    from folio.render import atomic_path
+    target = tmp_path / "edition.pdf"
+    for _ in range(2):
+        with atomic_path(target) as temporary:
+            temporary.write_bytes(b"same")
+    os.utime(target, (1_000_000, 1_000_000))
+    with atomic_path(target) as temporary:
+        temporary.write_bytes(b"same")
+    assert target.stat().st_mtime == 1_000_000
+    target.chmod(0o600)
+    with atomic_path(target) as temporary:
+        temporary.write_bytes(b"same")
+    assert target.stat().st_mode & 0o777 == 0o644
+    with atomic_path(target) as temporary:
+        temporary.write_bytes(b"other")
+    assert target.read_bytes() == b"other" and target.stat().st_mtime != 1_000_000
