@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pypandoc
 
-from . import ast, citations, conservation, csl, latex, sandbox
+from . import ast, citations, conservation, latex, sandbox
 from .diagnostics import Diagnostic, BuildError, error, line_of
 from .manuscript import Manuscript
 from .sandbox import Limits

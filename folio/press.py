@@ -116,13 +116,6 @@ def label_pages(pdf, first_body: int) -> None:
     pdf.Root.PageLabels = pikepdf.Dictionary(Nums=pikepdf.Array(numbers))
 
 
-def label_screen_edition(path: Path, first_body: int) -> None:
-    import pikepdf
-    with pikepdf.open(path, allow_overwriting_input=True) as pdf:
-        label_pages(pdf, first_body)
-        pdf.save(path, deterministic_id=True)
-
-
 def finish(path: Path, bleed: float, target: Target | None, crop_marks: bool, title: str,
            icc: Path | None, modified: str, first_body: int, boxes: tuple[list, list] | None = None) -> int:
     """Make the laid-out print PDF at `path` the file the target takes (see module doc);

@@ -36,7 +36,7 @@ STITCH_CODE = ["stitch.py", "press.py", "editions/pdf.py", "pipeline.py", "worke
 LAYOUT_CODE = ["editions/pdf.py", "tags.py", "hyphenation.py", "fonts.py", "safety.py", "svg.py", "check.py",
                "pagemap.py", "press.py", "setting.py", "layout.py", "stitch.py"]
 EDITION_INPUTS = {
-    "pdf": (["editions/pdf.py", "stitch.py", "press.py"], [], []),   # cut from the stitched book
+    "pdf": ([], [], []),   # a copy of the stitched book (make_screen_edition)
     "print": (["editions/pdf.py", "press.py", "pagemap.py", "cover.py", "fonts.py", "safety.py"], ["print", "book"], []),
     "epub": (["editions/epub.py", "cover.py", "fonts.py", "pagemap.py"], ["epub", "book"], ["epub.css"]),
     "html": (["editions/html.py"], [], []),   # the staged site, with the other editions
