@@ -3,19 +3,18 @@
 The EPUB's cover is drawn as SVG from the metadata, but calibre, Kindle conversion
 and many reading systems take a cover only from a JPEG or PNG `cover-image`. WeasyPrint
 draws the SVG (with the book's fonts, and the system's for other scripts) into a PDF
-page of the cover's size, and poppler's pdftoppm turns that page into a JPEG.
+page of the cover's size, and pdfium (`raster.py`) turns that page into a JPEG.
 """
 from __future__ import annotations
 
 import base64
 import hashlib
 import json
-import shutil
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
 from . import fonts, sandbox
+from . import raster as raster_page
 from .diagnostics import error
 
 WIDTH, HEIGHT = 1600, 2400   # px: the 2:3 cover reading systems and stores ask for
@@ -25,10 +24,6 @@ def raster(svg: str, limits: sandbox.Limits = sandbox.Limits(60, 1024)) -> bytes
     """The SVG cover as JPEG bytes."""
     import weasyprint
     from weasyprint.text.fonts import FontConfiguration
-    tool = shutil.which("pdftoppm")
-    if tool is None:
-        raise error("FOLIO042", "poppler's pdftoppm is not installed; the EPUB's cover cannot be drawn",
-                    fix="install poppler-utils (apt-get install poppler-utils)")
     page = (f'<html><body><img alt="" src="data:image/svg+xml;base64,'
             f'{base64.b64encode(svg.encode("utf-8")).decode("ascii")}"></body></html>')
     css = fonts.font_faces_css() + (f"@page {{ size: {WIDTH}px {HEIGHT}px; margin: 0 }} body {{ margin: 0 }} "
@@ -36,17 +31,7 @@ def raster(svg: str, limits: sandbox.Limits = sandbox.Limits(60, 1024)) -> bytes
     config = FontConfiguration()
     pdf = weasyprint.HTML(string=page).write_pdf(stylesheets=[weasyprint.CSS(string=css, font_config=config)],
                                                  font_config=config)
-    with tempfile.TemporaryDirectory(prefix="folio-cover-") as tmp:
-        source, target = Path(tmp) / "cover.pdf", Path(tmp) / "cover"
-        source.write_bytes(pdf)
-        done = sandbox.run([tool, "-jpeg", "-jpegopt", "quality=92", "-singlefile", "-scale-to-x", str(WIDTH),
-                            "-scale-to-y", str(HEIGHT), str(source), str(target)], limits, "pdftoppm on the cover",
-                           None)
-        produced = target.with_suffix(".jpg")
-        if done.returncode != 0 or not produced.is_file():
-            raise error("FOLIO042", "pdftoppm could not draw the EPUB's cover",
-                        fix="check that poppler-utils is installed and works")
-        return produced.read_bytes()
+    return raster_page.jpeg(pdf, WIDTH / (WIDTH * 0.75), limits, size=(WIDTH, HEIGHT))   # a CSS px is 0.75 pt
 
 
 # The full wrap for the printer: back, spine and front in one PDF (`<slug>-cover.pdf`).
@@ -270,20 +255,7 @@ def front_jpeg(cover_pdf: Path, spine: float, bleed: float, trim: tuple[float, f
                limits: sandbox.Limits = sandbox.Limits(60, 1024)) -> bytes:
     """The wrap's front panel as the EPUB's JPEG cover, WIDTH px wide: one cover for
     the printed book, the e-book and the site."""
-    tool = shutil.which("pdftoppm")
-    if tool is None:
-        raise error("FOLIO042", "poppler's pdftoppm is not installed; the EPUB's cover cannot be drawn",
-                    fix="install poppler-utils (apt-get install poppler-utils)")
     resolution = WIDTH / trim[0]
     height = round(trim[1] * resolution)
     left, top = round((bleed + trim[0] + spine) * resolution), round(bleed * resolution)
-    with tempfile.TemporaryDirectory(prefix="folio-cover-") as tmp:
-        target = Path(tmp) / "front"
-        done = sandbox.run([tool, "-jpeg", "-jpegopt", "quality=92", "-singlefile", "-r", f"{resolution:.4f}",
-                            "-x", str(left), "-y", str(top), "-W", str(WIDTH), "-H", str(height),
-                            str(cover_pdf), str(target)], limits, "pdftoppm on the cover", None)
-        produced = target.with_suffix(".jpg")
-        if done.returncode != 0 or not produced.is_file():
-            raise error("FOLIO042", "pdftoppm could not draw the EPUB's cover from the print cover",
-                        fix="check that poppler-utils is installed and works")
-        return produced.read_bytes()
+    return raster_page.jpeg(cover_pdf, resolution / 72, limits, box=(left, top, WIDTH, height))

@@ -328,3 +328,33 @@ def test_gradients_and_patterns_print_in_one_ink(built, tmp_path):
     assert failed.returncode == 1
     assert re.search(r"gradients-in-print-print\.pdf page \d+: an opacity of 0\.5 .*PDF/X-1a allows no transparency",
                      failed.stdout), failed.stdout
+
+
+def test_every_edition_builds_with_no_system_tool_on_the_path(tmp_path, monkeypatch):
+    """A new machine has only Python: no poppler, qpdf or Chromium. The build needs none
+    of them (the EPUB's cover is drawn by pdfium from its wheel), cover art and all."""
+    import os
+    import zipfile
+    from io import BytesIO
+    from PIL import Image
+    from folio import cover
+    empty = tmp_path / "bin"
+    empty.mkdir()
+    result = run_build("--manuscript", str(BOOKS / "cover-image"), "--out", str(tmp_path / "out"),
+                       env={**os.environ, "PATH": str(empty)})
+    assert result.returncode == 0, result.stderr
+    made = sorted(p.name for p in (tmp_path / "out").iterdir())
+    assert [name for name in made if name.endswith((".pdf", ".epub"))] == [
+        "a-book-with-its-own-cover-cover.pdf", "a-book-with-its-own-cover-print.pdf",
+        "a-book-with-its-own-cover.epub", "a-book-with-its-own-cover.pdf"]
+    with zipfile.ZipFile(tmp_path / "out" / "a-book-with-its-own-cover.epub") as package:
+        front = Image.open(BytesIO(package.read("OEBPS/cover.jpg"))).convert("RGB")
+    (red, _, blue), (red_below, _, blue_below) = front.getpixel((800, 120)), front.getpixel((800, 2280))
+    assert front.size == (1600, 2400) and red > 150 > blue and blue_below > 120 > red_below   # red above blue
+    # the cover drawn from its SVG design (an EPUB built without the print wrap)
+    monkeypatch.setenv("PATH", str(empty))
+    svg = ('<svg xmlns="http://www.w3.org/2000/svg" width="1600" height="2400"><rect width="1600" height="2400" '
+           'fill="#fff"/><rect x="0" y="0" width="800" height="1200" fill="#000"/></svg>')
+    drawn = Image.open(BytesIO(cover.raster(svg))).convert("L")
+    assert drawn.size == (1600, 2400)
+    assert drawn.getpixel((400, 600)) < 30 and drawn.getpixel((1200, 1800)) > 225
