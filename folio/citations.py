@@ -80,12 +80,13 @@ class CiteSkeleton:
         return self.head + b",".join(block if keep else _PLACEHOLDER for block, keep in zip(self.blocks(), self.kept)) \
             + b"]}"
 
-    def filled(self, rendered: "Rendered") -> bytes:
-        """The whole AST again: each block citeproc saw as it returned it, the
-        bibliography it added after the last, the metadata it returned."""
+    def filled(self, rendered: "Rendered") -> tuple[bytes, list]:
+        """The whole AST again, as its head (the metadata citeproc returned) and each
+        top-level block's JSON: each block citeproc saw as it returned it, the
+        bibliography it added after the last."""
         seen = iter(rendered.blocks)
         blocks = [next(seen) if keep else block for block, keep in zip(self.blocks(), self.kept)]
-        return rendered.head + b",".join(blocks + rendered.added) + b"]}"
+        return rendered.head, blocks + rendered.added
 
 
 @dataclass

@@ -18,9 +18,10 @@ from pathlib import Path
 
 import pypandoc
 
-from . import ast, citations, conservation, latex, sandbox
+from . import ast, citations, conservation, latex, sandbox, writing
 from .diagnostics import Diagnostic, BuildError, error, line_of
 from .manuscript import Manuscript
+from .paths import HTML_RECORD
 from .sandbox import Limits
 
 TEMPLATE = Path(__file__).resolve().parent.parent / "templates" / "pandoc" / "book.html"
@@ -154,7 +155,9 @@ def run(manuscript: Manuscript, appendix_markdown: str = "", limits: Limits = Li
         citeproc_record: Path | None = None) -> PandocOutput:
     """Read the manuscript (plus `appendix_markdown`, the dictionary's definitions, so
     they are rendered by the same citeproc run) into pandoc's AST, confine its
-    metadata, and write the AST as one HTML document."""
+    metadata, and write the AST as one HTML document. The rendered citations and each
+    chapter's HTML are kept beside `citeproc_record` for the next build."""
+    writer_record = citeproc_record.with_name(HTML_RECORD) if citeproc_record else None
     with tempfile.TemporaryDirectory(prefix="folio-") as tmp:
         appendix = None
         if appendix_markdown:
@@ -194,20 +197,24 @@ def run(manuscript: Manuscript, appendix_markdown: str = "", limits: Limits = Li
     rendered = citations.render(skeleton, manuscript, limits, pandoc_binary(), _environment(), _log, _failure,
                                 citeproc_record)
     messages += rendered.messages
-    encoded = skeleton.filled(rendered)
-    del skeleton, rendered.blocks[:], rendered.added[:]
+    head, blocks = skeleton.filled(rendered)
     sandbox.give_back_freed_memory()
-    with tempfile.TemporaryDirectory(prefix="folio-") as tmp:
-        write_log = Path(tmp) / "write-log.json"
-        write = sandbox.run(write_command() + [f"--log={write_log}"], limits, "pandoc",
-                            manuscript.source, cwd=manuscript.root, env=_environment(),
-                            input=encoded)
-        del encoded
-        messages += _log(write_log)
-    stderr = (read.stderr.decode("utf-8", "replace") + rendered.stderr
-              + write.stderr.decode("utf-8", "replace")).strip()
-    if write.returncode != 0:
-        raise _failure(manuscript, write.stderr.decode("utf-8", "replace").strip())
+
+    def write(document: bytes) -> tuple[bytes, str, list]:
+        with tempfile.TemporaryDirectory(prefix="folio-") as tmp:
+            write_log = Path(tmp) / "write-log.json"
+            done = sandbox.run(write_command() + [f"--log={write_log}"], limits, "pandoc", manuscript.source,
+                               cwd=manuscript.root, env=_environment(), input=document)
+            stderr = done.stderr.decode("utf-8", "replace")
+            if done.returncode != 0:
+                raise _failure(manuscript, stderr.strip())
+            return done.stdout, stderr, _log(write_log)
+    identity = writing.identity(write_command(), pandoc_binary()) + TEMPLATE.read_bytes() \
+        + json.dumps(sorted(_environment().items())).encode()
+    written = writing.write(head, blocks, identity, write, writer_record)
+    del skeleton, rendered.blocks[:], rendered.added[:], blocks
+    messages += written.messages
+    stderr = (read.stderr.decode("utf-8", "replace") + rendered.stderr + written.stderr).strip()
     missing = MISSING_CITATION.findall(stderr)
     if missing:
         raise BuildError(*(Diagnostic(
@@ -215,7 +222,7 @@ def run(manuscript: Manuscript, appendix_markdown: str = "", limits: Limits = Li
             _cite_line(manuscript, key),
             fix=_missing_key_fix(manuscript, key)) for key in dict.fromkeys(missing)))
     diagnostics += _pandoc_diagnostics(messages, manuscript, appendix_markdown)
-    return PandocOutput(write.stdout.decode("utf-8"), passages, tuple(diagnostics))
+    return PandocOutput(written.html, passages, tuple(diagnostics))
 
 
 def _log(path: Path) -> list[dict]:

@@ -1,0 +1,125 @@
+"""pandoc writes HTML chapter by chapter and the chapters are kept (writing.py). These
+tests hold the result to one plain run over the whole document, on every case book:
+cold, with every chapter kept, and with every other chapter kept (so kept chapters'
+notes are numbered again around fresh ones)."""
+from __future__ import annotations
+
+import pickle
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+
+from conftest import BOOKS, ROOT
+from folio import pandoc, pipeline, state, writing
+from folio.diagnostics import BuildError, Reporter
+from folio.paths import HTML_RECORD
+
+CASES = sorted(p.parent.name for p in BOOKS.glob("*/book.md"))
+
+
+def _plain(head, blocks, identity, run, record):
+    """The reference: the whole document in one run, nothing kept."""
+    stdout, stderr, messages = run(head + b",".join(bytes(b) for b in blocks) + b"]}")
+    return writing.Written(stdout.decode("utf-8"), stderr, messages)
+
+
+def _output(folder: Path, out: Path, monkeypatch, plain: bool = False, runs: list | None = None):
+    """What pandoc.run gave the book step (or the build's diagnostics)."""
+    outputs = []
+    run = pandoc.run
+
+    def recording(*args, **kwargs):
+        outputs.append(run(*args, **kwargs))
+        return outputs[-1]
+    with monkeypatch.context() as patch:
+        patch.setattr(pandoc, "run", recording)
+        if plain:
+            patch.setattr(writing, "write", _plain)
+        if runs is not None:
+            sandbox_run = pandoc.sandbox.run
+
+            def counting(command, *args, **kwargs):
+                if "html5" in command:
+                    runs.append(kwargs.get("input", b""))
+                return sandbox_run(command, *args, **kwargs)
+            patch.setattr(pandoc.sandbox, "run", counting)
+        try:
+            pipeline.load_book(pipeline.Options(folder, out), Reporter())
+        except BuildError as failure:
+            return [str(d) for d in failure.diagnostics]
+    return outputs
+
+
+def _record(out: Path) -> Path:
+    return next(out.glob(f".folio/*/{HTML_RECORD}"))
+
+
+@pytest.mark.parametrize("case", [*CASES, "bundled"])
+def test_chapters_written_apart_and_kept_give_the_whole_documents_html(case, monkeypatch, tmp_path):
+    folder = ROOT / "manuscript" if case == "bundled" else BOOKS / case
+    reference = _output(folder, tmp_path / "plain", monkeypatch, plain=True)
+    out = tmp_path / "chapters"
+    assert _output(folder, out, monkeypatch) == reference   # cold: every chapter written in one run
+    if not isinstance(reference[0], pandoc.PandocOutput):
+        return   # a manuscript that fails: it fails the same way
+    assert _output(folder, out, monkeypatch) == reference   # every chapter kept
+    record = _record(out)
+    kept = state.load(record)
+    kept["chapters"] = dict(list(kept["chapters"].items())[::2])   # every other chapter written again
+    state.save(kept, record)
+    assert _output(folder, out, monkeypatch) == reference
+
+
+def test_an_edit_writes_only_its_chapter_and_the_notes_after_it_count_on(monkeypatch, tmp_path):
+    """A note added to the second chapter moves every later note's number by one; the
+    later chapters come from the record, numbered again, as pandoc would number them."""
+    book = tmp_path / "book"
+    shutil.copytree(ROOT / "manuscript", book)
+    out = tmp_path / "out"
+    _output(book, out, monkeypatch)
+    text = (book / "book.md").read_text(encoding="utf-8")
+    second = [m.start() for m in re.finditer(r"^# ", text, re.M)][1]
+    end = text.index("\n\n", text.index("\n\n", second) + 2)
+    (book / "book.md").write_text(text[:end] + " A sentence added.^[A note added.]" + text[end:], encoding="utf-8")
+    runs: list = []
+    (edited,) = _output(book, out, monkeypatch, runs=runs)
+    (reference,) = _output(book, tmp_path / "plain", monkeypatch, plain=True)
+    assert edited == reference
+    assert len(runs) == 1 and runs[0].count(b"folio-chapter-") == 2   # one chapter, between two markers
+    assert b'"sentence"' in runs[0] and b'["permanent-revolution",' not in runs[0]   # the next chapter's heading is not written
+    calls = re.findall(r'id="fnref(\d+)"', edited.html)
+    assert calls == [str(n) for n in range(1, len(calls) + 1)] and len(calls) > 10
+
+
+def test_what_the_writer_says_is_said_again_and_its_chapters_are_not_kept(monkeypatch, tmp_path):
+    """pandoc's messages while writing are not tied to a chapter: a run that says
+    anything keeps nothing, so the next build says it again."""
+    book = tmp_path / "book"
+    book.mkdir()
+    (book / "book.md").write_text("---\ntitle: Math\n---\n\n# One\n\nBroken $\\frac{a}{$ math.\n\n# Two\n\nPlain.\n",
+                                  encoding="utf-8")
+    out = tmp_path / "out"
+    first = _output(book, out, monkeypatch)
+    again = _output(book, out, monkeypatch)
+    assert first == again
+    said = [d.message for d in first[0].diagnostics]
+    assert said and any("cannot be typeset" in m for m in said), said   # pandoc: CouldNotConvertTeXMath
+    assert state.load(_record(out))["chapters"] == {}
+
+
+def test_a_record_not_written_here_is_not_used(monkeypatch, tmp_path):
+    """The record is signed like the build state: one planted in the output folder, or
+    damaged, is passed over and the chapters are written again."""
+    out = tmp_path / "out"
+    (reference,) = _output(BOOKS / "tiny", tmp_path / "plain", monkeypatch, plain=True)
+    _output(BOOKS / "tiny", out, monkeypatch)
+    record = _record(out)
+    kept = state.load(record)
+    planted = {key: ("<p>planted</p>\n", []) for key in kept["chapters"]}
+    record.write_bytes(b"0" * state.MAC_BYTES + pickle.dumps({"version": writing.RECORD_VERSION, "chapters": planted}))
+    (found,) = _output(BOOKS / "tiny", out, monkeypatch)
+    assert found == reference and "planted" not in found.html
+    record.write_bytes(b"damaged")
+    assert _output(BOOKS / "tiny", out, monkeypatch) == [reference]
