@@ -135,7 +135,9 @@ def _key(skeleton: bytes, args: list[str], style: bytes, manuscript, pandoc: str
     for path in [*manuscript.bibliography, *([manuscript.abbreviations] if manuscript.abbreviations else [])]:
         add(Path(path).read_bytes())
     binary = Path(pandoc).stat()
-    add(json.dumps([pandoc, binary.st_size, binary.st_mtime_ns, sorted(environment.items())]).encode())
+    # not PATH: `--sandbox` runs no program, and shells differ in it (pyenv puts its own first)
+    kept = sorted((k, v) for k, v in environment.items() if k != "PATH")
+    add(json.dumps([pandoc, binary.st_size, binary.st_mtime_ns, kept]).encode())
     return digest.hexdigest()
 
 

@@ -49,6 +49,13 @@ def _environment() -> dict:
     return {k: v for k, v in os.environ.items() if k in ("PATH", "HOME", "LANG", "SOURCE_DATE_EPOCH")}
 
 
+def _output_environment() -> dict:
+    """What of the environment pandoc's output may depend on, for the kept citations and
+    chapters: not PATH, which `--sandbox` never runs a program from and which differs
+    between shells (pyenv's `python3` puts its own folder first)."""
+    return {k: v for k, v in _environment().items() if k != "PATH"}
+
+
 def read_command(manuscript: Manuscript, appendix: Path | None = None) -> list[str]:
     """Markdown to pandoc's AST: no citeproc, so nothing but the inputs is opened."""
     inputs = [str(manuscript.source)] + ([str(appendix)] if appendix else [])
@@ -210,7 +217,7 @@ def run(manuscript: Manuscript, appendix_markdown: str = "", limits: Limits = Li
                 raise _failure(manuscript, stderr.strip())
             return done.stdout, stderr, _log(write_log)
     identity = writing.identity(write_command(), pandoc_binary()) + TEMPLATE.read_bytes() \
-        + json.dumps(sorted(_environment().items())).encode()
+        + json.dumps(sorted(_output_environment().items())).encode()
     written = writing.write(head, blocks, identity, write, writer_record)
     del skeleton, rendered.blocks[:], rendered.added[:], blocks
     messages += written.messages

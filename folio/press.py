@@ -116,14 +116,15 @@ def label_pages(pdf, first_body: int) -> None:
     pdf.Root.PageLabels = pikepdf.Dictionary(Nums=pikepdf.Array(numbers))
 
 
-def finish(path: Path, bleed: float, target: Target | None, crop_marks: bool, title: str,
+def finish(source: Path, path: Path, bleed: float, target: Target | None, crop_marks: bool, title: str,
            icc: Path | None, modified: str, first_body: int, boxes: tuple[list, list] | None = None) -> int:
-    """Make the laid-out print PDF at `path` the file the target takes (see module doc);
-    the number of blank pages added at the end. `boxes`: the print boxes the stitched
-    book (cut as the screen edition reads) keeps in its record (stitch._to_screen)."""
+    """Write the laid-out book (`source`) to `path` as the file the target takes (see
+    module doc); the number of blank pages added at the end. `boxes`: the print boxes
+    the stitched book (cut as the screen edition reads) keeps in its record
+    (stitch._to_screen)."""
     import pikepdf
     added = 0
-    with pikepdf.open(path, allow_overwriting_input=True) as pdf:
+    with pikepdf.open(source) as pdf:
         if boxes is not None:
             restore_print_boxes(pdf, *boxes)
         label_pages(pdf, first_body)

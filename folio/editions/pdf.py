@@ -733,11 +733,12 @@ def build(book: Book, out: Path, settings: PageSettings, show_text=None, reporte
     target = out / f"{book.meta.slug}{settings.suffix}.pdf"
     added = 0
     with atomic_path(target) as temporary:
-        shutil.copyfile(folder / "book.pdf", temporary)
-        if settings.for_print:
-            added = press.finish(temporary, to_points(settings.bleed), press.TARGETS.get(settings.target or ""),
-                                 settings.crop_marks, book.meta.title, icc, book.meta.modified, first_body,
-                                 _print_boxes(folder))
+        if settings.for_print:   # read from the stitched book, written once, as the service takes it
+            added = press.finish(folder / "book.pdf", temporary, to_points(settings.bleed),
+                                 press.TARGETS.get(settings.target or ""), settings.crop_marks, book.meta.title, icc,
+                                 book.meta.modified, first_body, _print_boxes(folder))
+        else:
+            shutil.copyfile(folder / "book.pdf", temporary)
     wrap = None
     if settings.for_print:   # the cover, whose spine needs the final page count
         from .. import cover
