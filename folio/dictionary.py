@@ -107,7 +107,10 @@ def load(path: Path) -> tuple[Entry, ...]:
     text = read_text(path, "dictionary", MAX_DICTIONARY_BYTES, "FOLIO050")
     refuse_aliases(text, path, 1)
     try:
-        root = yaml.compose(text, Loader=yaml.SafeLoader)
+        try:   # libyaml reads a long dictionary several times faster; its messages differ, so
+            root = yaml.compose(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+        except yaml.YAMLError:   # an error is read again by the Python loader, to say it as before
+            root = yaml.compose(text, Loader=yaml.SafeLoader)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "context_mark", None) or getattr(exc, "problem_mark", None)
         raise error("FOLIO050", f"invalid YAML: {getattr(exc, 'problem', exc)}", path,
@@ -121,7 +124,7 @@ def load(path: Path) -> tuple[Entry, ...]:
     for node in root.value:
         line = node.start_mark.line + 1
         try:
-            data = yaml.safe_load(yaml.serialize(node)) if node is not None else None
+            data = yaml.SafeLoader("").construct_document(node) if node is not None else None
         except yaml.YAMLError as exc:   # e.g. a '!!python/object' tag: data only, never objects
             problems.append(Diagnostic("FOLIO050", f"this entry cannot be read: {getattr(exc, 'problem', exc)}",
                                        path, line, fix="write plain values: text, lists and mappings, no '!!' tags"))

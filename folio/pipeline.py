@@ -58,10 +58,12 @@ def lay_out_alone(options: Options) -> Path:
     it holds every object of the book's PDF, and a long book's `Book` and those
     objects would not fit in the memory limit together."""
     from . import state
+    from .sandbox import keep_till_exit
     from .tasks import book_file, laid_out_file
     reporter = Reporter(strict=options.strict)
-    laid = _lay_out(state.load(book_file(options)), manuscript_module.load(options.manuscript, options.csl),
-                    options, reporter)
+    book = state.load(book_file(options))
+    keep_till_exit(book)
+    laid = _lay_out(book, manuscript_module.load(options.manuscript, options.csl), options, reporter)
     reporter.finish()   # with --strict, what WeasyPrint said (FOLIO041) fails the layout
     laid.save(laid_out_file(options))
     return laid_out_file(options)

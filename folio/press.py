@@ -123,8 +123,10 @@ def finish(source: Path, path: Path, bleed: float, target: Target | None, crop_m
     the stitched book (cut as the screen edition reads) keeps in its record
     (stitch._to_screen)."""
     import pikepdf
+    from .sandbox import keep_till_exit
     added = 0
     with pikepdf.open(source) as pdf:
+        keep_till_exit(pdf)
         if boxes is not None:
             restore_print_boxes(pdf, *boxes)
         label_pages(pdf, first_body)

@@ -85,6 +85,20 @@ def _malloc_trim():
         return None
 
 
+# A step's process ends right after its work (worker.py), and letting go of a long
+# book's objects one by one at the end of a function (a PDF's hundreds of thousands in
+# qpdf, the Book's millions) took longer than some steps' work: 0.4 s of a 50x book's
+# stitch or print step. In a step's process they are kept till its exit, which gives
+# the memory back at once; elsewhere (tests, `serve`) nothing is kept.
+_KEPT: list = []
+keeping = False
+
+
+def keep_till_exit(thing) -> None:
+    if keeping:
+        _KEPT.append(thing)
+
+
 def kill_group(process: subprocess.Popen) -> None:
     """Stop a step and everything it started (pandoc, in the book step)."""
     try:

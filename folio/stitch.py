@@ -351,7 +351,7 @@ def _stitched(parts: list[tuple[Path, int]], furniture: Path | None, wanted: lis
               linked_only: tuple[str, ...], first_body: int) -> tuple[list[str], dict]:
     import pikepdf
     from pikepdf import Array, Dictionary, Name
-    from .sandbox import give_back_freed_memory
+    from .sandbox import give_back_freed_memory, keep_till_exit
     book = pikepdf.new()
     document = book.make_indirect(Dictionary(Type=Name.StructElem, S=Name.Document, K=Array()))
     parent_tree: list = []
@@ -395,6 +395,7 @@ def _stitched(parts: list[tuple[Path, int]], furniture: Path | None, wanted: lis
     label_pages(book, first_body)
     book.save(target, deterministic_id=True, object_stream_mode=pikepdf.ObjectStreamMode.generate)
     book.close()
+    keep_till_exit(book)
     return list(dict.fromkeys(dangling)), {"parts": records, "next_key": len(parent_tree),
                                            "box_sets": box_sets, "page_boxes": page_boxes}
 
@@ -408,6 +409,7 @@ def _patched(parts: list[tuple[Path, int]], furniture: Path | None, wanted: list
     part has as many pages as the old one, and no link between parts would now lead
     elsewhere (or nowhere) than it did."""
     import pikepdf
+    from .sandbox import keep_till_exit
     try:
         if (was.get("version") != RECORD_VERSION or was.get("code") != _file_digest(Path(__file__))
                 or was.get("furniture") != (furniture.name if furniture else None)
@@ -435,6 +437,7 @@ def _patched(parts: list[tuple[Path, int]], furniture: Path | None, wanted: list
         return None   # a record or a book not as this code writes them: stitched whole
     finally:
         book.close()
+        keep_till_exit(book)
 
 
 def sound_boxes(box_sets, page_boxes, pages: int) -> bool:

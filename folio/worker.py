@@ -21,6 +21,7 @@ def _say(diagnostic: Diagnostic) -> None:
 def step(name: str, options: Options) -> None:
     from . import state
     from .manuscript import load as load_manuscript
+    from .sandbox import keep_till_exit
     from .pipeline import build_edition, load_book
     from .tasks import book_file, print_book_file
     if name == "book":
@@ -29,6 +30,7 @@ def step(name: str, options: Options) -> None:
         reporter.finish()
         state.save(book, book_file(options))
         state.save(book.for_print(), print_book_file(options))
+        keep_till_exit(book)
         return
     if name in ("layout", "stitch"):   # neither holds the Book and the whole PDF at once
         from .pipeline import lay_out_alone, stitch_alone
@@ -39,6 +41,7 @@ def step(name: str, options: Options) -> None:
         publish(options.out, load_manuscript(options.manuscript, options.csl).slug)
         return
     book = state.load(print_book_file(options) if name == "print" else book_file(options))
+    keep_till_exit(book)
     build_edition(name, book, load_manuscript(options.manuscript, options.csl), options)
 
 
@@ -71,4 +74,9 @@ def main(argv: list[str]) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main(sys.argv[1:]))
+    from . import sandbox
+    sandbox.keeping = True
+    code = main(sys.argv[1:])
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)   # no teardown: the step's files are written and closed (see sandbox.keep_till_exit)
