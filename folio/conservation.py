@@ -9,6 +9,8 @@ guards every pass at once: a transform that loses text cannot do it silently.
 """
 from __future__ import annotations
 
+import itertools
+import operator
 import re
 import sys
 from dataclasses import dataclass
@@ -146,25 +148,43 @@ def _pairs(words) -> set:
     return set(zip(words, words[1:]))
 
 
+def _readings(word: str) -> set:
+    """A word and, if it ends in digits, the word without one, two or three of them."""
+    return {word} | {word[:-k] for k in (1, 2, 3) if len(word) > k and word[-k:].isdigit()}
+
+
+def shown_in(words: tuple[str, ...]) -> tuple[set, set]:
+    """The word pairs and the words an edition's text shows. A note call set against
+    its word reads as one word in a PDF's text ("18111" for "1811" and note 1): the
+    word without its last digits counts as shown too, alone and beside its neighbours.
+    Few words end in a digit, and a long book repeats them in the same company (a
+    year, a page number): each word between the same two neighbours is read once."""
+    pairs, vocabulary = _pairs(words), set(words)
+    last = len(words) - 1
+    ends_in_digit = map(str.isdigit, map(operator.itemgetter(-1), words))
+    company = {(words[i - 1] if i else None, words[i], words[i + 1] if i < last else None)
+               for i in itertools.compress(range(len(words)), ends_in_digit)}
+    read: dict = {}
+
+    def readings(word: str) -> set:
+        if word not in read:
+            read[word] = _readings(word)
+        return read[word]
+    for before, word, after in company:
+        reading = readings(word)
+        if len(reading) == 1:
+            continue
+        vocabulary.update(reading)
+        if before is not None:
+            pairs.update((a, b) for a in readings(before) for b in reading)
+        if after is not None:
+            pairs.update((a, b) for a in reading for b in readings(after))
+    return pairs, vocabulary
+
+
 def missing(passages_: tuple[Passage, ...], edition_text: str) -> list[Passage]:
     """The passages the edition's text does not show."""
-    words = words_of(edition_text)
-    pairs, vocabulary = _pairs(words), set(words)
-    # A note call set against its word reads as one word in a PDF's text ("18111" for
-    # "1811" and note 1): the word without its last digits counts as shown too, alone
-    # and beside its neighbours. Few words end in a digit: only theirs are read twice.
-    readings = {}
-    for i, word in enumerate(words):
-        if word[-1:].isdigit():
-            reading = {word} | {word[:-k] for k in (1, 2, 3) if len(word) > k and word[-k:].isdigit()}
-            if len(reading) > 1:
-                readings[i] = reading
-    for i, reading in readings.items():
-        vocabulary.update(reading)
-        if i > 0:
-            pairs.update((a, b) for a in readings.get(i - 1, (words[i - 1],)) for b in reading)
-        if i + 1 < len(words):
-            pairs.update((a, b) for a in reading for b in readings.get(i + 1, (words[i + 1],)))
+    pairs, vocabulary = shown_in(words_of(edition_text))
     lost = []
     for passage in passages_:
         wanted = passage.pairs()
