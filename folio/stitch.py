@@ -242,6 +242,8 @@ def _part(book, document, source, start: int, next_key: int, replace: bool) -> d
     pages_index = {page.obj.objgen: i for i, page in enumerate(source.pages)}
     moved: dict = {}   # the copy qpdf made of a source page -> the book's page that holds it now
     if replace:
+        if any(key in source.Root.Pages and key not in page.obj for key in INHERITED for page in source.pages):
+            raise ValueError("a part's page inherits from its page tree")   # WeasyPrint's never do: stitched whole
         for i, page in enumerate(source.pages):
             held = book.pages[start + i].obj
             moved[_refill(held, book.copy_foreign(page.obj))] = held
@@ -275,6 +277,9 @@ def _part(book, document, source, start: int, next_key: int, replace: bool) -> d
     return {"start": start, "pages": len(source.pages), "kids": len(kids), "first_key": next_key,
             "keys": len(entries), "dests": dests, "bookmarks": _outline(source, start, pages_index),
             "entries": entries, "copied_kids": kids}
+
+
+INHERITED = ("/Resources", "/MediaBox", "/CropBox", "/Rotate")   # what a page may take from its page tree
 
 
 def _refill(held, copied):
