@@ -31,7 +31,8 @@ RECORD_VERSION = 1
 NOTE = b'{"t":"Note"'   # a Note node in compact JSON (a string's quotes would be escaped)
 # A code block with no id of its own: pandoc numbers it through the document (cbN).
 CODE = b'{"t":"CodeBlock","c":[["",'
-AUTHORS_CB = re.compile(rb'"cb\d')   # an id (or a word) of the author's like pandoc's own: not cut apart
+# An id, a link target (`#cb2`, `#cb02`) or a word of the author's like pandoc's own: not cut apart.
+AUTHORS_CB = re.compile(rb'["#]cb\d')
 CB = re.compile(r'(id="|href="#)cb(\d+)(?=["-])')
 HEADER = re.compile(rb'\{"t":"Header","c":\[(\d+),')
 CALL = re.compile(r'<a href="#fn(\d+)" class="footnote-ref" id="fnref(\d+)" role="doc-noteref"><sup>(\d+)</sup></a>')
@@ -69,6 +70,24 @@ def chapters(blocks: list) -> list[tuple[int, int]]:
 # pandoc's reader numbers each citation's place among the notes; the HTML writer does
 # not print it, and a note added early would otherwise change every later chapter's key.
 NOTE_NUMBER = re.compile(rb'"citationNoteNum":\d+')
+
+
+def _notes(chapter: bytes) -> int:
+    """The notes pandoc's writer numbers in a chapter (its JSON): each Note node but
+    those in an image's description, which the writer flattens to its alt text (a
+    figure's caption and its image's description are copies of each other)."""
+    if b'"t":"Image"' not in chapter:
+        return chapter.count(NOTE)
+
+    found, todo = 0, [json.loads(b"[" + chapter + b"]")]
+    while todo:
+        node = todo.pop()
+        if isinstance(node, list):
+            todo.extend(node)
+        elif isinstance(node, dict) and node.get("t") != "Image":
+            found += node.get("t") == "Note"
+            todo.append(node.get("c"))
+    return found
 
 
 def _key(head: bytes, chapter: bytes, identity: bytes) -> str:
@@ -183,7 +202,7 @@ def write(head: bytes, blocks: list, identity: bytes, run, record: Path | None) 
     todo = [i for i, key in enumerate(keys) if key not in kept]
     nonce = secrets.token_hex(12)
     marker = b'{"t":"RawBlock","c":["html","<!--folio-chapter-' + nonce.encode() + b'-->"]}'
-    counts = [(joined[i].count(NOTE), joined[i].count(CODE)) for i in todo]
+    counts = [(_notes(joined[i]), joined[i].count(CODE)) for i in todo]
     before = (head.count(NOTE), head.count(CODE))
     stdout, stderr, messages = run(head + b",".join([marker] + [joined[i] + b"," + marker for i in todo]) + b"]}")
     try:

@@ -123,3 +123,38 @@ def test_a_record_not_written_here_is_not_used(monkeypatch, tmp_path):
     assert found == reference and "planted" not in found.html
     record.write_bytes(b"damaged")
     assert _output(BOOKS / "tiny", out, monkeypatch) == [reference]
+
+
+@pytest.mark.parametrize("edit", ["", "```\nA block with no language: it takes a number, prints no id.\n```\n\n"])
+def test_an_authors_link_to_a_code_blocks_id_reads_as_pandoc_wrote_it(edit, monkeypatch, tmp_path):
+    """A link to pandoc's own `#cb2` (or `#cb02`) is the author's: not numbered again
+    when the chapters before it gain a code block (found by a red-team pass)."""
+    book = tmp_path / "book"
+    book.mkdir()
+    text = ("---\ntitle: Code\n---\n\n# One\n\n{edit}```python\nprint(1)\n```\n\n# Two\n\n```python\nprint(2)\n```\n\n"
+            "See [the code](#cb2), [its line](#cb02-1) and <a href=\"#cb2-1\">this</a>.^[And [here](#cb2).]\n")
+    out = tmp_path / "out"
+    (book / "book.md").write_text(text.format(edit=""), encoding="utf-8")
+    _output(book, out, monkeypatch)
+    (book / "book.md").write_text(text.format(edit=edit), encoding="utf-8")
+    (found,) = _output(book, out, monkeypatch)
+    (reference,) = _output(book, tmp_path / "plain", monkeypatch, plain=True)
+    assert found == reference
+    assert 'href="#cb02-1"' in found.html and found.html.count('href="#cb2"') == 2
+
+
+def test_a_note_in_a_figure_caption_is_counted_once_and_chapters_are_kept(monkeypatch, tmp_path):
+    """A figure's caption and its image's description are copies: pandoc numbers the
+    caption's note and flattens the description's. The count must agree, or every
+    build would fall back to the plain run and keep nothing (found by a red-team pass)."""
+    book = tmp_path / "book"
+    shutil.copytree(BOOKS / "tiny", book)
+    image = next(p.name for p in book.iterdir() if p.suffix in (".png", ".jpg", ".svg"))
+    text = (book / "book.md").read_text(encoding="utf-8")
+    (book / "book.md").write_text(text + f"\n\n# Figures\n\n![A figure with a note.^[The caption's note.]]({image})\n\n"
+                                  "After it.^[A later note.]\n", encoding="utf-8")
+    out = tmp_path / "out"
+    (found,) = _output(book, out, monkeypatch)
+    (reference,) = _output(book, tmp_path / "plain", monkeypatch, plain=True)
+    assert found == reference
+    assert len(state.load(_record(out))["chapters"]) >= 2   # kept: no fallback
