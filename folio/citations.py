@@ -121,6 +121,15 @@ def command(pandoc: str, manuscript, style: Path) -> list[str]:
     return args
 
 
+def pandoc_identity(pandoc: str, environment: dict) -> bytes:
+    """pandoc itself (its binary's size and time) and the environment it runs in, for
+    the keys of what is kept between builds: not PATH, which `--sandbox` never runs a
+    program from and which shells set differently (pyenv's `python3` puts its own first)."""
+    binary = Path(pandoc).stat()
+    kept = sorted((k, v) for k, v in environment.items() if k != "PATH")
+    return json.dumps([pandoc, binary.st_size, binary.st_mtime_ns, kept]).encode()
+
+
 def _key(skeleton: bytes, args: list[str], style: bytes, manuscript, pandoc: str, environment: dict) -> str:
     """Everything citeproc's output depends on (the style by its text: its path may be
     a temporary copy's)."""
@@ -134,10 +143,7 @@ def _key(skeleton: bytes, args: list[str], style: bytes, manuscript, pandoc: str
     add(style)
     for path in [*manuscript.bibliography, *([manuscript.abbreviations] if manuscript.abbreviations else [])]:
         add(Path(path).read_bytes())
-    binary = Path(pandoc).stat()
-    # not PATH: `--sandbox` runs no program, and shells differ in it (pyenv puts its own first)
-    kept = sorted((k, v) for k, v in environment.items() if k != "PATH")
-    add(json.dumps([pandoc, binary.st_size, binary.st_mtime_ns, kept]).encode())
+    add(pandoc_identity(pandoc, environment))
     return digest.hexdigest()
 
 

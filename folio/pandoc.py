@@ -49,13 +49,6 @@ def _environment() -> dict:
     return {k: v for k, v in os.environ.items() if k in ("PATH", "HOME", "LANG", "SOURCE_DATE_EPOCH")}
 
 
-def _output_environment() -> dict:
-    """What of the environment pandoc's output may depend on, for the kept citations and
-    chapters: not PATH, which `--sandbox` never runs a program from and which differs
-    between shells (pyenv's `python3` puts its own folder first)."""
-    return {k: v for k, v in _environment().items() if k != "PATH"}
-
-
 def read_command(manuscript: Manuscript, appendix: Path | None = None) -> list[str]:
     """Markdown to pandoc's AST: no citeproc, so nothing but the inputs is opened."""
     inputs = [str(manuscript.source)] + ([str(appendix)] if appendix else [])
@@ -126,6 +119,19 @@ def confine_metadata(document: dict, manuscript: Manuscript) -> dict:
     return document
 
 
+def _drop_metadata_notes(document: dict, manuscript: Manuscript, warn) -> None:
+    """A note in the title (or any metadata field) has no page to stand on: pandoc
+    wrote its call into the title, slug and running heads and its text nowhere. It is
+    taken out of the field and said, with the field's line."""
+    for key, value in document.get("meta", {}).items():
+        taken: list = []
+        ast._walk(value, lambda note: taken.append(note) or {"t": "Str", "c": ""}, frozenset({"Note"}))
+        if taken:
+            warn("FOLIO036", f"a note in the metadata field '{key}' cannot be printed there; it is left out",
+                 None, fix="put the note in the text, on the first heading or paragraph it belongs to",
+                 line=_key_line(manuscript, key))
+
+
 def _failure(manuscript: Manuscript, stderr: str):
     line = re.search(r"line (\d+)", stderr)
     at = int(line.group(1)) if line else None
@@ -189,6 +195,7 @@ def run(manuscript: Manuscript, appendix_markdown: str = "", limits: Limits = Li
         at = manuscript.text.find(needle) if needle and line is None else -1
         diagnostics.append(Diagnostic(code, message, manuscript.source,
                                       line_of(manuscript.text, at) if at >= 0 else line, fix))
+    _drop_metadata_notes(document, manuscript, warn)
     document = latex.read_raw_latex(document, manuscript, warn, limits)
     for step in ast.PASSES:
         document = step(document, manuscript, warn)
@@ -216,8 +223,8 @@ def run(manuscript: Manuscript, appendix_markdown: str = "", limits: Limits = Li
             if done.returncode != 0:
                 raise _failure(manuscript, stderr.strip())
             return done.stdout, stderr, _log(write_log)
-    identity = writing.identity(write_command(), pandoc_binary()) + TEMPLATE.read_bytes() \
-        + json.dumps(sorted(_output_environment().items())).encode()
+    identity = json.dumps(write_command()[1:]).encode() + TEMPLATE.read_bytes() \
+        + citations.pandoc_identity(pandoc_binary(), _environment())
     written = writing.write(head, blocks, identity, write, writer_record)
     del skeleton, rendered.blocks[:], rendered.added[:], blocks
     messages += written.messages

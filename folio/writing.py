@@ -232,7 +232,3 @@ def _keep(record: Path | None, chapters_: dict) -> None:
     if record is not None:
         state.save({"version": RECORD_VERSION, "chapters": chapters_}, record)
 
-
-def identity(command: list[str], binary: str) -> bytes:
-    found = Path(binary).stat()
-    return json.dumps([command[1:], binary, found.st_size, found.st_mtime_ns]).encode()
