@@ -9,13 +9,20 @@ are, `Bolshevik` never. Names are not split either: a capitalised word inside a
 sentence, and a word in capitals (an acronym), are kept whole, except in languages
 that capitalise every noun.
 
-Applied to the PDF's tree only, after the typesetter's corrections (setting.py): a
-kept word is a `span.nohyphen` (`hyphens: manual`), with soft hyphens where it may
-break. The EPUB and the site leave the breaking to the reader's engine.
+Applied to the PDF's tree only, after the typesetter's corrections (setting.py). For
+the layout, a word kept the same way wherever its chapter sets it is given to the
+hyphenation dictionary WeasyPrint asks (`installed`: pyphen's answer for that word,
+its listed breaks or none), not marked up: every inline element splits a line into
+more boxes for WeasyPrint to measure, and the bundled book's chapters took 30 % longer
+to lay out with their 52 names a chapter in spans. A word kept in one place and not in
+another ("Revolution" the event, "revolution" the word), or set in another language,
+is a `span.nohyphen` (`hyphens: manual`), with soft hyphens where it may break. The
+EPUB and the site leave the breaking to the reader's engine.
 """
 from __future__ import annotations
 
 import re
+from contextlib import contextmanager
 from functools import lru_cache
 
 import lxml.html
@@ -68,20 +75,72 @@ def exceptions(lang: str, author: tuple[str, ...]) -> dict[str, tuple[int, ...]]
     return {**house_list(lang), **parse(author)}
 
 
-def apply(tree, lang: str, author: tuple[str, ...]) -> None:
+def apply(tree, lang: str, author: tuple[str, ...], dictionary: bool = False) -> dict[str, tuple[int, ...]]:
     """Keep the tree's names and listed words from breaking where they must not. A
     capitalised word is a name where it stands inside a sentence; seen so once in the
-    chapter, it is a name at a sentence's start too."""
+    chapter, it is a name at a sentence's start too. With `dictionary`, return the
+    words (lower case) kept at every place the tree sets them, with the breaks they
+    allow, for `installed`, and mark up only the others."""
     listed = exceptions(lang, author)
     names = None if lang.split("-")[0].lower() in NOUNS_CAPITALISED else \
         {word for _, _, word, before, _ in _words(tree) if word[0].isupper() and _inside_sentence(before)}
-    places: dict = {}   # (node, slot) -> [(start, end, kept form)]
+    kept_at, free = [], set()
     for node, slot, word, before, start in _words(tree):
         kept = _kept_form(word, before, listed, names)
-        if kept is not None:
+        if kept is None:
+            free.add(word.lower())
+        else:
+            kept_at.append((node, slot, word, start, kept))
+    own = _dictionary_of(lang) is not None if dictionary else False
+    whole: dict[str, tuple[int, ...]] = {}
+    places: dict = {}   # (node, slot) -> [(start, end, kept form)]
+    for node, slot, word, start, kept in kept_at:
+        if own and word.lower() not in free and _in_language(node if slot == "text" else node.getparent(), lang):
+            whole[word.lower()] = tuple(i - n for n, i in enumerate(m.start() for m in re.finditer("\u00ad", kept)))
+        else:
             places.setdefault((node, slot), []).append((start, start + len(word), kept))
     for (node, slot), found in places.items():
         wrap_whole(node, slot, found)
+    return whole
+
+
+def _in_language(element, lang: str) -> bool:
+    """Set in the book's language (the dictionary `installed` serves), not in a
+    passage of another."""
+    while element is not None:
+        if element.get("lang") is not None:
+            return _dictionary_of(element.get("lang")) == _dictionary_of(lang)
+        element = element.getparent()
+    return True
+
+
+def _dictionary_of(lang: str):
+    """The file of pyphen's patterns WeasyPrint hyphenates `lang` with, or None."""
+    import pyphen
+    found = pyphen.language_fallback(lang or "")
+    return pyphen.LANGUAGES.get(found) if found else None
+
+
+@contextmanager
+def installed(lang: str, whole: dict[str, tuple[int, ...]]):
+    """While WeasyPrint lays a chapter out, its dictionary for `lang` answers for the
+    chapter's kept words: their listed breaks, or none. pyphen memoises a word's
+    breaks (`HyphDict.cache`, asked before the patterns); the answers are put there
+    and taken out afterwards, so the next chapter, whose names differ, starts clean."""
+    import pyphen
+    path = _dictionary_of(lang)
+    if not whole or path is None:
+        yield
+        return
+    patterns = pyphen.hdcache.get(path) or pyphen.hdcache.setdefault(path, pyphen.HyphDict(path))
+    before = {word: patterns.cache[word] for word in whole if word in patterns.cache}
+    patterns.cache.update({word: [pyphen.DataInt(at) for at in breaks] for word, breaks in whole.items()})
+    try:
+        yield
+    finally:
+        for word in whole:
+            patterns.cache.pop(word, None)
+        patterns.cache.update(before)
 
 
 def _inside_sentence(before: str) -> bool:

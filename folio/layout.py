@@ -37,7 +37,7 @@ RENEW_AFTER = 50   # chapters: after more, the late parts get fresh worker proce
 INDEX_ALONE_ABOVE = 10_000
 CODE = ["editions/pdf.py", "layout.py", "setting.py", "pagemap.py", "fonts.py", "safety.py", "svg.py",
         "press.py", "backmatter.py", "render.py", "html.py", "conservation.py", "index.py", "dictionary.py",
-        "hyphenation.py", "tags.py", "labels.py"]
+        "hyphenation.py", "tags.py", "labels.py", "marks.py"]
 
 
 @dataclass
@@ -133,7 +133,7 @@ def _lay_out_unit(task: tuple) -> tuple[str, Record]:
     """Lay one unit out (and again, corrected, where setting.py finds faults); write
     its PDF and record into the cache; return the record."""
     from weasyprint import HTML
-    from . import setting, tags
+    from . import hyphenation, marks, setting, tags
     from .conservation import pdf_text
     from .editions import pdf
     name, chapter_ids, digest, options = task
@@ -144,10 +144,22 @@ def _lay_out_unit(task: tuple) -> tuple[str, Record]:
     with pdf.library_messages() as said:
         stylesheets, font_config = _stylesheets(book, settings)
 
-        def render(corrections=None):
-            markup = pdf.unit_html(book, settings, chapters, corrections=corrections, inline_css=False, **options)
-            return HTML(string=markup, base_url=base, url_fetcher=fetcher).render(stylesheets=stylesheets,
-                                                                                  font_config=font_config)
+        placed: dict = {}   # index marks of the last layout (marks.py): id -> (page, x, y)
+
+        def render(corrections=None, lift_marks=True):
+            lifted = pdf.Lifted(lift_marks=lift_marks)
+            markup = pdf.unit_html(book, settings, chapters, corrections=corrections, inline_css=False,
+                                   lifted=lifted, **options)
+            with hyphenation.installed(book.meta.lang, lifted.kept):
+                laid = HTML(string=markup, base_url=base, url_fetcher=fetcher).render(stylesheets=stylesheets,
+                                                                                      font_config=font_config)
+            where = marks.locate(laid, lifted.marks) if lifted.marks else {}
+            if where is None:   # a mark not where it was counted: set again with the marks as spans
+                laid = None
+                return render(corrections, lift_marks=False)
+            placed.clear()
+            placed.update(where)
+            return laid
         document = render()
         corrections = setting.Corrections()
         found, report = setting.read(document, ids)
@@ -173,6 +185,8 @@ def _lay_out_unit(task: tuple) -> tuple[str, Record]:
             page_type = page._page_box.page_type
             record.kinds.append(page_type.name or "")
             record.blank.append(bool(page_type.blank))
+        for anchor, (number, _, _) in placed.items():
+            record.anchors.setdefault(anchor, number)
         record.text = pdf_text(document)
         record.firsts = {str(n): asdict(start) for n, start in pagemap.page_firsts(document, ids).items()}
         record.late_notes = [list(late) for late in report.late_notes]
@@ -181,7 +195,8 @@ def _lay_out_unit(task: tuple) -> tuple[str, Record]:
         target = cache / f"{digest}.pdf"
         temporary = target.with_suffix(f".{os.getpid()}.tmp")
         document.write_pdf(temporary, pdf_variant="pdf/ua-1", pdf_identifier=book.meta.identifier.encode()[:32],
-                           custom_metadata=False, finisher=tags.fold_text_spans)
+                           custom_metadata=False, finisher=lambda laid, made: (
+                               tags.fold_text_spans(laid, made), marks.add_destinations(laid, made, placed)))
     record.said = [[r.name, r.pathname or "", r.getMessage()] for r in said]
     record.refused = list(dict.fromkeys(fetcher.refused))
     (cache / f"{digest}.json").write_text(json.dumps(asdict(record), ensure_ascii=False), encoding="utf-8")

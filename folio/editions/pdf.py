@@ -14,12 +14,12 @@ import shutil
 import sys
 import time
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import lxml.html
 
-from .. import backmatter, fonts, hyphenation, index, pagemap, press, setting, stitch
+from .. import backmatter, fonts, hyphenation, index, marks, pagemap, press, setting, stitch
 from ..backmatter import page_ranges
 from ..book import Book, Chapter
 from ..diagnostics import Diagnostic, Reporter, error
@@ -336,10 +336,22 @@ def chapter_title(chapter: Chapter, own: set[str] | None = None) -> str:
     return inner_html(tree)
 
 
-def chapter_body(chapter: Chapter, book: Book, corrections=None,
-                 folio_of: dict | None = None) -> tuple[str, set[str]]:
+@dataclass
+class Lifted:
+    """What the layout's markup leaves out and the layout puts back, to spare
+    WeasyPrint inline elements: the words kept from breaking, for its hyphenation
+    dictionary (hyphenation.installed), and the index marks, found again in the
+    laid-out text (marks.py)."""
+    kept: dict = field(default_factory=dict)
+    marks: list = field(default_factory=list)
+    lift_marks: bool = True   # False: the marks stay spans (marks.locate could not place them all)
+
+
+def chapter_body(chapter: Chapter, book: Book, corrections=None, folio_of: dict | None = None,
+                 lifted: Lifted | None = None) -> tuple[str, set[str]]:
     """The chapter as the PDF sets it, and the ids it holds; `folio_of` (anchor ->
-    folio) gives the glossary and the index their page numbers."""
+    folio) gives the glossary and the index their page numbers. Given `lifted`, the
+    words kept from breaking and the index marks go there rather than into spans."""
     locate = Pages(folio_of).locate if folio_of is not None else None
     tree = parse_fragment(backmatter.chapter_html(book, chapter, locate))
     pagemap.stamp(tree)   # so the EPUB learns where each print page begins
@@ -363,7 +375,11 @@ def chapter_body(chapter: Chapter, book: Book, corrections=None,
     for span in floated:
         _inline_blocks(span)
     _page_numbers(tree, folio_of or {})
-    hyphenation.apply(tree, book.meta.lang, book.meta.hyphenation)   # last: the corrections find words as written
+    # Last: the corrections find words as written.
+    whole = hyphenation.apply(tree, book.meta.lang, book.meta.hyphenation, dictionary=lifted is not None)
+    if lifted is not None:
+        lifted.kept.update(whole)
+        lifted.marks.extend(marks.lift(tree) if lifted.lift_marks else ())
     for img in tree.iter("img"):
         if img.get("src", "") in book.assets:   # served from the Book by the fetcher
             img.set("src", "folio-asset:" + img.get("src"))
@@ -382,11 +398,12 @@ def _page_numbers(tree, folio_of: dict) -> None:
         link.set("class", "page-number")
         link.text = str(folio or "")
         holder = link.getparent()
-        if folio is not None and folio in shown.setdefault(holder, set()):
+        named = shown.setdefault(holder, set())
+        if folio is not None and folio in named:
             link.getprevious().tail = link.tail   # the link before it: the same page, already shown
             holder.remove(link)
             continue
-        shown[holder].add(folio)
+        named.add(folio)
 
 
 def _outward_links(trees, own: set[str]) -> None:
@@ -402,12 +419,15 @@ def _outward_links(trees, own: set[str]) -> None:
 
 
 def unit_html(book: Book, settings: PageSettings, chapters: list[Chapter], corrections=None,
-              folio_of: dict | None = None, front_matter: bool = False, inline_css: bool = True) -> str:
+              folio_of: dict | None = None, front_matter: bool = False, inline_css: bool = True,
+              lifted: Lifted | None = None) -> str:
     """One unit of the layout (layout.py): the front matter, whose contents list
-    `chapters` at their folios, or chapters."""
+    `chapters` at their folios, or chapters. `lifted` (one chapter only: a word kept
+    in one chapter may be free in the next) gathers what chapter_body leaves out of
+    the markup."""
     bodies = []
     for chapter in ([] if front_matter else chapters):
-        body, own = chapter_body(chapter, book, corrections, folio_of)
+        body, own = chapter_body(chapter, book, corrections, folio_of, lifted if len(chapters) == 1 else None)
         bodies.append((chapter, chapter_title(chapter, own), body))
     return render("pdf/book.html", book=book, meta=book.meta, settings=settings, fonts=fonts, unlinked=_unlinked,
                     chapters=chapters, bodies=bodies, front_matter=front_matter,
