@@ -12,7 +12,9 @@ named destination the index links to (`add_destinations`).
 
 Counting letters and digits only makes the two counts agree whatever the layout did
 to spaces, hyphens and soft hyphens; generated text (note calls, list markers) is
-not counted on either side. A passage holding an image, a formula or a form control
+not counted on either side, and a passage whose laid-out letters do not add up to
+its markup's (text hidden by the stylesheet, a table header repeated on each page)
+places none of its marks. A passage holding an image, a formula or a form control
 before a mark keeps that mark as a span, and so does a mark whose letter is not the
 one found where it was counted: the chapter is then laid out again with its spans
 (layout.py), never given a wrong page.
@@ -36,6 +38,7 @@ class Mark:
     domain: tuple      # ("passage", stamp) or ("note", note id)
     offset: int        # letters and digits of the domain before the mark
     letter: str        # the next one, lower case; "" at the domain's end
+    total: int = 0     # letters and digits of the whole domain
 
 
 def _alnum(text: str | None) -> str:
@@ -89,7 +92,8 @@ def lift(tree) -> list[Mark]:
     marks = []
     for element, domain, offset in found:
         letters = joined.get(domain, "")
-        marks.append(Mark(element.get("id"), domain, offset, letters[offset].lower() if offset < len(letters) else ""))
+        marks.append(Mark(element.get("id"), domain, offset, letters[offset].lower() if offset < len(letters) else "",
+                          len(letters)))
         element.drop_tag()
     return marks
 
@@ -137,6 +141,10 @@ def locate(document, marks: list[Mark]) -> dict[str, tuple[int, float, float]] |
             if mark.letter or domain not in last_box or mark.offset != counted.get(domain):
                 return None
             where[mark.id] = last_box[domain]
+    # Every letter counted in the markup was laid out, once: nothing hidden, repeated
+    # (a table's header on each page) or generated shifted the count.
+    if any(counted.get(mark.domain) != mark.total for mark in marks):
+        return None
     return None if wrong else where
 
 

@@ -92,6 +92,10 @@ def test_a_mark_not_found_with_its_letter_is_not_placed(tmp_path):
     assert marks.locate(document, [wrong_letter, *lifted.marks[1:]]) is None
     past_the_end = dataclasses.replace(lifted.marks[-1], offset=10**6, letter="")
     assert marks.locate(document, [*lifted.marks, past_the_end]) is None
+    # A passage that lays out fewer letters than its markup holds (text the stylesheet
+    # hides, say) places none of its marks, even where the letter matches.
+    hidden = dataclasses.replace(first, total=first.total + 5)
+    assert marks.locate(document, [hidden, *lifted.marks[1:]]) is None
 
 
 def test_lift_counts_letters_per_passage_and_note():
@@ -103,8 +107,8 @@ def test_lift_counts_letters_per_passage_and_note():
         '<p data-folio-passage="1"><img src="x.svg"> <span class="ix" id="ix-4">kept</span></p>'
         '<p><span class="ix" id="ix-5">outside</span></p></div>')
     lifted = {m.id: m for m in marks.lift(tree)}
-    assert lifted["ix-1"] == marks.Mark("ix-1", ("passage", "0"), 3, "d")
-    assert lifted["ix-2"] == marks.Mark("ix-2", ("note", "fn1"), 4, "g")
+    assert lifted["ix-1"] == marks.Mark("ix-1", ("passage", "0"), 3, "d", 6)   # "AbcDéf"; the note apart
+    assert lifted["ix-2"] == marks.Mark("ix-2", ("note", "fn1"), 4, "g", 6)
     assert lifted["ix-3-end"].offset == 6 and lifted["ix-3-end"].letter == ""   # "AbcDéf": the passage's end
     assert set(lifted) == {"ix-1", "ix-2", "ix-3-end"}
     assert [e.get("id") for e in tree.iter("span") if "ix" in (e.get("class") or "")] == ["ix-4", "ix-5"]
