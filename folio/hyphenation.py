@@ -22,6 +22,7 @@ EPUB and the site leave the breaking to the reader's engine.
 from __future__ import annotations
 
 import re
+import unicodedata
 from contextlib import contextmanager
 from functools import lru_cache
 
@@ -37,6 +38,7 @@ SKIPPED = {"code", "pre", "kbd", "samp", "math", "svg", "h1", "h2", "h3", "h4", 
 ENTRY = re.compile(r"[^\W\d_]+(?:-[^\W\d_]+)*")
 WORD = re.compile(r"[^\W\d_]+")
 BLOCKS = {*pagemap.PASSAGE_TAGS, "div", "section", "blockquote", "figure", "figcaption", "table", "ul", "ol", "dl"}
+JOINING = {"Mn", "Mc", "Me", "Cf", "Pc"}   # marks, format characters (ZWNJ, soft hyphen), connectors
 SENTENCE_END = re.compile(r"[.!?][\"'”’»)\]]*\s*$")
 
 
@@ -95,13 +97,24 @@ def apply(tree, lang: str, author: tuple[str, ...], dictionary: bool = False) ->
     whole: dict[str, tuple[int, ...]] = {}
     places: dict = {}   # (node, slot) -> [(start, end, kept form)]
     for node, slot, word, start, kept in kept_at:
-        if own and word.lower() not in free and _in_language(node if slot == "text" else node.getparent(), lang):
+        if own and word.lower() not in free and _stands_alone(getattr(node, slot) or "", start, start + len(word)) \
+                and _in_language(node if slot == "text" else node.getparent(), lang):
             whole[word.lower()] = tuple(i - n for n, i in enumerate(m.start() for m in re.finditer("\u00ad", kept)))
         else:
             places.setdefault((node, slot), []).append((start, start + len(word), kept))
     for (node, slot), found in places.items():
         wrap_whole(node, slot, found)
     return whole
+
+
+def _stands_alone(text: str, start: int, end: int) -> bool:
+    """The word is the word WeasyPrint's line breaker (Pango's word boundaries) asks
+    the dictionary about: no digit, combining accent or invisible joiner ties it to
+    what stands beside it ("Schwarzenegger2", a decomposed "é", a ZWNJ inside)."""
+    for neighbour in (text[start - 1:start], text[end:end + 1]):
+        if neighbour and (neighbour.isalnum() or unicodedata.category(neighbour) in JOINING):
+            return False
+    return True
 
 
 def _in_language(element, lang: str) -> bool:

@@ -59,10 +59,19 @@ def _is_mark(element) -> bool:
         and (element.get("id") or "").startswith(MARK_PREFIX)
 
 
+def _placeable(element) -> bool:
+    """A mark its next letter places: one that starts with a letter or digit, or an
+    empty one (a range's start, whose place is the word after it). A mark on `:=`
+    or a star at a page's foot would take the page of the next word."""
+    text = "".join(element.itertext()).strip()
+    return not text or text[0].isalnum()
+
+
 def lift(tree) -> list[Mark]:
     """Take the index marks out of a chapter's tree (their text stays), and say where
-    each was. A mark outside any passage or note, or after an image or formula in
-    its passage, stays in the tree."""
+    each was. A mark outside any passage or note, after an image or formula in its
+    passage, or whose text starts with neither a letter nor a digit, stays in the
+    tree."""
     pieces: dict[tuple, list[str]] = {}
     counted: dict[tuple, int] = {}
     opaque: set[tuple] = set()
@@ -76,7 +85,7 @@ def lift(tree) -> list[Mark]:
 
     def visit(element, domain) -> None:
         domain = _own_domain(element) or domain
-        if _is_mark(element) and domain is not None and domain not in opaque:
+        if _is_mark(element) and domain is not None and domain not in opaque and _placeable(element):
             found.append((element, domain, counted.get(domain, 0)))
         if element.tag in OPAQUE:
             opaque.add(domain)

@@ -115,6 +115,18 @@ def test_lift_counts_letters_per_passage_and_note():
     assert "Dé" in tree.text_content()
 
 
+def test_a_mark_that_starts_with_no_letter_stays_a_span():
+    """`:=`, a star or a currency sign at a page's foot: the next letter would be on the
+    next page, so such a mark keeps its span (found by a red-team pass)."""
+    import lxml.html
+    tree = lxml.html.fragment_fromstring(
+        '<div><p data-folio-passage="0">Use <span class="ix" id="ix-1"><code>:=</code></span> or '
+        '<span class="ix" id="ix-2">★</span> or <span class="ix" id="ix-3">“Quoted”</span> and '
+        '<span class="ix" id="ix-4"> spaced</span>.</p></div>')
+    assert {m.id for m in marks.lift(tree)} == {"ix-4"}
+    assert [e.get("id") for e in tree.iter("span")] == ["ix-1", "ix-2", "ix-3"]
+
+
 def test_every_index_link_leads_to_its_word(tmp_path):
     """Built whole: each index locator's destination in the screen edition is on a page
     that shows the word it marks."""
@@ -159,6 +171,16 @@ def test_words_kept_whole_go_to_the_dictionary_unless_also_free():
     assert hyphenation.apply(lxml.html.fragment_fromstring(
         "<p>A supercalifragilistic day.</p>"), "en", ("super-cali-fragilistic",), dictionary=True) \
         == {"supercalifragilistic": (5, 9)}
+    # Where WeasyPrint's word is not folio's (a digit, a decomposed accent or an
+    # invisible joiner against it), the dictionary would not be asked for folio's
+    # word: those keep their spans (found by a red-team pass).
+    tree = lxml.html.fragment_fromstring(
+        "<div><p>Then Schwarzenegger2 met Wolkenkuckucksheime\u0301 and Wolkenku\u200cckucksheim "
+        "near Montmorency’s house.</p></div>")
+    whole = hyphenation.apply(tree, "en-GB", (), dictionary=True)
+    assert set(whole) == {"montmorency"}
+    assert [span.text for span in tree.find_class("nohyphen")] == \
+        ["Schwarzenegger", "Wolkenkuckucksheime", "Wolkenku"]
 
 
 def test_the_dictionary_answers_for_kept_words_only_while_installed():
