@@ -145,9 +145,10 @@ def _lay_out_unit(task: tuple) -> tuple[str, Record]:
         stylesheets, font_config = _stylesheets(book, settings)
 
         placed: dict = {}   # index marks of the last layout (marks.py): id -> (page, x, y)
+        lift = {"marks": True}   # until a layout could not place them: then spans for this unit
 
-        def render(corrections=None, lift_marks=True):
-            lifted = pdf.Lifted(lift_marks=lift_marks)
+        def render(corrections=None):
+            lifted = pdf.Lifted(lift_marks=lift["marks"])
             markup = pdf.unit_html(book, settings, chapters, corrections=corrections, inline_css=False,
                                    lifted=lifted, **options)
             with hyphenation.installed(book.meta.lang, lifted.kept):
@@ -156,7 +157,8 @@ def _lay_out_unit(task: tuple) -> tuple[str, Record]:
             where = marks.locate(laid, lifted.marks) if lifted.marks else {}
             if where is None:   # a mark not where it was counted: set again with the marks as spans
                 laid = None
-                return render(corrections, lift_marks=False)
+                lift["marks"] = False
+                return render(corrections)
             placed.clear()
             placed.update(where)
             return laid

@@ -192,3 +192,24 @@ def test_the_dictionary_answers_for_kept_words_only_while_installed():
         assert pyphen.Pyphen(lang="en_GB", left=3, right=3).positions("Montmorency") == []
         assert pyphen.Pyphen(lang="en_GB", left=3, right=3).positions("supercalifragilistic") == [5, 9]
     assert (dictionary.positions("montmorency"), dictionary.positions("supercalifragilistic")) == before
+
+
+def test_a_chapter_whose_marks_cannot_be_placed_is_set_with_its_spans(tmp_path):
+    """Words hidden by the print stylesheet before a mark: the laid-out letters do not
+    add up, so the layout sets the chapter again with its marks as spans, and the
+    index still finds them (the hidden words themselves are FOLIO080)."""
+    from conftest import run_build
+    manuscript = BOOKS / "marks-fallback"
+    _, loaded, book = _loaded(manuscript, tmp_path / "probe")
+    document, lifted, _ = _renderer(book, loaded)(book.chapters[0], lift=True)
+    assert lifted.marks and marks.locate(document, lifted.marks) is None
+    result = run_build("--manuscript", str(manuscript), "--out", str(tmp_path / "out"), "-j", "1")
+    assert result.returncode == 0, result.stderr
+    assert "FOLIO080" in result.stderr and "Traceback" not in result.stderr
+    pages = check.pdf_text(tmp_path / "out" / "marks-set-again.pdf")
+    index_page = next(p for p in pages if p.lstrip().startswith("Index"))
+    assert "Smolny Institute, 1" in index_page and "Putilov Factory, 1" in index_page
+    with pikepdf.open(tmp_path / "out" / "marks-set-again.pdf") as document:
+        names = document.Root.Names.Dests.Names
+        named = {str(names[i]) for i in range(0, len(names), 2)}
+    assert {o.anchor for group in book.index for entry in group.entries for o in entry.occurrences} <= named
