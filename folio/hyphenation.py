@@ -12,11 +12,12 @@ that capitalise every noun.
 Applied to the PDF's tree only, after the typesetter's corrections (setting.py). For
 the layout, a word kept the same way wherever its chapter sets it is given to the
 hyphenation dictionary WeasyPrint asks (`installed`: pyphen's answer for that word,
-its listed breaks or none), not marked up: every inline element splits a line into
-more boxes for WeasyPrint to measure: taking the bundled book's names out of spans cut
-its chapters' rendering by 30 %. A word kept in one place and not in
-another ("Revolution" the event, "revolution" the word), or set in another language,
-is a `span.nohyphen` (`hyphens: manual`), with soft hyphens where it may break. The
+its listed breaks or none), not marked up. Every inline element splits a line into
+more boxes for WeasyPrint to measure; taking the bundled book's names out of spans cut
+its chapters' rendering by 30 %. A word kept in one place and not in another
+("Revolution" the event, "revolution" the word), set in another language, or joined to
+a digit, accent or joiner (`_stands_alone`) is a `span.nohyphen` (`hyphens: manual`),
+with soft hyphens where it may break. The
 EPUB and the site leave the breaking to the reader's engine.
 """
 from __future__ import annotations

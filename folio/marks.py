@@ -23,9 +23,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from .index import MARK
 from .pagemap import STAMP
 
-MARK_PREFIX = "ix-"
 # Content whose text WeasyPrint does not set as text boxes, or sets otherwise.
 OPAQUE = {"math", "svg", "img", "object", "iframe", "video", "audio", "canvas", "select", "textarea",
           "input", "button", "annotation", "annotation-xml"}
@@ -38,7 +38,7 @@ class Mark:
     domain: tuple      # ("passage", stamp) or ("note", note id)
     offset: int        # letters and digits of the domain before the mark
     letter: str        # the next one, lower case; "" at the domain's end
-    total: int = 0     # letters and digits of the whole domain
+    total: int         # letters and digits of the whole domain
 
 
 def _alnum(text: str | None) -> str:
@@ -56,7 +56,7 @@ def _own_domain(element) -> tuple | None:
 
 def _is_mark(element) -> bool:
     return element.tag == "span" and "ix" in (element.get("class") or "").split() \
-        and (element.get("id") or "").startswith(MARK_PREFIX)
+        and (element.get("id") or "").startswith(MARK)
 
 
 def _placeable(element) -> bool:
@@ -134,7 +134,7 @@ def locate(document, marks: list[Mark]) -> dict[str, tuple[int, float, float]] |
             pending = wanted.get(domain)
             while pending and pending[-1].offset < at + len(letters):
                 mark = pending.pop()
-                if mark.offset < at or letters[mark.offset - at].lower() != mark.letter:
+                if letters[mark.offset - at].lower() != mark.letter:   # pending: offsets from `at` on
                     wrong = True
                 where[mark.id] = (page, box.position_x, box.position_y)
             counted[domain] = at + len(letters)

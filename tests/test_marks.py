@@ -11,7 +11,7 @@ import pikepdf
 import pytest
 
 from conftest import BOOKS, ROOT
-from folio import check, fonts, hyphenation, marks, pipeline
+from folio import check, fonts, hyphenation, index, marks, pipeline
 from folio.diagnostics import Reporter
 from folio.editions import pdf
 
@@ -65,11 +65,11 @@ def test_lifted_marks_fall_on_the_pages_their_spans_did(manuscript, tmp_path):
         if chapter.role == "index":
             continue
         with_spans, _, _ = render(chapter, lift=False)
-        expected = {k: v for k, v in _span_pages(with_spans).items() if k.startswith(marks.MARK_PREFIX)}
+        expected = {k: v for k, v in _span_pages(with_spans).items() if k.startswith(index.MARK)}
         document, lifted, markup = render(chapter, lift=True)
         where = marks.locate(document, lifted.marks)
         assert where is not None, chapter.id          # every lifted mark found with its letter
-        placed = {**{k: v for k, v in _span_pages(document).items() if k.startswith(marks.MARK_PREFIX)},
+        placed = {**{k: v for k, v in _span_pages(document).items() if k.startswith(index.MARK)},
                   **{k: page for k, (page, _, _) in where.items()}}
         assert placed == expected, chapter.id
         lifted_count += len(lifted.marks)
