@@ -126,22 +126,55 @@ class _Lines:
         self.haystack, self.flags = (lowered, 0) if len(lowered) == len(text) else (text, re.I)
 
     def find(self, words: tuple[str, ...]) -> int | None:
-        first = re.escape(words[0]) + r"(?<!\w" + re.escape(words[0]) + ")"   # a whole word, not its end
-        # The words as written; failing that, with markup (a link, emphasis) between them.
-        for gap in (r"\W+", r"[\s\S]{1,80}?"):
-            pattern = re.compile(first + "".join(gap + re.escape(w) for w in words[1:4]), self.flags)
-            match = pattern.search(self.haystack, self.at) or pattern.search(self.haystack)
-            if match:
-                break
-        if match is None:
-            return None
-        start = match.start()
+        start = self._next_as_written(words)
+        if start is None or start < 0:
+            first = re.escape(words[0]) + r"(?<!\w" + re.escape(words[0]) + ")"   # a whole word, not its end
+            # The words as written; failing that, with markup (a link, emphasis) between
+            # them; each forward first, then anywhere.
+            patterns = [re.compile(first + "".join(gap + re.escape(w) for w in words[1:4]), self.flags)
+                        for gap in (r"\W+", r"[\s\S]{1,80}?")]
+            tries = [(patterns[1], self.at), (patterns[0], 0), (patterns[1], 0)]
+            if start is None:   # not known to be absent forward
+                tries.insert(0, (patterns[0], self.at))
+            match = next(filter(None, (pattern.search(self.haystack, at) for pattern, at in tries)), None)
+            if match is None:
+                return None
+            start = match.start()
         if start >= self.at:   # counted on from the last passage, not from the top each time
             self.line += self.text.count("\n", self.at, start)
         else:
             self.line = self.text.count("\n", 0, start) + 1
         self.at = start
         return self.line
+
+    def _next_as_written(self, words: tuple[str, ...], tries: int = 200) -> int | None:
+        """Where the words first stand as written (only non-word characters between
+        them) after the last passage, found by plain string search: almost every
+        passage is the next one written, and compiling a pattern for each of a long
+        book's thousands of passages was most of the time. -1: nowhere after it;
+        None: not known (searched case-blind, or too many tries), for the patterns."""
+        if self.flags:   # searched case-blind: only the patterns do that
+            return None
+        text, first, rest = self.haystack, words[0], words[1:4]
+        at = text.find(first, self.at)
+        while at >= 0:
+            if not tries:
+                return None
+            tries -= 1
+            if not at or not _WORD_CHAR.match(text, at - 1):   # a whole word, not another's end
+                end = at + len(first)
+                for word in rest:
+                    gap = _NOT_WORD.match(text, end)
+                    if gap is None or not text.startswith(word, gap.end()):
+                        break
+                    end = gap.end() + len(word)
+                else:
+                    return at
+            at = text.find(first, at + 1)
+        return -1
+
+
+_WORD_CHAR, _NOT_WORD = re.compile(r"\w"), re.compile(r"\W+")
 
 
 def _pairs(words) -> set:

@@ -18,10 +18,10 @@ from pathlib import Path
 
 import pypandoc
 
-from . import ast, citations, conservation, latex, sandbox, writing
+from . import ast, citations, conservation, latex, reading, sandbox, writing
 from .diagnostics import Diagnostic, BuildError, error, line_of
 from .manuscript import Manuscript
-from .paths import HTML_RECORD
+from .paths import HTML_RECORD, READ_RECORD
 from .sandbox import Limits
 
 TEMPLATE = Path(__file__).resolve().parent.parent / "templates" / "pandoc" / "book.html"
@@ -177,17 +177,36 @@ def run(manuscript: Manuscript, appendix_markdown: str = "", limits: Limits = Li
             appendix = Path(tmp) / "definitions.md"
             appendix.write_text(appendix_markdown, encoding="utf-8")
         read_log = Path(tmp) / "read-log.json"
-        read = sandbox.run(read_command(manuscript, appendix) + [f"--log={read_log}"], limits, "pandoc",
-                           manuscript.source, cwd=manuscript.root, env=_environment())
-        messages = _log(read_log)
-    if read.returncode != 0:
-        raise _failure(manuscript, read.stderr.decode("utf-8", "replace").strip())
-    try:
-        document = ast.from_json(read.stdout)
-        read.stdout = b""
-    except (ValueError, RecursionError):
-        raise error("FOLIO062", "the manuscript is nested too deeply to read", manuscript.source,
-                    fix="flatten deeply nested lists, quotes or HTML elements") from None
+        read_record = citeproc_record.with_name(READ_RECORD) if citeproc_record else None
+        identity = json.dumps(read_command(manuscript)).encode() + citations.pandoc_identity(pandoc_binary(),
+                                                                                             _environment())
+        try:   # a title made of the one top heading shifts every heading: read whole
+            found = None if manuscript.heading_shift else reading.spliced(read_record, identity, manuscript.text, appendix_markdown,
+                                    lambda markdown: _read_alone(markdown, manuscript, limits))
+        except (ValueError, RecursionError):   # a piece nested too deeply for the splice: read the whole
+            found = None
+        if found is not None:
+            document, document_json = found
+            reading.keep(read_record, identity, manuscript.text, appendix_markdown, document_json)
+            del document_json
+            read_stderr, messages = "", []
+        else:
+            read = sandbox.run(read_command(manuscript, appendix) + [f"--log={read_log}"], limits, "pandoc",
+                               manuscript.source, cwd=manuscript.root, env=_environment())
+            messages = _log(read_log)
+            read_stderr = read.stderr.decode("utf-8", "replace")
+            if read.returncode != 0:
+                raise _failure(manuscript, read_stderr.strip())
+            if messages or read_stderr.strip():
+                reading.forget(read_record)
+            else:
+                reading.keep(read_record, identity, manuscript.text, appendix_markdown, read.stdout)
+            try:
+                document = ast.from_json(read.stdout)
+                read.stdout = b""
+            except (ValueError, RecursionError):
+                raise error("FOLIO062", "the manuscript is nested too deeply to read", manuscript.source,
+                            fix="flatten deeply nested lists, quotes or HTML elements") from None
     document = confine_metadata(document, manuscript)
     diagnostics: list[Diagnostic] = []
 
@@ -228,7 +247,7 @@ def run(manuscript: Manuscript, appendix_markdown: str = "", limits: Limits = Li
     written = writing.write(head, blocks, identity, write, writer_record)
     del skeleton, rendered.blocks[:], rendered.added[:], blocks
     messages += written.messages
-    stderr = (read.stderr.decode("utf-8", "replace") + rendered.stderr + written.stderr).strip()
+    stderr = (read_stderr + rendered.stderr + written.stderr).strip()
     missing = MISSING_CITATION.findall(stderr)
     if missing:
         raise BuildError(*(Diagnostic(
@@ -246,6 +265,19 @@ def _log(path: Path) -> list[dict]:
     except (OSError, ValueError):
         return []
     return [m for m in messages if isinstance(m, dict) and m.get("verbosity") == "WARNING"]
+
+
+def _read_alone(markdown: str, manuscript: Manuscript, limits: Limits) -> bytes | None:
+    """pandoc's JSON of one piece of the manuscript read by itself (reading.py); None
+    if pandoc said anything about it, which the whole read would say with its line."""
+    with tempfile.TemporaryDirectory(prefix="folio-") as tmp:
+        log = Path(tmp) / "log.json"
+        done = sandbox.run([pandoc_binary(), "--sandbox", "--from", "markdown", "--to", "json", f"--log={log}"],
+                           limits, "pandoc", manuscript.source, cwd=manuscript.root, env=_environment(),
+                           input=markdown.encode("utf-8"))
+        if done.returncode != 0 or done.stderr.strip() or _log(log):
+            return None
+    return done.stdout
 
 
 def _first_line(text: str) -> str:

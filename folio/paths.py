@@ -10,6 +10,7 @@ LAID_OUT_SUMMARY = "laid-out-summary.json"
 STITCH_RECORD = "stitch.json"   # what the last stitch made, for the next to patch (stitch.py)
 CITEPROC_RECORD = "citeproc.json"   # the last build's rendered citations, kept (citations.py)
 HTML_RECORD = "html-chapters.pickle"   # each chapter's HTML as pandoc wrote it, kept (writing.py)
+READ_RECORD = "read.pickle"   # the last whole read of the manuscript and its text, kept (reading.py)
 COVER_RECORD = "cover.json"   # what the print wrap was made from, so an edit need not make it again (cover.py)
 # The site step's list of its staged files with their hashes (editions/html.py): the
 # html step's input.

@@ -26,7 +26,7 @@ from . import __version__
 from .manuscript import load as load_manuscript
 from .pagemap import path as pagemap_path
 from .pipeline import EDITION_NAMES as EDITIONS, Options
-from .paths import CITEPROC_RECORD, COVER_RECORD, HTML_RECORD, LAID_OUT_SUMMARY, ROOT, STAGED_SITE, STITCH_RECORD, STYLES, TEMPLATES
+from .paths import CITEPROC_RECORD, COVER_RECORD, HTML_RECORD, READ_RECORD, LAID_OUT_SUMMARY, ROOT, STAGED_SITE, STITCH_RECORD, STYLES, TEMPLATES
 
 CODE = ROOT / "folio"
 SHARED_CODE = ["book.py", "render.py", "html.py", "backmatter.py", "index.py", "dictionary.py", "__init__.py",
@@ -187,10 +187,11 @@ def task_namespace(settings: Options, jobs: int) -> dict:
                 "file_dep": manuscript_inputs(manuscript.root, manuscript.style, settings.out)
                 + [str(CODE / f) for f in SHARED_CODE + ["manuscript.py", "csl.py", "pandoc.py", "citations.py",
                                                        "transforms.py", "bounds.py", "safety.py", "svg.py", "ast.py",
-                                                       "writing.py"]]
+                                                       "writing.py", "reading.py"]]
                 + _files(TEMPLATES / "pandoc") + _files(TEMPLATES / "book"),
                 "targets": [str(book_file(settings)), str(print_book_file(settings)),
-                            str(state_dir(settings) / CITEPROC_RECORD), str(state_dir(settings) / HTML_RECORD)],
+                            str(state_dir(settings) / CITEPROC_RECORD), str(state_dir(settings) / HTML_RECORD),
+                            str(state_dir(settings) / READ_RECORD)],
                 "uptodate": [config_changed({"csl": settings.csl, "strict": settings.strict,
                                              "folio": __version__, **_environment()})],
                 "clean": True, "doc": "read the manuscript with pandoc into the Book"}

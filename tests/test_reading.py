@@ -1,0 +1,162 @@
+"""After an edit pandoc reads only the chapter that changed (reading.py). These tests
+hold every splice to pandoc's whole read of the edited manuscript: on every case book
+and the bundled book, for an ordinary edit in each chapter and for edits that carry
+reader state across chapters (definitions, open fences and divs, new headings,
+unresolved references, example lists, macros, metadata), which must read the whole."""
+from __future__ import annotations
+
+import json
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+
+from conftest import BOOKS, ROOT
+from folio import book as book_module, dictionary, pandoc, reading, sandbox
+from folio.diagnostics import BuildError
+from folio.manuscript import load as load_manuscript
+
+IDENTITY = b"test"
+
+
+def _loads(folder: Path) -> bool:
+    try:
+        _appendix(load_manuscript(folder, None))
+    except BuildError:   # a case book made to fail before pandoc (bad YAML and the like)
+        return False
+    return True
+
+
+
+
+def _folder(case: str) -> Path:
+    return ROOT / "manuscript" if case == "bundled" else BOOKS / case
+
+
+def _appendix(manuscript) -> str:
+    entries = dictionary.load(manuscript.dictionary) if manuscript.dictionary else ()
+    return book_module._definitions_markdown(entries) if entries else ""
+
+
+CASES = sorted(p.parent.name for p in BOOKS.glob("*/book.md") if _loads(p.parent))
+
+
+def _whole(folder: Path, tmp: Path) -> tuple[bytes, str, object]:
+    """pandoc's whole read of the manuscript in `folder`, as the book step runs it."""
+    manuscript = load_manuscript(folder, None)
+    appendix_text = _appendix(manuscript)
+    appendix = None
+    if appendix_text:
+        appendix = tmp / "definitions.md"
+        appendix.write_text(appendix_text, encoding="utf-8")
+    done = sandbox.run(pandoc.read_command(manuscript, appendix), sandbox.Limits(), "pandoc", manuscript.source,
+                       cwd=manuscript.root, env=pandoc._environment())
+    assert done.returncode == 0, done.stderr
+    return done.stdout, appendix_text, manuscript
+
+
+def _copy(case: str, tmp: Path) -> Path:
+    folder = tmp / "book"
+    shutil.copytree(_folder(case), folder, ignore=shutil.ignore_patterns("*.pdf", "*.epub"))
+    return folder
+
+
+def _splice(folder: Path, new_text: str, tmp: Path):
+    """(the splice's AST or None, pandoc's whole read of `new_text`)."""
+    old_json, appendix, manuscript = _whole(folder, tmp)
+    record = tmp / "read.pickle"
+    reading.keep(record, IDENTITY, manuscript.text, appendix, old_json)
+    manuscript.source.write_text(new_text, encoding="utf-8")
+    new_json, _, edited = _whole(folder, tmp)
+    found = reading.spliced(record, IDENTITY, edited.text, appendix,
+                            lambda markdown: pandoc._read_alone(markdown, edited, sandbox.Limits()))
+    return found, json.loads(new_json)
+
+
+def _chapters(text: str) -> list[int]:
+    """Where each top-level ATX heading begins (the level the book's chapters use)."""
+    for level in range(1, 7):
+        found = [m.start() for m in re.finditer(rf"^#{{{level}}}(?!#)[ \t]", text, re.M)]
+        if found:
+            return found
+    return []
+
+
+def _edit_in(text: str, at: int) -> str | None:
+    """The text with ' (edited)' after the first line of prose after position `at`."""
+    line = re.compile(r"^[A-Za-z][^\n]*[a-z.]$", re.M).search(text, text.find("\n", at) + 1)
+    if line is None:
+        return None
+    return text[:line.end()] + " (edited)" + text[line.end():]
+
+
+@pytest.mark.parametrize("case", [*CASES, "bundled"])
+def test_a_spliced_read_is_the_whole_read(case, tmp_path):
+    """An edit in each chapter: where the splice is made, it is pandoc's whole read."""
+    folder = _copy(case, tmp_path)
+    source = load_manuscript(folder, None).source
+    original = source.read_text(encoding="utf-8")
+    spliced = 0
+    for at in _chapters(original)[:6]:
+        edited = _edit_in(original, at)
+        if edited is None:
+            continue
+        source.write_text(original, encoding="utf-8")
+        found, whole = _splice(folder, edited, tmp_path)
+        if found is not None:
+            spliced += 1
+            document, document_json = found
+            assert document == whole, f"{case}: the splice at {at} differs from the whole read"
+            assert json.loads(document_json) == whole
+    if case in ("bundled", "notes-everywhere", "index-marks"):
+        assert spliced, f"{case}: no edit was spliced"
+
+
+HOSTILE = {
+    "a note's definition": "See this.[^far]\n\n[^far]: A note defined here.\n",
+    "a reference's definition": "A [link][ref].\n\n[ref]: https://example.org\n",
+    "a reference defined elsewhere": "A [link][elsewhere-ref].\n",
+    "an open fence": "```\ncode left open\n",
+    "an open div": "::: {.box}\nA div left open.\n",
+    "an open raw div": "<div>\n\nA raw div left open.\n",
+    "a new heading": "# A New Chapter\n\nText.\n",
+    "a repeated heading": "## Notes\n\nText.\n",
+    "an implicit heading reference": "See [Notes] and [The First Chapter].\n",
+    "an example list": "(@) An example.\n",
+    "a macro": "$$\\newcommand{\\R}{\\mathbb{R}}$$\n",
+    "a metadata block": "---\ntitle: Another\n---\n",
+    "a duplicate id": "[x]{#intro}\n",
+    "an unclosed comment": "<!-- a comment left open\n",
+    "a setext heading": "Another Part\n============\n",
+}
+
+
+@pytest.mark.parametrize("what", sorted(HOSTILE))
+def test_edits_that_carry_reader_state_across_chapters_read_the_whole_or_splice_right(what, tmp_path):
+    folder = tmp_path / "book"
+    folder.mkdir()
+    text = ("---\ntitle: Splices\n---\n\n# The First Chapter {#intro}\n\nOne paragraph.[^1]\n\n[^1]: A note.\n\n"
+            "## Notes\n\nMore text, a [link][elsewhere-ref].\n\n[elsewhere-ref]: https://example.org/e\n\n"
+            "# The Second Chapter\n\nA paragraph of the second chapter.\n\n## Notes\n\nLast words.\n\n"
+            "# The Third Chapter\n\nThe end.\n")
+    (folder / "book.md").write_text(text, encoding="utf-8")
+    at = text.index("A paragraph of the second chapter.")
+    edited = text[:at] + HOSTILE[what] + "\n" + text[at:]
+    found, whole = _splice(folder, edited, tmp_path)
+    if found is not None:
+        assert found[0] == whole, what
+
+
+def test_an_ordinary_edit_is_spliced_and_a_stale_record_is_not_used(tmp_path):
+    folder = tmp_path / "book"
+    folder.mkdir()
+    text = "# One\n\nFirst.\n\n# Two\n\nSecond paragraph here.\n\n# Three\n\nThird.\n"
+    (folder / "book.md").write_text(text, encoding="utf-8")
+    found, whole = _splice(folder, text.replace("Second paragraph", "Second, edited, paragraph"), tmp_path)
+    assert found is not None and found[0] == whole
+    manuscript = load_manuscript(folder, None)
+    record = tmp_path / "read.pickle"
+    assert reading.spliced(record, b"another pandoc", manuscript.text + "x", "", lambda m: None) is None
+    record.write_bytes(b"\0" * 64)   # damaged: the whole is read
+    assert reading.spliced(record, IDENTITY, manuscript.text + "x", "", lambda m: None) is None
