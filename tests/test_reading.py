@@ -160,3 +160,43 @@ def test_an_ordinary_edit_is_spliced_and_a_stale_record_is_not_used(tmp_path):
     assert reading.spliced(record, b"another pandoc", manuscript.text + "x", "", lambda m: None) is None
     record.write_bytes(b"\0" * 64)   # damaged: the whole is read
     assert reading.spliced(record, IDENTITY, manuscript.text + "x", "", lambda m: None) is None
+
+
+SNIPPETS = [*HOSTILE.values(), "[^1]", "[^new]", "[^new]: a note\n", "> a quote\n", "- an item\n", "1. an item\n",
+            "| a | b |\n|---|---|\n| 1 | 2 |\n", "<!-- x -->", "`code`", "$x^2$", "@collins1993", "[@collins1993, p. 3]",
+            "# H\n", "## H\n", "Heading\n---\n", "***\n", "<div>", "</div>", ":::\n", "```\n", "~~~\n", "\\", "*", "_",
+            "[", "]", "{#intro}", "{.class}", "^[an inline note]", "(@)", "---\n", " word ", "\n\n", "\n",
+            "    indented code\n", "[Putilov Factory]{.index}", "<span>", "</span>", "[link](#introduction)",
+            "[The Theory]", "Term\n: a definition\n", '"quoted"', "'single'", "--", "...", "<https://example.org>",
+            "![an image](x.png)", "\\[x\\]", "$$\ny\n$$\n"]
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_random_edits_in_a_chapter_splice_as_the_whole_read(seed, tmp_path):
+    """Snippets of every construct above, and deletions, at random places in a random
+    chapter: every splice made is the whole read."""
+    import random
+    rng = random.Random(seed)
+    case = ["bundled", "notes-at-page-foot", "cross-references", "notes-everywhere"][seed]
+    folder = _copy(case, tmp_path)
+    source = load_manuscript(folder, None).source
+    original = source.read_text(encoding="utf-8")
+    heads = _chapters(original)
+    spliced = 0
+    for _ in range(12):
+        k = rng.randrange(len(heads))
+        low = original.find("\n", heads[k]) + 1
+        high = heads[k + 1] if k + 1 < len(heads) else len(original)
+        text = original
+        for _ in range(rng.randint(1, 3)):
+            at = rng.randint(low, max(low, high - 1))
+            if rng.random() < 0.2:
+                text = text[:at] + text[at + rng.randint(1, 20):]
+            else:
+                text = text[:at] + rng.choice(SNIPPETS) + text[at:]
+        source.write_text(original, encoding="utf-8")
+        found, whole = _splice(folder, text, tmp_path)
+        if found is not None:
+            spliced += 1
+            assert found[0] == whole, f"{case}, seed {seed}: a splice differs from the whole read"
+    assert spliced, f"{case}: no random edit was spliced"
