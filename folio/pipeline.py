@@ -85,7 +85,8 @@ def _lay_out(book, manuscript, options: Options, reporter: Reporter):
     settings = pdf.settings_from(manuscript, for_print=True)
     laid = pdf.lay_out_book(book, options.out, manuscript.root, settings, options.jobs, reporter)
     # Both PDF editions are cut from this one layout: their text is checked here, once.
-    conservation.report(book.passages, "PDF", laid.summary["text"], manuscript.source, options.strict)
+    lost = conservation.missing_laid_out(book.passages, laid.unit_texts, laid.folder / conservation.LAID_OUT_RECORD)
+    conservation.report(book.passages, "PDF", None, manuscript.source, options.strict, lost=lost)
     return laid
 
 

@@ -212,3 +212,34 @@ def test_every_language_has_every_word():
         assert set(said) == set(english), lang
         assert set(said["list_of"]) == set(english["list_of"]), lang
         assert len(said["months"].split()) == 12, lang
+
+
+def test_the_layout_check_unit_by_unit_finds_what_the_whole_text_check_finds(bundled, tmp_path):
+    """conservation.missing_laid_out (the layout step's check, kept unit by unit) loses
+    no passage the check of the whole laid-out text would find: on the bundled book's
+    units, cold and from its record, with a unit laid out again emptied, cut short or
+    given another unit's text, and a record planted with every passage in every unit."""
+    import json
+    import random
+    from folio import conservation, state
+    book = state.load(next(bundled.glob(".folio/*/book.pickle")))
+    folder = next(bundled.glob(".folio/*/layout"))
+    units = [(Path(p).stem, json.loads(Path(p).with_suffix(".json").read_text(encoding="utf-8"))["text"])
+             for p, _ in json.loads((folder / "laid-out.json").read_text(encoding="utf-8"))["parts"]]
+    record = tmp_path / conservation.LAID_OUT_RECORD
+
+    def both(units_):
+        whole = conservation.missing(book.passages, " ".join(text for _, text in units_))
+        assert conservation.missing_laid_out(book.passages, units_, record) == whole
+        return whole
+    assert both(units) == [] and record.is_file()
+    assert both(units) == []   # from the record
+    rng = random.Random(7)
+    for _ in range(6):
+        i = rng.randrange(1, len(units))
+        digest, text = units[i]
+        changed = rng.choice(["", text[:len(text) // 3], units[rng.randrange(len(units))][1]])
+        both(units[:i] + [(digest + "-edited", changed)] + units[i + 1:])
+    assert both(units[:1] + [(units[1][0] + "-edited", "")] + units[2:]), "the first chapter emptied lost nothing"
+    record.write_text(json.dumps({"code": "not this code", "units": {d: ["x"] for d, _ in units}}))
+    assert both(units[:3] + [(units[3][0], "")] + units[4:])   # a record of other code is not read

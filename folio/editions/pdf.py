@@ -19,7 +19,7 @@ from pathlib import Path
 
 import lxml.html
 
-from .. import backmatter, fonts, hyphenation, index, marks, pagemap, press, setting, stitch
+from .. import backmatter, conservation, fonts, hyphenation, index, marks, pagemap, press, setting, stitch
 from ..backmatter import page_ranges
 from ..book import Book, Chapter
 from ..diagnostics import Diagnostic, Reporter, error
@@ -581,11 +581,13 @@ class LaidOutBook:
     summary: dict        # book.json: pages, text, where each page begins, what setting left wrong
     linked: set          # anchors the author's own text links to (their faults are said by the book step)
     summary_file: Path | None = None   # loaded: where the whole summary is
+    unit_texts: list = field(default_factory=list)   # (layout hash, laid-out text) of each unit, not saved
 
     def in_use(self) -> set[str]:
         """The layout folder's files this book still uses."""
         return {name for path, _ in self.parts for name in (path.name, path.with_suffix(".json").name)} \
-            | {self.furniture.name, "book.pdf", "book.json", "laid-out.json", LAID_OUT_SUMMARY, STITCH_RECORD}
+            | {self.furniture.name, "book.pdf", "book.json", "laid-out.json", LAID_OUT_SUMMARY, STITCH_RECORD,
+               conservation.LAID_OUT_RECORD}
 
     def save(self, path: Path) -> None:
         """`path`, and the summary beside it: the stitch copies the summary into
@@ -663,7 +665,8 @@ def lay_out_book(book: Book, out: Path, manuscript_root: Path, settings: PageSet
     _say_layout(f"{laid.total} pages, {laid.laid_out} of {len(laid.units)} parts laid out "
                 f"({time.perf_counter() - started:.1f}s)")
     return LaidOutBook(folder, [(laid.pdf(u), start) for u, start in zip(laid.units, laid.starts)], furniture,
-                       [kind != "none" for kind, _, _ in pages], summary, linked)
+                       [kind != "none" for kind, _, _ in pages], summary, linked,
+                       unit_texts=[(u.digest, u.record.text) for u in laid.units])
 
 
 def _say_layout(message: str) -> None:
