@@ -39,7 +39,10 @@ RECORD_VERSION = 1
 ACROSS_CHAPTERS = re.compile(
     r"\(@|\\(?:newcommand|renewcommand|providecommand|def|let|gdef|edef|newenvironment|DeclareMathOperator)\b")
 PROBE = "folio-reading-probe"   # a citation key read after a chunk (never a manuscript's: see `spliced`)
-DEFINITION = re.compile(r"^ {0,3}\[([^\]\n]+)\]:", re.M)   # a reference's or a note's definition
+# What may be a reference's or a note's definition, anywhere on a line (in a quote, a
+# list): a label in brackets, then a colon. A label with brackets inside is not read.
+DEFINITION = re.compile(r"\]\s*:")
+LABEL = re.compile(r"\[([^\[\]]*)\]\s*:")
 
 
 def _digest(*parts: bytes) -> str:
@@ -132,8 +135,8 @@ def spliced(record: Path | None, identity: bytes, text: str, appendix: str, read
     counted: dict = {}   # the whole read's count before the chunk, against the chunk's own
     if not _same(old_blocks, old["blocks"][first:end], renamed, counted):
         return None
-    if _heading_ids(new_blocks) != _heading_ids(old_blocks) or _all_ids(new_blocks) != _all_ids(old_blocks):
-        return None
+    if _headings(new_blocks) != _headings(old_blocks) or _all_ids(new_blocks) != _all_ids(old_blocks):
+        return None   # a heading's text is what implicit references elsewhere name it by
     if _unsafe(new_blocks, renamed) or _unsafe(old_blocks, renamed):
         return None
     if "offset" not in counted and any(node.get("t") == "Cite" for node in _walk(new_blocks)):
@@ -149,8 +152,14 @@ def spliced(record: Path | None, identity: bytes, text: str, appendix: str, read
 def _defined_for_itself(old_chunk: str, new_chunk: str, outside: tuple) -> bool:
     """No reference or note defined in the chapter (before or after the edit) is named
     anywhere else: a definition there would serve, or clash with, another chapter.
-    Labels are compared as pandoc matches them, case and spacing aside."""
-    labels = {_label(m.group(1)) for chunk in (old_chunk, new_chunk) for m in DEFINITION.finditer(chunk)}
+    Labels are compared as pandoc matches them, case and spacing aside; a label that
+    cannot be read plainly (brackets inside it) is taken as named elsewhere."""
+    labels = set()
+    for chunk in (old_chunk, new_chunk):
+        plain = {m.end(): _label(m.group(1)) for m in LABEL.finditer(chunk)}
+        if any(m.end() not in plain for m in DEFINITION.finditer(chunk)):
+            return False
+        labels.update(plain.values())
     if not labels:
         return True
     named = {_label(m.group(1)) for part in outside for m in BRACKETED.finditer(part)}
@@ -307,8 +316,8 @@ def _walk(node):
                 yield from _walk(value)
 
 
-def _heading_ids(blocks: list) -> list:
-    return [n["c"][1][0] for n in _walk(blocks) if n.get("t") == "Header"]
+def _headings(blocks: list) -> list:
+    return [n["c"] for n in _walk(blocks) if n.get("t") == "Header"]
 
 
 def _all_ids(blocks: list) -> list:

@@ -200,3 +200,20 @@ def test_random_edits_in_a_chapter_splice_as_the_whole_read(seed, tmp_path):
             spliced += 1
             assert found[0] == whole, f"{case}, seed {seed}: a splice differs from the whole read"
     assert spliced, f"{case}: no random edit was spliced"
+
+
+@pytest.mark.parametrize("before, after", [
+    ("# The Second Chapter {#second}", "# A Renamed Chapter {#second}"),   # named by `[The Second Chapter]`
+    ("A paragraph of the second chapter.", "A paragraph.\n\n[a [nested] label]: https://example.org/n"),
+    ("A paragraph of the second chapter.", "A paragraph.\n\n> [quoted-ref]: https://example.org/q"),
+])
+def test_edits_other_chapters_depend_on_are_not_spliced_wrong(before, after, tmp_path):
+    """A heading renamed that another chapter names by its text (an implicit heading
+    reference), and definitions hidden in a quote or with brackets in the label."""
+    folder = tmp_path / "book"
+    folder.mkdir()
+    text = ("# The First Chapter\n\nSee [The Second Chapter], [a [nested] label] and [quoted-ref].\n\n"
+            "# The Second Chapter {#second}\n\nA paragraph of the second chapter.\n\n# The Third Chapter\n\nEnd.\n")
+    (folder / "book.md").write_text(text, encoding="utf-8")
+    found, whole = _splice(folder, text.replace(before, after), tmp_path)
+    assert found is None or found[0] == whole
