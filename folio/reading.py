@@ -36,8 +36,9 @@ from . import state
 
 RECORD_VERSION = 1
 # Anything in the text that carries reader state from one chapter into others.
-ACROSS_CHAPTERS = re.compile(
-    r"\(@|\\(?:newcommand|renewcommand|providecommand|def|let|gdef|edef|newenvironment|DeclareMathOperator)\b")
+ACROSS_CHAPTERS = re.compile(   # example lists (numbered through the book), LaTeX macro definitions
+    r"\(@|\\(?:(?:re)?new(?:command|environment|theorem|if)|provide(?:command|environment)|Declare[A-Za-z]+"
+    r"|(?:New|Renew|Provide|Declare)(?:Document|Expandable)?(?:Command|Environment)|[gex]?def|let)(?![A-Za-z])")
 PROBE = "folio-reading-probe"   # a citation key read after a chunk (never a manuscript's: see `spliced`)
 # What may be a reference's or a note's definition, anywhere on a line (in a quote, a
 # list): a label in brackets, then a colon. A label with brackets inside is not read.
