@@ -18,7 +18,7 @@ import lxml.html
 from html import escape as html_escape
 
 from . import bounds, csl, labels, pandoc, transforms
-from .diagnostics import Diagnostic, Reporter, error, line_of
+from .diagnostics import BuildError, Diagnostic, Reporter, error, line_of
 from .html import inner_html, parse_fragment, text_of
 from . import backmatter, dictionary, index
 from .dictionary import Entry
@@ -543,17 +543,45 @@ def _report_dead_links(chapters, owners: dict, manuscript: Manuscript, reporter:
                                              fix="point the link at an existing {#id}, or add that id"))
 
 
+class _Held(Reporter):
+    """Warnings kept, not said, until the whole read confirms the splice they came from."""
+
+    def warn(self, diagnostic: Diagnostic) -> None:
+        if diagnostic not in self.warnings:
+            self.warnings.append(diagnostic)
+
+
 def assemble(manuscript: Manuscript, reporter: Reporter, limits: Limits = Limits(),
-             citeproc_record: Path | None = None) -> Book:
+             citeproc_record: Path | None = None, whole=None) -> Book:
     """Run pandoc once and turn its output into the `Book`; `citeproc_record` keeps the
-    rendered citations for the next build (citations.py)."""
+    rendered citations for the next build (citations.py). A `Book` made from a spliced
+    read (reading.py) is returned, and its warnings said, only once pandoc's whole read
+    confirms the splice; otherwise it is made again from the whole read (`whole`)."""
     entries = dictionary.load(manuscript.dictionary) if manuscript.dictionary else ()
     definitions = _definitions_markdown(entries) if entries else ""
     # Before pandoc: markup it would take minutes or gigabytes to read is refused here.
     bounds.check_markdown(manuscript.text, manuscript.source)
     if definitions:
         bounds.check_markdown(definitions, manuscript.dictionary)
-    output = pandoc.run(manuscript, definitions, limits, citeproc_record)
+    output = pandoc.run(manuscript, definitions, limits, citeproc_record, whole)
+    if output.whole is None:
+        return _assemble(manuscript, reporter, output, entries)
+    held = _Held()
+    try:
+        book = _assemble(manuscript, held, output, entries)
+    except BuildError:
+        if output.confirmed():
+            raise
+        return assemble(manuscript, reporter, limits, citeproc_record, output.whole)
+    if not output.confirmed():
+        return assemble(manuscript, reporter, limits, citeproc_record, output.whole)
+    for diagnostic in held.warnings:
+        reporter.warn(diagnostic)
+    return book
+
+
+def _assemble(manuscript: Manuscript, reporter: Reporter, output, entries) -> Book:
+    """The `Book` from pandoc's output."""
     for diagnostic in output.diagnostics:
         reporter.warn(diagnostic)
     # huge_tree: libxml2 would otherwise cut a text node over 10 MB without a word.

@@ -12,8 +12,9 @@ from __future__ import annotations
 import json
 import os
 import re
+import shutil
 import tempfile
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pypandoc
@@ -33,6 +34,12 @@ class PandocOutput:
     html: str
     passages: tuple = ()   # conservation.Passage: what every edition must show
     diagnostics: tuple = ()   # warnings of pandoc and of the AST passes, with their lines
+    whole: "WholeRead | None" = field(default=None, compare=False)   # made from a splice: the read to confirm it
+    spliced_json: bytes | None = field(default=None, compare=False)
+
+    def confirmed(self) -> bool:
+        """True unless this was made from a splice the whole read does not confirm."""
+        return self.whole is None or self.whole.confirms(self.spliced_json)
 
 
 # Metadata keys that make pandoc open a file or a URL. pandoc never sees them as the
@@ -164,49 +171,110 @@ def _missing_key_fix(manuscript: Manuscript, key: str) -> str:
     return "the metadata names no bibliography: add 'bibliography: references.bib' and put the entry there"
 
 
+class WholeRead:
+    """pandoc's read of the whole manuscript, started at once in the background: the
+    book's AST when no splice is made, and the proof of a splice when one is
+    (reading.py). Its JSON is what is kept for the next build's splice."""
+
+    def __init__(self, manuscript: Manuscript, appendix_markdown: str, limits: Limits, record: Path | None):
+        from concurrent.futures import ThreadPoolExecutor
+        self.manuscript, self.appendix_markdown, self.record = manuscript, appendix_markdown, record
+        self.identity = json.dumps(read_command(manuscript)).encode() + citations.pandoc_identity(
+            pandoc_binary(), _environment()) + (manuscript.metadata_file.read_bytes() if manuscript.metadata_file else b"")
+        self.folder = Path(tempfile.mkdtemp(prefix="folio-"))
+        appendix = None
+        if appendix_markdown:
+            appendix = self.folder / "definitions.md"
+            appendix.write_text(appendix_markdown, encoding="utf-8")
+        self.log = self.folder / "read-log.json"
+        self.pool = ThreadPoolExecutor(1)
+        self.future = self.pool.submit(sandbox.run, read_command(manuscript, appendix) + [f"--log={self.log}"],
+                                       limits, "pandoc", manuscript.source, cwd=manuscript.root, env=_environment())
+        self.done: tuple | None = None
+
+    def result(self) -> tuple[bytes, str, list]:
+        """(pandoc's JSON, what it printed, its warnings); a failed read raises."""
+        if self.done is None:
+            try:
+                read = self.future.result()
+                messages = _log(self.log)
+            finally:
+                self.pool.shutdown()
+                shutil.rmtree(self.folder, ignore_errors=True)
+            stderr = read.stderr.decode("utf-8", "replace")
+            if read.returncode != 0:
+                raise _failure(self.manuscript, stderr.strip())
+            if messages or stderr.strip():
+                reading.forget(self.record)
+            else:
+                reading.keep(self.record, self.identity, self.manuscript.text, self.appendix_markdown, read.stdout)
+            self.done = (read.stdout, stderr, messages)
+        return self.done
+
+    def document(self):
+        data = self.result()[0]
+        try:
+            return ast.from_json(data)
+        except (ValueError, RecursionError):
+            raise error("FOLIO062", "the manuscript is nested too deeply to read", self.manuscript.source,
+                        fix="flatten deeply nested lists, quotes or HTML elements") from None
+
+    def confirms(self, spliced_json: bytes) -> bool:
+        """Whether the splice is pandoc's whole read (said nothing, same AST)."""
+        try:
+            data, stderr, messages = self.result()
+        except BuildError:
+            return False
+        if stderr.strip() or messages:
+            return False
+        return data == spliced_json or json.loads(data) == json.loads(spliced_json)
+
+
 def run(manuscript: Manuscript, appendix_markdown: str = "", limits: Limits = Limits(),
-        citeproc_record: Path | None = None) -> PandocOutput:
+        citeproc_record: Path | None = None, whole: WholeRead | None = None) -> PandocOutput:
     """Read the manuscript (plus `appendix_markdown`, the dictionary's definitions, so
     they are rendered by the same citeproc run) into pandoc's AST, confine its
     metadata, and write the AST as one HTML document. The rendered citations and each
-    chapter's HTML are kept beside `citeproc_record` for the next build."""
-    writer_record = citeproc_record.with_name(HTML_RECORD) if citeproc_record else None
-    with tempfile.TemporaryDirectory(prefix="folio-") as tmp:
-        appendix = None
-        if appendix_markdown:
-            appendix = Path(tmp) / "definitions.md"
-            appendix.write_text(appendix_markdown, encoding="utf-8")
-        read_log = Path(tmp) / "read-log.json"
-        read_record = citeproc_record.with_name(READ_RECORD) if citeproc_record else None
-        identity = json.dumps(read_command(manuscript)).encode() + citations.pandoc_identity(pandoc_binary(),
-                                                                                             _environment())
+    chapter's HTML are kept beside `citeproc_record` for the next build.
+
+    After an edit the AST may be spliced from the last read (reading.py) while pandoc
+    reads the whole manuscript beside it: the output then carries `whole`, which the
+    caller asks (`confirms`) before it uses anything made from it, and builds again
+    from the whole read if the two differ. Given `whole`, its read is used as it is."""
+    read_record = citeproc_record.with_name(READ_RECORD) if citeproc_record else None
+    spliced_json = None
+    if whole is None:
+        whole = WholeRead(manuscript, appendix_markdown, limits, read_record)
         try:   # a title made of the one top heading shifts every heading: read whole
-            found = None if manuscript.heading_shift else reading.spliced(read_record, identity, manuscript.text, appendix_markdown,
-                                    lambda markdown: _read_alone(markdown, manuscript, limits))
-        except (ValueError, RecursionError):   # a piece nested too deeply for the splice: read the whole
+            found = None if manuscript.heading_shift else reading.spliced(
+                read_record, whole.identity, manuscript.text, appendix_markdown,
+                lambda markdown: _read_alone(markdown, manuscript, limits))
+        except (ValueError, RecursionError, BuildError):   # too deep, or at a limit, for a splice
             found = None
         if found is not None:
-            document, document_json = found
-            reading.keep(read_record, identity, manuscript.text, appendix_markdown, document_json)
-            del document_json
-            read_stderr, messages = "", []
-        else:
-            read = sandbox.run(read_command(manuscript, appendix) + [f"--log={read_log}"], limits, "pandoc",
-                               manuscript.source, cwd=manuscript.root, env=_environment())
-            messages = _log(read_log)
-            read_stderr = read.stderr.decode("utf-8", "replace")
-            if read.returncode != 0:
-                raise _failure(manuscript, read_stderr.strip())
-            if messages or read_stderr.strip():
-                reading.forget(read_record)
-            else:
-                reading.keep(read_record, identity, manuscript.text, appendix_markdown, read.stdout)
-            try:
-                document = ast.from_json(read.stdout)
-                read.stdout = b""
-            except (ValueError, RecursionError):
-                raise error("FOLIO062", "the manuscript is nested too deeply to read", manuscript.source,
-                            fix="flatten deeply nested lists, quotes or HTML elements") from None
+            document, spliced_json = found
+    if spliced_json is None:
+        document = whole.document()
+        _, read_stderr, messages = whole.result()
+        whole.done = (b"", read_stderr, messages)   # the JSON is read: not kept in memory through the run
+    else:
+        read_stderr, messages = "", []
+        try:
+            return _run_on(document, manuscript, appendix_markdown, limits, citeproc_record, read_stderr, messages,
+                           whole, spliced_json)
+        except BuildError:   # said of the splice: said again of the whole read, or not at all
+            if whole.confirms(spliced_json):
+                raise
+            return run(manuscript, appendix_markdown, limits, citeproc_record, whole)
+    return _run_on(document, manuscript, appendix_markdown, limits, citeproc_record, read_stderr, messages)
+
+
+def _run_on(document, manuscript: Manuscript, appendix_markdown: str, limits: Limits, citeproc_record: Path | None,
+            read_stderr: str, messages: list, whole: WholeRead | None = None,
+            spliced_json: bytes | None = None) -> PandocOutput:
+    """`run` from the read AST on: its metadata confined, the AST passes, citeproc, the
+    HTML written."""
+    writer_record = citeproc_record.with_name(HTML_RECORD) if citeproc_record else None
     document = confine_metadata(document, manuscript)
     diagnostics: list[Diagnostic] = []
 
@@ -255,7 +323,7 @@ def run(manuscript: Manuscript, appendix_markdown: str = "", limits: Limits = Li
             _cite_line(manuscript, key),
             fix=_missing_key_fix(manuscript, key)) for key in dict.fromkeys(missing)))
     diagnostics += _pandoc_diagnostics(messages, manuscript, appendix_markdown)
-    return PandocOutput(written.html, passages, tuple(diagnostics))
+    return PandocOutput(written.html, passages, tuple(diagnostics), whole, spliced_json)
 
 
 def _log(path: Path) -> list[dict]:

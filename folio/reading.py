@@ -37,8 +37,9 @@ from . import state
 RECORD_VERSION = 1
 # Anything in the text that carries reader state from one chapter into others.
 ACROSS_CHAPTERS = re.compile(   # example lists (numbered through the book), LaTeX macro definitions
-    r"\(@|\\(?:(?:re)?new(?:command|environment|theorem|if)|provide(?:command|environment)|Declare[A-Za-z]+"
-    r"|(?:New|Renew|Provide|Declare)(?:Document|Expandable)?(?:Command|Environment)|[gex]?def|let)(?![A-Za-z])")
+    r"\(@|^[ \t]*@[\w-]*[.)]|\\(?:(?:re)?new(?:command|environment|theorem|if)|provide(?:command|environment)|Declare[A-Za-z]+"
+    r"|(?:New|Renew|Provide|Declare)(?:Document|Expandable)?(?:Command|Environment)|[gex]?def|let)(?![A-Za-z])",
+    re.M)
 PROBE = "folio-reading-probe"   # a citation key read after a chunk (never a manuscript's: see `spliced`)
 # What may be a reference's or a note's definition, anywhere on a line (in a quote, a
 # list): a label in brackets, then a colon. A label with brackets inside is not read.
@@ -82,7 +83,7 @@ def spliced(record: Path | None, identity: bytes, text: str, appendix: str, read
             or kept.get("key") != _digest(identity, appendix.encode("utf-8")):
         return None
     old_text, old_json = kept["text"], kept["json"]
-    if old_text == text or ACROSS_CHAPTERS.search(text):
+    if old_text == text or ACROSS_CHAPTERS.search(text) or ACROSS_CHAPTERS.search(old_text):
         return None
     old = json.loads(old_json)
     level = _chapter_level(old["blocks"])

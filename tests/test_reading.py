@@ -217,3 +217,89 @@ def test_edits_other_chapters_depend_on_are_not_spliced_wrong(before, after, tmp
     (folder / "book.md").write_text(text, encoding="utf-8")
     found, whole = _splice(folder, text.replace(before, after), tmp_path)
     assert found is None or found[0] == whole
+
+
+# Edits a red-team pass found spliced unlike the whole read (before the whole read was
+# made to confirm every splice): constructs left open or closed across chapters, headings
+# renamed that another chapter names, ids, hidden definitions, example lists, macros, a
+# changed metadata file, a citation in metadata, a setext chapter.
+TITLE = "---\ntitle: T\n---\n\n"
+WRONG_BEFORE = {
+    "fence closed later": ("# One\n\nFirst.\n\n# Two\n\nSecond.\n\nMore.\n\n# Three\n\n```\ncode\n```\n\nEnd.\n",
+                           "Second.\n", "Second.\n\n```\n"),
+    "comment closed later": ("# One\n\nFirst.\n\n# Two\n\nSecond.\n\nMore.\n\n# Three\n\nThird. <!-- todo -->\n\nEnd.\n",
+                             "Second.\n", "Second.\n\n<!-- draft\n"),
+    "comment opened before": ("# One\n\nFirst. <!-- note to self\n\n# Two\n\nSecond.\n\nMore.\n\n# Three\n\nEnd.\n",
+                              "Second.\n", "Second. --> arrows\n"),
+    "heading named elsewhere": ("# One\n\nSee [The Start].\n\n# Two\n\nText.\n\n## The Start\n\nMore.\n\n# Three\n\nEnd.\n",
+                                "## The Start\n", "## The Start!\n"),
+    "first of two headings": ("# One\n\nSee [Notes].\n\n# Two\n\nText.\n\n## Notes\n\nMore.\n\n# Three\n\n## Notes\n\nEnd.\n",
+                              "## Notes\n\nMore", "## Notes:\n\nMore"),
+    "explicit id taken": ("# Intro\n\nFirst.\n\n# Two\n\n## Intro\n\nMore.\n\n# Three\n\nEnd.\n",
+                          "## Intro\n", "## Intro {#intro}\n"),
+    "definition in a list": ("# One\n\nA [site][home].\n\n# Two\n\nText.\n\n- item\n- [home]: https://old.example\n\n"
+                             "More.\n\n# Three\n\nEnd.\n", "https://old.example", "https://new.example"),
+    "label over two lines": ("# One\n\nA [site][my home].\n\n# Two\n\nText.\n\n[my\nhome]: https://old.example\n\n"
+                             "More.\n\n# Three\n\nEnd.\n", "https://old.example", "https://new.example"),
+    "example removed": ("# One\n\nFirst.\n\n# Two\n\n(@good) An example.\n\nMore.\n\n# Three\n\nAs in @good.\n",
+                        "(@good) An example.\n", "An example.\n"),
+    "example list marker": ("# One\n\nFirst.\n\n# Two\n\n@. An example.\n\nMore.\n\n# Three\n\n@. Another example.\n",
+                            "@. An example.\n", "@. An example.\n\n@. A new one.\n"),
+    "macro removed": ("# One\n\nFirst.\n\n# Two\n\n\\newcommand{\\R}{\\mathbb{R}}\n\nMore.\n\n# Three\n\nLet $x \\in \\R$.\n",
+                      "\\newcommand{\\R}{\\mathbb{R}}\n\n", ""),
+    "environment closed later": ("# One\n\nFirst.\n\n# Two\n\nText.\n\nMore.\n\n# Three\n\n\\end{center}\n\nEnd.\n",
+                                 "Text.\n", "Text.\n\n\\begin{center}\n"),
+    "setext chapter": ("Exercises\n=========\n\nNone yet.\n\n# Exercises\n\nNone yet.\n\n# Exercises\n\nNone yet.\n",
+                       "# Exercises\n\nNone yet.\n\n#", "# Exercises\n\nOne: prove it.\n\n#"),
+}
+
+
+def _book_or_errors(folder: Path, out: Path):
+    import pickle
+    from folio import pipeline
+    from folio.diagnostics import Reporter
+    reporter = Reporter()
+    try:
+        _, book = pipeline.load_book(pipeline.Options(folder, out), reporter)
+    except BuildError as failure:
+        return sorted(str(d) for d in failure.diagnostics)
+    return pickle.dumps(book), sorted(str(d) for d in reporter.warnings)
+
+
+@pytest.mark.parametrize("case", sorted(WRONG_BEFORE))
+def test_the_book_after_an_edit_is_the_book_of_the_whole_read(case, tmp_path):
+    """Built from the record, then edited: the `Book` (and what the build said) is the
+    one a build with no record makes."""
+    text, before, after = WRONG_BEFORE[case]
+    folder = tmp_path / "book"
+    folder.mkdir()
+    (folder / "book.md").write_text(TITLE + text, encoding="utf-8")
+    _book_or_errors(folder, tmp_path / "kept")
+    (folder / "book.md").write_text(TITLE + text.replace(before, after, 1), encoding="utf-8")
+    assert _book_or_errors(folder, tmp_path / "kept") == _book_or_errors(folder, tmp_path / "fresh")
+
+
+def test_a_splice_the_whole_read_does_not_confirm_is_not_used(monkeypatch, tmp_path, capfd):
+    """A splice made wrong on purpose (a word changed, a warning planted): the `Book` is
+    the whole read's, and nothing said of the wrong one is said."""
+    folder = _copy("bundled", tmp_path)
+    source = load_manuscript(folder, None).source
+    original = source.read_text(encoding="utf-8")
+    _book_or_errors(folder, tmp_path / "kept")
+    edited = next(e for at in _chapters(original)[1:] if (e := _edit_in(original, at)))
+    source.write_text(edited, encoding="utf-8")
+    spliced = reading.spliced
+    made = []
+
+    def wrong(*args, **kwargs):
+        found = spliced(*args, **kwargs)
+        assert found is not None, "the edit was not spliced"
+        document = json.loads(json.dumps(found[0]).replace("(edited)", "(wrong) \\\\cite{x} [@missing-key]"))
+        made.append(document)
+        from folio.ast import to_json
+        return document, to_json(document)
+    monkeypatch.setattr(reading, "spliced", wrong)
+    kept = _book_or_errors(folder, tmp_path / "kept")
+    monkeypatch.undo()
+    assert made and kept == _book_or_errors(folder, tmp_path / "fresh")
+    assert "wrong" not in capfd.readouterr().err
