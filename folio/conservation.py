@@ -130,12 +130,14 @@ class _Lines:
         if start is None or start < 0:
             first = re.escape(words[0]) + r"(?<!\w" + re.escape(words[0]) + ")"   # a whole word, not its end
             # The words as written; failing that, with markup (a link, emphasis) between
-            # them; each forward first, then anywhere.
+            # them; each forward first, then anywhere. (A note's text comes right after
+            # its paragraph but is defined further down: the next paragraph is then
+            # found as written before the note, not loosely after it.)
             patterns = [re.compile(first + "".join(gap + re.escape(w) for w in words[1:4]), self.flags)
                         for gap in (r"\W+", r"[\s\S]{1,80}?")]
-            tries = [(patterns[1], self.at), (patterns[0], 0), (patterns[1], 0)]
-            if start is None:   # not known to be absent forward
-                tries.insert(0, (patterns[0], self.at))
+            tries = [(patterns[0], self.at), (patterns[0], 0), (patterns[1], self.at), (patterns[1], 0)]
+            if start is not None:   # known to be absent forward as written
+                del tries[0]
             match = next(filter(None, (pattern.search(self.haystack, at) for pattern, at in tries)), None)
             if match is None:
                 return None
