@@ -191,19 +191,26 @@ class WholeRead:
         self.future = self.pool.submit(sandbox.run, read_command(manuscript, appendix) + [f"--log={self.log}"],
                                        limits, "pandoc", manuscript.source, cwd=manuscript.root, env=_environment())
         self.done: tuple | None = None
+        self.failure: BuildError | None = None
 
     def result(self) -> tuple[bytes, str, list]:
-        """(pandoc's JSON, what it printed, its warnings); a failed read raises."""
+        """(pandoc's JSON, what it printed, its warnings); a failed read raises, each time."""
+        if self.failure is not None:
+            raise self.failure
         if self.done is None:
             try:
                 read = self.future.result()
                 messages = _log(self.log)
+                stderr = read.stderr.decode("utf-8", "replace")
+                if read.returncode != 0:
+                    raise _failure(self.manuscript, stderr.strip())
+            except BuildError as failure:
+                self.failure = failure
+                raise
             finally:
                 self.pool.shutdown()
+                self.future = None   # its result holds pandoc's output too
                 shutil.rmtree(self.folder, ignore_errors=True)
-            stderr = read.stderr.decode("utf-8", "replace")
-            if read.returncode != 0:
-                raise _failure(self.manuscript, stderr.strip())
             if messages or stderr.strip():
                 reading.forget(self.record)
             else:
@@ -251,33 +258,36 @@ def run(manuscript: Manuscript, appendix_markdown: str = "", limits: Limits = Li
             found = None if manuscript.heading_shift else reading.spliced(
                 read_record, whole.identity, manuscript.text, appendix_markdown,
                 lambda markdown: _read_alone(markdown, manuscript, limits))
-        except (ValueError, RecursionError, BuildError):   # too deep, or at a limit, for a splice
+        except Exception:   # too deep, at a limit, or a fault of the splice's: the whole read is there
             found = None
         if found is not None:
-            document, spliced_json = found
+            held, spliced_json = [found[0]], found[1]
+            del found
     if spliced_json is None:
-        document = whole.document()
+        held = [whole.document()]   # in a list, so that `_run_on` can let go of the AST (see there)
         _, read_stderr, messages = whole.result()
         whole.done = (b"", read_stderr, messages)   # the JSON is read: not kept in memory through the run
     else:
         read_stderr, messages = "", []
         try:
-            return _run_on(document, manuscript, appendix_markdown, limits, citeproc_record, read_stderr, messages,
+            return _run_on(held, manuscript, appendix_markdown, limits, citeproc_record, read_stderr, messages,
                            whole, spliced_json)
         except BuildError:   # said of the splice: said again of the whole read, or not at all
             if whole.confirms(spliced_json):
                 raise
             return run(manuscript, appendix_markdown, limits, citeproc_record, whole)
-    return _run_on(document, manuscript, appendix_markdown, limits, citeproc_record, read_stderr, messages)
+    return _run_on(held, manuscript, appendix_markdown, limits, citeproc_record, read_stderr, messages)
 
 
-def _run_on(document, manuscript: Manuscript, appendix_markdown: str, limits: Limits, citeproc_record: Path | None,
-            read_stderr: str, messages: list, whole: WholeRead | None = None,
+def _run_on(held: list, manuscript: Manuscript, appendix_markdown: str, limits: Limits,
+            citeproc_record: Path | None, read_stderr: str, messages: list, whole: WholeRead | None = None,
             spliced_json: bytes | None = None) -> PandocOutput:
     """`run` from the read AST on: its metadata confined, the AST passes, citeproc, the
-    HTML written."""
+    HTML written. The AST comes in `held`, a list this takes it out of: no caller's
+    name keeps it alive while pandoc writes (a long book's AST and pandoc's own copy
+    of it in memory together were some 200 MB more at 50x)."""
     writer_record = citeproc_record.with_name(HTML_RECORD) if citeproc_record else None
-    document = confine_metadata(document, manuscript)
+    document = confine_metadata(held.pop(), manuscript)
     diagnostics: list[Diagnostic] = []
 
     def warn(code: str, message: str, needle: str | None, fix: str, line: int | None = None) -> None:
