@@ -1,4 +1,4 @@
-"""After an edit, pandoc reads only the chapter that changed.
+"""After an edit, the chapter that changed is read first.
 
 pandoc's Markdown reader is the one part of the book step that grows with the whole
 manuscript (2.6 s for a 1,700-page book), and an author's edit usually stays inside
@@ -10,19 +10,24 @@ the old one's place in the kept AST.
 
 A chapter read alone is pandoc's reading of it inside the book only if nothing
 crosses its edges, and what can cross is pandoc's reader state: reference and note
-definitions, heading identifiers (made unique through the whole document), implicit
-heading references, example-list numbers, LaTeX macros, metadata blocks, and a
-construct left open that swallows what follows. So the splice is made only when:
+definitions, heading identifiers (made unique through the whole document) and the
+headings' texts (implicit references name them), citations' note counts, example-list
+numbers, LaTeX macros, metadata blocks, and constructs opened in one chapter and
+closed in another. The splice is tried only when:
 - the old chapter read alone is the slice of the old whole read, block for block,
-  but for its headings' identifiers (which pandoc numbered through the book): their
-  renaming is then known, and the new chapter must have the same identifiers;
+  but for its headings' identifiers and its citations' note counts (which pandoc
+  numbers through the book): their renumbering is then known, and the new chapter
+  must have the same headings and identifiers;
 - the next chapter's heading (or the dictionary's definitions, after the last
-  chapter) read just after each version is still that heading: nothing was left open;
-- neither version defines a reference or a note, or reads as an unresolved one (a
-  bracket left in its words); no link points at one of its renamed headings;
+  chapter) read just after each version is still that heading;
+- no reference or note defined in either version is named elsewhere, no bracket is
+  left unresolved in its words, and no link points at one of its headings;
 - the manuscript has no example lists or LaTeX macro definitions, the chapter no
   metadata, and pandoc said nothing about either read or the kept one.
-Anything else reads the whole manuscript, as before.
+These checks cannot see everything (a fence opened here and closed chapters later),
+so a splice is only a head start: pandoc reads the whole manuscript at the same time
+(pandoc.WholeRead), and the book is made from the splice only if that read is the
+same AST; only a whole read is kept.
 """
 from __future__ import annotations
 
