@@ -573,6 +573,9 @@ def assemble(manuscript: Manuscript, reporter: Reporter, limits: Limits = Limits
         if output.confirmed():
             raise
         return assemble(manuscript, reporter, limits, citeproc_record, output.whole)
+    except Exception:   # a fault of folio's: the whole read is not left running
+        output.whole.settle()
+        raise
     if not output.confirmed():
         return assemble(manuscript, reporter, limits, citeproc_record, output.whole)
     for diagnostic in held.warnings:

@@ -218,6 +218,14 @@ class WholeRead:
             self.done = (read.stdout, stderr, messages)
         return self.done
 
+    def settle(self) -> None:
+        """Wait for the read and clean up after it, when nothing will use it (a step
+        failing on something else): its temporary folder and pandoc go with it."""
+        try:
+            self.result()
+        except BuildError:
+            pass
+
     def document(self):
         data = self.result()[0]
         try:
@@ -276,6 +284,9 @@ def run(manuscript: Manuscript, appendix_markdown: str = "", limits: Limits = Li
             if whole.confirms(spliced_json):
                 raise
             return run(manuscript, appendix_markdown, limits, citeproc_record, whole)
+        except Exception:
+            whole.settle()
+            raise
     return _run_on(held, manuscript, appendix_markdown, limits, citeproc_record, read_stderr, messages)
 
 

@@ -303,3 +303,28 @@ def test_a_splice_the_whole_read_does_not_confirm_is_not_used(monkeypatch, tmp_p
     monkeypatch.undo()
     assert made and kept == _book_or_errors(folder, tmp_path / "fresh")
     assert "wrong" not in capfd.readouterr().err
+
+
+def test_a_fault_after_a_splice_leaves_no_read_running(monkeypatch, tmp_path):
+    """Something other than a diagnostic raised while the Book is made from a splice:
+    the whole read is waited for and its temporary folder removed."""
+    from folio import book as book_module
+    folder = _copy("bundled", tmp_path)
+    source = load_manuscript(folder, None).source
+    original = source.read_text(encoding="utf-8")
+    _book_or_errors(folder, tmp_path / "kept")
+    source.write_text(next(e for at in _chapters(original)[1:] if (e := _edit_in(original, at))), encoding="utf-8")
+    reads = []
+    made = pandoc.WholeRead.__init__
+
+    def recording(self, *args, **kwargs):
+        made(self, *args, **kwargs)
+        reads.append(self)
+
+    def failing(*args, **kwargs):
+        raise RuntimeError("a fault of folio's")
+    monkeypatch.setattr(pandoc.WholeRead, "__init__", recording)
+    monkeypatch.setattr(book_module, "_assemble", failing)
+    with pytest.raises(RuntimeError):
+        _book_or_errors(folder, tmp_path / "kept")
+    assert reads and all(r.done is not None and not r.folder.exists() for r in reads)
