@@ -7,8 +7,10 @@ only through its folios and running heads, which are set afterwards as page furn
 - kept in `.folio/<slug>/layout/` under a hash of everything its layout reads (its
   part of the `Book`, the page settings, stylesheets, templates, fonts and folio's
   code), so an edit lays out again only the chapters it touched;
-- corrected where its first layout shows a typesetter's fault (setting.py), inside
-  the same process, so the correction is cached with the chapter.
+- set with two of a typesetter's rules kept inside WeasyPrint's breaking
+  (breaking.py), and corrected where its first layout still shows a fault
+  (setting.py), inside the same process, so the correction is cached with the
+  chapter.
 The parts that print page numbers are laid out after the chapters, from their real
 pages: the glossary and the index, then the front matter with the contents.
 
@@ -37,7 +39,7 @@ RENEW_AFTER = 50   # chapters: after more, the late parts get fresh worker proce
 INDEX_ALONE_ABOVE = 10_000
 CODE = ["editions/pdf.py", "layout.py", "setting.py", "pagemap.py", "fonts.py", "safety.py", "svg.py",
         "press.py", "backmatter.py", "render.py", "html.py", "conservation.py", "index.py", "dictionary.py",
-        "hyphenation.py", "tags.py", "labels.py", "marks.py"]
+        "hyphenation.py", "tags.py", "labels.py", "marks.py", "breaking.py"]
 
 
 @dataclass
@@ -133,9 +135,10 @@ def _lay_out_unit(task: tuple) -> tuple[str, Record]:
     """Lay one unit out (and again, corrected, where setting.py finds faults); write
     its PDF and record into the cache; return the record."""
     from weasyprint import HTML
-    from . import hyphenation, marks, setting, tags
+    from . import breaking, hyphenation, marks, setting, tags
     from .conservation import pdf_text
     from .editions import pdf
+    breaking.install()
     name, chapter_ids, digest, options = task
     book, settings, cache, base = _JOB["book"], _JOB["settings"], _JOB["cache"], _JOB["base"]
     chapters = [c for c in book.chapters if c.id in chapter_ids]

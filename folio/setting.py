@@ -1,10 +1,14 @@
 """What a typesetter corrects after seeing the pages: a footnote set a page after its
 call, a third hyphen in a row, a word split over a leaf turn.
 
-WeasyPrint cannot be told "no more than two hyphens in a row" or "keep the note with
-its call" (it moves a note that does not fit to the next page, and `footnote-policy`
-did not move those lines). So the first layout is read line by line (pagemap.lines),
-and where it went wrong the chapter's HTML is changed and the book laid out once more:
+CSS cannot say "no more than two hyphens in a row", and WeasyPrint moves a page's
+notes to the next page to keep a paragraph's first two lines together. breaking.py
+keeps both rules inside WeasyPrint's breaking, and `footnote-policy: line` moves a
+call's line to its note's page, so the first layout is nearly always the last. What
+is still wrong (a note WeasyPrint sets late all the same, a word split over a leaf
+turn, a line gaping after a split word, a note taller than a page) is found by reading
+the first layout line by line (pagemap.lines); the chapter's HTML is changed and the
+chapter laid out once more:
 - the paragraph holding a late note's call is split before the call's line, and the
   second part starts a new page (the first part's last line stays justified), so the
   call and its note meet on the next page;

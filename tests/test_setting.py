@@ -24,16 +24,51 @@ def _page_of(pages: list[str], needle: str) -> int:
 
 
 def test_every_note_sits_on_the_page_of_its_call(built):
-    """Eight notes called near a page's foot: the first layout set some a page late
-    (the build says it set the book again), and in both PDFs each note now shares
-    its call's page."""
+    """Eight notes called near a page's foot: in both PDFs each note shares its call's
+    page, from the first layout (breaking.py and `footnote-policy: line`), so the build
+    sets no chapter a second time."""
     out, result = built("notes-at-page-foot")
     assert result.returncode == 0, result.stderr
-    assert "notes after their call's page" in result.stderr
+    assert "notes after their call's page" not in result.stderr
     for name in ("notes-at-the-foot.pdf", "notes-at-the-foot-print.pdf"):
         pages = _pages_text(out / name)
         for i in range(1, 9):
             assert _page_of(pages, f"Entry{i}call") == _page_of(pages, f"Note{i}text"), (name, i)
+
+
+def _weasyprints_own_breaking(tmp_path, *more: str) -> dict:
+    """The build's environment with a sitecustomize that leaves WeasyPrint's breaking
+    as it is: breaking.py installs nothing, and the stylesheet loses its
+    `footnote-policy: line`. WeasyPrint then sets some notes a page after their calls."""
+    import os
+    import textwrap
+    from conftest import ROOT
+    patch = tmp_path / "patch"
+    patch.mkdir()
+    (patch / "sitecustomize.py").write_text(textwrap.dedent(f"""
+        import sys
+        sys.path.insert(0, {str(ROOT)!r})
+        import folio.breaking as breaking
+        import folio.render as render
+        breaking.install = lambda: {{}}
+        _stylesheet = render.stylesheet
+        render.stylesheet = lambda name: _stylesheet(name).replace("footnote-policy: line;", "")
+        """) + "".join(textwrap.dedent(line) + "\n" for line in more), encoding="utf-8")
+    return {**os.environ, "PYTHONPATH": str(patch)}
+
+
+def test_a_note_weasyprint_sets_late_is_brought_back_to_its_calls_page(tmp_path):
+    """Where the first layout still sets a note a page late (here: WeasyPrint's own
+    breaking), the chapter is set again with its paragraph split before the call's
+    line, and each note ends on its call's page."""
+    out = tmp_path / "out"
+    result = run_build("--manuscript", str(BOOKS / "notes-at-page-foot"), "--out", str(out), "pdf",
+                       env=_weasyprints_own_breaking(tmp_path))
+    assert result.returncode == 0, result.stderr
+    assert "notes after their call's page" in result.stderr
+    pages = _pages_text(out / "notes-at-the-foot.pdf")
+    for i in range(1, 9):
+        assert _page_of(pages, f"Entry{i}call") == _page_of(pages, f"Note{i}text"), i
 
 
 def test_every_note_of_the_bundled_book_sits_on_the_page_of_its_call(bundled):
@@ -72,23 +107,14 @@ def test_check_fails_when_a_note_is_left_on_another_page(built, tmp_path):
 
 def test_check_finds_late_notes_in_the_pdf_itself(tmp_path):
     """The manuscript made to break note placement (notes called near page feet), with
-    folio's corrections switched off: a sitecustomize in the build's environment makes
-    setting.read find nothing to correct and record nothing. WeasyPrint then sets
-    notes a page after their calls; the layout's record says all is well, and `check`
-    still fails, naming each late note's page, from the PDF's own destinations (the
-    call's anchor and the note's)."""
-    import os
-    import textwrap
-    from conftest import ROOT
-    patch = tmp_path / "patch"
-    patch.mkdir()
-    (patch / "sitecustomize.py").write_text(textwrap.dedent(f"""
-        import sys
-        sys.path.insert(0, {str(ROOT)!r})
-        import folio.setting as setting
-        setting.read = lambda document, ids: (setting.Corrections(), setting.Report())
-        """), encoding="utf-8")
-    env = {**os.environ, "PYTHONPATH": str(patch)}
+    WeasyPrint's own breaking and folio's corrections switched off: a sitecustomize in
+    the build's environment also makes setting.read find nothing to correct and record
+    nothing. WeasyPrint then sets notes a page after their calls; the layout's record
+    says all is well, and `check` still fails, naming each late note's page, from the
+    PDF's own destinations (the call's anchor and the note's)."""
+    env = _weasyprints_own_breaking(
+        tmp_path, "import folio.setting as setting",
+        "setting.read = lambda document, ids: (setting.Corrections(), setting.Report())")
     out = tmp_path / "out"
     built = run_build("--manuscript", str(BOOKS / "notes-at-page-foot"), "--out", str(out), env=env)
     assert built.returncode == 0, built.stderr
@@ -105,6 +131,40 @@ def test_check_finds_late_notes_in_the_pdf_itself(tmp_path):
     assert failed.returncode == 1
     assert re.search(r"notes: notes-at-the-foot\.pdf page \d+: a note \(fn-\w+-\d\) is set here, but its call is "
                      r"on page \d+", failed.stdout), failed.stdout
+
+
+def _longest_hyphen_run(pdf) -> int:
+    run = longest = 0
+    for line in (line.rstrip() for text in _pages_text(pdf, "-raw") for line in text.splitlines()):
+        run = run + 1 if re.search(r"[^\W\d_][-\u2010]$", line) else 0
+        longest = max(longest, run)
+    return longest
+
+
+def test_no_third_hyphen_in_a_row_from_the_first_layout(built, tmp_path):
+    """Paragraphs of long words: the first layout keeps each third line whole
+    (breaking.py), so the build sets nothing again and neither PDF has three hyphens
+    in a row. With WeasyPrint's own breaking the same text needs the correction."""
+    out, result = built("hyphen-runs")
+    assert result.returncode == 0, result.stderr
+    assert " again:" not in result.stderr, result.stderr
+    for name in ("runs-of-hyphens.pdf", "runs-of-hyphens-print.pdf"):
+        assert _longest_hyphen_run(out / name) <= 2, name
+    own = run_build("--manuscript", str(BOOKS / "hyphen-runs"), "--out", str(tmp_path / "own"), "pdf",
+                    env=_weasyprints_own_breaking(tmp_path))
+    assert own.returncode == 0, own.stderr
+    assert "third hyphens in a row" in own.stderr
+    assert _longest_hyphen_run(tmp_path / "own" / "runs-of-hyphens.pdf") <= 2   # corrected
+
+
+def test_breaking_finds_its_places_in_weasyprint():
+    """Both rules go into the pinned WeasyPrint; a WeasyPrint without those places
+    would leave every fault to a second layout, and this fails."""
+    import sys
+    from conftest import ROOT
+    found = subprocess.run([sys.executable, "-c", "from folio import breaking; print(sorted(breaking.install().items()))"],
+                           cwd=ROOT, capture_output=True, text=True, check=True).stdout.strip()
+    assert found == "[('hyphens', True), ('notes', True)]"
 
 
 def test_hyphenation_stays_within_a_book_designers_limits(bundled):

@@ -1,0 +1,113 @@
+"""Two of a typesetter's rules kept inside WeasyPrint's own line and page breaking,
+so that the first layout of a chapter is, nearly always, the last.
+
+setting.py finds these faults after a layout and lays the chapter out again; at 50×
+the bundled book, 200 of 501 chapters were laid out twice for them. Kept while
+WeasyPrint breaks lines and pages, they cost nothing:
+
+- **No third hyphen in a row.** After two lines of a paragraph that end in a
+  hyphen, the next line is broken without hyphenating (soft hyphens still count).
+- **A note stays on its call's page.** When a paragraph's second line does not fit
+  at the foot of a page, WeasyPrint moves the page's last notes to the next page to
+  keep that line with the first (orphan control), parting those notes from their
+  calls. Here the paragraph goes to the next page instead, as it does on a page
+  with no notes: the page is a line short, and every note is with its call.
+
+Both change WeasyPrint 70.0 (pinned in pyproject.toml) at a named place: the first
+wraps its line iterator and its line splitter; the second recompiles the function
+that lays out a paragraph's lines from WeasyPrint's installed source, with that
+one decision (the assignment to `report`) made False. If either place is not found,
+`install` says so and leaves WeasyPrint as it is: setting.py still finds and corrects
+the faults, at the cost of a second layout. The tests require both in place.
+"""
+from __future__ import annotations
+
+import ast
+import inspect
+import re
+import textwrap
+
+from .setting import MAX_HYPHENS_IN_A_ROW
+
+_ENDS_SPLIT = re.compile(r"\w[-\u2010\u00ad]$")   # setting._hyphenated, on the line's last text
+_FLAG = "folio_no_hyphenation"
+_installed: dict[str, bool] = {}
+
+
+def install() -> dict[str, bool]:
+    """Put both rules into WeasyPrint (once per process); what is in place."""
+    if not _installed:
+        _installed["hyphens"] = _keep_hyphen_runs_short()
+        _installed["notes"] = _keep_notes_with_calls()
+    return dict(_installed)
+
+
+def _last_text(line) -> str:
+    last = ""
+    for box in line.descendants():
+        text = getattr(box, "text", None)
+        if text:
+            last = text
+    return last.rstrip()
+
+
+def _keep_hyphen_runs_short() -> bool:
+    from weasyprint.layout import block, inline
+    lines_of, split = getattr(inline, "iter_line_boxes", None), getattr(inline, "split_first_line", None)
+    if lines_of is None or split is None or getattr(block, "iter_line_boxes", None) is not lines_of:
+        return False
+
+    def iter_line_boxes(context, *args, **kwargs):
+        """WeasyPrint's lines of one paragraph, each set knowing how many lines before
+        it ended in a hyphen."""
+        lines = lines_of(context, *args, **kwargs)
+        run = 0
+        try:
+            while True:
+                before = getattr(context, _FLAG, False)
+                setattr(context, _FLAG, run >= MAX_HYPHENS_IN_A_ROW)
+                try:
+                    line, resume_at = next(lines)
+                except StopIteration:
+                    return
+                finally:
+                    setattr(context, _FLAG, before)
+                ends_split = resume_at is not None and bool(_ENDS_SPLIT.search(_last_text(line)))
+                run = run + 1 if ends_split else 0
+                yield line, resume_at
+        finally:
+            lines.close()
+
+    def split_first_line(text, style, context, *args, **kwargs):
+        if getattr(context, _FLAG, False) and style["hyphens"] == "auto":
+            style["hyphens"] = "manual"   # for this one split; the style is the element's
+            try:
+                return split(text, style, context, *args, **kwargs)
+            finally:
+                style["hyphens"] = "auto"
+        return split(text, style, context, *args, **kwargs)
+
+    block.iter_line_boxes = iter_line_boxes
+    inline.split_first_line = split_first_line
+    return True
+
+
+def _keep_notes_with_calls() -> bool:
+    from weasyprint.layout import block
+    function = getattr(block, "_linebox_layout", None)
+    if function is None:
+        return False
+    try:
+        tree = ast.parse(textwrap.dedent(inspect.getsource(function)))
+    except (OSError, TypeError, SyntaxError):
+        return False
+    decisions = [node for node in ast.walk(tree) if isinstance(node, ast.Assign) and len(node.targets) == 1
+                 and isinstance(node.targets[0], ast.Name) and node.targets[0].id == "report"]
+    if len(decisions) != 1:
+        return False
+    decisions[0].value = ast.Constant(False)
+    ast.fix_missing_locations(tree)
+    # Compiled into WeasyPrint's module, so the new function finds its neighbours
+    # (and the line iterator above) as the old one did; it takes the old one's name.
+    exec(compile(tree, inspect.getsourcefile(block) or "<weasyprint>", "exec"), vars(block))
+    return block._linebox_layout is not function
