@@ -136,7 +136,7 @@ def apply(tree, chapter_id: str, corrections: Corrections) -> None:
         if chapter != chapter_id:
             continue
         for element in tree.xpath(f'//*[@{pagemap.STAMP}="{passage}"]'):
-            for word in sorted(words, key=len, reverse=True):
+            for word in sorted(words, key=lambda w: (-len(w), w)):   # the same order in every process
                 _keep_whole(element, word)
     for (chapter, passage), places in corrections.breaks.items():
         if chapter != chapter_id:
@@ -153,7 +153,7 @@ def _keep_whole(element, word: str) -> None:
     for node, slot, text, insertable in list(pagemap._slots(element)):
         if not insertable or not pattern.search(text):
             continue
-        if node.get("class") == "nohyphen":
+        if slot == "text" and node.get("class") == "nohyphen":   # already whole (its tail is not)
             continue
         hyphenation.wrap_whole(node, slot, [(m.start(), m.end(), m.group(0)) for m in pattern.finditer(text)])
 
