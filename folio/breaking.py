@@ -98,9 +98,11 @@ def _keep_notes_with_calls() -> bool:
     if function is None:
         return False
     try:
-        tree = ast.parse(textwrap.dedent(inspect.getsource(function)))
+        lines, first = inspect.getsourcelines(function)
+        tree = ast.parse(textwrap.dedent("".join(lines)))
     except (OSError, TypeError, SyntaxError):
         return False
+    ast.increment_lineno(tree, first - 1)   # a traceback names WeasyPrint's own lines
     decisions = [node for node in ast.walk(tree) if isinstance(node, ast.Assign) and len(node.targets) == 1
                  and isinstance(node.targets[0], ast.Name) and node.targets[0].id == "report"]
     if len(decisions) != 1:

@@ -46,8 +46,10 @@ def step(name: str, options: Options) -> None:
 
 
 def main(argv: list[str]) -> int:
+    from .system import quick_library_lookup
     name, encoded = argv
     options = Options.decode(encoded)
+    quick_library_lookup()   # before any step imports WeasyPrint
     options.limits.apply()
     sys.setrecursionlimit(10_000)
     try:
