@@ -24,12 +24,10 @@ from __future__ import annotations
 
 import ast
 import inspect
-import re
 import textwrap
 
-from .setting import MAX_HYPHENS_IN_A_ROW
+from .setting import MAX_HYPHENS_IN_A_ROW, ends_in_hyphen
 
-_ENDS_SPLIT = re.compile(r"\w[-\u2010\u00ad]$")   # setting._hyphenated, on the line's last text
 _FLAG = "folio_no_hyphenation"
 _installed: dict[str, bool] = {}
 
@@ -72,7 +70,7 @@ def _keep_hyphen_runs_short() -> bool:
                     return
                 finally:
                     setattr(context, _FLAG, before)
-                ends_split = resume_at is not None and bool(_ENDS_SPLIT.search(_last_text(line)))
+                ends_split = resume_at is not None and ends_in_hyphen(_last_text(line))
                 run = run + 1 if ends_split else 0
                 yield line, resume_at
         finally:

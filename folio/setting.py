@@ -76,7 +76,9 @@ def note_pages(document) -> dict[str, int]:
     return found
 
 
-def _hyphenated(text: str) -> bool:
+def ends_in_hyphen(text: str) -> bool:
+    """A line that ends in a word split or broken at a hyphen (the rule breaking.py
+    keeps while WeasyPrint breaks lines, and `read` checks after)."""
     return text.rstrip().endswith(pagemap.HYPHENS) and bool(re.search(r"\w[-\u2010]$", text.rstrip()))
 
 
@@ -108,7 +110,7 @@ def read(document, chapter_ids: set[str]) -> tuple[Corrections, Report]:
             # split word is kept whole, and the paragraph set again.
             if line.widest_space > GAPING_SPACE and split_before is not None:
                 corrections.whole.setdefault(key, set()).add(split_before)
-        hyphen = _hyphenated(line.text) and not line.last_in_block
+        hyphen = ends_in_hyphen(line.text) and not line.last_in_block
         run = run + 1 if hyphen else 0
         last_on_page = following is None or following.page != line.page
         split_word = None
