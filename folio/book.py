@@ -14,6 +14,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from urllib.parse import unquote
 
+import lxml.etree
 import lxml.html
 from html import escape as html_escape
 
@@ -583,12 +584,23 @@ def assemble(manuscript: Manuscript, reporter: Reporter, limits: Limits = Limits
     return book
 
 
+def _plain_html_parser():
+    """lxml.html's parser with every element an `HtmlElement`, chosen in C: lxml.html's
+    own lookup (form elements get classes of their own) is a Python call each time an
+    element is reached, a tenth of assembling a long book."""
+    parser = lxml.html.HTMLParser(huge_tree=True)
+    parser.set_element_class_lookup(lxml.etree.ElementDefaultClassLookup(
+        element=lxml.html.HtmlElement, comment=lxml.html.HtmlComment,
+        pi=lxml.html.HtmlProcessingInstruction, entity=lxml.html.HtmlEntity))
+    return parser
+
+
 def _assemble(manuscript: Manuscript, reporter: Reporter, output, entries) -> Book:
     """The `Book` from pandoc's output."""
     for diagnostic in output.diagnostics:
         reporter.warn(diagnostic)
     # huge_tree: libxml2 would otherwise cut a text node over 10 MB without a word.
-    document = lxml.html.document_fromstring(output.html, parser=lxml.html.HTMLParser(huge_tree=True))
+    document = lxml.html.document_fromstring(output.html, parser=_plain_html_parser())
     bounds.check_tree(document, manuscript.source)
     context = transforms.Context(manuscript, reporter)
     for step in transforms.PASSES:   # over everything pandoc wrote: text, metadata, definitions

@@ -12,6 +12,11 @@ CITEPROC_RECORD = "citeproc.json"   # the last build's rendered citations, kept 
 HTML_RECORD = "html-chapters.pickle"   # each chapter's HTML as pandoc wrote it, kept (writing.py)
 READ_RECORD = "read.pickle"   # the last whole read of the manuscript and its text, kept (reading.py)
 COVER_RECORD = "cover.json"   # what the print wrap was made from, so an edit need not make it again (cover.py)
+# The plan the last print file was cut with (press.Plan), and the print file an edit's
+# stitch cut with it beside its own save, with its signed record (editions/pdf.py).
+PRESS_PLAN = "press-plan.json"
+PRINT_BESIDE = "print-beside.pdf"
+PRINT_BESIDE_RECORD = "print-beside.json"
 # The site step's list of its staged files with their hashes (editions/html.py): the
 # html step's input.
 STAGED_SITE = "staged.json"

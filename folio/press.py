@@ -116,39 +116,84 @@ def label_pages(pdf, first_body: int) -> None:
     pdf.Root.PageLabels = pikepdf.Dictionary(Nums=pikepdf.Array(numbers))
 
 
-def finish(source: Path, path: Path, bleed: float, target: Target | None, crop_marks: bool, title: str,
-           icc: Path | None, modified: str, first_body: int, boxes: tuple[list, list] | None = None) -> int:
-    """Write the laid-out book (`source`) to `path` as the file the target takes (see
-    module doc); the number of blank pages added at the end. `boxes`: the print boxes
-    the stitched book (cut as the screen edition reads) keeps in its record
+@dataclass(frozen=True)
+class Plan:
+    """What a print file is cut with, but the book itself. The print step keeps the
+    last one; an edit's stitch cuts the print file with it beside its own save, and
+    the print step takes that file only if its plan is this one (editions/pdf.py)."""
+    bleed: float
+    target: str | None
+    crop_marks: bool
+    title: str
+    modified: str
+    first_body: int
+    icc: bool      # with the output intent of find_icc_profile()
+
+    @classmethod
+    def read(cls, data) -> "Plan | None":
+        """A kept plan, or None if it is not as the print step writes it (the state
+        folder may sit in a manuscript folder, where a hand could have written one)."""
+        if not isinstance(data, dict) or set(data) != set(cls.__dataclass_fields__):
+            return None
+        if not (type(data["bleed"]) in (int, float) and 0 <= data["bleed"] <= 72
+                and (data["target"] is None or data["target"] in TARGETS)
+                and all(type(data[key]) is bool for key in ("crop_marks", "icc"))
+                and all(isinstance(data[key], str) and len(data[key]) <= 4000 for key in ("title", "modified"))
+                and type(data["first_body"]) is int and 0 <= data["first_body"] < 2**31):
+            return None
+        return cls(**data)
+
+    def cut(self, pdf, boxes: tuple[list, list] | None) -> int:
+        """`press` with this plan: the blank pages added."""
+        icc = find_icc_profile() if self.icc else None
+        return press(pdf, self.bleed, TARGETS.get(self.target or ""), self.crop_marks, self.title, icc,
+                     self.modified, self.first_body, boxes)
+
+
+def finish(source: Path, path: Path, plan: Plan, boxes: tuple[list, list] | None = None) -> int:
+    """Write the laid-out book (`source`) to `path` as the file the plan's target takes
+    (see module doc); the number of blank pages added at the end. `boxes`: the print
+    boxes the stitched book (cut as the screen edition reads) keeps in its record
     (stitch._to_screen)."""
     import pikepdf
     from .sandbox import keep_till_exit
-    added = 0
     with pikepdf.open(source) as pdf:
         keep_till_exit(pdf)
-        if boxes is not None:
-            restore_print_boxes(pdf, *boxes)
-        label_pages(pdf, first_body)
-        _strip_screen_features(pdf)
-        one_ink(pdf)
-        if target is not None and not target.bleed_inside and bleed:
-            _cut_binding_bleed(pdf, bleed)
-        if target is not None:
-            first = pdf.pages[0]
-            trim = [float(v) for v in first.TrimBox]
-            width, height = (trim[2] - trim[0]) / INCH, (trim[3] - trim[1]) / INCH
-            added = pages_to_add(target, len(pdf.pages), width, height, is_blank(pdf.pages[-1]))
-            for _ in range(added):
-                _add_blank(pdf)
-        if crop_marks or (target is not None and target.marks):
-            _draw_crop_marks(pdf, bleed)
-        if target is not None and icc is not None:
-            _output_intent(pdf, icc, title, modified)
-        pdf.save(path, deterministic_id=True, force_version="1.4" if target is not None else None,
-                 object_stream_mode=pikepdf.ObjectStreamMode.disable if target is not None else
-                 pikepdf.ObjectStreamMode.preserve)
+        added = plan.cut(pdf, boxes)
+        save(pdf, path, TARGETS.get(plan.target or ""))
     return added
+
+
+def press(pdf, bleed: float, target: Target | None, crop_marks: bool, title: str, icc: Path | None,
+          modified: str, first_body: int, boxes: tuple[list, list] | None = None) -> int:
+    """`finish` on a book already open (`pdf`, changed in place): the blank pages added."""
+    added = 0
+    if boxes is not None:
+        restore_print_boxes(pdf, *boxes)
+    label_pages(pdf, first_body)
+    _strip_screen_features(pdf)
+    one_ink(pdf)
+    if target is not None and not target.bleed_inside and bleed:
+        _cut_binding_bleed(pdf, bleed)
+    if target is not None:
+        first = pdf.pages[0]
+        trim = [float(v) for v in first.TrimBox]
+        width, height = (trim[2] - trim[0]) / INCH, (trim[3] - trim[1]) / INCH
+        added = pages_to_add(target, len(pdf.pages), width, height, is_blank(pdf.pages[-1]))
+        for _ in range(added):
+            _add_blank(pdf)
+    if crop_marks or (target is not None and target.marks):
+        _draw_crop_marks(pdf, bleed)
+    if target is not None and icc is not None:
+        _output_intent(pdf, icc, title, modified)
+    return added
+
+
+def save(pdf, path: Path, target: Target | None) -> None:
+    import pikepdf
+    pdf.save(path, deterministic_id=True, force_version="1.4" if target is not None else None,
+             object_stream_mode=pikepdf.ObjectStreamMode.disable if target is not None else
+             pikepdf.ObjectStreamMode.preserve)
 
 
 def restore_print_boxes(pdf, box_sets: list, page_boxes: list) -> None:

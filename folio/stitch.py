@@ -161,7 +161,7 @@ PATCH_AT_MOST = 0.25   # of the parts: replacing more is hardly cheaper than a s
 
 def stitch(parts: list[tuple[Path, int]], furniture: Path | None, wanted: list[bool], target: Path,
            linked_only: tuple[str, ...] = (), previous: tuple[Path, dict] | None = None,
-           first_body: int = 0) -> tuple[list[str], dict]:
+           first_body: int = 0, beside=None) -> tuple[list[str], dict]:
     """Write the units' PDFs (`parts`: path, first page in the book) as one PDF to
     `target`, with `furniture`'s page N drawn over page N where `wanted[N]`. An anchor
     whose name starts with one of `linked_only` keeps its named destination only if a
@@ -172,10 +172,12 @@ def stitch(parts: list[tuple[Path, int]], furniture: Path | None, wanted: list[b
 
     The book is written as the screen edition reads (`_to_screen`): the `pdf` step
     copies it, and the print edition puts back the boxes the record keeps
-    (press.restore_print_boxes). `first_body` is the page the body's folio 1 is on."""
+    (press.restore_print_boxes). `first_body` is the page the body's folio 1 is on.
+    `beside(book, box_sets, page_boxes)` is called with a patched book, as it is
+    written, just before it is saved (and only then: the record then says "patched")."""
     made = None
     if previous is not None:
-        made = _patched(parts, furniture, wanted, target, linked_only, *previous, first_body=first_body)
+        made = _patched(parts, furniture, wanted, target, linked_only, *previous, first_body=first_body, beside=beside)
     if made is None:
         made = _stitched(parts, furniture, wanted, target, linked_only, first_body)
     dangling, record = made
@@ -454,7 +456,8 @@ def _stitched(parts: list[tuple[Path, int]], furniture: Path | None, wanted: lis
 
 
 def _patched(parts: list[tuple[Path, int]], furniture: Path | None, wanted: list[bool], target: Path,
-             linked_only: tuple[str, ...], previous: Path, was: dict, first_body: int = 0) -> tuple[list[str], dict] | None:
+             linked_only: tuple[str, ...], previous: Path, was: dict, first_body: int = 0,
+             beside=None) -> tuple[list[str], dict] | None:
     """The last stitched book with only the parts that changed put in place of their
     old pages: an edit re-lays out one chapter, and copying the other 500 parts of a
     long book again was most of the stitch's time. None (stitch it whole) unless the
@@ -485,7 +488,7 @@ def _patched(parts: list[tuple[Path, int]], furniture: Path | None, wanted: list
     except (OSError, pikepdf.PdfError):
         return None
     try:
-        return _patch(book, parts, furniture, wanted, target, linked_only, was, changed, first_body)
+        return _patch(book, parts, furniture, wanted, target, linked_only, was, changed, first_body, beside)
     except (KeyError, IndexError, TypeError, ValueError, AttributeError, pikepdf.PdfError):
         return None   # a record or a book not as this code writes them: stitched whole
     finally:
@@ -528,7 +531,7 @@ def _sound(was: dict, pages: int) -> bool:
 
 
 def _patch(book, parts, furniture, wanted, target, linked_only, was, changed,
-           first_body: int) -> tuple[list[str], dict] | None:
+           first_body: int, beside=None) -> tuple[list[str], dict] | None:
     import pikepdf
     records = [dict(record) for record in was["parts"]]
     tree = book.Root.StructTreeRoot
@@ -586,6 +589,8 @@ def _patch(book, parts, furniture, wanted, target, linked_only, was, changed,
     _to_screen(book, [records[i]["start"] + n for i in changed for n in range(records[i]["pages"])],
                box_sets, page_boxes)
     label_pages(book, first_body)
+    if beside is not None:
+        beside(book, box_sets, page_boxes)
     # The last book's object streams are kept as they are (a third less time than
     # making them again); the parts put in are written as plain objects.
     book.save(target, deterministic_id=True, object_stream_mode=pikepdf.ObjectStreamMode.preserve)

@@ -26,7 +26,7 @@ from . import __version__
 from .manuscript import load as load_manuscript
 from .pagemap import path as pagemap_path
 from .pipeline import EDITION_NAMES as EDITIONS, Options
-from .paths import CITEPROC_RECORD, COVER_RECORD, HTML_RECORD, READ_RECORD, LAID_OUT_SUMMARY, ROOT, STAGED_SITE, STITCH_RECORD, STYLES, TEMPLATES
+from .paths import CITEPROC_RECORD, COVER_RECORD, HTML_RECORD, PRESS_PLAN, READ_RECORD, LAID_OUT_SUMMARY, ROOT, STAGED_SITE, STITCH_RECORD, STYLES, TEMPLATES
 
 CODE = ROOT / "folio"
 SHARED_CODE = ["book.py", "render.py", "html.py", "backmatter.py", "index.py", "dictionary.py", "__init__.py",
@@ -217,7 +217,8 @@ def task_namespace(settings: Options, jobs: int) -> dict:
         return {"basename": name, "actions": [action], "file_dep": deps,
                 "targets": [str(edition_target(name, out, manuscript.slug))]
                 + ([str(pagemap_path(out, manuscript.slug)), str(out / f"{manuscript.slug}-cover.pdf"),
-                    str(state_dir(settings) / COVER_RECORD)] if name == "print" else []),
+                    str(state_dir(settings) / COVER_RECORD), str(state_dir(settings) / PRESS_PLAN)]
+                   if name == "print" else []),
                 "uptodate": [config_changed({"crop_marks": settings.crop_marks if name == "print" else None,
                                              "folio": __version__})],
                 "clean": True, "doc": f"the {name} edition"}

@@ -158,6 +158,8 @@ def test_a_patched_book_holds_its_marked_content_as_a_stitched_one(rebuilt):
     runs, _ = rebuilt
     _, result, kept, _ = runs[1]
     assert PATCHED.search(result.stderr), result.stderr
+    # and the print edition compared above was cut beside that patch (editions/pdf._cut_print_beside)
+    assert "print cut beside the stitch" in result.stderr, result.stderr
     drawn, faults = structure_faults(kept.with_name(f"{kept.name}.pdf"))
     assert drawn > 500 and not faults, faults[:10]
 

@@ -358,3 +358,49 @@ def test_every_edition_builds_with_no_system_tool_on_the_path(tmp_path, monkeypa
     drawn = Image.open(BytesIO(cover.raster(svg))).convert("L")
     assert drawn.size == (1600, 2400)
     assert drawn.getpixel((400, 600)) < 30 and drawn.getpixel((1200, 1800)) > 225
+
+
+def _normalised(path) -> bytes:
+    """The file's objects renumbered in the order they are reached (qpdf's QDF form):
+    two files that differ only in how their objects are numbered and placed compare equal."""
+    from io import BytesIO
+    written = BytesIO()
+    with pikepdf.open(path) as pdf:
+        pdf.save(written, qdf=True, object_stream_mode=pikepdf.ObjectStreamMode.disable, deterministic_id=True)
+    return written.getvalue()
+
+
+def test_an_edits_print_file_cut_beside_the_stitch_is_the_print_steps(tmp_path):
+    """After an edit the stitch cuts the print file from the patched book in a process
+    of its own while it writes the screen book (editions/pdf._cut_print_beside). For a
+    KDP book (binding bleed cut, blank pages added, output intent, PDF 1.4) that file is
+    the one the print step cuts from the stitched book, object for object. A plan that
+    changed since the last print (crop marks asked for) is not taken."""
+    import sys
+    from folio.pipeline import Options
+    book, out = with_keys(BOOKS / "incremental", tmp_path / "book", "print: kdp\n"), tmp_path / "out"
+    printed = out / "the-harbour-board-print.pdf"
+    assert run_build("--manuscript", str(book), "--out", str(out), "pdf").returncode == 0
+    source = book / "book.md"
+    source.write_text(source.read_text(encoding="utf-8").replace("met every 7 weeks", "met, by lamplight, every 7 weeks", 1),
+                      encoding="utf-8")
+    edited = run_build("--manuscript", str(book), "--out", str(out), "pdf")
+    assert edited.returncode == 0, edited.stderr
+    assert re.search(r"stitch \d+ pages of 1 of \d+ parts put in place", edited.stderr), edited.stderr
+    assert "print cut beside the stitch" in edited.stderr, edited.stderr
+    beside = tmp_path / "beside.pdf"
+    shutil.copyfile(printed, beside)
+    with pikepdf.open(beside) as pdf:
+        assert pdf.pdf_version == "1.4" and "/OutputIntents" in pdf.Root and len(pdf.pages) >= 24
+    # The print step once more on the same stitched book, with nothing cut beside it.
+    again = subprocess.run([sys.executable, "-m", "folio.worker", "print", Options(book, out).encode()],
+                           cwd=ROOT, capture_output=True, text=True)
+    assert again.returncode == 0 and "beside" not in again.stderr, again.stderr
+    assert _normalised(beside) == _normalised(printed)
+    source.write_text(source.read_text(encoding="utf-8").replace("by lamplight", "by candlelight", 1), encoding="utf-8")
+    marked = run_build("--manuscript", str(book), "--out", str(out), "pdf", "--crop-marks")
+    assert marked.returncode == 0 and "put in place" in marked.stderr, marked.stderr
+    assert "print cut beside the stitch" not in marked.stderr, marked.stderr
+    with pikepdf.open(printed) as pdf:   # the marks are there: the sheet is larger than the bleed
+        page = pdf.pages[0].obj
+        assert float(page.MediaBox[2]) - float(page.MediaBox[0]) > float(page.BleedBox[2]) - float(page.BleedBox[0])

@@ -14,7 +14,7 @@ import shutil
 import sys
 import time
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import lxml.html
@@ -25,7 +25,7 @@ from ..book import Book, Chapter
 from ..diagnostics import Diagnostic, Reporter, error
 from ..check import to_points
 from ..html import inner_html, linked_anchors, parse_fragment, text_of
-from ..paths import COVER_RECORD, LAID_OUT_SUMMARY, STITCH_RECORD
+from ..paths import COVER_RECORD, LAID_OUT_SUMMARY, PRESS_PLAN, PRINT_BESIDE, PRINT_BESIDE_RECORD, STITCH_RECORD
 from ..render import atomic_path, render, stylesheet
 
 LENGTH = re.compile(r"^\d+(\.\d+)?(in|mm|cm|pt)$")
@@ -701,9 +701,20 @@ def stitch_book(laid: LaidOutBook, reporter: Reporter | None = None) -> Path:
         previous = (folder / "book.pdf", was) if isinstance(was, dict) else None
     except (OSError, ValueError, RecursionError):
         pass
-    with atomic_path(folder / "book.pdf") as temporary:
-        dangling, record = stitch.stitch(laid.parts, laid.furniture, laid.wanted, temporary, INDEX_MARK_PREFIXES,
-                                         previous, laid.summary["first_body"])
+    _forget_print_beside(folder.parent)
+    plan = _kept_plan(folder.parent) if previous is not None else None
+    child: list = []
+    try:
+        with atomic_path(folder / "book.pdf") as temporary:
+            dangling, record = stitch.stitch(
+                laid.parts, laid.furniture, laid.wanted, temporary, INDEX_MARK_PREFIXES, previous,
+                laid.summary["first_body"],
+                beside=(lambda book, *boxes: child.append(_cut_print_beside(book, plan, boxes, folder.parent)))
+                if plan is not None and plan.first_body == laid.summary["first_body"] else None)
+    finally:
+        made = _join_print_beside(child[0]) if child else None
+    if made is not None and "patched" in record:
+        _sign_print_beside(folder.parent, record["book"], plan, made)
     with atomic_path(folder / STITCH_RECORD) as temporary:
         temporary.write_text(json.dumps(record, ensure_ascii=False), encoding="utf-8")
     with atomic_path(folder / "book.json") as temporary:
@@ -724,6 +735,89 @@ def stitch_book(laid: LaidOutBook, reporter: Reporter | None = None) -> Path:
             reporter.warn(Diagnostic("FOLIO041", f"the PDF links to '{anchor[:120]}', which is nowhere in the book",
                                      fix="link to a heading or an element with that id, or remove the link"))
     return folder / "book.pdf"
+
+
+def _kept_plan(state: Path) -> "press.Plan | None":
+    try:
+        return press.Plan.read(json.loads((state / PRESS_PLAN).read_text(encoding="utf-8")))
+    except (OSError, ValueError, RecursionError):
+        return None
+
+
+def _forget_print_beside(state: Path) -> None:
+    for name in (PRINT_BESIDE_RECORD, PRINT_BESIDE):
+        (state / name).unlink(missing_ok=True)
+
+
+def _cut_print_beside(book, plan: "press.Plan", boxes: tuple, state: Path) -> tuple[int, int]:
+    """After an edit the print step waits for the stitch, then opens, cuts and writes the
+    whole book again. A forked process cuts the print file from the patched book in
+    memory, with the last print's plan, while the stitch writes the screen book; the
+    print step takes the file if nothing else changed (`_take_print_beside`). Only a
+    patch does this: a whole stitch holds the whole book, and two would not fit the
+    memory a long book's cold build is allowed. Returns (process, pipe) to join."""
+    import os
+    read, write = os.pipe()
+    pid = os.fork()
+    if pid == 0:   # the child: nothing of the parent's is flushed or cleaned up on exit
+        code = 1
+        try:
+            os.close(read)
+            added = plan.cut(book, boxes)
+            with atomic_path(state / PRINT_BESIDE) as temporary:
+                press.save(book, temporary, press.TARGETS.get(plan.target or ""))
+            os.write(write, str(added).encode())
+            code = 0
+        finally:
+            os._exit(code)
+    os.close(write)
+    return pid, read
+
+
+def _join_print_beside(child: tuple[int, int]) -> int | None:
+    """The blank pages the child added, or None if it failed."""
+    import os
+    pid, read = child
+    try:
+        with os.fdopen(read, "rb") as pipe:
+            said = pipe.read(64)
+    finally:
+        _, status = os.waitpid(pid, 0)
+    if os.waitstatus_to_exitcode(status) != 0 or not said.isdigit():
+        return None
+    return int(said)
+
+
+def _sign_print_beside(state: Path, book_digest: str, plan: "press.Plan", added: int) -> None:
+    from .. import state as signing
+    data = json.dumps({"book": book_digest, "file": stitch._file_digest(state / PRINT_BESIDE),
+                       "plan": asdict(plan), "added": added}).encode("utf-8")
+    with atomic_path(state / PRINT_BESIDE_RECORD) as temporary:
+        temporary.write_bytes(signing.mac(data) + data)
+
+
+def _take_print_beside(state: Path, book_pdf: Path, plan: "press.Plan", temporary: Path) -> int | None:
+    """The print file an edit's stitch cut beside its save, moved to `temporary`, if it
+    was cut from this very `book_pdf` with this plan: the blank pages it added. None
+    otherwise, and the print step cuts the file itself."""
+    import hmac
+    import os
+    from .. import state as signing
+    try:
+        blob = (state / PRINT_BESIDE_RECORD).read_bytes()
+        signed, data = blob[:signing.MAC_BYTES], blob[signing.MAC_BYTES:]
+        if not hmac.compare_digest(signed, signing.mac(data)):
+            return None
+        record = json.loads(data)
+        if (record.get("plan") != asdict(plan) or record.get("book") != stitch._file_digest(book_pdf)
+                or record.get("file") != stitch._file_digest(state / PRINT_BESIDE) or type(record.get("added")) is not int):
+            return None
+        os.replace(state / PRINT_BESIDE, temporary)
+        return record["added"]
+    except (OSError, ValueError, RecursionError, AttributeError):
+        return None
+    finally:
+        _forget_print_beside(state)
 
 
 @dataclass
@@ -771,9 +865,15 @@ def build(book: Book, out: Path, settings: PageSettings, show_text=None, reporte
     added = 0
     with atomic_path(target) as temporary:
         if settings.for_print:   # read from the stitched book, written once, as the service takes it
-            added = press.finish(folder / "book.pdf", temporary, to_points(settings.bleed),
-                                 press.TARGETS.get(settings.target or ""), settings.crop_marks, book.meta.title, icc,
-                                 book.meta.modified, first_body, _print_boxes(folder))
+            plan = press.Plan(to_points(settings.bleed), settings.target, settings.crop_marks, book.meta.title,
+                              book.meta.modified, first_body, icc is not None)
+            added = _take_print_beside(folder.parent, folder / "book.pdf", plan, temporary)
+            if added is None:
+                added = press.finish(folder / "book.pdf", temporary, plan, _print_boxes(folder))
+            else:
+                print("  ...   print cut beside the stitch", file=sys.stderr, flush=True)
+            with atomic_path(folder.parent / PRESS_PLAN) as kept:
+                kept.write_text(json.dumps(asdict(plan)), encoding="utf-8")
         else:
             shutil.copyfile(folder / "book.pdf", temporary)
     wrap = None
