@@ -1,6 +1,7 @@
 """manuscript → one parsed book → editions: the steps the task runner calls."""
 from __future__ import annotations
 
+import gc
 import json
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -63,6 +64,7 @@ def lay_out_alone(options: Options) -> Path:
     reporter = Reporter(strict=options.strict)
     book = state.load(book_file(options))
     keep_till_exit(book)
+    gc.freeze()   # the Book lives to the end: no collection (here or in a forked worker) need visit it
     laid = _lay_out(book, manuscript_module.load(options.manuscript, options.csl), options, reporter)
     reporter.finish()   # with --strict, what WeasyPrint said (FOLIO041) fails the layout
     laid.save(laid_out_file(options))

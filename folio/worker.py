@@ -6,6 +6,7 @@ runner stops it at the time limit. Every failure ends as a diagnostic, never a t
 """
 from __future__ import annotations
 
+import gc
 import os
 import sys
 import traceback
@@ -25,6 +26,10 @@ def step(name: str, options: Options) -> None:
     from .pipeline import build_edition, load_book
     from .tasks import book_file, print_book_file
     if name == "book":
+        # pandoc's AST and the trees made from it are millions of containers with no
+        # cycle among them: the collector's rounds freed nothing and took 1.7 s of the
+        # 50x book's cold step (15.2 s), 0.5 s of an edit's, at the same peak memory.
+        gc.disable()
         reporter = Reporter(strict=options.strict)
         _, book = load_book(options, reporter)
         reporter.finish()
@@ -42,6 +47,7 @@ def step(name: str, options: Options) -> None:
         return
     book = state.load(print_book_file(options) if name == "print" else book_file(options))
     keep_till_exit(book)
+    gc.freeze()   # the Book lives to the end: no collection need visit it
     build_edition(name, book, load_manuscript(options.manuscript, options.csl), options)
 
 
