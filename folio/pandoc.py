@@ -188,7 +188,8 @@ class WholeRead:
             appendix.write_text(appendix_markdown, encoding="utf-8")
         self.log = self.folder / "read-log.json"
         self.pool = ThreadPoolExecutor(1)
-        self.future = self.pool.submit(self._read, read_command(manuscript, appendix) + [f"--log={self.log}"], limits)
+        self.future = self.pool.submit(sandbox.run, read_command(manuscript, appendix) + [f"--log={self.log}"],
+                                       limits, "pandoc", manuscript.source, cwd=manuscript.root, env=_environment())
         self.done: tuple | None = None
         self.failure: BuildError | None = None
 
@@ -198,32 +199,24 @@ class WholeRead:
             raise self.failure
         if self.done is None:
             try:
-                self.done = self.future.result()
+                read = self.future.result()
+                messages = _log(self.log)
+                stderr = read.stderr.decode("utf-8", "replace")
+                if read.returncode != 0:
+                    raise _failure(self.manuscript, stderr.strip())
             except BuildError as failure:
                 self.failure = failure
                 raise
             finally:
                 self.pool.shutdown()
                 self.future = None   # its result holds pandoc's output too
+                shutil.rmtree(self.folder, ignore_errors=True)
+            if messages or stderr.strip():
+                reading.forget(self.record)
+            else:
+                reading.keep(self.record, self.identity, self.manuscript.text, self.appendix_markdown, read.stdout)
+            self.done = (read.stdout, stderr, messages)
         return self.done
-
-    def _read(self, command: list[str], limits: Limits) -> tuple[bytes, str, list]:
-        """In the background thread: pandoc's read, and the read kept (or forgotten) for
-        the next build as soon as it is there, not after the splice's `Book` is made."""
-        try:
-            read = sandbox.run(command, limits, "pandoc", self.manuscript.source, cwd=self.manuscript.root,
-                               env=_environment())
-            messages = _log(self.log)
-        finally:
-            shutil.rmtree(self.folder, ignore_errors=True)
-        stderr = read.stderr.decode("utf-8", "replace")
-        if read.returncode != 0:
-            raise _failure(self.manuscript, stderr.strip())
-        if messages or stderr.strip():
-            reading.forget(self.record)
-        else:
-            reading.keep(self.record, self.identity, self.manuscript.text, self.appendix_markdown, read.stdout)
-        return read.stdout, stderr, messages
 
     def settle(self) -> None:
         """Wait for the read and clean up after it, when nothing will use it (a step

@@ -195,22 +195,37 @@ def write(head: bytes, blocks: list, identity: bytes, run, record: Path | None) 
     """The document (`head`, the JSON up to its list of blocks, and each top-level
     block's JSON) as HTML. `run(input) -> (stdout, stderr, messages)` runs pandoc's
     writer; `identity` is everything else its output depends on (options, binary)."""
-    spans = chapters(blocks)
-    joined = [b",".join(bytes(block) for block in blocks[a:b]) for a, b in spans]
-    keys = [_key(head, chapter, identity) for chapter in joined]
     kept = _load(record)
-    todo = [i for i, key in enumerate(keys) if key not in kept]
     nonce = secrets.token_hex(12)
     marker = b'{"t":"RawBlock","c":["html","<!--folio-chapter-' + nonce.encode() + b'-->"]}'
-    counts = [(_notes(joined[i]), joined[i].count(CODE)) for i in todo]
+    # Each chapter's JSON is made, hashed and counted one at a time, and only those to
+    # write are kept, as pieces of pandoc's input: while pandoc writes, the input is the
+    # one copy of them in this process (at 50x each copy is 13 MB, and the book step
+    # and pandoc's writer together are the cold build's peak).
+    keys, codes, todo, counts, authors_ids = [], [], [], [], bool(AUTHORS_CB.search(head))
+    pieces = [head, marker]
+    for i, (a, b) in enumerate(chapters(blocks)):
+        chapter = b",".join(bytes(block) for block in blocks[a:b])
+        keys.append(_key(head, chapter, identity))
+        codes.append(chapter.count(CODE))
+        if keys[-1] not in kept:
+            todo.append(i)
+            counts.append((_notes(chapter), codes[-1]))
+            authors_ids = authors_ids or bool(AUTHORS_CB.search(chapter))
+            pieces += [b",", chapter, b",", marker]
+        del chapter
+    pieces.append(b"]}")
+    document = b"".join(pieces)
+    del pieces
     before = (head.count(NOTE), head.count(CODE))
-    stdout, stderr, messages = run(head + b",".join([marker] + [joined[i] + b"," + marker for i in todo]) + b"]}")
+    stdout, stderr, messages = run(document)
+    del document
     try:
-        if AUTHORS_CB.search(head) or any(AUTHORS_CB.search(joined[i]) for i in todo):
+        if authors_ids:
             raise Unexpected("an id like pandoc's own")
         prefix, items, fresh = _written(stdout.decode("utf-8"), nonce, counts, before)
     except (Unexpected, UnicodeDecodeError, AttributeError):
-        stdout, stderr, messages = run(head + b",".join(joined) + b"]}")
+        stdout, stderr, messages = run(b"".join([head, b",".join(bytes(block) for block in blocks), b"]}"]))
         _keep(record, {})
         return Written(stdout.decode("utf-8"), stderr, messages)
     made = dict(zip(todo, fresh))
@@ -220,7 +235,7 @@ def write(head: bytes, blocks: list, identity: bytes, run, record: Path | None) 
         shift = len(items)   # the notes of the metadata and of the chapters before
         pieces.append(_shift_code(_shift_calls(piece, shift), code))
         items += [_shift_code(_shift_item(item, shift), code) for item in notes]
-        code += joined[i].count(CODE)
+        code += codes[i]
     notes_html = NOTES_OPEN + "\n".join(items) + NOTES_CLOSE if items else ""
     clean = not stderr.strip() and not messages   # what the writer said belongs to no one chapter: keep none then
     _keep(record, {key: made[i] if i in made else kept[key] for i, key in enumerate(keys)
