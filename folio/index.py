@@ -18,7 +18,6 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-import lxml.etree
 import lxml.html
 
 from .dictionary import Entry, entry_key, group_order, letter_group, sort_key
@@ -74,14 +73,12 @@ class Marks:
         chapter: a mark added in one chapter then renames no anchor of another, so
         the other chapters' cached layouts stay good (layout.py)."""
         import hashlib
-        taken = {value for value in _IDS(body) if value}
+        taken = {element.get("id") for element in body.iter() if element.get("id")}
         renamed: dict[str, str] = {}
         for chapter in [s for s in body.iter("section") if f"level{level}" in (s.get("class") or "").split()] + [body]:
-            if chapter is body and len(renamed) == len(self.created):
-                break   # every mark was in a chapter: no need to look through the book again
             tag = hashlib.sha1((chapter.get("id") or "").encode("utf-8")).hexdigest()[:6]
             count = 0
-            for element in _WITH_IDS(chapter):   # in document order, as chapter.iter() but for these alone
+            for element in chapter.iter():
                 old = element.get("id")
                 if old not in self.created or old in renamed:
                     continue
@@ -93,9 +90,8 @@ class Marks:
                 taken.add(new)
                 renamed[old] = new
                 element.set("id", new)
-        ends = {f"{old}-end": f"{new}-end" for old, new in renamed.items()   # a range's end (mark_explicit)
-                if f"{old}-end" in taken}
-        for element in _WITH_IDS(body) if ends else ():
+        ends = {f"{old}-end": f"{new}-end" for old, new in renamed.items()}   # a range's end (mark_explicit)
+        for element in body.iter():
             if element.get("id") in ends and ends[element.get("id")] not in taken:
                 taken.add(ends[element.get("id")])
                 renamed[element.get("id")] = ends[element.get("id")]
@@ -107,12 +103,6 @@ class Marks:
 
     def add(self, path: tuple[str, ...], occurrence: Occurrence) -> None:
         self.found.setdefault(path, []).append(occurrence)
-
-
-# The ids of a tree, and its elements that have one, found by libxml2 rather than by
-# visiting every element from Python (a long book has some 500,000).
-_IDS = lxml.etree.XPath("descendant-or-self::*/@id", smart_strings=False)
-_WITH_IDS = lxml.etree.XPath("descendant-or-self::*[@id]")
 
 
 def _matcher(entries: tuple[Entry, ...]):
