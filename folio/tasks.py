@@ -20,13 +20,14 @@ import time
 from pathlib import Path
 
 from doit.reporter import ConsoleReporter
+from doit.task import clean_targets
 from doit.tools import config_changed
 
 from . import __version__
 from .manuscript import load as load_manuscript
 from .pagemap import path as pagemap_path
 from .pipeline import EDITION_NAMES as EDITIONS, Options
-from .paths import CITEPROC_RECORD, COVER_RECORD, HTML_RECORD, PRESS_PLAN, READ_RECORD, LAID_OUT_SUMMARY, ROOT, STAGED_SITE, STITCH_RECORD, STYLES, TEMPLATES
+from .paths import CITEPROC_RECORD, COVER_RECORD, HTML_RECORD, PRESS_PLAN, PRINT_BESIDE, PRINT_BESIDE_RECORD, READ_RECORD, LAID_OUT_SUMMARY, ROOT, STAGED_SITE, STITCH_RECORD, STYLES, TEMPLATES
 
 CODE = ROOT / "folio"
 SHARED_CODE = ["book.py", "render.py", "html.py", "backmatter.py", "index.py", "dictionary.py", "__init__.py",
@@ -142,6 +143,14 @@ def _run_step(name: str, s: Options) -> bool:
     return code == 0
 
 
+def _remove(paths: list[str], dryrun: bool = False) -> None:
+    """Files a task made that are not among its targets (a target missing would make
+    the task run again)."""
+    if not dryrun:
+        for path in paths:
+            Path(path).unlink(missing_ok=True)
+
+
 def make_book(s: Options) -> bool:
     return _run_step("book", s)
 
@@ -250,7 +259,10 @@ def task_namespace(settings: Options, jobs: int) -> dict:
                 # and the record the next stitch patches from, so that `clean` removes it
                 "targets": layout_targets(settings) + [str(state_dir(settings) / "layout" / STITCH_RECORD)],
                 "uptodate": [config_changed({"folio": __version__})],
-                "clean": True, "doc": "stitch the laid-out chapters into one tagged PDF, which both PDF editions are cut from"}
+                # and the print file an edit's stitch cut beside it, if no print step took it
+                "clean": [clean_targets, (_remove, [[str(state_dir(settings) / PRINT_BESIDE),
+                                                     str(state_dir(settings) / PRINT_BESIDE_RECORD)]])],
+                "doc": "stitch the laid-out chapters into one tagged PDF, which both PDF editions are cut from"}
 
     namespace = {"task_book": task_book, "task_layout": task_layout, "task_stitch": task_stitch,
                  "task_site": task_site,

@@ -404,3 +404,52 @@ def test_an_edits_print_file_cut_beside_the_stitch_is_the_print_steps(tmp_path):
     with pikepdf.open(printed) as pdf:   # the marks are there: the sheet is larger than the bleed
         page = pdf.pages[0].obj
         assert float(page.MediaBox[2]) - float(page.MediaBox[0]) > float(page.BleedBox[2]) - float(page.BleedBox[0])
+
+
+def test_the_print_cut_beside_the_stitch_is_only_a_head_start(tmp_path, monkeypatch):
+    """No process to fork (a process limit, no memory): the stitch goes on without the
+    cut, and the print step cuts the file itself. A file cut beside that is not a plain
+    file in the state folder (a link to one elsewhere), or whose hash is not the one its
+    record was signed with, is not taken; what a killed child left is removed."""
+    import os
+    from folio import stitch
+    from folio.editions import pdf
+    from folio.paths import PRINT_BESIDE, PRINT_BESIDE_RECORD
+
+    def no_fork():
+        raise BlockingIOError(11, "Resource temporarily unavailable")
+    monkeypatch.setattr(os, "fork", no_fork)
+    assert pdf._cut_print_beside(None, None, (), tmp_path) is None and pdf._join_print_beside(None) is None
+    monkeypatch.undo()
+
+    plan = press.Plan(9.0, "kdp", False, "A Title", "2026-11-27", 4, True)
+    book_pdf, outside = tmp_path / "book.pdf", tmp_path / "elsewhere.pdf"
+    book_pdf.write_bytes(b"%PDF-1.7 the screen book")
+    outside.write_bytes(b"%PDF-1.4 a print file")
+    state = tmp_path / "state"
+    state.mkdir()
+
+    def signed(file_bytes: bytes, link: bool = False) -> None:
+        (state / PRINT_BESIDE).unlink(missing_ok=True)
+        if link:
+            (state / PRINT_BESIDE).symlink_to(outside)
+        else:
+            (state / PRINT_BESIDE).write_bytes(file_bytes)
+        pdf._sign_print_beside(state, stitch._file_digest(book_pdf), plan, (2, stitch._file_digest(outside)))
+
+    signed(outside.read_bytes())
+    assert pdf._take_print_beside(state, book_pdf, plan, tmp_path / "taken.pdf") == 2
+    assert (tmp_path / "taken.pdf").read_bytes() == outside.read_bytes()
+    assert not (state / PRINT_BESIDE).exists() and not (state / PRINT_BESIDE_RECORD).exists()
+    signed(b"", link=True)
+    assert pdf._take_print_beside(state, book_pdf, plan, tmp_path / "linked.pdf") is None
+    signed(outside.read_bytes() + b" and a byte more")
+    assert pdf._take_print_beside(state, book_pdf, plan, tmp_path / "changed.pdf") is None
+    signed(outside.read_bytes())
+    other = press.Plan(9.0, "kdp", True, "A Title", "2026-11-27", 4, True)   # crop marks asked for since
+    assert pdf._take_print_beside(state, book_pdf, other, tmp_path / "other.pdf") is None
+    assert not any(tmp_path.glob("linked.pdf")) and not any(tmp_path.glob("changed.pdf"))
+    for left in (f".{PRINT_BESIDE}.a1b2c3", f".pikepdf.{PRINT_BESIDE}.tmp"):
+        (state / left).write_bytes(b"half written")
+    pdf._forget_print_beside(state)
+    assert list(state.iterdir()) == []

@@ -745,20 +745,33 @@ def _kept_plan(state: Path) -> "press.Plan | None":
 
 
 def _forget_print_beside(state: Path) -> None:
-    for name in (PRINT_BESIDE_RECORD, PRINT_BESIDE):
-        (state / name).unlink(missing_ok=True)
+    """The print file cut beside the last stitch and its record, and what a child
+    stopped while writing it left (its temporary files)."""
+    for path in [state / PRINT_BESIDE_RECORD, state / PRINT_BESIDE, *state.glob(f".{PRINT_BESIDE}.*"),
+                 *state.glob(f".pikepdf*{PRINT_BESIDE}*")]:
+        path.unlink(missing_ok=True)
 
 
-def _cut_print_beside(book, plan: "press.Plan", boxes: tuple, state: Path) -> tuple[int, int]:
+def _cut_print_beside(book, plan: "press.Plan", boxes: tuple, state: Path) -> tuple[int, int] | None:
     """After an edit the print step waits for the stitch, then opens, cuts and writes the
     whole book again. A forked process cuts the print file from the patched book in
     memory, with the last print's plan, while the stitch writes the screen book; the
     print step takes the file if nothing else changed (`_take_print_beside`). Only a
     patch does this: a whole stitch holds the whole book, and two would not fit the
-    memory a long book's cold build is allowed. Returns (process, pipe) to join."""
+    memory a long book's cold build is allowed. Returns (process, pipe) to join, or
+    None where the system gives no process (a process limit, no memory to fork): the
+    print step then cuts the file as it always could."""
     import os
-    read, write = os.pipe()
-    pid = os.fork()
+    try:
+        read, write = os.pipe()
+    except OSError:
+        return None
+    try:
+        pid = os.fork()
+    except OSError:
+        os.close(read)
+        os.close(write)
+        return None
     if pid == 0:   # the child: nothing of the parent's is flushed or cleaned up on exit
         code = 1
         try:
@@ -766,7 +779,8 @@ def _cut_print_beside(book, plan: "press.Plan", boxes: tuple, state: Path) -> tu
             added = plan.cut(book, boxes)
             with atomic_path(state / PRINT_BESIDE) as temporary:
                 press.save(book, temporary, press.TARGETS.get(plan.target or ""))
-            os.write(write, str(added).encode())
+                digest = stitch._file_digest(temporary)   # what this child wrote, whatever is there later
+            os.write(write, f"{added} {digest}".encode())
             code = 0
         finally:
             os._exit(code)
@@ -774,24 +788,27 @@ def _cut_print_beside(book, plan: "press.Plan", boxes: tuple, state: Path) -> tu
     return pid, read
 
 
-def _join_print_beside(child: tuple[int, int]) -> int | None:
-    """The blank pages the child added, or None if it failed."""
+def _join_print_beside(child: tuple[int, int] | None) -> tuple[int, str] | None:
+    """(the blank pages the child added, the hash of the file it wrote), or None if it
+    failed or never started."""
     import os
+    if child is None:
+        return None
     pid, read = child
     try:
         with os.fdopen(read, "rb") as pipe:
-            said = pipe.read(64)
+            said = pipe.read(200).decode("ascii", "replace").split()
     finally:
         _, status = os.waitpid(pid, 0)
-    if os.waitstatus_to_exitcode(status) != 0 or not said.isdigit():
+    if os.waitstatus_to_exitcode(status) != 0 or len(said) != 2 or not said[0].isdigit():
         return None
-    return int(said)
+    return int(said[0]), said[1]
 
 
-def _sign_print_beside(state: Path, book_digest: str, plan: "press.Plan", added: int) -> None:
+def _sign_print_beside(state: Path, book_digest: str, plan: "press.Plan", made: tuple[int, str]) -> None:
     from .. import state as signing
-    data = json.dumps({"book": book_digest, "file": stitch._file_digest(state / PRINT_BESIDE),
-                       "plan": asdict(plan), "added": added}).encode("utf-8")
+    added, digest = made
+    data = json.dumps({"book": book_digest, "file": digest, "plan": asdict(plan), "added": added}).encode("utf-8")
     with atomic_path(state / PRINT_BESIDE_RECORD) as temporary:
         temporary.write_bytes(signing.mac(data) + data)
 
@@ -802,6 +819,7 @@ def _take_print_beside(state: Path, book_pdf: Path, plan: "press.Plan", temporar
     otherwise, and the print step cuts the file itself."""
     import hmac
     import os
+    import stat
     from .. import state as signing
     try:
         blob = (state / PRINT_BESIDE_RECORD).read_bytes()
@@ -809,10 +827,12 @@ def _take_print_beside(state: Path, book_pdf: Path, plan: "press.Plan", temporar
         if not hmac.compare_digest(signed, signing.mac(data)):
             return None
         record = json.loads(data)
-        if (record.get("plan") != asdict(plan) or record.get("book") != stitch._file_digest(book_pdf)
-                or record.get("file") != stitch._file_digest(state / PRINT_BESIDE) or type(record.get("added")) is not int):
+        cut = state / PRINT_BESIDE
+        if (not stat.S_ISREG(cut.lstat().st_mode)   # a file, not a link to one elsewhere
+                or record.get("plan") != asdict(plan) or record.get("book") != stitch._file_digest(book_pdf)
+                or record.get("file") != stitch._file_digest(cut) or type(record.get("added")) is not int):
             return None
-        os.replace(state / PRINT_BESIDE, temporary)
+        os.replace(cut, temporary)
         return record["added"]
     except (OSError, ValueError, RecursionError, AttributeError):
         return None
