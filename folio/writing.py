@@ -213,7 +213,6 @@ def write(head: bytes, blocks: list, identity: bytes, run, record: Path | None) 
             counts.append((_notes(chapter), codes[-1]))
             authors_ids = authors_ids or bool(AUTHORS_CB.search(chapter))
             pieces += [b",", chapter, b",", marker]
-        del chapter
     pieces.append(b"]}")
     document = b"".join(pieces)
     del pieces

@@ -443,12 +443,16 @@ def test_the_print_cut_beside_the_stitch_is_only_a_head_start(tmp_path, monkeypa
     assert not (state / PRINT_BESIDE).exists() and not (state / PRINT_BESIDE_RECORD).exists()
     signed(b"", link=True)
     assert pdf._take_print_beside(state, book_pdf, plan, tmp_path / "linked.pdf") is None
+    signed(outside.read_bytes())   # a record folio did not sign
+    (state / PRINT_BESIDE_RECORD).write_bytes(b"\0" * 32 + (state / PRINT_BESIDE_RECORD).read_bytes()[32:])
+    assert pdf._take_print_beside(state, book_pdf, plan, tmp_path / "unsigned.pdf") is None
     signed(outside.read_bytes() + b" and a byte more")
     assert pdf._take_print_beside(state, book_pdf, plan, tmp_path / "changed.pdf") is None
     signed(outside.read_bytes())
     other = press.Plan(9.0, "kdp", True, "A Title", "2026-11-27", 4, True)   # crop marks asked for since
     assert pdf._take_print_beside(state, book_pdf, other, tmp_path / "other.pdf") is None
     assert not any(tmp_path.glob("linked.pdf")) and not any(tmp_path.glob("changed.pdf"))
+    assert not any(tmp_path.glob("unsigned.pdf"))
     for left in (f".{PRINT_BESIDE}.a1b2c3", f".pikepdf.{PRINT_BESIDE}.tmp"):
         (state / left).write_bytes(b"half written")
     pdf._forget_print_beside(state)

@@ -22,7 +22,7 @@ import lxml.html
 from .. import backmatter, conservation, fonts, hyphenation, index, marks, pagemap, press, setting, stitch
 from ..backmatter import page_ranges
 from ..book import Book, Chapter
-from ..diagnostics import Diagnostic, Reporter, error
+from ..diagnostics import BuildError, Diagnostic, Reporter, error
 from ..check import to_points
 from ..html import inner_html, linked_anchors, parse_fragment, text_of
 from ..paths import COVER_RECORD, LAID_OUT_SUMMARY, PRESS_PLAN, PRINT_BESIDE, PRINT_BESIDE_RECORD, STITCH_RECORD
@@ -806,35 +806,30 @@ def _join_print_beside(child: tuple[int, int] | None) -> tuple[int, str] | None:
 
 
 def _sign_print_beside(state: Path, book_digest: str, plan: "press.Plan", made: tuple[int, str]) -> None:
+    """The record of the file cut beside the stitch, signed as the build state is."""
     from .. import state as signing
     added, digest = made
-    data = json.dumps({"book": book_digest, "file": digest, "plan": asdict(plan), "added": added}).encode("utf-8")
-    with atomic_path(state / PRINT_BESIDE_RECORD) as temporary:
-        temporary.write_bytes(signing.mac(data) + data)
+    signing.save({"book": book_digest, "file": digest, "plan": asdict(plan), "added": added},
+                 state / PRINT_BESIDE_RECORD)
 
 
 def _take_print_beside(state: Path, book_pdf: Path, plan: "press.Plan", temporary: Path) -> int | None:
     """The print file an edit's stitch cut beside its save, moved to `temporary`, if it
     was cut from this very `book_pdf` with this plan: the blank pages it added. None
     otherwise, and the print step cuts the file itself."""
-    import hmac
     import os
     import stat
     from .. import state as signing
     try:
-        blob = (state / PRINT_BESIDE_RECORD).read_bytes()
-        signed, data = blob[:signing.MAC_BYTES], blob[signing.MAC_BYTES:]
-        if not hmac.compare_digest(signed, signing.mac(data)):
-            return None
-        record = json.loads(data)
+        record = signing.load(state / PRINT_BESIDE_RECORD)   # refused unless folio signed it
         cut = state / PRINT_BESIDE
-        if (not stat.S_ISREG(cut.lstat().st_mode)   # a file, not a link to one elsewhere
+        if (not isinstance(record, dict) or not stat.S_ISREG(cut.lstat().st_mode)   # a file, not a link elsewhere
                 or record.get("plan") != asdict(plan) or record.get("book") != stitch._file_digest(book_pdf)
                 or record.get("file") != stitch._file_digest(cut) or type(record.get("added")) is not int):
             return None
         os.replace(cut, temporary)
         return record["added"]
-    except (OSError, ValueError, RecursionError, AttributeError):
+    except (BuildError, OSError, ValueError, RecursionError, AttributeError):
         return None
     finally:
         _forget_print_beside(state)
