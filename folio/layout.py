@@ -39,7 +39,7 @@ RENEW_AFTER = 50   # chapters: after more, the late parts get fresh worker proce
 INDEX_ALONE_ABOVE = 10_000
 CODE = ["editions/pdf.py", "layout.py", "setting.py", "pagemap.py", "fonts.py", "safety.py", "svg.py",
         "press.py", "backmatter.py", "render.py", "html.py", "conservation.py", "index.py", "dictionary.py",
-        "hyphenation.py", "tags.py", "labels.py", "marks.py", "breaking.py"]
+        "hyphenation.py", "tags.py", "labels.py", "marks.py", "breaking.py", "furniture.py"]
 
 
 @dataclass

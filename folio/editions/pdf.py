@@ -20,6 +20,7 @@ from pathlib import Path
 import lxml.html
 
 from .. import backmatter, conservation, fonts, hyphenation, index, marks, pagemap, press, setting, stitch
+from .. import furniture as page_furniture
 from ..backmatter import page_ranges
 from ..book import Book, Chapter
 from ..diagnostics import BuildError, Diagnostic, Reporter, error
@@ -629,7 +630,6 @@ def lay_out_book(book: Book, out: Path, manuscript_root: Path, settings: PageSet
     """The layout step but its last act: the book laid out chapter by chapter
     (layout.py), its folios and running heads set as furniture, what the layout said
     reported. `stitch_book` then makes the one tagged PDF both editions are cut from."""
-    from weasyprint import HTML
     from .. import layout
     reporter = reporter or Reporter()
     folder = layout_dir(out, book.meta.slug)
@@ -639,13 +639,9 @@ def lay_out_book(book: Book, out: Path, manuscript_root: Path, settings: PageSet
     environment = layout.environment_digest(settings)
     furniture = folder / f"furniture-{stitch.furniture_digest(pages, environment + book.meta.lang)}.pdf"
     if not furniture.is_file():
-        from ..safety import make_fetcher
-        fetcher = make_fetcher((fonts.FONT_DIR,), {})
-        markup = render("pdf/furniture.html", meta=book.meta, settings=settings, pages=pages,
-                        font_faces=fonts.font_faces_css(), family=fonts.FAMILY)
         with library_messages():
             with atomic_path(furniture) as temporary:
-                HTML(string=markup, url_fetcher=fetcher).render().write_pdf(temporary)
+                page_furniture.lay_out(pages, book.meta, settings, temporary)
     page_of = laid.page_of()
     firsts = {}
     for unit, start in zip(laid.units[1:], laid.starts[1:]):
