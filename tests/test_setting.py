@@ -158,13 +158,48 @@ def test_no_third_hyphen_in_a_row_from_the_first_layout(built, tmp_path):
 
 
 def test_breaking_finds_its_places_in_weasyprint():
-    """Both rules go into the pinned WeasyPrint; a WeasyPrint without those places
-    would leave every fault to a second layout, and this fails."""
+    """Both rules and the leaders' saving go into the pinned WeasyPrint; a WeasyPrint
+    without those places would leave every fault to a second layout, and this fails."""
     import sys
     from conftest import ROOT
     found = subprocess.run([sys.executable, "-c", "from folio import breaking; print(sorted(breaking.install().items()))"],
                            cwd=ROOT, capture_output=True, text=True, check=True).stdout.strip()
-    assert found == "[('hyphens', True), ('notes', True)]"
+    assert found == "[('hyphens', True), ('leaders', True), ('notes', True)]"
+
+
+LEADERS = """
+import sys
+from weasyprint import HTML
+if sys.argv[1] == "one-run":
+    from folio import breaking
+    assert breaking.install()["leaders"]
+entry = "<p><a>{}</a></p>"
+HTML(string="<style>p { width: 300px } a { display: block } a::after { content: leader('. ') '17' }</style>"
+     + "".join(entry.format(title) for title in ("One", "A longer title", "Three"))).write_pdf(sys.argv[2])
+"""
+
+
+def test_a_lines_dot_leaders_are_one_run_of_text_where_weasyprint_set_them(tmp_path):
+    """The contents' dots: one run of text drawn for each line's leader rather than one
+    for each dot, each dot where WeasyPrint's own leader set it, within a quarter of a
+    point (the run's advances are Pango's, rounded once rather than at each copy)."""
+    import sys
+    import pikepdf
+    from conftest import ROOT
+    dots, objects = {}, {}
+    for way in ("copies", "one-run"):
+        pdf = tmp_path / f"{way}.pdf"
+        subprocess.run([sys.executable, "-c", LEADERS, way, str(pdf)], cwd=ROOT, check=True)
+        with pikepdf.open(pdf) as opened:
+            objects[way] = sum(str(op) == "TJ" for _, op in pikepdf.parse_content_stream(opened.pages[0]))
+        words = subprocess.run(["pdftotext", "-bbox", str(pdf), "-"], capture_output=True, text=True,
+                               check=True).stdout
+        import re
+        dots[way] = [(float(x), float(y)) for y, x, word in   # a dot's right edge (a first dot may join a word)
+                     re.findall(r'yMin="([\d.]+)" xMax="([\d.]+)"[^>]*>([^<]*)<', words) if word.endswith(".")]
+    assert len(dots["copies"]) == len(dots["one-run"]) > 40
+    assert all(abs(a[0] - b[0]) < 0.25 and a[1] == b[1] for a, b in zip(dots["copies"], dots["one-run"]))
+    assert objects["one-run"] <= objects["copies"] - 40, objects
 
 
 def test_hyphenation_stays_within_a_book_designers_limits(bundled):
