@@ -47,6 +47,7 @@ class PrintPages:
     late_notes: list = field(default_factory=list)    # [note id, call's page, note's page] (setting.py), for check
     hyphen_runs: list = field(default_factory=list)   # [page, line] of a third hyphen in a row left
     loose_lines: list = field(default_factory=list)   # [page, line, ems] of a word space over setting.LOOSE_SPACE
+    pages: int = 0                                    # the print file's, blank pages added at the end included
 
     def save(self, path: Path) -> None:
         from .render import atomic_path
@@ -64,7 +65,7 @@ class PrintPages:
             data = json.loads(path.read_text(encoding="utf-8"))
             return cls(data["source"], [PageStart(**s) for s in data["starts"]], data["anchors"],
                        data.get("cover") or {}, data.get("late_notes") or [], data.get("hyphen_runs") or [],
-                       data.get("loose_lines") or [])
+                       data.get("loose_lines") or [], data.get("pages") or 0)
         except (OSError, ValueError, KeyError, TypeError):
             return None
 
@@ -220,7 +221,7 @@ def assemble(firsts: dict[int, PageStart], first_body: int, total: int, source: 
     """The start of every page from the first chapter on; a page where nothing begins
     (a blank verso, a blank page added at the end) shares the next page's place, or
     the last one's."""
-    result = PrintPages(source, anchors=anchors)
+    result = PrintPages(source, anchors=anchors, pages=total)
     waiting: list[str] = []                        # labels of blank pages, placed with the next start
     for number in range(first_body, total):
         label = str(number - first_body + 1)

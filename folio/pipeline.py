@@ -108,13 +108,15 @@ def build_edition(name: str, book, manuscript, options: Options) -> Path:
                                          "" if page.name == "index.html" else html.REPEATED_CONTENTS)
                   for page in sorted(target.parent.glob("*.html"))]
     else:
-        settings = pdf.settings_from(manuscript, for_print=(name == "print"), crop_marks=options.crop_marks)
+        settings = pdf.settings_from(manuscript, for_print=(name in ("print", "cover")), crop_marks=options.crop_marks)
         reporter = Reporter(strict=options.strict)
-        target = pdf.build(book, options.out, settings, None, reporter,   # its text: checked in build_layout
-                           show_pages=(lambda pages: pages.save(pages_file)) if name == "print" else None,
-                           where=manuscript.where)
+        if name == "cover":   # the print edition's wrap and page list, made beside the stitch
+            pdf.cover_and_pages(book, options.out, settings, reporter, manuscript.where).save(pages_file)
+            target = options.out / f"{book.meta.slug}-cover.pdf"
+        else:   # its text: checked once, in the layout step
+            target = pdf.build(book, options.out, settings, reporter)
         reporter.finish()   # with --strict, what WeasyPrint said (FOLIO041) fails the edition
-    if name not in ("pdf", "print"):
+    if name not in ("pdf", "print", "cover"):
         conservation.report(book.passages, "HTML" if name == "site" else name.upper(), " ".join(shown),
                             manuscript.source, options.strict)
     return target

@@ -38,7 +38,8 @@ LAYOUT_CODE = ["editions/pdf.py", "tags.py", "hyphenation.py", "fonts.py", "safe
                "pagemap.py", "press.py", "setting.py", "layout.py", "stitch.py", "marks.py", "breaking.py"]
 EDITION_INPUTS = {
     "pdf": ([], [], []),   # a copy of the stitched book (make_screen_edition)
-    "print": (["editions/pdf.py", "press.py", "pagemap.py", "cover.py", "fonts.py", "safety.py"], ["print", "book"], []),
+    "print": (["editions/pdf.py", "press.py", "pagemap.py"], [], []),
+    "cover": (["editions/pdf.py", "press.py", "pagemap.py", "cover.py", "fonts.py", "safety.py"], ["print"], []),
     "epub": (["editions/epub.py", "cover.py", "fonts.py", "pagemap.py"], ["epub", "book"], ["epub.css"]),
     "html": (["editions/html.py"], [], []),   # the staged site, with the other editions
 }
@@ -207,7 +208,7 @@ def task_namespace(settings: Options, jobs: int) -> dict:
 
     def edition(name: str):
         code, templates, styles = EDITION_INPUTS[name]
-        deps = [str(print_book_file(settings) if name == "print" else book_file(settings))] \
+        deps = [str(print_book_file(settings) if name in ("print", "cover") else book_file(settings))] \
             + [str(CODE / f) for f in code + SHARED_CODE]
         for folder in templates:
             deps += _files(TEMPLATES / folder)
@@ -215,22 +216,28 @@ def task_namespace(settings: Options, jobs: int) -> dict:
         if name == "html":   # the site (staged by its own step) carries the other editions as downloads
             deps += [str(site_target(settings))]
             deps += [str(edition_target(other, out, manuscript.slug)) for other in ("pdf", "print", "epub")]
-        if name == "epub":   # its page-list comes from the print layout
+        if name == "epub":   # its page-list and cover come from the cover step
             deps += [str(pagemap_path(out, manuscript.slug)), str(out / f"{manuscript.slug}-cover.pdf")]
         if name in ("pdf", "print"):   # both are cut from the one layout
             deps += layout_targets(settings)
-        if name == "print":   # its boxes are in the stitch's record (stitch._to_screen)
+        if name == "print":   # its boxes are in the stitch's record (stitch._to_screen); its pages, the cover's
             deps += [str(p) for p in font_files()] + manuscript_inputs(manuscript.root, manuscript.style, settings.out)
-            deps += [str(state_dir(settings) / "layout" / STITCH_RECORD)]
+            deps += [str(state_dir(settings) / "layout" / STITCH_RECORD), str(pagemap_path(out, manuscript.slug))]
+        if name == "cover":   # from the layout alone, beside the stitch
+            deps += [str(p) for p in font_files()] + [str(laid_out_file(settings)),
+                                                      str(laid_out_file(settings).with_name(LAID_OUT_SUMMARY))]
         action = (make_screen_edition, [settings]) if name == "pdf" else (make_edition, [name, settings])
-        return {"basename": name, "actions": [action], "file_dep": deps,
-                "targets": [str(edition_target(name, out, manuscript.slug))]
-                + ([str(pagemap_path(out, manuscript.slug)), str(out / f"{manuscript.slug}-cover.pdf"),
-                    str(state_dir(settings) / COVER_RECORD), str(state_dir(settings) / PRESS_PLAN)]
-                   if name == "print" else []),
-                "uptodate": [config_changed({"crop_marks": settings.crop_marks if name == "print" else None,
+        if name == "cover":
+            targets = [str(pagemap_path(out, manuscript.slug)), str(out / f"{manuscript.slug}-cover.pdf"),
+                       str(state_dir(settings) / COVER_RECORD)]
+        else:
+            targets = [str(edition_target(name, out, manuscript.slug))] \
+                + ([str(state_dir(settings) / PRESS_PLAN)] if name == "print" else [])
+        return {"basename": name, "actions": [action], "file_dep": deps, "targets": targets,
+                "uptodate": [config_changed({"crop_marks": settings.crop_marks if name in ("print", "cover") else None,
                                              "folio": __version__})],
-                "clean": True, "doc": f"the {name} edition"}
+                "clean": True, "doc": "the print edition's cover and page list" if name == "cover"
+                else f"the {name} edition"}
 
     def task_site():
         from .fonts import FONT_DIR, WEB_FACES
@@ -269,7 +276,7 @@ def task_namespace(settings: Options, jobs: int) -> dict:
                  "DOIT_CONFIG": {"dep_file": str(state_dir(settings) / "doit.db"), "backend": "sqlite3",
                                  "reporter": StepReporter, "verbosity": 2, "num_process": jobs,
                                  "par_type": "process", "check_file_uptodate": "md5"}}
-    for name in EDITIONS:
+    for name in (*EDITIONS, "cover"):
         namespace[f"task_{name}"] = (lambda n: (lambda: edition(n)))(name)
     return namespace
 

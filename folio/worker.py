@@ -45,7 +45,7 @@ def step(name: str, options: Options) -> None:
         from .editions.html import publish
         publish(options.out, load_manuscript(options.manuscript, options.csl).slug)
         return
-    book = state.load(print_book_file(options) if name == "print" else book_file(options))
+    book = state.load(print_book_file(options) if name in ("print", "cover") else book_file(options))
     keep_till_exit(book)
     gc.freeze()   # the Book lives to the end: no collection need visit it
     build_edition(name, book, load_manuscript(options.manuscript, options.csl), options)

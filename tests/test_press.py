@@ -457,3 +457,28 @@ def test_the_print_cut_beside_the_stitch_is_only_a_head_start(tmp_path, monkeypa
         (state / left).write_bytes(b"half written")
     pdf._forget_print_beside(state)
     assert list(state.iterdir()) == []
+
+
+def test_the_cover_steps_page_count_is_the_print_files(tmp_path):
+    """The cover and the page list are made beside the stitch, from the layout alone
+    (editions/pdf.cover_and_pages): the print file a service pads with blank pages
+    must have the page count they were made for, and a print step that finds
+    otherwise fails, naming the page list, rather than ship a wrong spine."""
+    import json
+    import sys
+    from folio.pipeline import Options
+    book, out = with_keys(BOOKS / "incremental", tmp_path / "book", "print: ingramspark\n"), tmp_path / "out"
+    built = run_build("--manuscript", str(book), "--out", str(out), "pdf", "-j", "2")
+    assert built.returncode == 0, built.stderr
+    pages_file = next(out.glob(".folio/*/print-pages.json"))
+    listed = json.loads(pages_file.read_text(encoding="utf-8"))
+    with pikepdf.open(next(out.glob("*-print.pdf"))) as printed:
+        count = len(printed.pages)
+    laid = json.loads(next(out.glob(".folio/*/layout/book.json")).read_text(encoding="utf-8"))
+    assert listed["pages"] == count > laid["total"]   # the service's blank pages: counted by both
+    listed["pages"] += 2
+    pages_file.write_text(json.dumps(listed), encoding="utf-8")
+    again = subprocess.run([sys.executable, "-m", "folio.worker", "print", Options(book, out).encode()],
+                           cwd=ROOT, capture_output=True, text=True)
+    assert again.returncode == 1 and "FOLIO070" in again.stderr and "print-pages.json" in again.stderr, again.stderr
+    assert "Traceback" not in again.stderr

@@ -34,8 +34,8 @@ def _build(repo, *args):
 
 def test_nothing_changed_runs_nothing(repo):
     assert set(_build(repo, "-j", "2").values()) == {"start"}
-    assert _build(repo) == {name: "fresh" for name in ("book", "layout", "stitch", "site", "pdf", "print", "epub",
-                                                       "html")}
+    assert _build(repo) == {name: "fresh" for name in ("book", "layout", "stitch", "site", "pdf", "cover", "print",
+                                                       "epub", "html")}
 
 
 def test_print_stylesheet_change_rebuilds_only_the_pdfs_and_the_site_that_carries_them(repo):
@@ -48,7 +48,7 @@ def test_print_stylesheet_change_rebuilds_only_the_pdfs_and_the_site_that_carrie
     # The site carries the PDFs as downloads, so it takes the new ones; its pages, pandoc
     # and the EPUB rest.
     assert steps == {"book": "fresh", "layout": "start", "stitch": "start", "site": "fresh", "pdf": "start",
-                     "print": "start", "epub": "fresh", "html": "start"}
+                     "cover": "start", "print": "start", "epub": "fresh", "html": "start"}
     assert (epub.stat().st_mtime_ns, epub.read_bytes()) == before
 
 
@@ -76,7 +76,7 @@ def test_site_stylesheet_change_remakes_the_site_while_the_pdfs_rest(repo):
         css.write("\n.book-title { letter-spacing: 0.01em; }\n")
     steps = _build(repo)
     assert steps == {"book": "fresh", "layout": "fresh", "stitch": "fresh", "site": "start", "pdf": "fresh",
-                     "print": "fresh", "epub": "fresh", "html": "start"}
+                     "cover": "fresh", "print": "fresh", "epub": "fresh", "html": "start"}
     site = repo / "out" / "html"
     assert "letter-spacing: 0.01em" in (site / "folio.css").read_text(encoding="utf-8")
     home = (site / "index.html").read_text(encoding="utf-8")

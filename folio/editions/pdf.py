@@ -656,6 +656,7 @@ def lay_out_book(book: Book, out: Path, manuscript_root: Path, settings: PageSet
         said += record.said
         refused += record.refused
     summary = {"total": laid.total, "first_body": laid.first_body, "text": " ".join(u.record.text for u in laid.units),
+               "last_blank": _last_page_blank(laid, pages),
                "firsts": {str(k): v for k, v in sorted(firsts.items())},
                "anchors": {a: str(p - laid.first_body + 1) for a, p in page_of.items()
                            if a.startswith(index.MARK) and p >= laid.first_body},
@@ -677,6 +678,16 @@ def lay_out_book(book: Book, out: Path, manuscript_root: Path, settings: PageSet
     return LaidOutBook(folder, [(laid.pdf(u), start) for u, start in zip(laid.units, laid.starts)], furniture,
                        [kind != "none" for kind, _, _ in pages], summary, linked,
                        unit_texts=[(u.digest, u.record.text) for u in laid.units])
+
+
+def _last_page_blank(laid, pages: list) -> bool:
+    """The book's last page draws nothing, as press.is_blank finds it in the print file
+    (press.pages_to_add counts on it): no furniture over it, nothing on its layout."""
+    import pikepdf
+    if not laid.units or pages[-1][0] != "none":
+        return False
+    with pikepdf.open(laid.pdf(laid.units[-1])) as last:
+        return press.is_blank(last.pages[-1])
 
 
 def _say_layout(message: str) -> None:
@@ -856,24 +867,18 @@ def _print_boxes(folder: Path) -> tuple[list, list]:
     return boxes
 
 
-def build(book: Book, out: Path, settings: PageSettings, show_text=None, reporter: Reporter | None = None,
-          show_pages=None, where=None) -> Path:
+def build(book: Book, out: Path, settings: PageSettings, reporter: Reporter | None = None) -> Path:
     """Write one PDF edition, cut from the book's layout (lay_out_book): the screen
     edition at the trim, with links, bookmarks and tags; the print edition as its
-    service takes it (press.py), with its cover. `show_text` receives the laid-out
-    text (conservation.py), `show_pages` where each print page begins (pagemap.py)."""
+    service takes it (press.py). Its cover and page list are the cover step's
+    (`cover_and_pages`), made beside the stitch from the layout alone: the print file
+    must have the pages they were made for."""
     reporter = reporter or Reporter()
-    icc = press.find_icc_profile() if settings.target else None
-    if settings.target and icc is None:
-        raise error("FOLIO042", f"the print file for {press.TARGETS[settings.target].title} needs a CMYK ICC profile "
-                                "for its PDF/X output intent, and none is installed",
-                    fix="install Ghostscript's profiles (Debian: sudo apt-get install libgs10-common), "
-                        "or remove 'print:' for a print file without one")
+    icc = _icc_profile(settings)
     folder = layout_dir(out, book.meta.slug)
     summary = json.loads((folder / "book.json").read_text(encoding="utf-8"))
     total, first_body = summary["total"], summary["first_body"]
     target = out / f"{book.meta.slug}{settings.suffix}.pdf"
-    added = 0
     with atomic_path(target) as temporary:
         if settings.for_print:   # read from the stitched book, written once, as the service takes it
             plan = press.Plan(to_points(settings.bleed), settings.target, settings.crop_marks, book.meta.title,
@@ -883,31 +888,55 @@ def build(book: Book, out: Path, settings: PageSettings, show_text=None, reporte
                 added = press.finish(folder / "book.pdf", temporary, plan, _print_boxes(folder))
             else:
                 print("  ...   print cut beside the stitch", file=sys.stderr, flush=True)
+            pages = pagemap.PrintPages.load(pagemap.path(out, book.meta.slug))
+            if pages is None or pages.pages != total + added:
+                raise error("FOLIO070", f"the print file has {total + added} pages, its cover and page list were "
+                                        f"made for {pages.pages if pages else 'none'}",
+                            pagemap.path(out, book.meta.slug), fix="run 'python3 build.py clean' and build again")
             with atomic_path(folder.parent / PRESS_PLAN) as kept:
                 kept.write_text(json.dumps(asdict(plan)), encoding="utf-8")
         else:
             shutil.copyfile(folder / "book.pdf", temporary)
-    wrap = None
-    if settings.for_print:   # the cover, whose spine needs the final page count
-        from .. import cover
-
-        def cover_warning(code: str, key: str, said: str, fix: str) -> None:
-            reporter.warn(Diagnostic(code, said, *(where(key) if where else ()), fix=fix))
-        with library_messages():
-            wrap = cover.wrap_pdf(book, settings, total + added, out / f"{book.meta.slug}-cover.pdf", icc, cover_warning,
-                                  folder.parent / COVER_RECORD)
-    if show_text is not None:
-        show_text(summary["text"])
-    if show_pages is not None:
-        edition = book.meta.words["print_edition"].format(width=settings.width, height=settings.height)
-        firsts = {int(k): pagemap.PageStart(**v) for k, v in summary["firsts"].items()}
-        found = pagemap.assemble(firsts, first_body, total + added, f"{book.meta.title}. {edition}",
-                                 summary["anchors"])
-        found.late_notes = [[note, call + 1, set_on + 1] for note, call, set_on in summary["late_notes"]]
-        found.hyphen_runs = [[page + 1, text] for page, text in summary["hyphen_runs"]]
-        found.loose_lines = [[page + 1, text, ems] for page, text, ems in summary["loose_lines"]]
-        if wrap is not None:
-            found.cover = {"width": wrap.width, "trim_width": wrap.trim_width, "trim_height": wrap.trim_height,
-                           "spine": wrap.spine, "bleed": wrap.bleed}
-        show_pages(found)
     return target
+
+
+def _icc_profile(settings: PageSettings) -> Path | None:
+    icc = press.find_icc_profile() if settings.target else None
+    if settings.target and icc is None:
+        raise error("FOLIO042", f"the print file for {press.TARGETS[settings.target].title} needs a CMYK ICC profile "
+                                "for its PDF/X output intent, and none is installed",
+                    fix="install Ghostscript's profiles (Debian: sudo apt-get install libgs10-common), "
+                        "or remove 'print:' for a print file without one")
+    return icc
+
+
+def cover_and_pages(book: Book, out: Path, settings: PageSettings, reporter: Reporter | None = None,
+                    where=None) -> pagemap.PrintPages:
+    """The cover step: the print edition's wrap (its spine from the final page count)
+    and where each of its pages begins (pagemap.py, for the EPUB's page list and for
+    `check`), from the layout's summary alone, so that both are made while the stitch
+    runs and the EPUB need not wait for the print file."""
+    from .. import cover
+    reporter = reporter or Reporter()
+    icc = _icc_profile(settings)
+    summary = json.loads((layout_dir(out, book.meta.slug) / LAID_OUT_SUMMARY).read_text(encoding="utf-8"))
+    total, first_body = summary["total"], summary["first_body"]
+    added = 0
+    if settings.target:   # press.press adds these to the print file
+        added = press.pages_to_add(press.TARGETS[settings.target], total, to_points(settings.width) / 72,
+                                   to_points(settings.height) / 72, summary["last_blank"])
+
+    def cover_warning(code: str, key: str, said: str, fix: str) -> None:
+        reporter.warn(Diagnostic(code, said, *(where(key) if where else ()), fix=fix))
+    with library_messages():
+        wrap = cover.wrap_pdf(book, settings, total + added, out / f"{book.meta.slug}-cover.pdf", icc, cover_warning,
+                              out / ".folio" / book.meta.slug / COVER_RECORD)
+    edition = book.meta.words["print_edition"].format(width=settings.width, height=settings.height)
+    firsts = {int(k): pagemap.PageStart(**v) for k, v in summary["firsts"].items()}
+    found = pagemap.assemble(firsts, first_body, total + added, f"{book.meta.title}. {edition}", summary["anchors"])
+    found.late_notes = [[note, call + 1, set_on + 1] for note, call, set_on in summary["late_notes"]]
+    found.hyphen_runs = [[page + 1, text] for page, text in summary["hyphen_runs"]]
+    found.loose_lines = [[page + 1, text, ems] for page, text, ems in summary["loose_lines"]]
+    found.cover = {"width": wrap.width, "trim_width": wrap.trim_width, "trim_height": wrap.trim_height,
+                   "spine": wrap.spine, "bleed": wrap.bleed}
+    return found
