@@ -22,8 +22,9 @@ SHEET_STRIPS = 200
 # an ellipsis, and laid out again; what a few rounds leave too long, the line clips.
 SHORTENING_ROUNDS = 4
 # What a strip's drawing may hold: the graphics state WeasyPrint sets for its text
-# (with the clip of a running head cut short), and the text. Anything else (a rule, a
-# background) would be lost by the cut, so a template drawing it is refused.
+# (with the clip of a running head cut short), the text, and images (Do: a colour
+# emoji). Anything else (a rule, a background) would be lost by the cut, so a template
+# drawing it is refused.
 _STATE = {"cm", "gs", "cs", "CS", "sc", "SC", "scn", "SCN", "g", "G", "rg", "RG", "k", "K", "w", "re", "W", "n"}
 
 
@@ -52,12 +53,15 @@ def lay_out(pages: list[tuple[str, str, str]], meta, settings, target: Path) -> 
                         sheet_height=height * SHEET_STRIPS + 72, top=top, bottom=bottom, inner=inner, outer=outer,
                         font_faces=fonts.font_faces_css(), family=fonts.FAMILY)
         document = HTML(string=markup, url_fetcher=make_fetcher((fonts.FONT_DIR,), {})).render()
-        too_long = _too_long(document)
-        if not too_long:
+        shares = _shares_that_fit(document)
+        heads = [strip for strip in strips if strip.kind == "head"]
+        if len(shares) != len(heads):
+            raise RuntimeError(f"{len(shares)} running heads laid out for {len(heads)} strips")
+        if all(share is None for share in shares):
             break
-        for strip in strips:
-            if strip.head in too_long:
-                strip.head = _shortened(strip.head, too_long[strip.head])
+        for strip, share in zip(heads, shares):
+            if share is not None:
+                strip.head = _shortened(strip.head, share)
     if len(document.pages) != max(len(sheets), 1):
         raise RuntimeError(f"the furniture's {len(sheets)} sheets were laid out on {len(document.pages)} pages")
     drawn = io.BytesIO()
@@ -67,10 +71,11 @@ def lay_out(pages: list[tuple[str, str, str]], meta, settings, target: Path) -> 
          to_points(settings.bleed), height, bottom, target)
 
 
-def _too_long(document) -> dict[str, float]:
-    """The running heads wider than their line: each one's text -> the share that fits."""
+def _shares_that_fit(document) -> list[float | None]:
+    """Each running head in the order laid out (the strips' order): the share of it
+    that fits its line, or None if all of it does."""
     from weasyprint.formatting_structure.boxes import LineBox
-    found = {}
+    found = []
     for page in document.pages:
         todo = [page._page_box]
         while todo:
@@ -79,10 +84,10 @@ def _too_long(document) -> dict[str, float]:
             element = getattr(box, "element", None)
             if element is not None and "running" in (element.get("class") or "").split() \
                     and children and isinstance(children[0], LineBox):
-                if children[0].width > box.width + 0.01:
-                    found[element.text or ""] = box.width / children[0].width
+                width = sum(line.width for line in children if isinstance(line, LineBox))
+                found.append(box.width / width if width > box.width + 0.01 else None)
                 continue
-            todo.extend(children)
+            todo.extend(reversed(children))   # in document order
     return found
 
 
@@ -110,9 +115,9 @@ def _cut(drawn, sheets: list[list[Strip]], count: int, size: tuple[float, float]
         for sheet, page in zip(sheets, source.pages):
             sheet_top = float(page.mediabox[3])
             shared = made.copy_foreign(page.obj.Resources)
-            for at, instructions in _text_objects(page, height / 0.75):
-                if at >= len(sheet):
-                    raise RuntimeError(f"furniture text below the sheet's last strip ({at})")
+            for at, instructions in _text_objects(page, height / 0.75, sheet_top):
+                if not 0 <= at < len(sheet):
+                    raise RuntimeError(f"furniture drawn outside the sheet's strips (strip {at} of {len(sheet)})")
                 strip = sheet[at]
                 strip_top = sheet_top - at * height   # PDF space: points, upwards
                 lands = page_height if strip.kind == "head" else bottom
@@ -132,9 +137,10 @@ def _cut(drawn, sheets: list[list[Strip]], count: int, size: tuple[float, float]
         made.save(target, deterministic_id=True)
 
 
-def _text_objects(page, strip_height: float):
+def _text_objects(page, strip_height: float, sheet_top: float):
     """(strip on the sheet, the instructions that draw one text object: the graphics
-    state in force, then BT ... ET) for each text object of a sheet."""
+    state in force, then BT ... ET) for each text object of a sheet; and so for each
+    image it draws (a colour emoji is one, placed by the `cm` before it)."""
     import pikepdf
     levels: list[list] = [[]]
     inside: list | None = None
@@ -151,6 +157,12 @@ def _text_objects(page, strip_height: float):
                 inside = None
         elif operator == "BT":
             inside = [instruction]
+        elif operator == "Do":   # placed by every `cm` in force: its origin, in CSS px downwards
+            x = y = 0.0
+            for move in reversed([i for level in levels for i in level if str(i.operator) == "cm"]):
+                a, b, c, d, e, f = (float(value) for value in move.operands)
+                x, y = a * x + c * y + e, b * x + d * y + f
+            yield int((sheet_top - y) / 0.75 // strip_height), [i for level in levels for i in level] + [instruction]
         elif operator == "q":
             levels.append([])
         elif operator == "Q":

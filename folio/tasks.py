@@ -223,9 +223,9 @@ def task_namespace(settings: Options, jobs: int) -> dict:
         if name == "print":   # its boxes are in the stitch's record (stitch._to_screen); its pages, the cover's
             deps += [str(p) for p in font_files()] + manuscript_inputs(manuscript.root, manuscript.style, settings.out)
             deps += [str(state_dir(settings) / "layout" / STITCH_RECORD), str(pagemap_path(out, manuscript.slug))]
-        if name == "cover":   # from the layout alone, beside the stitch
-            deps += [str(p) for p in font_files()] + [str(laid_out_file(settings)),
-                                                      str(laid_out_file(settings).with_name(LAID_OUT_SUMMARY))]
+        if name == "cover":   # from the layout alone, beside the stitch; the service and paper, the manuscript's
+            deps += [str(p) for p in font_files()] + manuscript_inputs(manuscript.root, manuscript.style, settings.out)
+            deps += [str(laid_out_file(settings)), str(laid_out_file(settings).with_name(LAID_OUT_SUMMARY))]
         action = (make_screen_edition, [settings]) if name == "pdf" else (make_edition, [name, settings])
         if name == "cover":
             targets = [str(pagemap_path(out, manuscript.slug)), str(out / f"{manuscript.slug}-cover.pdf"),

@@ -177,3 +177,35 @@ def test_a_running_head_too_long_for_its_line_ends_inside_the_text_block(heads, 
         text_block = (bleed + (outer if number % 2 else inner), bleed + width - (inner if number % 2 else outer))
         assert text_block[0] * scale - 2 <= left and right <= text_block[1] * scale + 2, (number, left, right)
         assert (lower - upper) / scale < 14, f"page {number + 1}: the running head takes more than one line"
+
+
+def test_an_image_in_a_strip_is_cut_onto_its_own_page(tmp_path):
+    """WeasyPrint draws a colour emoji as an image (`Do`, placed by the `cm`s around
+    it), not as text: the cut puts it on its strip's page, with its image."""
+    import base64
+    import io
+    import pikepdf
+    from PIL import Image
+    from weasyprint import HTML
+    from folio import furniture
+    png = io.BytesIO()
+    Image.new("RGB", (4, 4), (200, 30, 30)).save(png, "PNG")
+    dot = "data:image/png;base64," + base64.b64encode(png.getvalue()).decode()
+    height = 61
+    markup = (f"<style>@page {{ size: 432pt {3 * height + 72}pt; margin: 0 }} body {{ margin: 0 }}"
+              f" div {{ height: {height}pt; position: relative }} div > * {{ position: absolute; bottom: 20pt }}</style>"
+              f"<div><span>one</span></div><div><img src='{dot}' style='width: 8pt; left: 200pt'></div>"
+              f"<div><span>three</span> <img src='{dot}' style='width: 8pt; left: 100pt'></div>")
+    drawn = io.BytesIO()
+    HTML(string=markup).write_pdf(drawn)
+    strips = [furniture.Strip(page, "head", str(page), "") for page in range(3)]
+    cut = tmp_path / "cut.pdf"
+    furniture._cut(drawn, [strips], 3, (432.0, 648.0), 0.0, height, 61, cut)
+    with pikepdf.open(cut) as made:
+        drawing = [[str(op) for _, op in pikepdf.parse_content_stream(page)] for page in made.pages]
+        assert "Do" not in drawing[0] and "TJ" in drawing[0]
+        assert "Do" in drawing[1] and "TJ" not in drawing[1]
+        assert "Do" in drawing[2] and "TJ" in drawing[2]
+        assert all(len(page.Resources.XObject) for page in made.pages[1:])
+    text = subprocess.run(["pdftotext", str(cut), "-"], capture_output=True, text=True, check=True).stdout
+    assert [page.split() for page in text.split("\f")[:3]] == [["one"], [], ["three"]]
