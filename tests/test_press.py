@@ -482,3 +482,25 @@ def test_the_cover_steps_page_count_is_the_print_files(tmp_path):
                            cwd=ROOT, capture_output=True, text=True)
     assert again.returncode == 1 and "FOLIO070" in again.stderr and "print-pages.json" in again.stderr, again.stderr
     assert "Traceback" not in again.stderr
+
+
+def test_a_changed_service_or_paper_makes_the_cover_and_page_list_again(tmp_path):
+    """The cover step reads the service and the paper from the manuscript: cream paper
+    widens the spine, another service pads the book otherwise, and the print file,
+    the page list and the cover agree after each change without a `clean`."""
+    import json
+    book, out = with_keys(BOOKS / "incremental", tmp_path / "book", "print: kdp\npaper: white\n"), tmp_path / "out"
+    source = book / "book.md"
+    spines, counts = [], []
+    for before, after in ((None, None), ("paper: white", "paper: cream"), ("print: kdp", "print: lulu")):
+        if before:
+            source.write_text(source.read_text(encoding="utf-8").replace(before, after, 1), encoding="utf-8")
+        built = run_build("--manuscript", str(book), "--out", str(out), "pdf")
+        assert built.returncode == 0, built.stderr
+        listed = json.loads(next(out.glob(".folio/*/print-pages.json")).read_text(encoding="utf-8"))
+        with pikepdf.open(next(out.glob("*-print.pdf"))) as printed:
+            assert listed["pages"] == len(printed.pages)
+            counts.append(len(printed.pages))
+        spines.append(listed["cover"]["spine"])
+    assert spines[1] > spines[0]   # cream paper is thicker
+    assert counts[2] != counts[1]  # KDP and Lulu pad this book to different counts
