@@ -48,17 +48,17 @@ def lay_out(pages: list[tuple[str, str, str]], meta, settings, target: Path) -> 
     strips = [Strip(number, *page) for number, page in enumerate(pages) if page[0] != "none"]
     sheets = [strips[i:i + SHEET_STRIPS] for i in range(0, len(strips), SHEET_STRIPS)]
     height = max(top, bottom)
-    for _ in range(SHORTENING_ROUNDS):
+    heads = [strip for strip in strips if strip.kind == "head"]
+    for rounds_left in reversed(range(SHORTENING_ROUNDS)):
         markup = render("pdf/furniture.html", meta=meta, settings=settings, sheets=sheets, strip_height=height,
                         sheet_height=height * SHEET_STRIPS + 72, top=top, bottom=bottom, inner=inner, outer=outer,
                         font_faces=fonts.font_faces_css(), family=fonts.FAMILY)
         document = HTML(string=markup, url_fetcher=make_fetcher((fonts.FONT_DIR,), {})).render()
         shares = _shares_that_fit(document)
-        heads = [strip for strip in strips if strip.kind == "head"]
         if len(shares) != len(heads):
             raise RuntimeError(f"{len(shares)} running heads laid out for {len(heads)} strips")
-        if all(share is None for share in shares):
-            break
+        if not rounds_left or all(share is None for share in shares):
+            break   # (after the last round, what is still too long is clipped by its line)
         for strip, share in zip(heads, shares):
             if share is not None:
                 strip.head = _shortened(strip.head, share)

@@ -222,7 +222,7 @@ def task_namespace(settings: Options, jobs: int) -> dict:
         if name in ("pdf", "print"):   # both are cut from the one layout
             deps += layout_targets(settings)
         if name == "print":   # its boxes are in the stitch's record (stitch._to_screen); its pages, the cover's
-            deps += [str(p) for p in font_files()] + manuscript_inputs(manuscript.root, manuscript.style, settings.out)
+            deps += manuscript_inputs(manuscript.root, manuscript.style, settings.out)
             deps += [str(state_dir(settings) / "layout" / STITCH_RECORD), str(pagemap_path(out, manuscript.slug))]
         if name == "cover":   # from the layout alone, beside the stitch; the service and paper, the manuscript's
             deps += [str(p) for p in font_files()] + manuscript_inputs(manuscript.root, manuscript.style, settings.out)

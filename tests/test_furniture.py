@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import BOOKS, ROOT
+from conftest import BOOKS
 
 CASE = BOOKS / "running-heads"
 DPI = 100
