@@ -515,16 +515,28 @@ def mark_balanced_runs(node) -> None:
     """pandoc splits a raw `<table>` or `<details>` with Markdown inside into raw pieces
     with pandoc's blocks between them. A run of sibling pieces that together closes what
     it opens is one element the author wrote whole: its pieces are marked to be kept."""
-    if isinstance(node, dict):
+    if type(node) is dict:
         for value in node.values():
-            if isinstance(value, (list, dict)):
+            if type(value) in _BRANCHES:
                 mark_balanced_runs(value)
         return
-    if not isinstance(node, list):
+    if type(node) is not list:
         return
-    for item in node:
-        if not is_leaf(item):
-            mark_balanced_runs(item)
+    raw_html = False
+    for item in node:   # words and spaces passed over inline: a long book has millions
+        kind = type(item)
+        if kind is dict:
+            leaf = item.get("t")
+            if type(leaf) is str and leaf in LEAVES:
+                continue
+            if leaf == "RawBlock":
+                raw_html = raw_html or _is_raw_html_block(item)
+                continue
+        elif kind is not list:
+            continue
+        mark_balanced_runs(item)
+    if not raw_html:
+        return
     i = 0
     while i < len(node):
         item = node[i]

@@ -392,6 +392,7 @@ def _cut_chapters(body, level: int, notes: dict[str, str], places: dict, warn=No
         for el in loose:
             wrapper.append(el)
         body.insert(0, wrapper)
+    section_tags = (f"h{level + 1}", f"h{level + 2}")
     for section in [s for s in body if s.tag == "section"]:
         heading = section.find(f"h{level}")
         title_html, title = ("", "")
@@ -410,9 +411,11 @@ def _cut_chapters(body, level: int, notes: dict[str, str], places: dict, warn=No
         context = f"{chapter_word} {number}: {title}" if not unnumbered else title
         current = title
         for element in section.iter():
-            if element.tag in (f"h{level + 1}", f"h{level + 2}"):
+            if element.tag in section_tags:
                 current = text_of(element)
-            elif "ix" in (element.get("class") or "").split() and element.get("id"):
+                continue
+            classes = element.get("class")
+            if classes and "ix" in classes.split() and element.get("id"):
                 places[element.get("id")] = Place(section.get("id") or "", current or title, context)
         for note in chapter_notes:
             for anchor in re.findall(r'class="ix[^"]*" id="([^"]+)"', note.html):
@@ -421,9 +424,18 @@ def _cut_chapters(body, level: int, notes: dict[str, str], places: dict, warn=No
             id=section.get("id") or f"chapter-{len(chapters) + 1}", role="chapter", title_html=title_html,
             title=title, number=None if unnumbered else number,
             # (the blank lines before a section's end depend on what follows the chapter)
-            html=re.sub(r"\s+(?=</section>)", "\n", inner_html(section).strip()),
+            html=_one_newline_before_section_ends(inner_html(section).strip()),
             headings=_headings(section, level), notes=chapter_notes))
     return chapters, refs
+
+
+def _one_newline_before_section_ends(html: str) -> str:
+    """Any run of white space before a `</section>` made one newline (what follows a
+    chapter decides those blanks, and a chapter's HTML must not depend on it); a split
+    rather than a search with lookahead, which tried every space of a long book."""
+    pieces = html.split("</section>")
+    return "</section>".join([piece.rstrip() + "\n" if piece[-1:].isspace() else piece for piece in pieces[:-1]]
+                             + pieces[-1:])
 
 
 @functools.lru_cache(maxsize=4096)   # every site page's nav copies every title
@@ -553,11 +565,13 @@ class _Held(Reporter):
 
 
 def assemble(manuscript: Manuscript, reporter: Reporter, limits: Limits = Limits(),
-             citeproc_record: Path | None = None, whole=None) -> Book:
+             citeproc_record: Path | None = None, whole=None, meanwhile=None) -> Book:
     """Run pandoc once and turn its output into the `Book`; `citeproc_record` keeps the
     rendered citations for the next build (citations.py). A `Book` made from a spliced
     read (reading.py) is returned, and its warnings said, only once pandoc's whole read
-    confirms the splice; otherwise it is made again from the whole read (`whole`)."""
+    confirms the splice; otherwise it is made again from the whole read (`whole`).
+    `meanwhile(book)` is given that `Book` while the whole read is awaited (the book
+    step seals it for saving then): it must keep nothing of it if it is not returned."""
     entries = dictionary.load(manuscript.dictionary) if manuscript.dictionary else ()
     definitions = _definitions_markdown(entries) if entries else ""
     # Before pandoc: markup it would take minutes or gigabytes to read is refused here.
@@ -573,12 +587,14 @@ def assemble(manuscript: Manuscript, reporter: Reporter, limits: Limits = Limits
     except BuildError:
         if output.confirmed():
             raise
-        return assemble(manuscript, reporter, limits, citeproc_record, output.whole)
+        return assemble(manuscript, reporter, limits, citeproc_record, output.whole, meanwhile)
     except Exception:   # a fault of folio's: the whole read is not left running
         output.whole.settle()
         raise
+    if meanwhile is not None:
+        meanwhile(book)
     if not output.confirmed():
-        return assemble(manuscript, reporter, limits, citeproc_record, output.whole)
+        return assemble(manuscript, reporter, limits, citeproc_record, output.whole, meanwhile)
     for diagnostic in held.warnings:
         reporter.warn(diagnostic)
     return book

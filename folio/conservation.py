@@ -16,13 +16,14 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-from .ast import is_leaf
+from .ast import LEAVES
 from .diagnostics import BuildError, Diagnostic
 
 WORD = re.compile(r"\w+")
 PRESENT = 0.75   # share of a passage's word pairs an edition must show
 SKIPPED_INLINES = {"Cite", "Math", "RawInline", "Image", "Note"}   # rendered otherwise, or elsewhere
 TEXT_BLOCKS = {"Para", "Plain", "Header"}
+SPACES = {"Space", "SoftBreak", "LineBreak"}
 
 
 GAP = "\x00"   # where a citation, a note call or math sits: the edition prints something else there
@@ -51,15 +52,18 @@ def words_of(text: str) -> tuple[str, ...]:
 
 def _inline_text(inlines) -> str:
     parts = []
+    append = parts.append
     for node in inlines:
-        kind, content = node.get("t"), node.get("c")
+        kind = node.get("t")
+        if kind == "Str":   # most nodes, so asked first
+            append(node["c"])
+            continue
+        if kind in SPACES:
+            append(" ")
+            continue
+        content = node.get("c")
         if kind in SKIPPED_INLINES:
             parts.append(GAP)
-            continue
-        if kind == "Str":
-            parts.append(content)
-        elif kind in ("Space", "SoftBreak", "LineBreak"):
-            parts.append(" ")
         elif kind == "Code":
             parts.append(content[1])
         elif kind in ("Link", "Span"):
@@ -77,9 +81,10 @@ def passages(document: dict, text: str) -> tuple[Passage, ...]:
 
     def walk(node) -> None:
         if isinstance(node, list):
-            for item in node:
-                if not is_leaf(item):
-                    walk(item)
+            for item in node:   # words and spaces passed over inline (millions in a long book)
+                if type(item) is dict and item.get("t") in LEAVES:
+                    continue
+                walk(item)
             return
         if not isinstance(node, dict):
             return
@@ -134,7 +139,7 @@ class _Lines:
             # its paragraph but is defined further down: the next paragraph is then
             # found as written before the note, not loosely after it.)
             patterns = [re.compile(first + "".join(gap + re.escape(w) for w in words[1:4]), self.flags)
-                        for gap in (r"\W+", r"[\s\S]{1,80}?")]
+                        for gap in (_GAP, r"[\s\S]{1,80}?")]
             tries = [(patterns[0], self.at), (patterns[0], 0), (patterns[1], self.at), (patterns[1], 0)]
             if start is not None:   # known to be absent forward as written
                 del tries[0]
@@ -176,7 +181,10 @@ class _Lines:
         return -1
 
 
-_WORD_CHAR, _NOT_WORD = re.compile(r"\w"), re.compile(r"\W+")
+# Between two words as written: anything but a word, or an attribute block (the
+# `]{.index}` of a marked phrase).
+_GAP = r"(?:\W|\{[^{}\n]*\})+"
+_WORD_CHAR, _NOT_WORD = re.compile(r"\w"), re.compile(_GAP)
 
 
 def _pairs(words) -> set:

@@ -171,37 +171,45 @@ def mark_dictionary_terms(body, entries: tuple[Entry, ...], marks: Marks) -> Non
         return
     lookup = {k.replace("’", "'"): v for k, v in forms.items()}
 
+    make_span = body.makeelement   # in C, with the document's element classes
+    finditer = pattern.finditer
+
     def split(text: str):
-        pieces, last = [], 0
-        for match in pattern.finditer(text):
+        """[text, span, text, span, …, text], or None where no term occurs (most text)."""
+        pieces, last = None, 0
+        for match in finditer(text):
             entry = lookup.get(_normalise_form(match.group(1)))
             if entry is None:
                 continue
+            if pieces is None:
+                pieces = []
             pieces.append(text[last:match.start()])
-            span = lxml.html.Element("span")
             # A short phrase is kept on one line in print, so that no page break splits
             # it and its locator's page shows the whole phrase.
-            phrase = " " in match.group(0) and len(match.group(0)) <= 40
-            span.set("class", "ix ix-phrase" if phrase else "ix")
-            span.set("id", marks.new_id())
-            span.set("data-entry", entry.key)
-            span.text = match.group(0)
+            words = match.group(0)
+            phrase = " " in words and len(words) <= 40
+            anchor = marks.new_id()
+            span = make_span("span", {"class": "ix ix-phrase" if phrase else "ix", "id": anchor,
+                                      "data-entry": entry.key})
+            span.text = words
             pieces.append(span)
-            marks.add((entry.headword,), Occurrence(span.get("id")))
+            marks.add((entry.headword,), Occurrence(anchor))
             last = match.end()
-        pieces.append(text[last:])
+        if pieces is not None:
+            pieces.append(text[last:])
         return pieces
 
     def walk(element) -> None:
         if element.text:
             pieces = split(element.text)
-            element.text = pieces[0]
-            at = 0
-            for i in range(1, len(pieces), 2):
-                span, after = pieces[i], pieces[i + 1]
-                span.tail = after
-                element.insert(at, span)
-                at += 1
+            if pieces is not None:
+                element.text = pieces[0]
+                at = 0
+                for i in range(1, len(pieces), 2):
+                    span, after = pieces[i], pieces[i + 1]
+                    span.tail = after
+                    element.insert(at, span)
+                    at += 1
         for child in list(element):
             if not isinstance(child.tag, str):
                 continue
@@ -209,6 +217,8 @@ def mark_dictionary_terms(body, entries: tuple[Entry, ...], marks: Marks) -> Non
                 walk(child)
             if child.tail:
                 pieces = split(child.tail)
+                if pieces is None:
+                    continue
                 child.tail = pieces[0]
                 position = element.index(child)
                 for i in range(1, len(pieces), 2):

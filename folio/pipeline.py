@@ -36,12 +36,13 @@ class Options:
                    Limits(**data["limits"]), data.get("jobs", 1))
 
 
-def load_book(options: Options, reporter: Reporter):
-    """Read the manuscript folder and run pandoc once: the `Book` every edition reads."""
+def load_book(options: Options, reporter: Reporter, meanwhile=None):
+    """Read the manuscript folder and run pandoc once: the `Book` every edition reads
+    (`meanwhile`: book.assemble)."""
     from .book import assemble
     manuscript = manuscript_module.load(options.manuscript, options.csl, reporter)
     record = options.out / ".folio" / manuscript.slug / CITEPROC_RECORD
-    return manuscript, assemble(manuscript, reporter, options.limits, record)
+    return manuscript, assemble(manuscript, reporter, options.limits, record, meanwhile=meanwhile)
 
 
 def build_layout(book, manuscript, options: Options) -> Path:

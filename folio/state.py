@@ -53,10 +53,19 @@ def mac(data: bytes) -> bytes:
     return hmac.new(_key(), data, hashlib.sha256).digest()
 
 
-def save(book, path: Path) -> None:
-    data = pickle.dumps(book, protocol=5)
+def sealed(value) -> bytes:
+    """`value` pickled, with the HMAC `load` checks in front."""
+    data = pickle.dumps(value, protocol=5)
+    return mac(data) + data
+
+
+def write(blob: bytes, path: Path) -> None:
     with atomic_path(path) as temporary:   # the same bytes again keep the file's time
-        temporary.write_bytes(mac(data) + data)
+        temporary.write_bytes(blob)
+
+
+def save(value, path: Path) -> None:
+    write(sealed(value), path)
 
 
 def load(path: Path):

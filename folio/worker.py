@@ -31,10 +31,19 @@ def step(name: str, options: Options) -> None:
         # 50x book's cold step (15.2 s), 0.5 s of an edit's, at the same peak memory.
         gc.disable()
         reporter = Reporter(strict=options.strict)
-        _, book = load_book(options, reporter)
+        # After an edit, pandoc's whole read of the manuscript may still be running
+        # when the Book is made: it is pickled meanwhile, and written once confirmed.
+        sealed: dict = {}
+
+        def seal(book) -> None:
+            sealed.clear()
+            sealed.update(book=book, blobs=(state.sealed(book), state.sealed(book.for_print())))
+        _, book = load_book(options, reporter, seal)
         reporter.finish()
-        state.save(book, book_file(options))
-        state.save(book.for_print(), print_book_file(options))
+        blobs = sealed["blobs"] if sealed.get("book") is book else (state.sealed(book), state.sealed(book.for_print()))
+        sealed.clear()
+        state.write(blobs[0], book_file(options))
+        state.write(blobs[1], print_book_file(options))
         keep_till_exit(book)
         return
     if name in ("layout", "stitch"):   # neither holds the Book and the whole PDF at once

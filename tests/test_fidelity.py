@@ -122,6 +122,17 @@ def test_passages_come_from_pandocs_ast_with_their_lines():
     assert failed.value.diagnostics[0].code == "FOLIO080" and failed.value.diagnostics[0].line == 3
 
 
+def test_a_marked_phrase_keeps_its_passage_on_its_own_line():
+    """`[second mark]{.index}`: the attribute block between two words is passed over as
+    written, so the passage is not taken for looser words earlier in the text."""
+    from folio import conservation
+    words = ["A", "second", "mark", "with", "a", "plain", "id."]
+    inlines = [node for word in words for node in ({"t": "Str", "c": word}, {"t": "Space"})][:-1]
+    document = {"blocks": [{"t": "Para", "c": [{"t": "Str", "c": "Earlier."}]}, {"t": "Para", "c": inlines}]}
+    text = "Earlier.\n\na second-hand mark(with) a plain-id\n\nA [second mark]{.index} with a plain id.\n"
+    assert [p.line for p in conservation.passages(document, text)] == [1, 5]
+
+
 def test_cross_references_link_in_every_edition_and_pass_check(built):
     from conftest import run_build
     out, _ = built("cross-references")
