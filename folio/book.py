@@ -594,6 +594,9 @@ def assemble(manuscript: Manuscript, reporter: Reporter, limits: Limits = Limits
     if meanwhile is not None:
         meanwhile(book)
     if not output.confirmed():
+        if meanwhile is not None:
+            meanwhile(None)   # let go of what it made of the splice's Book
+        del book
         return assemble(manuscript, reporter, limits, citeproc_record, output.whole, meanwhile)
     for diagnostic in held.warnings:
         reporter.warn(diagnostic)

@@ -182,8 +182,10 @@ class _Lines:
 
 
 # Between two words as written: anything but a word, or an attribute block (the
-# `]{.index}` of a marked phrase).
-_GAP = r"(?:\W|\{[^{}\n]*\})+"
+# `]{.index}` of a marked phrase). Each character matches one way only: a brace that
+# could also be read as a plain non-word character would let a line of `{}{}{}…` be
+# tried every way (exponential time).
+_GAP = r"(?:[^\w{]|\{[^{}\n]*\}|\{(?![^{}\n]*\}))+"
 _WORD_CHAR, _NOT_WORD = re.compile(r"\w"), re.compile(_GAP)
 
 

@@ -124,10 +124,13 @@ def _environment() -> dict:
 
 def _run_step(name: str, s: Options) -> bool:
     import subprocess
+    from . import stepserver
     from .diagnostics import Diagnostic
     from .sandbox import kill_group
-    process = subprocess.Popen([sys.executable, "-m", "folio.worker", name, s.encode()], cwd=ROOT,
-                               start_new_session=True)
+    # Forked by the build's step server, its imports done (stepserver.py); or, with no
+    # server to ask, a fresh interpreter.
+    process = stepserver.start(name, s.encode()) or subprocess.Popen(
+        [sys.executable, "-m", "folio.worker", name, s.encode()], cwd=ROOT, start_new_session=True)
     try:
         code = process.wait(timeout=s.limits.seconds)
     except subprocess.TimeoutExpired:
@@ -137,6 +140,10 @@ def _run_step(name: str, s: Options) -> bool:
     finally:
         if process.poll() is None:   # interrupted: take the step and its pandoc down too
             kill_group(process)
+    if isinstance(process, stepserver.Step) and code == stepserver.LOST:
+        lost = Diagnostic("FOLIO099", f"the step server stopped while the {name} step ran", s.manuscript,
+                          fix="build again; if it happens again, please report it")
+        print(f"error: {lost}", file=sys.stderr)
     if code < 0:   # killed: the kernel or a library gave up on an allocation
         stopped = Diagnostic("FOLIO061", f"the {name} step was stopped by signal {-code}, most likely at the "
                              f"memory limit of {s.limits.megabytes} MB", s.manuscript,
@@ -371,4 +378,10 @@ def run(command: str, names: list[str], settings: Options, jobs: int = 1) -> int
     claim_output(settings)
     loader = ModuleTaskLoader(task_namespace(settings, jobs))
     argv = [command, *names] if command != "run" else ["run", *names]
-    return DoitMain(loader).run(argv)
+    if command != "run":
+        return DoitMain(loader).run(argv)
+    from .stepserver import LONG_MANUSCRIPT, Server
+    first_long = not (state_dir(settings) / "doit.db").exists() \
+        and len(_manuscript(settings.manuscript, settings.csl).text) > LONG_MANUSCRIPT
+    with Server(defer=first_long):
+        return DoitMain(loader).run(argv)

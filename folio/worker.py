@@ -1,8 +1,9 @@
 """One build step (`book`, or an edition) in a process of its own, under the limits.
 
-The task runner starts `python -m folio.worker STEP OPTIONS`; the process caps its own
-address space first (pandoc, started by the book step, inherits the cap), and the
-runner stops it at the time limit. Every failure ends as a diagnostic, never a traceback.
+The build's step server forks the process (stepserver.py), or the task runner starts
+`python -m folio.worker STEP OPTIONS`; either way `main` caps the process's own address
+space first (pandoc, started by the book step, inherits the cap), and the runner stops
+it at the time limit. Every failure ends as a diagnostic, never a traceback.
 """
 from __future__ import annotations
 
@@ -37,7 +38,8 @@ def step(name: str, options: Options) -> None:
 
         def seal(book) -> None:
             sealed.clear()
-            sealed.update(book=book, blobs=(state.sealed(book), state.sealed(book.for_print())))
+            if book is not None:
+                sealed.update(book=book, blobs=(state.sealed(book), state.sealed(book.for_print())))
         _, book = load_book(options, reporter, seal)
         reporter.finish()
         blobs = sealed["blobs"] if sealed.get("book") is book else (state.sealed(book), state.sealed(book.for_print()))

@@ -131,6 +131,25 @@ def test_a_marked_phrase_keeps_its_passage_on_its_own_line():
     document = {"blocks": [{"t": "Para", "c": [{"t": "Str", "c": "Earlier."}]}, {"t": "Para", "c": inlines}]}
     text = "Earlier.\n\na second-hand mark(with) a plain-id\n\nA [second mark]{.index} with a plain id.\n"
     assert [p.line for p in conservation.passages(document, text)] == [1, 5]
+    # found as written from where the search stands, not taken for a copy of the words
+    # earlier in the text (a quotation)
+    text = "> A second mark with a plain id.\n\nEarlier.\n\nA [second mark]{.index} with a plain id.\n"
+    assert [p.line for p in conservation.passages(document, text)] == [3, 5]
+
+
+def test_a_line_of_braces_between_words_is_read_in_linear_time():
+    """A hostile line of `{}{}{}…` between two words: each character of the gap between
+    words matches one way, so the search for a passage that is not there ends at once
+    (tried every way, 40 pairs would take days)."""
+    from folio import conservation
+    words = [{"t": "Link", "c": [["", [], []], [{"t": "Str", "c": "alpha"}], ["u", ""]]}, {"t": "Space"},
+             {"t": "Str", "c": "beta"}, {"t": "Space"}, {"t": "Str", "c": "gamma"}]
+    document = {"blocks": [{"t": "Para", "c": words}]}
+    text = "alpha " + "{}" * 40 + " x\n\n[alpha](u) beta gamma\n"
+    import time
+    started = time.perf_counter()
+    assert [p.line for p in conservation.passages(document, text)] == [3]
+    assert time.perf_counter() - started < 5
 
 
 def test_cross_references_link_in_every_edition_and_pass_check(built):
