@@ -410,7 +410,7 @@ def _names_and_outline_in_place(book, records: list[dict], was: list[dict], chan
     position = {name: i for i, name in enumerate(sorted(names, key=_name_order))}
     mine = {name for i in changed for name, _, _ in records[i]["dests"]}
     written = [(position[name], page, view) for name, page, view in new if name in mine]
-    if any(str(flat[2 * at]) != name for name, at in ((n, position[n]) for n in mine if n in position)):
+    if any(str(flat[2 * position[name]]) != name for name in mine if name in position):
         return False   # not the tree the last stitch wrote
     for at, page, view in written:
         flat[2 * at + 1] = Array([book.pages[page].obj, *_pdf_values(view)])
@@ -431,7 +431,7 @@ def _names_and_outline(book, records: list[dict], linked_only: tuple[str, ...]) 
         # dictionary is copied item by item (0.45 s at 50x).
         tree = book.make_indirect(Dictionary(Names=Array()))
         seen, flat, page_objects = set(), tree.Names, [page.obj for page in book.pages]
-        for name, page, view in sorted(dests, key=lambda d: bytes(pikepdf.String(d[0]))):   # the order PDF readers search in
+        for name, page, view in sorted(dests, key=lambda d: _name_order(d[0])):
             if name not in seen:
                 seen.add(name)
                 flat.append(pikepdf.String(name))
