@@ -39,7 +39,7 @@ RENEW_AFTER = 50   # chapters: after more, the late parts get fresh worker proce
 INDEX_ALONE_ABOVE = 10_000
 CODE = ["editions/pdf.py", "layout.py", "setting.py", "pagemap.py", "fonts.py", "safety.py", "svg.py",
         "press.py", "backmatter.py", "render.py", "html.py", "conservation.py", "index.py", "dictionary.py",
-        "hyphenation.py", "tags.py", "labels.py", "marks.py", "breaking.py", "furniture.py"]
+        "hyphenation.py", "locators.py", "tags.py", "labels.py", "marks.py", "breaking.py", "furniture.py"]
 
 
 @dataclass
@@ -135,7 +135,7 @@ def _lay_out_unit(task: tuple) -> tuple[str, Record]:
     """Lay one unit out (and again, corrected, where setting.py finds faults); write
     its PDF and record into the cache; return the record."""
     from weasyprint import HTML
-    from . import breaking, hyphenation, marks, setting, tags
+    from . import breaking, hyphenation, locators, marks, setting, tags
     from .conservation import pdf_text
     from .editions import pdf
     breaking.install()
@@ -148,10 +148,11 @@ def _lay_out_unit(task: tuple) -> tuple[str, Record]:
         stylesheets, font_config = _stylesheets(book, settings)
 
         placed: dict = {}   # index marks of the last layout (marks.py): id -> (page, x, y)
-        lift = {"marks": True}   # until a layout could not place them: then spans for this unit
+        linked: list = []   # the index's page numbers of the last layout (locators.py)
+        lift = {"marks": True, "locators": True}   # until a layout could not place them: then elements
 
         def render(corrections=None):
-            lifted = pdf.Lifted(lift_marks=lift["marks"])
+            lifted = pdf.Lifted(lift_marks=lift["marks"], lift_locators=lift["locators"])
             markup = pdf.unit_html(book, settings, chapters, corrections=corrections, inline_css=False,
                                    lifted=lifted, **options)
             with hyphenation.installed(book.meta.lang, lifted.kept):
@@ -162,8 +163,14 @@ def _lay_out_unit(task: tuple) -> tuple[str, Record]:
                 laid = None
                 lift["marks"] = False
                 return render(corrections)
+            numbers = locators.locate(laid, lifted.runs)
+            if numbers is None:   # a page number not found whole: set again with a link for each
+                laid = None
+                lift["locators"] = False
+                return render(corrections)
             placed.clear()
             placed.update(where)
+            linked[:] = numbers
             return laid
         document = render()
         corrections = setting.Corrections()
@@ -201,7 +208,8 @@ def _lay_out_unit(task: tuple) -> tuple[str, Record]:
         temporary = target.with_suffix(f".{os.getpid()}.tmp")
         document.write_pdf(temporary, pdf_variant="pdf/ua-1", pdf_identifier=book.meta.identifier.encode()[:32],
                            custom_metadata=False, finisher=lambda laid, made: (
-                               tags.fold_text_spans(laid, made), marks.add_destinations(laid, made, placed)))
+                               locators.split_links(laid, made, linked), tags.fold_text_spans(laid, made),
+                               marks.add_destinations(laid, made, placed)))
     record.said = [[r.name, r.pathname or "", r.getMessage()] for r in said]
     record.refused = list(dict.fromkeys(fetcher.refused))
     (cache / f"{digest}.json").write_text(json.dumps(asdict(record), ensure_ascii=False), encoding="utf-8")

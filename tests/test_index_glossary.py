@@ -232,3 +232,78 @@ def test_a_large_index_is_laid_out_with_no_other_part_beside_it(tmp_path, monkey
     pipeline.build_layout(book, manuscript, options)
     assert pools == [2, 1]
     assert (pdf.layout_dir(options.out, book.meta.slug) / "book.pdf").is_file()
+
+
+def _words_by_page(pdf_path: Path) -> list[list[tuple]]:
+    """Each page's words with their boxes in PDF points (poppler's `pdftotext -bbox`)."""
+    import html
+    import subprocess
+    out = subprocess.run(["pdftotext", "-bbox", str(pdf_path), "-"], capture_output=True, text=True,
+                         check=True).stdout
+    pages = []
+    for page in out.split("<page ")[1:]:
+        pages.append([(float(a), float(b), float(c), float(d), html.unescape(w)) for a, b, c, d, w in re.findall(
+            r'<word xMin="([\d.]+)" yMin="([\d.]+)" xMax="([\d.]+)" yMax="([\d.]+)">([^<]*)</word>', page)])
+    return pages
+
+
+def _page_number_link_faults(target: Path) -> tuple[int, list]:
+    """(links checked, faults) for each link of a PDF to an index mark ("ix-"): its
+    box must hold its own number (or the rest of a range broken over a line), lead to
+    the page printed with that number, and sit in a Link structure element."""
+    import pikepdf
+    words = _words_by_page(target)
+    with pikepdf.open(target) as book:
+        pages = {page.objgen: n for n, page in enumerate(book.pages)}
+        labels = [page.label for page in book.pages]
+        dests = {name: dest for name, dest in pikepdf.NameTree(book.Root.Names.Dests).items()}
+        parents = pikepdf.NumberTree(book.Root.StructTreeRoot.ParentTree)
+        checked, wrong, previous = 0, [], None
+        for n, page in enumerate(book.pages):
+            left, bottom = float(page.MediaBox[0]), float(page.MediaBox[1])
+            height = float(page.MediaBox[3]) - bottom
+            for annotation in page.obj.get("/Annots", []):
+                name = str(annotation.get("/Dest", ""))
+                if not name.startswith("ix-"):
+                    continue
+                x0, y0, x1, y1 = (float(v) for v in annotation.Rect)
+                shown = "".join(w for a, b, c, d, w in words[n]
+                                if x0 - left <= (a + c) / 2 <= x1 - left
+                                and height - (max(y0, y1) - bottom) - 2 <= (b + d) / 2
+                                <= height - (min(y0, y1) - bottom) + 2).rstrip(",.;")
+                printed = labels[pages[dests[name][0].objgen]]
+                first = re.match(r"\d+", shown)
+                ok = (first is not None and first.group() == printed) or (shown.isdigit() and previous == name)
+                element = parents[int(annotation.StructParent)]
+                tagged = element.S == "/Link" and any(
+                    isinstance(kid, pikepdf.Dictionary) and kid.get("/Type") == "/OBJR"
+                    and kid.Obj.objgen == annotation.objgen for kid in element.K)
+                if not (ok and tagged):
+                    wrong.append((labels[n], name, shown, printed, tagged))
+                checked += 1
+                previous = name
+    return checked, wrong
+
+
+def test_each_page_number_link_covers_its_number_and_leads_to_that_page(bundled):
+    """The index's and the glossary's page numbers are laid out as text and made links
+    afterwards (locators.py), one link per number."""
+    checked, wrong = _page_number_link_faults(bundled / f"{SLUG}.pdf")
+    assert checked > 300
+    assert wrong == []
+
+
+def test_page_numbers_not_found_in_their_glyphs_are_set_as_links(tmp_path, monkeypatch):
+    """A number whose place in its line cannot be read (a line set right to left, say)
+    sends the index and the glossary back to a link element per number: the links are
+    as right, only slower to lay out."""
+    from folio import locators
+    tried = []
+    monkeypatch.setattr(locators, "_edges", lambda textbox: tried.append(textbox) and None)
+    options = pipeline.Options(ROOT / "manuscript", tmp_path)
+    manuscript, book = pipeline.load_book(options, Reporter())
+    pipeline.build_layout(book, manuscript, options)
+    target = pdf.build(book, options.out, pdf.settings_from(manuscript, for_print=False))
+    checked, wrong = _page_number_link_faults(target)
+    assert tried and checked > 300
+    assert wrong == []

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import lxml.html
 
-from .. import backmatter, conservation, fonts, hyphenation, index, marks, pagemap, press, setting, stitch
+from .. import backmatter, conservation, fonts, hyphenation, index, locators, marks, pagemap, press, setting, stitch
 from .. import furniture as page_furniture
 from ..backmatter import page_ranges
 from ..book import Book, Chapter
@@ -346,6 +346,8 @@ class Lifted:
     kept: dict = field(default_factory=dict)
     marks: list = field(default_factory=list)
     lift_marks: bool = True   # False: the marks stay spans (marks.locate could not place them all)
+    runs: list = field(default_factory=list)   # runs of page numbers: the index's, the glossary's (locators.py)
+    lift_locators: bool = True   # False: a link per number (locators.locate could not find them all)
 
 
 def chapter_body(chapter: Chapter, book: Book, corrections=None, folio_of: dict | None = None,
@@ -389,6 +391,8 @@ def chapter_body(chapter: Chapter, book: Book, corrections=None, folio_of: dict 
     title = parse_fragment(chapter.title_html)
     own = {e.get("id") for t in (tree, title) for e in t.iter() if e.get("id")} | {chapter.id}
     _outward_links([tree], own)
+    if chapter.role in ("index", "glossary") and lifted is not None and lifted.lift_locators:
+        lifted.runs.extend(locators.lift(tree))
     return inner_html(tree), own
 
 
