@@ -34,9 +34,11 @@ from .paths import ROOT
 LATE_ROLES = ("glossary", "index")   # they print page numbers of the chapters
 RENEW_AFTER = 50   # chapters: after more, the late parts get fresh worker processes
 # Page numbers a back-matter part prints (the index: one per mark): a part printing more
-# is laid out with no other beside it. Each locator is a link box, and WeasyPrint takes
-# about 8 KB a mark: 250 MB for the 32,000 marks of the 1,700-page benchmark book.
-INDEX_ALONE_ABOVE = 10_000
+# is laid out with no other beside it. Its numbers are text until it is laid out
+# (locators.py), but each still costs an annotation and a structure element: the
+# 1,700-page benchmark book's 29,000 marks take its index to 224 MB laid out alone, and
+# the layout step to 435 MB with the glossary and the contents beside it (315 MB alone).
+INDEX_ALONE_ABOVE = 40_000
 CODE = ["editions/pdf.py", "layout.py", "setting.py", "pagemap.py", "fonts.py", "safety.py", "svg.py",
         "press.py", "backmatter.py", "render.py", "html.py", "conservation.py", "index.py", "dictionary.py",
         "hyphenation.py", "locators.py", "tags.py", "labels.py", "marks.py", "breaking.py", "furniture.py"]

@@ -215,9 +215,8 @@ def test_index_marks_in_notes_and_empty_marks(tmp_path):
 
 
 def test_a_large_index_is_laid_out_with_no_other_part_beside_it(tmp_path, monkeypatch):
-    """Each of a large index's locators is a link box: laid out beside the contents,
-    the 50x book's two back-matter processes needed 600 MB. Past `INDEX_ALONE_ABOVE`
-    marks, the parts after the chapters are laid out one at a time."""
+    """Each of a large index's locators is an annotation and a structure element: past
+    `INDEX_ALONE_ABOVE` marks, the parts after the chapters are laid out one at a time."""
     from folio import layout
     monkeypatch.setattr(layout, "INDEX_ALONE_ABOVE", 10)
     pools = []

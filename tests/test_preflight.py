@@ -201,7 +201,7 @@ def test_screen_edition_structure_tree_maps_every_marked_run_both_ways(bundled):
     held by exactly the element the parent tree names for it, each link annotation by
     the element its entry names, and no element is left a plain span of ids only."""
     drawn, faults = structure_faults(bundled / "trotskyism.pdf")
-    assert drawn > 3500 and not faults, faults[:10]   # 3,718 runs: index marks and names are no spans (marks.py)
+    assert drawn > 3000 and not faults, faults[:10]   # 3,451 runs: index marks, names and page numbers are no spans (marks.py, locators.py)
 
 
 def test_check_finds_a_passage_missing_from_an_edition(tmp_path):
