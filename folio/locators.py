@@ -38,26 +38,26 @@ def _plain_link(element) -> bool:
             and element.get("href", "").startswith(DEST) and NUMBER.fullmatch(element.text or "") is not None)
 
 
-def lift(tree) -> list[Run]:
+def lift(tree, start: int = 0) -> list[Run]:
     """Each run of two or more page-number links separated by ", " made one link,
-    `RUN` + its number in the list returned."""
+    `RUN` + its number in the unit's list (this tree's runs are numbered from `start`)."""
     runs: list[Run] = []
     for holder in list(tree.iter()):
         members: list = []
         for child in list(holder):
             if not _plain_link(child):
-                _lift_run(members, runs)
+                _lift_run(members, runs, start)
                 members = []
                 continue
             if members and (members[-1].tail != SEPARATOR or child.get("class") != members[0].get("class")):
-                _lift_run(members, runs)   # a run ends at other text between two numbers
+                _lift_run(members, runs, start)   # a run ends at other text between two numbers
                 members = []
             members.append(child)
-        _lift_run(members, runs)
+        _lift_run(members, runs, start)
     return runs
 
 
-def _lift_run(members: list, runs: list[Run]) -> None:
+def _lift_run(members: list, runs: list[Run], start: int) -> None:
     if len(members) < 2:
         return
     numbers, at = [], 0
@@ -66,7 +66,7 @@ def _lift_run(members: list, runs: list[Run]) -> None:
         at += len(member.text) + len(SEPARATOR)
     text = SEPARATOR.join(member.text for member in members)
     first = members[0]
-    first.set("href", f"{RUN}{len(runs)}")
+    first.set("href", f"{RUN}{start + len(runs)}")
     first.text = text
     first.tail = members[-1].tail
     for member in members[1:]:
@@ -75,8 +75,8 @@ def _lift_run(members: list, runs: list[Run]) -> None:
 
 
 def locate(document, runs: list[Run]) -> list | None:
-    """[(page, box, [(x0, x1, href), ...])]: each laid-out piece of a run's link, with
-    the numbers (or parts of a range broken over a line) it shows, x in CSS pixels.
+    """[(page, box, [(x0, x1, href, text), ...])]: each laid-out piece of a run's link,
+    with the numbers (or parts of a range broken over a line) it shows, x in CSS pixels.
     None if a piece is not what it should be or a number is not shown whole."""
     from weasyprint.formatting_structure.boxes import InlineBox, TextBox
     if not runs:
@@ -95,7 +95,7 @@ def locate(document, runs: list[Run]) -> list | None:
         walk(page._page_box, number)
     found = []
     for key, run in enumerate(runs):
-        at, shown = 0, [0] * len(run.numbers)
+        at, shown, low = 0, [0] * len(run.numbers), 0   # low: the first number not wholly before `at`
         for page, box in pieces.get(key, ()):
             texts = [child for child in box.children if isinstance(child, TextBox)]
             if len(texts) != len(box.children) or len(texts) > 1:
@@ -111,12 +111,17 @@ def locate(document, runs: list[Run]) -> list | None:
                 edges = _edges(texts[0])
                 if edges is None:
                     return None
-                for i, (first, end, href) in enumerate(run.numbers):
+                while low < len(run.numbers) and run.numbers[low][1] <= start:
+                    low += 1
+                for i in range(low, len(run.numbers)):
+                    first, end, href = run.numbers[i]
+                    if first >= start + len(text):
+                        break
                     lo, hi = max(first, start), min(end, start + len(text))
                     if lo < hi:
                         shown[i] += hi - lo
-                        left = texts[0].position_x + edges[lo - start]
-                        kept.append((left, texts[0].position_x + edges[hi - start], href))
+                        kept.append((texts[0].position_x + edges[lo - start],
+                                     texts[0].position_x + edges[hi - start], href, run.text[lo:hi]))
             found.append((page, box, kept))
         if any(count != end - first for count, (first, end, _) in zip(shown, run.numbers)):
             return None
@@ -184,13 +189,13 @@ def split_links(document, pdf, found: list) -> None:
                     isinstance(k, bytes) and target(k).get("Obj") == annotation.reference))
             continue
         x0, y0, x1, y1 = annotation["Rect"]
-        for n, (left, right, href) in enumerate(kept):
+        for n, (left, right, href, shown) in enumerate(kept):
             piece = annotation if n == 0 else pydyf.Dictionary(
                 {k: v for k, v in annotation.items() if k not in ("StructParent", "A")})
             piece["Rect"] = pydyf.Array([left * PX_TO_PT, y0, right * PX_TO_PT, y1])
             piece["A"] = pydyf.Dictionary({"Type": "/Action", "S": "/URI", "URI": pydyf.String(href)})
-            if "Contents" in piece:   # as WeasyPrint writes it for a tagged link
-                piece["Contents"] = pydyf.String(href)
+            # Its own description: the Link element holds the line's text, all its numbers.
+            piece["Contents"] = pydyf.String(shown)
             if n == 0:
                 continue
             pdf.add_object(piece)

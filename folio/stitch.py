@@ -343,7 +343,7 @@ def _resolve_links(book, first: int, end: int, known: set[str]) -> tuple[list[st
                     annotation.Dest = pikepdf.String(name)
                 else:   # an anchor nowhere in the book: the link leads nowhere, and is said
                     dangling.append(name)
-                if "/Contents" in annotation:
+                if str(annotation.get("/Contents", "")).startswith(DEST):   # WeasyPrint's: the URI
                     annotation.Contents = pikepdf.String(name)
             if "/Dest" in annotation:
                 linked.add(str(annotation.Dest))

@@ -36,7 +36,7 @@ SHARED_CODE = ["book.py", "render.py", "html.py", "backmatter.py", "index.py", "
 STITCH_CODE = ["stitch.py", "press.py", "editions/pdf.py", "pipeline.py", "worker.py", "diagnostics.py"]
 LAYOUT_CODE = ["editions/pdf.py", "tags.py", "hyphenation.py", "fonts.py", "safety.py", "svg.py", "check.py",
                "pagemap.py", "press.py", "setting.py", "layout.py", "stitch.py", "marks.py", "breaking.py",
-               "furniture.py"]
+               "furniture.py", "locators.py"]
 EDITION_INPUTS = {
     "pdf": ([], [], []),   # a copy of the stitched book (make_screen_edition)
     "print": (["editions/pdf.py", "press.py", "pagemap.py"], [], []),

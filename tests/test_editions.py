@@ -468,3 +468,21 @@ def test_screen_links_to_sources_are_underlined_in_link_colour_and_print_has_non
     assert underlined > 30 and plain > 30
     with pikepdf.open(bundled / f"{SLUG}-print.pdf") as pdf:
         assert not any("/Annots" in page.obj for page in pdf.pages)
+
+
+def test_site_contents_mark_the_page_a_reader_is_on(bundled):
+    """The site's contents are made once a build and marked for each page (html.py
+    `SiteContents`): on a chapter's page exactly its own entry is the current page; the
+    home page marks none; every page lists every chapter."""
+    import lxml.html
+    site = bundled / "html"
+    listed = None
+    for page in sorted(site.glob("*.html")):
+        tree = lxml.html.parse(str(page))
+        links = tree.xpath('//nav[@id="site-toc"]//a')
+        hrefs = [a.get("href") for a in links]
+        listed = listed or hrefs
+        assert hrefs == listed, page.name
+        current = [a.get("href") for a in links if a.get("aria-current") == "page"]
+        assert current == ([page.name] if page.name in listed else []), page.name
+    assert len(listed) > 10

@@ -31,3 +31,14 @@ def test_a_run_holding_markup_or_an_author_link_is_left_as_it_is():
     tree = parse_fragment(markup)
     assert locators.lift(tree) == []
     assert inner_html(tree) == markup
+
+
+def test_runs_are_numbered_through_the_unit():
+    """Two trees lifted into one unit's list: the second's runs follow the first's."""
+    first = parse_fragment('<p><a href="folio-dest:a">1</a>, <a href="folio-dest:b">2</a></p>')
+    second = parse_fragment('<p><a href="folio-dest:c">3</a>, <a href="folio-dest:d">4</a></p>')
+    runs = locators.lift(first)
+    runs += locators.lift(second, start=len(runs))
+    assert [a.get("href") for tree in (first, second) for a in tree.iter("a")] == \
+        ["folio-locators:0", "folio-locators:1"]
+    assert [run.numbers[0][2] for run in runs] == ["folio-dest:a", "folio-dest:c"]

@@ -13,6 +13,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import lxml.html
+import markupsafe
+from markupsafe import Markup
 
 from ..book import Book, Chapter
 from .. import backmatter, fonts
@@ -233,6 +235,21 @@ def _planned_downloads(book: Book) -> tuple[list[tuple[str, str, str]], list[dic
     return shown, plan
 
 
+class SiteContents:
+    """The site's contents, on every page the same list but for the page it is on: made
+    once a build, and marked for each page. Rendered on each page, the 50x book's 504
+    entries on each of its 508 pages were the most of the site step's time."""
+
+    def __init__(self, pages: list):
+        self.items = render("html/contents.html", pages=pages)
+
+    def on(self, page) -> Markup:
+        if page is None:
+            return Markup(self.items)
+        href = markupsafe.escape(page.filename)   # as the template wrote it
+        return Markup(self.items.replace(f'<a href="{href}">', f'<a href="{href}" aria-current="page">', 1))
+
+
 def build(book: Book, out: Path) -> Path:
     """The `site` step: every page of the site, staged (`staged_dir`). It needs no other
     edition, so it is made while the PDFs are laid out; `publish` then adds them."""
@@ -240,7 +257,7 @@ def build(book: Book, out: Path) -> Path:
     pages = pages_of(book)
     downloads, plan = _planned_downloads(book)
     common = dict(book=book, meta=book.meta, pages=pages, downloads=downloads, cover="cover.jpg",
-                  site_url=book.meta.site_url, description="", page_url="")
+                  site_url=book.meta.site_url, description="", page_url="", contents=SiteContents(pages))
     with atomic_dir(target) as site:
         _write_pages(book, site, pages, common)
         # The book's own face, so the site reads like the book; cut to what the site shows,

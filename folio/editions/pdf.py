@@ -392,7 +392,7 @@ def chapter_body(chapter: Chapter, book: Book, corrections=None, folio_of: dict 
     own = {e.get("id") for t in (tree, title) for e in t.iter() if e.get("id")} | {chapter.id}
     _outward_links([tree], own)
     if chapter.role in ("index", "glossary") and lifted is not None and lifted.lift_locators:
-        lifted.runs.extend(locators.lift(tree))
+        lifted.runs.extend(locators.lift(tree, start=len(lifted.runs)))
     return inner_html(tree), own
 
 
