@@ -210,7 +210,8 @@ def _lay_out_unit(task: tuple) -> tuple[str, Record]:
         temporary = target.with_suffix(f".{os.getpid()}.tmp")
         document.write_pdf(temporary, pdf_variant="pdf/ua-1", pdf_identifier=book.meta.identifier.encode()[:32],
                            custom_metadata=False, finisher=lambda laid, made: (
-                               locators.split_links(laid, made, linked), tags.fold_text_spans(laid, made),
+                               locators.split_links(laid, made, linked),
+                               tags.annotations_in_their_links(laid, made), tags.fold_text_spans(laid, made),
                                marks.add_destinations(laid, made, placed)))
     record.said = [[r.name, r.pathname or "", r.getMessage()] for r in said]
     record.refused = list(dict.fromkeys(fetcher.refused))

@@ -204,6 +204,26 @@ def test_screen_edition_structure_tree_maps_every_marked_run_both_ways(bundled):
     assert drawn > 3000 and not faults, faults[:10]   # 3,451 runs: index marks, names and page numbers are no spans (marks.py, locators.py)
 
 
+def test_every_link_annotation_is_held_by_a_link_element(bundled):
+    """PDF/UA looks for each link annotation in a Link structure element: WeasyPrint
+    hangs some in an element inside the link's (the contents' chapter numbers, a
+    glossary term's kept words, a citation's parts), which folio moves up to the link
+    (tags.annotations_in_their_links)."""
+    import pikepdf
+    with pikepdf.open(bundled / "trotskyism.pdf") as book:
+        parents = pikepdf.NumberTree(book.Root.StructTreeRoot.ParentTree)
+        checked, astray = 0, []
+        for number, page in enumerate(book.pages):
+            for annotation in page.obj.get("/Annots", []):
+                element = parents[int(annotation.StructParent)]
+                held = any(isinstance(kid, pikepdf.Dictionary) and kid.get("/Type") == "/OBJR"
+                           and kid.Obj.objgen == annotation.objgen for kid in element.K)
+                if element.S != "/Link" or not held:
+                    astray.append((number, str(element.S), held))
+                checked += 1
+    assert checked > 900 and astray == []
+
+
 def test_check_finds_a_passage_missing_from_an_edition(tmp_path):
     """The conservation check runs in `check` too, on the editions as they are on disk."""
     out = build_into(tmp_path, BOOKS / "no-headings")
