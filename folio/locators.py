@@ -18,10 +18,13 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from .marks import PX_TO_PT
+from .stitch import DEST
+from .tags import object_of
+
 RUN = "folio-locators:"   # the href of a lifted run: its number in the unit's list
 SEPARATOR = ", "
 NUMBER = re.compile(r"[0-9]+(?:–[0-9]+)?")
-PX_TO_PT = 0.75
 
 
 @dataclass(frozen=True)
@@ -33,7 +36,6 @@ class Run:
 def _plain_link(element) -> bool:
     """A page number or range as the index and the glossary write it: a link to
     another part, with its digits as its only content."""
-    from .stitch import DEST
     return (element.tag == "a" and len(element) == 0 and set(element.attrib) <= {"href", "class"}
             and element.get("href", "").startswith(DEST) and NUMBER.fullmatch(element.text or "") is not None)
 
@@ -172,7 +174,7 @@ def split_links(document, pdf, found: list) -> None:
         return
 
     def target(reference):
-        return pdf.objects[int(reference.split()[0])]
+        return object_of(pdf, reference)
     root = target(pdf.catalog["StructTreeRoot"]) if "StructTreeRoot" in pdf.catalog else None
     nums = target(root["ParentTree"])["Nums"] if root is not None else None
     element_of = {nums[i]: nums[i + 1] for i in range(0, len(nums) - 1, 2)} if nums is not None else {}

@@ -5,6 +5,12 @@ from __future__ import annotations
 PLAIN_SPAN_KEYS = {"Type", "S", "P", "K", "Pg"}
 
 
+def object_of(pdf, reference):
+    """The object a pydyf reference (b"12 0 R") names in a PDF being written; None for
+    anything else (a number, an inline dictionary)."""
+    return pdf.objects[int(reference.split()[0])] if isinstance(reference, bytes) else None
+
+
 def fold_text_spans(_document, pdf) -> None:
     """A WeasyPrint finisher (`write_pdf(finisher=...)`): fold the plain `Span`
     structure elements into the element holding them, which then marks their content
@@ -20,7 +26,7 @@ def fold_text_spans(_document, pdf) -> None:
     import pydyf
 
     def target(reference):
-        return pdf.objects[int(reference.split()[0])] if isinstance(reference, bytes) else None
+        return object_of(pdf, reference)
     holder: dict[int, pydyf.Dictionary] = {}   # a folded span's number -> the element that took its ids
     for element in reversed(pdf.objects):   # an element's kids were added after it: leaves first
         if not isinstance(element, pydyf.Dictionary) or element.get("Type") != "/StructElem":
@@ -68,7 +74,7 @@ def annotations_in_their_links(_document, pdf) -> None:
     import pydyf
 
     def target(reference):
-        return pdf.objects[int(reference.split()[0])] if isinstance(reference, bytes) else None
+        return object_of(pdf, reference)
     root = target(pdf.catalog.get("StructTreeRoot"))
     parent_tree = target(root.get("ParentTree")) if root is not None else None
     nums = parent_tree.get("Nums") if parent_tree is not None else None

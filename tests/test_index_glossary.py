@@ -310,3 +310,33 @@ def test_page_numbers_not_found_in_their_glyphs_are_set_as_links(tmp_path, monke
     checked, wrong, _ = _page_number_link_faults(target)
     assert tried and checked > 300
     assert wrong == []
+
+
+def test_an_authors_digit_links_in_the_glossary_keep_their_own_targets(built):
+    """A definition's own links whose text is a number, written as the glossary writes
+    its page numbers ("1, 2"), are laid out as one run and cut into a link each; inside
+    a right-to-left span they send the glossary back to a link element per number.
+    Either way each number leads where its author's link led."""
+    import pikepdf
+    out, result = built("glossary-digit-links")
+    assert result.returncode == 0, result.stderr
+    target = out / "digit-links.pdf"
+    words = _words_by_page(target)
+    found = []
+    with pikepdf.open(target) as book:
+        for n, page in enumerate(book.pages):
+            left, bottom = float(page.MediaBox[0]), float(page.MediaBox[1])
+            height = float(page.MediaBox[3]) - bottom
+            if not any(w[4] == "urn" for w in words[n]):
+                continue   # the glossary's page
+            for annotation in page.obj.get("/Annots", []):
+                name = str(annotation.get("/Dest", ""))
+                if name not in ("alpha", "beta"):
+                    continue
+                x0, y0, x1, y1 = (float(v) for v in annotation.Rect)
+                shown = "".join(w for a, b, c, d, w in words[n]
+                                if x0 - left <= (a + c) / 2 <= x1 - left
+                                and height - (max(y0, y1) - bottom) - 2 <= (b + d) / 2
+                                <= height - (min(y0, y1) - bottom) + 2).strip(",.")
+                found.append((name, shown))
+    assert sorted(found) == [("alpha", "1"), ("alpha", "1"), ("beta", "2"), ("beta", "2")]

@@ -14,7 +14,6 @@ from pathlib import Path
 
 import lxml.html
 import markupsafe
-from markupsafe import Markup
 
 from ..book import Book, Chapter
 from .. import backmatter, fonts
@@ -243,11 +242,11 @@ class SiteContents:
     def __init__(self, pages: list):
         self.items = render("html/contents.html", pages=pages)
 
-    def on(self, page) -> Markup:
+    def on(self, page) -> markupsafe.Markup:
         if page is None:
-            return Markup(self.items)
+            return markupsafe.Markup(self.items)
         href = markupsafe.escape(page.filename)   # as the template wrote it
-        return Markup(self.items.replace(f'<a href="{href}">', f'<a href="{href}" aria-current="page">', 1))
+        return markupsafe.Markup(self.items.replace(f'<a href="{href}">', f'<a href="{href}" aria-current="page">', 1))
 
 
 def build(book: Book, out: Path) -> Path:
