@@ -212,6 +212,7 @@ def _lay_out_unit(task: tuple) -> tuple[str, Record]:
                            custom_metadata=False, finisher=lambda laid, made: (
                                locators.split_links(laid, made, linked),
                                tags.annotations_in_their_links(laid, made), tags.fold_text_spans(laid, made),
+                               tags.inline_object_references(laid, made),
                                marks.add_destinations(laid, made, placed)))
     record.said = [[r.name, r.pathname or "", r.getMessage()] for r in said]
     record.refused = list(dict.fromkeys(fetcher.refused))

@@ -208,7 +208,9 @@ def test_every_link_annotation_is_held_by_a_link_element(bundled):
     """PDF/UA looks for each link annotation in a Link structure element: WeasyPrint
     hangs some in an element inside the link's (the contents' chapter numbers, a
     glossary term's kept words, a citation's parts), which folio moves up to the link
-    (tags.annotations_in_their_links)."""
+    (tags.annotations_in_their_links). Each object reference names the annotation's
+    page, and is written inside its element (tags.inline_object_references), not as
+    an object of its own."""
     import pikepdf
     with pikepdf.open(bundled / "trotskyism.pdf") as book:
         parents = pikepdf.NumberTree(book.Root.StructTreeRoot.ParentTree)
@@ -216,12 +218,13 @@ def test_every_link_annotation_is_held_by_a_link_element(bundled):
         for number, page in enumerate(book.pages):
             for annotation in page.obj.get("/Annots", []):
                 element = parents[int(annotation.StructParent)]
-                held = any(isinstance(kid, pikepdf.Dictionary) and kid.get("/Type") == "/OBJR"
-                           and kid.Obj.objgen == annotation.objgen for kid in element.K)
-                if element.S != "/Link" or not held:
-                    astray.append((number, str(element.S), held))
+                held = [kid for kid in element.K if isinstance(kid, pikepdf.Dictionary)
+                        and kid.get("/Type") == "/OBJR" and kid.Obj.objgen == annotation.objgen]
+                if element.S != "/Link" or len(held) != 1 or held[0].Pg.objgen != page.obj.objgen:
+                    astray.append((number, str(element.S), len(held)))
                 checked += 1
-    assert checked > 900 and astray == []
+        standalone = [o.objgen for o in book.objects if isinstance(o, pikepdf.Dictionary) and o.get("/Type") == "/OBJR"]
+    assert checked > 900 and astray == [] and standalone == []
 
 
 def test_check_finds_a_passage_missing_from_an_edition(tmp_path):
