@@ -61,12 +61,12 @@ def lay_out_alone(options: Options) -> Path:
     objects would not fit in the memory limit together."""
     from . import state
     from .sandbox import keep_till_exit
-    from .tasks import book_file, laid_out_file
+    from .tasks import book_file, laid_out_file, manuscript_of
     reporter = Reporter(strict=options.strict)
     book = state.load(book_file(options))
     keep_till_exit(book)
     gc.freeze()   # the Book lives to the end: no collection (here or in a forked worker) need visit it
-    laid = _lay_out(book, manuscript_module.load(options.manuscript, options.csl), options, reporter)
+    laid = _lay_out(book, manuscript_of(options), options, reporter)
     reporter.finish()   # with --strict, what WeasyPrint said (FOLIO041) fails the layout
     laid.save(laid_out_file(options))
     return laid_out_file(options)

@@ -55,9 +55,15 @@ def _manuscript(root: Path, csl: str | None):
     return load_manuscript(root, csl)
 
 
+def manuscript_of(settings: Options):
+    """The manuscript a step builds from, read once in the step's process (the state
+    folder's name is made from it too)."""
+    return _manuscript(settings.manuscript, settings.csl)
+
+
 def state_dir(settings: Options) -> Path:
     """Build state, one folder per manuscript."""
-    return settings.out / ".folio" / _manuscript(settings.manuscript, settings.csl).slug
+    return settings.out / ".folio" / manuscript_of(settings).slug
 
 
 def layout_target(settings: Options, suffix: str) -> Path:

@@ -25,7 +25,7 @@ def step(name: str, options: Options) -> None:
     from .manuscript import load as load_manuscript
     from .sandbox import keep_till_exit
     from .pipeline import build_edition, load_book
-    from .tasks import book_file, print_book_file
+    from .tasks import book_file, manuscript_of, print_book_file
     if name == "book":
         # pandoc's AST and the trees made from it are millions of containers with no
         # cycle among them: the collector's rounds freed nothing and took 1.7 s of the
@@ -54,12 +54,12 @@ def step(name: str, options: Options) -> None:
         return
     if name == "html":   # the staged site (the site step) with the other editions: without the Book
         from .editions.html import publish
-        publish(options.out, load_manuscript(options.manuscript, options.csl).slug)
+        publish(options.out, manuscript_of(options).slug)
         return
     book = state.load(print_book_file(options) if name in ("print", "cover") else book_file(options))
     keep_till_exit(book)
     gc.freeze()   # the Book lives to the end: no collection need visit it
-    build_edition(name, book, load_manuscript(options.manuscript, options.csl), options)
+    build_edition(name, book, manuscript_of(options), options)
 
 
 def main(argv: list[str]) -> int:
