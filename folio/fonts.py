@@ -5,6 +5,7 @@ comes with folio's pinned dependencies, so no system font is assumed.
 """
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import font_source_serif_pro
@@ -74,3 +75,37 @@ def font_faces_css() -> str:
 
 def font_files() -> list[Path]:
     return [FONT_DIR / file for file, _, _ in FACES]
+
+
+_SIZED_ARRAY = re.compile(r"([A-Za-z_]\w*)\[(\d+)\]")
+
+
+class _OpenArrays:
+    """WeasyPrint's cffi `ffi` for its font subsetting, but for one call: an array
+    typed with its size and filled from a list of that size (`hb_codepoint_t[1319]`)
+    is made as an open array (`hb_codepoint_t[]`) from the same list, the same C array."""
+
+    def __init__(self, ffi):
+        self._ffi = ffi
+
+    def __getattr__(self, name):
+        return getattr(self._ffi, name)
+
+    def new(self, cdecl, init=None):
+        sized = _SIZED_ARRAY.fullmatch(cdecl) if isinstance(cdecl, str) else None
+        if sized is not None and isinstance(init, (list, tuple)) and len(init) == int(sized.group(2)):
+            return self._ffi.new(sized.group(1) + "[]", init)
+        return self._ffi.new(cdecl, init)
+
+
+def subset_arrays_typed_once() -> bool:
+    """WeasyPrint subsets every font a unit uses through arrays typed by their length,
+    and cffi parses each new type with pycparser (5 ms) once per process: a long
+    book's chapters meet hundreds of lengths, and at 50x each layout worker spent
+    seconds parsing them. Once per process; whether it is in place."""
+    from weasyprint.pdf import fonts as subsetting
+    if getattr(subsetting, "ffi", None) is None:
+        return False
+    if not isinstance(subsetting.ffi, _OpenArrays):
+        subsetting.ffi = _OpenArrays(subsetting.ffi)
+    return True

@@ -137,10 +137,11 @@ def _lay_out_unit(task: tuple) -> tuple[str, Record]:
     """Lay one unit out (and again, corrected, where setting.py finds faults); write
     its PDF and record into the cache; return the record."""
     from weasyprint import HTML
-    from . import breaking, hyphenation, locators, marks, setting, tags
+    from . import breaking, fonts, hyphenation, locators, marks, setting, tags
     from .conservation import pdf_text
     from .editions import pdf
     breaking.install()
+    fonts.subset_arrays_typed_once()
     name, chapter_ids, digest, options = task
     book, settings, cache, base = _JOB["book"], _JOB["settings"], _JOB["cache"], _JOB["base"]
     chapters = [c for c in book.chapters if c.id in chapter_ids]
