@@ -450,12 +450,15 @@ def fill_lists(document: dict, numbering: Numbering, lang: str) -> None:
     document["blocks"] = _walk(document["blocks"], visit, frozenset({"Div"}))
 
 
-def cross_references(document: dict, manuscript, warn=None) -> dict:
+def cross_references(document: dict, manuscript, warn=None, lists_of: bool = True) -> dict:
+    """Labels numbered, references linked, and lists of figures filled (`lists_of`:
+    whether the document may hold such a list, see `Kinds`)."""
     lang = str(manuscript.metadata.get("lang") or "en")
     auto = str(manuscript.metadata.get("autoSectionLabels", "")).lower() in ("true", "yes", "1")
     numbering = number_labels(document, lang, auto)
     link_references(document, numbering, lang, manuscript.text, manuscript.source, manuscript.bibliography)
-    fill_lists(document, numbering, lang)
+    if lists_of:
+        fill_lists(document, numbering, lang)
     return document
 
 
@@ -626,3 +629,35 @@ def reserve_folio_ids(document: dict, manuscript, warn) -> dict:
 
 # Each: (document, manuscript, warn) -> document. Raw markup is made safe first.
 PASSES = (neutralize_raw_markup, reserve_folio_ids, keep_list_delimiters, cross_references)
+
+
+@dataclass(frozen=True)
+class Kinds:
+    """Whether the read document holds the nodes some passes work on, from its JSON
+    (pandoc's or the splice's, compact): a node of type T is written `"t":"T"`, and a
+    string holding those characters has its quotes escaped, so an absent type is
+    never missed. A pass with nothing to work on is not walked over the AST: a long
+    book's walks were a second of every build, and most books have no raw markup."""
+    raw: bool = True             # raw HTML or LaTeX (latex.py, neutralize_raw_markup)
+    ordered_lists: bool = True   # keep_list_delimiters
+    lists_of: bool = True        # a `\listoffigures` placeholder or an author's div with its class (fill_lists)
+
+    @classmethod
+    def of(cls, data: bytes) -> "Kinds":
+        if not data:   # no JSON to tell by: every pass runs
+            return cls()
+        raw = b'"t":"RawBlock"' in data or b'"t":"RawInline"' in data
+        return cls(raw=raw, ordered_lists=b'"t":"OrderedList"' in data,
+                   lists_of=raw or LIST_OF.encode() in data)
+
+    def passes(self):
+        """PASSES, each as it is to run on a document of these kinds."""
+        for step in PASSES:
+            if step is neutralize_raw_markup and not self.raw:
+                continue
+            if step is keep_list_delimiters and not self.ordered_lists:
+                continue
+            if step is cross_references and not self.lists_of:
+                yield lambda document, manuscript, warn: cross_references(document, manuscript, warn, lists_of=False)
+                continue
+            yield step

@@ -272,6 +272,7 @@ def run(manuscript: Manuscript, appendix_markdown: str = "", limits: Limits = Li
             held, spliced_json = [found[0]], found[1]
             del found
     if spliced_json is None:
+        kinds = ast.Kinds.of(whole.result()[0])
         held = [whole.document()]   # in a list, so that `_run_on` can let go of the AST (see there)
         _, read_stderr, messages = whole.result()
         whole.done = (b"", read_stderr, messages)   # the JSON is read: not kept in memory through the run
@@ -279,7 +280,7 @@ def run(manuscript: Manuscript, appendix_markdown: str = "", limits: Limits = Li
         read_stderr, messages = "", []
         try:
             return _run_on(held, manuscript, appendix_markdown, limits, citeproc_record, read_stderr, messages,
-                           whole, spliced_json)
+                           ast.Kinds.of(spliced_json), whole, spliced_json)
         except BuildError:   # said of the splice: said again of the whole read, or not at all
             if whole.confirms(spliced_json):
                 raise
@@ -287,12 +288,12 @@ def run(manuscript: Manuscript, appendix_markdown: str = "", limits: Limits = Li
         except Exception:
             whole.settle()
             raise
-    return _run_on(held, manuscript, appendix_markdown, limits, citeproc_record, read_stderr, messages)
+    return _run_on(held, manuscript, appendix_markdown, limits, citeproc_record, read_stderr, messages, kinds)
 
 
 def _run_on(held: list, manuscript: Manuscript, appendix_markdown: str, limits: Limits,
-            citeproc_record: Path | None, read_stderr: str, messages: list, whole: WholeRead | None = None,
-            spliced_json: bytes | None = None) -> PandocOutput:
+            citeproc_record: Path | None, read_stderr: str, messages: list, kinds: ast.Kinds = ast.Kinds(),
+            whole: WholeRead | None = None, spliced_json: bytes | None = None) -> PandocOutput:
     """`run` from the read AST on: its metadata confined, the AST passes, citeproc, the
     HTML written. The AST comes in `held`, a list this takes it out of: no caller's
     name keeps it alive while pandoc writes (a long book's AST and pandoc's own copy
@@ -306,8 +307,9 @@ def _run_on(held: list, manuscript: Manuscript, appendix_markdown: str, limits: 
         diagnostics.append(Diagnostic(code, message, manuscript.source,
                                       line_of(manuscript.text, at) if at >= 0 else line, fix))
     _drop_metadata_notes(document, manuscript, warn)
-    document = latex.read_raw_latex(document, manuscript, warn, limits)
-    for step in ast.PASSES:
+    if kinds.raw:
+        document = latex.read_raw_latex(document, manuscript, warn, limits)
+    for step in kinds.passes():
         document = step(document, manuscript, warn)
     passages = conservation.passages(document, manuscript.text)
     # The AST is let go before pandoc writes it: a long book's AST and pandoc's own
