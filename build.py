@@ -9,7 +9,6 @@ import hashlib
 import os
 import subprocess
 import sys
-import venv
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent
@@ -34,6 +33,7 @@ def _ensure_environment() -> None:
         sys.exit("folio needs Python 3.11 or newer.")
     print("folio: setting up .venv with the pinned dependencies (first run only)...", file=sys.stderr)
     if not _venv_python().exists():
+        import venv   # here: every later run starts without it
         venv.EnvBuilder(with_pip=True).create(VENV)
     pip = [str(_venv_python()), "-m", "pip", "--disable-pip-version-check", "-q"]
     subprocess.run(pip + ["install", "-r", str(LOCK)], check=True)

@@ -19,8 +19,6 @@ import re
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 
-import lxml.html
-
 PASSAGE_TAGS = ("p", "li", "h1", "h2", "h3", "h4", "h5", "h6", "dt", "dd", "td", "th", "pre",
                 "figcaption", "caption", "img")
 STAMP = "data-folio-passage"
@@ -252,6 +250,7 @@ def _texts(box):
 # The EPUB side: set the markers.
 
 def marker(label: str, element_id: str):
+    import lxml.html   # here: a build with nothing to do imports this module for its paths alone
     span = lxml.html.Element("span", {"id": element_id, "role": "doc-pagebreak", "aria-label": label,
                                       "data-epub-type": "pagebreak", "class": "pagebreak"})
     return span
