@@ -647,7 +647,9 @@ class Kinds:
         if not data:   # no JSON to tell by: every pass runs
             return cls()
         raw = b'"t":"RawBlock"' in data or b'"t":"RawInline"' in data
-        return cls(raw=raw, ordered_lists=b'"t":"OrderedList"' in data,
+        # Raw LaTeX is read into nodes before the passes (latex.py): a `\begin{enumerate}[(a)]`
+        # becomes an ordered list, a `\listoffigures` a list's placeholder.
+        return cls(raw=raw, ordered_lists=raw or b'"t":"OrderedList"' in data,
                    lists_of=raw or LIST_OF.encode() in data)
 
     def passes(self):

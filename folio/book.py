@@ -542,9 +542,10 @@ def _free_id(wanted: str, taken: set[str]) -> str:
     return candidate
 
 
-# Every in-book link's target in serialized HTML, and words that only look like one (a
-# code sample's `href="#x"`): the links are told apart only where a target is unknown.
-_IN_BOOK_HREF = re.compile(r'href="#([^"]*)"')
+# Every in-book link's target in serialized HTML (lxml quotes a value holding `"` with
+# `'`), and words that only look like one (a code sample's `href="#x"`): the links are
+# told apart only where a target is unknown.
+_IN_BOOK_HREF = re.compile(r"""href=(?:"#([^"]*)"|'#([^']*)')""")
 
 
 def _known_target(target: str, owners: dict) -> bool:
@@ -557,7 +558,8 @@ def _report_dead_links(chapters, owners: dict, manuscript: Manuscript, reporter:
     known target: re-parsing every chapter was a tenth of assembling a long book."""
     for chapter in chapters:
         for html in (chapter.html, *(note.html for note in chapter.notes)):
-            if all(_known_target(unquote(html_unescape(found)), owners) for found in _IN_BOOK_HREF.findall(html)):
+            if all(_known_target(unquote(html_unescape(double or single)), owners)
+                   for double, single in _IN_BOOK_HREF.findall(html)):
                 continue
             # The links themselves, not text that shows markup (a code sample's `href="#x"`).
             hrefs = (a.get("href") or "" for a in parse_fragment(html).iter("a"))

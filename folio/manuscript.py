@@ -99,14 +99,21 @@ def find_source(root: Path) -> Path:
 def refuse_aliases(text: str, source: Path, first_line: int) -> None:
     """YAML aliases can expand a few bytes into gigabytes (a 'billion laughs'): refuse them.
     The events come from libyaml where PyYAML has it (a long dictionary's in a
-    twentieth of the time), with the same marks."""
-    try:
-        for event in yaml.parse(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader)):
-            if isinstance(event, yaml.AliasEvent):
-                raise error("FOLIO004", "YAML aliases (*name) are not allowed in a manuscript", source,
-                            event.start_mark.line + first_line, fix="write the value out instead of an alias")
-    except (yaml.YAMLError, RecursionError):
-        return   # reported with its line by the real parse
+    twentieth of the time), with the same marks. Where libyaml gives up, PyYAML's own
+    parser, which the real parse uses, looks again: the two disagree on a few inputs
+    (a tab in a block scalar, a `%` directive), and an alias after such a line must
+    not pass. An alias libyaml finds in YAML PyYAML would not read is refused too:
+    pandoc, which reads every block, would expand it."""
+    parsers = [yaml.SafeLoader] if not hasattr(yaml, "CSafeLoader") else [yaml.CSafeLoader, yaml.SafeLoader]
+    for parser in parsers:
+        try:
+            for event in yaml.parse(text, Loader=parser):
+                if isinstance(event, yaml.AliasEvent):
+                    raise error("FOLIO004", "YAML aliases (*name) are not allowed in a manuscript", source,
+                                event.start_mark.line + first_line, fix="write the value out instead of an alias")
+            return
+        except (yaml.YAMLError, RecursionError):
+            continue   # the last: reported with its line by the real parse
 
 
 FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})")

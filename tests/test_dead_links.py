@@ -35,3 +35,9 @@ def test_markup_shown_as_text_is_no_link():
 def test_a_dead_link_in_a_note_is_named():
     assert _warned('<p>text</p>', note='<p><a href="#also-gone">x</a></p>') == [
         "link to '#also-gone', which is no heading or anchor"]
+
+
+def test_a_target_holding_a_double_quote_is_still_looked_at():
+    """lxml writes such a value in single quotes: `<a href='#no"where'>` (raw HTML)."""
+    assert _warned("<p><a href='#no\"where'>x</a> <a href=\"#there\">y</a></p>") == [
+        "link to '#no\"where', which is no heading or anchor"]
