@@ -100,9 +100,9 @@ class _OpenArrays:
 
 def subset_arrays_typed_once() -> bool:
     """WeasyPrint subsets every font a unit uses through arrays typed by their length,
-    and cffi parses each new type with pycparser (5 ms) once per process: a long
-    book's chapters meet hundreds of lengths, and at 50x each layout worker spent
-    seconds parsing them. Once per process; whether it is in place."""
+    and cffi parses each new type with pycparser (5 ms) once per process: the bundled
+    book's layout parsed 60 (0.31 s), and a long book's chapters meet a new length
+    with almost every subset. Once per process; whether it is in place."""
     from weasyprint.pdf import fonts as subsetting
     if getattr(subsetting, "ffi", None) is None:
         return False

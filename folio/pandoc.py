@@ -272,9 +272,10 @@ def run(manuscript: Manuscript, appendix_markdown: str = "", limits: Limits = Li
             held, spliced_json = [found[0]], found[1]
             del found
     if spliced_json is None:
-        kinds = ast.Kinds.of(whole.result()[0])
+        data, read_stderr, messages = whole.result()
+        kinds = ast.Kinds.of(data)
+        del data
         held = [whole.document()]   # in a list, so that `_run_on` can let go of the AST (see there)
-        _, read_stderr, messages = whole.result()
         whole.done = (b"", read_stderr, messages)   # the JSON is read: not kept in memory through the run
     else:
         read_stderr, messages = "", []

@@ -22,7 +22,6 @@ def _say(diagnostic: Diagnostic) -> None:
 
 def step(name: str, options: Options) -> None:
     from . import state
-    from .manuscript import load as load_manuscript
     from .sandbox import keep_till_exit
     from .pipeline import build_edition, load_book
     from .tasks import book_file, manuscript_of, print_book_file

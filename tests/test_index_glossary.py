@@ -246,6 +246,16 @@ def _words_by_page(pdf_path: Path) -> list[list[tuple]]:
     return pages
 
 
+def _text_under(words: list[tuple], page, annotation) -> str:
+    """The words of a page (`_words_by_page`, measured from its top) whose centres lie
+    in an annotation's rectangle (measured from the page's bottom)."""
+    left, bottom = float(page.MediaBox[0]), float(page.MediaBox[1])
+    height = float(page.MediaBox[3]) - bottom
+    x0, y0, x1, y1 = (float(v) for v in annotation.Rect)
+    return "".join(w for a, b, c, d, w in words if x0 - left <= (a + c) / 2 <= x1 - left
+                   and height - (max(y0, y1) - bottom) - 2 <= (b + d) / 2 <= height - (min(y0, y1) - bottom) + 2)
+
+
 def _page_number_link_faults(target: Path) -> tuple[int, list, int]:
     """(links checked, faults, links described by their number) for each link of a PDF to an index mark ("ix-"): its
     box must hold its own number (or the rest of a range broken over a line), lead to
@@ -261,17 +271,11 @@ def _page_number_link_faults(target: Path) -> tuple[int, list, int]:
         parents = pikepdf.NumberTree(book.Root.StructTreeRoot.ParentTree)
         checked, wrong, previous, by_number = 0, [], None, 0
         for n, page in enumerate(book.pages):
-            left, bottom = float(page.MediaBox[0]), float(page.MediaBox[1])
-            height = float(page.MediaBox[3]) - bottom
             for annotation in page.obj.get("/Annots", []):
                 name = str(annotation.get("/Dest", ""))
                 if not name.startswith("ix-"):
                     continue
-                x0, y0, x1, y1 = (float(v) for v in annotation.Rect)
-                shown = "".join(w for a, b, c, d, w in words[n]
-                                if x0 - left <= (a + c) / 2 <= x1 - left
-                                and height - (max(y0, y1) - bottom) - 2 <= (b + d) / 2
-                                <= height - (min(y0, y1) - bottom) + 2).rstrip(",.;")
+                shown = _text_under(words[n], page, annotation).rstrip(",.;")
                 printed = labels[pages[dests[name][0].objgen]]
                 first = re.match(r"\d+", shown)
                 ok = (first is not None and first.group() == printed) or (shown.isdigit() and previous == name)
@@ -325,18 +329,12 @@ def test_an_authors_digit_links_in_the_glossary_keep_their_own_targets(built):
     found = []
     with pikepdf.open(target) as book:
         for n, page in enumerate(book.pages):
-            left, bottom = float(page.MediaBox[0]), float(page.MediaBox[1])
-            height = float(page.MediaBox[3]) - bottom
             if not any(w[4] == "urn" for w in words[n]):
                 continue   # the glossary's page
             for annotation in page.obj.get("/Annots", []):
                 name = str(annotation.get("/Dest", ""))
                 if name not in ("alpha", "beta"):
                     continue
-                x0, y0, x1, y1 = (float(v) for v in annotation.Rect)
-                shown = "".join(w for a, b, c, d, w in words[n]
-                                if x0 - left <= (a + c) / 2 <= x1 - left
-                                and height - (max(y0, y1) - bottom) - 2 <= (b + d) / 2
-                                <= height - (min(y0, y1) - bottom) + 2).strip(",.")
+                shown = _text_under(words[n], page, annotation).strip(",.")
                 found.append((name, shown))
     assert sorted(found) == [("alpha", "1"), ("alpha", "1"), ("beta", "2"), ("beta", "2")]
