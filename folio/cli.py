@@ -6,8 +6,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from . import csl, sandbox, system
-from .diagnostics import BuildError
+from . import sandbox
 from .paths import ROOT
 
 COMMANDS = ("all", "pdf", "epub", "html", "check", "clean", "serve", "test", "styles")
@@ -34,6 +33,7 @@ def parser() -> argparse.ArgumentParser:
 
 
 def list_styles(words: list[str]) -> int:
+    from . import csl
     names = csl.independent_styles()
     chosen = [n for n in names if all(w.lower() in n for w in words)]
     for name in chosen:
@@ -47,6 +47,7 @@ def list_styles(words: list[str]) -> int:
 def preflight(args) -> int:
     """Inspect the built editions; list every problem and fail if there is one."""
     from . import check, manuscript
+    from .diagnostics import BuildError
     from .editions import pdf
     try:
         source = manuscript.load(args.manuscript.resolve(), args.csl)
@@ -87,9 +88,22 @@ def main(argv: list[str]) -> int:
         return 2
 
 
+def _nothing_to_do(args, names: list[str]) -> bool:
+    """Say each step is up to date, as doit would, if the last build's record (fresh.py)
+    shows every file it read and wrote as it left them."""
+    from . import fresh
+    out = args.out.resolve()
+    steps = fresh.answer(out, fresh.settings_key(args.manuscript.resolve(), out, names, args.csl, args.strict,
+                                                 args.crop_marks))
+    for step in steps or []:
+        print(f"fresh   {step:6} up to date", file=sys.stderr)
+    return steps is not None
+
+
 def run_command(argv: list[str]) -> int:
     args, extra = parser().parse_known_args(argv)
     if args.command == "test":
+        from . import system
         system.ensure_tools()
         return subprocess.call([sys.executable, "-m", "pytest", *args.args, *extra], cwd=ROOT)
     if extra:
@@ -104,10 +118,13 @@ def run_command(argv: list[str]) -> int:
         return list_styles(args.args)
     if args.command == "check":
         return preflight(args)
-    from . import tasks
-    from .pipeline import Options
     if args.time_limit < 1 or args.memory_limit < 256:
         parser().error("--time-limit needs at least 1 second and --memory-limit at least 256 MB")
+    if args.command in TARGETS and _nothing_to_do(args, names):
+        return 0
+    from . import tasks
+    from .diagnostics import BuildError
+    from .pipeline import Options
     settings = Options(args.manuscript.resolve(), args.out.resolve(), args.csl, args.strict, args.crop_marks,
                        sandbox.Limits(args.time_limit, args.memory_limit), max(1, args.jobs))
     if args.command == "serve":

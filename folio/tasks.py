@@ -8,8 +8,9 @@ runs in a process of its own under the time and memory limits (worker.py,
 sandbox.py). doit compares content hashes (MD5) of
 the declared file dependencies and the settings each task depends on, rebuilds only
 what is stale, runs independent editions in parallel, and can say why a task ran.
-Heavy imports (pandoc, WeasyPrint) happen inside actions, so an up-to-date check
-costs a fraction of a second.
+Heavy imports (pandoc, WeasyPrint) happen inside actions, so doit's up-to-date check
+costs a fraction of a second; a build after which nothing changed is answered before
+doit is imported, from the last good build's record (fresh.py).
 """
 from __future__ import annotations
 
@@ -307,9 +308,15 @@ def _shown(path: str) -> str:
 class StepReporter(ConsoleReporter):
     """One line a step: what ran, how long it took, and why; or that it was up to date."""
 
+    watch = None   # the run's fresh.Watch, set by run(): doit makes the reporter itself
+
     def __init__(self, outstream, options):
         super().__init__(outstream, options)
         self.started: dict[str, float] = {}
+
+    def initialize(self, tasks, selected_tasks):
+        if self.watch is not None:
+            self.watch.begin(tasks)
 
     def get_status(self, task):
         pass
@@ -320,8 +327,12 @@ class StepReporter(ConsoleReporter):
 
     def skip_uptodate(self, task):
         print(f"fresh   {task.name:6} up to date", file=sys.stderr)
+        if self.watch is not None:
+            self.watch.done(task)
 
     def add_success(self, task):
+        if self.watch is not None:
+            self.watch.done(task)
         took = time.perf_counter() - self.started.get(task.name, time.perf_counter())
         targets = ", ".join(_shown(t) for t in task.targets)
         print(f"built   {task.name:6} {targets} ({took:.1f}s)", file=sys.stderr)
@@ -385,9 +396,26 @@ def run(command: str, names: list[str], settings: Options, jobs: int = 1) -> int
     loader = ModuleTaskLoader(task_namespace(settings, jobs))
     argv = [command, *names] if command != "run" else ["run", *names]
     if command != "run":
+        from . import fresh
+        fresh.forget(settings.out)
         return DoitMain(loader).run(argv)
+    from . import fresh
     from .stepserver import LONG_MANUSCRIPT, Server
+    fresh.forget(settings.out)   # only a build that ends well says what it left
     first_long = not (state_dir(settings) / "doit.db").exists() \
         and len(_manuscript(settings.manuscript, settings.csl).text) > LONG_MANUSCRIPT
-    with Server(defer=first_long):
-        return DoitMain(loader).run(argv)
+    StepReporter.watch = watch = fresh.Watch()
+    try:
+        with Server(defer=first_long):
+            code = DoitMain(loader).run(argv)
+    finally:
+        StepReporter.watch = None
+    if code == 0:
+        key = fresh.settings_key(settings.manuscript, settings.out, names, settings.csl, settings.strict,
+                                 settings.crop_marks)
+        try:
+            watch.remember(settings.out, key, [settings.manuscript, TEMPLATES],
+                           [settings.out / ".folio", state_dir(settings)])
+        except OSError:   # no record: the next build asks doit
+            fresh.forget(settings.out)
+    return code

@@ -105,3 +105,88 @@ def test_a_file_written_again_keeps_its_time_only_when_it_is_already_what_would_
     with atomic_path(target) as temporary:
         temporary.write_bytes(b"other")
     assert target.read_bytes() == b"other" and target.stat().st_mtime != 1_000_000
+
+
+def _said(repo, *args, timing=False):
+    """Build as `_build` does; also say whether doit was imported (`-X importtime`)."""
+    result = subprocess.run([sys.executable, *(["-X", "importtime"] if timing else []), str(repo / "build.py"),
+                             "--manuscript", str(repo / "book"), "--out", str(repo / "out"), *args],
+                            capture_output=True, text=True)
+    steps = {line.split()[1]: line.split()[0] for line in result.stderr.splitlines()
+             if line.split() and line.split()[0] in ("start", "fresh")}
+    asked_doit = any(line.startswith("import time:") and line.split("|")[-1].strip() == "doit"
+                     for line in result.stderr.splitlines())
+    return result, steps, asked_doit
+
+
+ALL_FRESH = {name: "fresh" for name in ("book", "layout", "stitch", "site", "pdf", "cover", "print", "epub", "html")}
+
+
+def test_nothing_changed_is_answered_from_the_last_builds_record_and_anything_else_goes_to_doit(repo):
+    """fresh.py: with nothing changed, the build says every step is fresh without
+    importing doit; each kind of change (other settings, a file added to the manuscript,
+    an edition removed, a damaged record) goes to doit, and a failed build leaves no record."""
+    record = repo / "out" / ".folio" / "fresh.json"
+    _build(repo)
+    assert record.is_file()
+    result, steps, asked_doit = _said(repo, timing=True)
+    assert result.returncode == 0 and steps == ALL_FRESH and not asked_doit, result.stderr[-2000:]
+    # The record answers only the settings it was made with.
+    result, steps, asked_doit = _said(repo, "--strict", timing=True)
+    assert result.returncode == 0 and asked_doit and steps["book"] == "start"   # its settings changed
+    result, steps, asked_doit = _said(repo, "pdf", timing=True)
+    assert asked_doit and set(steps) == {"book", "layout", "stitch", "pdf", "cover", "print"}
+    assert not _said(repo, "pdf", timing=True)[2]
+    # A file added anywhere in the manuscript, even in a new folder, is doit's to judge.
+    (repo / "book" / "later" / "deeper").mkdir(parents=True)
+    (repo / "book" / "later" / "deeper" / "sketch.txt").write_text("an afterthought\n")
+    result, steps, asked_doit = _said(repo, timing=True)
+    assert result.returncode == 0 and asked_doit and steps["book"] == "start", result.stderr[-2000:]
+    assert not _said(repo, timing=True)[2]
+    # So is a file added to a folder that was empty.
+    (repo / "book" / "later" / "deeper" / "sketch.txt").unlink()
+    _build(repo)
+    (repo / "book" / "later" / "deeper" / "again.txt").write_text("and another\n")
+    assert _said(repo, timing=True)[2]
+    # An edition removed is made again.
+    (repo / "out" / "field-notes-on-lighthouses.epub").unlink()
+    result, steps, asked_doit = _said(repo)
+    assert steps["epub"] == "start" and (repo / "out" / "field-notes-on-lighthouses.epub").is_file()
+    # A damaged record is not trusted and not a traceback.
+    record.write_text('{"key": ', encoding="utf-8")
+    result, steps, asked_doit = _said(repo, timing=True)
+    assert result.returncode == 0 and steps == ALL_FRESH and asked_doit and "Traceback" not in result.stderr
+    # A failed build leaves no record: the next build asks doit again.
+    sources = repo / "book" / "sources.json"
+    kept = sources.read_bytes()
+    sources.write_text("[{", encoding="utf-8")
+    assert _said(repo)[0].returncode != 0 and not record.exists()
+    sources.write_bytes(kept)
+    result, steps, asked_doit = _said(repo, timing=True)
+    assert result.returncode == 0 and asked_doit and record.is_file()
+
+
+def test_a_source_saved_while_the_build_ran_is_not_recorded_as_seen(tmp_path):
+    """fresh.Watch: a source's stat is taken before the steps run; if the file differs
+    after, no record is written, and the next build asks doit."""
+    from types import SimpleNamespace
+    from folio import fresh
+    source, made = tmp_path / "book.md", tmp_path / "out" / "book.pdf"
+    source.write_text("first\n")
+    made.parent.mkdir()
+    made.write_text("pdf\n")
+    task = SimpleNamespace(name="book", file_dep={str(source)}, targets=[str(made)])
+    key = {"settings": 1}
+    for saved_during_the_build in (True, False):
+        fresh.forget(tmp_path / "out")
+        watch = fresh.Watch()
+        watch.begin({"book": task})
+        if saved_during_the_build:
+            source.write_text("second, longer\n")
+        watch.done(task)
+        watch.remember(tmp_path / "out", key, [], [])
+        assert (fresh.answer(tmp_path / "out", key) is None) == saved_during_the_build
+    assert fresh.answer(tmp_path / "out", key) == ["book"]
+    assert fresh.answer(tmp_path / "out", {"settings": 2}) is None
+    made.write_text("pdf, changed by hand\n")
+    assert fresh.answer(tmp_path / "out", key) is None
