@@ -18,18 +18,36 @@ from __future__ import annotations
 
 import json
 import os
+import stat
 import tempfile
 from pathlib import Path
 
 RECORD = Path(".folio") / "fresh.json"
 
 
+MAX_RECORD = 64 * 2**20
+
+
 def _stat(path: str) -> list[int] | None:
+    """What changes when a file is written, replaced or has its time put back."""
     try:
         seen = os.stat(path)
     except (OSError, ValueError):
         return None
-    return [seen.st_mtime_ns, seen.st_size, seen.st_ino]
+    return [seen.st_mtime_ns, seen.st_ctime_ns, seen.st_size, seen.st_ino]
+
+
+def _read(path: Path) -> bytes | None:
+    """The record, if it is a regular file of a sane size (not a link, a pipe or a device)."""
+    try:
+        handle = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+    except OSError:
+        return None
+    with os.fdopen(handle, "rb") as file:
+        info = os.fstat(file.fileno())
+        if not stat.S_ISREG(info.st_mode) or info.st_size > MAX_RECORD:
+            return None
+        return file.read(MAX_RECORD + 1)
 
 
 def settings_key(manuscript: Path, out: Path, steps: list[str], csl: str | None, strict: bool,
@@ -46,14 +64,15 @@ def answer(out: Path, key: dict) -> list[str] | None:
     """The steps the last build ran or found fresh, in order, if it was built with
     these settings and every file and folder it recorded is as it left them; else None."""
     try:
-        record = json.loads((out / RECORD).read_text(encoding="utf-8"))
+        data = _read(out / RECORD)
+        record = json.loads(data) if data else None
         if record["key"] != key or any(os.path.islink(folder) for folder in record["real_folders"]):
             return None
         if any(_stat(path) != seen for path, seen in record["seen"].items()):
             return None
         steps = record["steps"]
         return steps if isinstance(steps, list) and all(isinstance(s, str) for s in steps) else None
-    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+    except (OSError, ValueError, KeyError, TypeError, AttributeError, RecursionError):
         return None
 
 
@@ -65,55 +84,55 @@ def forget(out: Path) -> None:
 
 
 class Watch:
-    """What one doit run read and wrote, told by its reporter (tasks.StepReporter)."""
+    """What one doit run read and wrote, told by its reporter (tasks.StepReporter).
 
-    def __init__(self):
-        self.sources_before: dict[str, list[int] | None] = {}
+    Made before doit lists the tasks' files: the folders read whole (the manuscript's,
+    the templates') are looked at then, each folder and each entry in it (followed
+    through links, so a link that comes to resolve, or a file that grows past what a
+    build reads, shows), and a file added while the build runs changes what is seen."""
+
+    def __init__(self, folders_read: list[Path]):
+        self.before: dict[str, list[int] | None] = {}
+        for root in folders_read:
+            for directory, subfolders, names in os.walk(root):
+                subfolders[:] = [d for d in subfolders if not d.startswith(".")]
+                self.before[directory] = _stat(directory)
+                for name in names + subfolders:
+                    if not name.startswith("."):
+                        self.before[os.path.join(directory, name)] = _stat(os.path.join(directory, name))
+        self.sources: set[str] = set()
         self.steps: list[str] = []
         self.tasks: list = []
 
     def begin(self, tasks) -> None:
-        """Before any step runs: the stat of every file no step makes."""
+        """Before any step runs: every file no step makes, and its folder."""
         made = {target for task in tasks.values() for target in task.targets}
-        self.sources_before = {path: _stat(path) for task in tasks.values() for path in task.file_dep
-                               if path not in made}
+        self.sources = {path for task in tasks.values() for path in task.file_dep if path not in made}
+        for path in self.sources:
+            self.before[path] = _stat(path)
+            self.before.setdefault(os.path.dirname(path), _stat(os.path.dirname(path)))
 
     def done(self, task) -> None:
         self.steps.append(task.name)
         self.tasks.append(task)
 
-    def remember(self, out: Path, key: dict, folders_read: list[Path], real_folders: list[Path]) -> None:
-        """Write the record, unless a source changed while the build ran or a step's
-        file is missing."""
+    def remember(self, out: Path, key: dict, real_folders: list[Path], kept: list[Path]) -> None:
+        """Write the record, unless something seen before the steps ran differs now or
+        a step's file (or one of `kept`, doit's own) is missing."""
         made = {target for task in self.tasks for target in task.targets}
-        seen = {}
-        for task in self.tasks:
-            for path in task.file_dep:
-                if path not in made:
-                    if path not in self.sources_before:
-                        return
-                    seen[path] = self.sources_before[path]
-        for path in made:
-            seen[path] = _stat(path)
-        sources = [path for path in seen if path not in made]
-        for folder in {str(Path(path).parent) for path in sources} | {str(f) for f in _folders(folders_read)}:
-            seen[folder] = _stat(folder)
-        if any(_stat(path) != stat or stat is None for path, stat in seen.items()):
+        if not self.sources or any(path not in self.sources for task in self.tasks for path in task.file_dep
+                                   if path not in made):
             return
+        seen = dict(self.before)
+        if any(_stat(path) != was for path, was in seen.items()) or any(seen[path] is None for path in self.sources):
+            return
+        for path in [*made, *map(str, kept)]:
+            seen[path] = _stat(path)
+            if seen[path] is None:
+                return
         record = {"key": key, "steps": self.steps, "real_folders": [str(f) for f in real_folders], "seen": seen}
         (out / RECORD).parent.mkdir(parents=True, exist_ok=True)
         handle, temporary = tempfile.mkstemp(prefix=".fresh.", dir=out / RECORD.parent)
         with os.fdopen(handle, "w", encoding="utf-8") as file:
             json.dump(record, file)
         os.replace(temporary, out / RECORD)
-
-
-def _folders(roots: list[Path]) -> list[Path]:
-    """Every folder under `roots` but hidden ones: a file added anywhere in them changes
-    one of these folders' times."""
-    found = []
-    for root in roots:
-        for directory, subfolders, _names in os.walk(root):
-            subfolders[:] = [d for d in subfolders if not d.startswith(".")]
-            found.append(Path(directory))
-    return found

@@ -391,20 +391,20 @@ def claim_output(settings: Options) -> None:
 def run(command: str, names: list[str], settings: Options, jobs: int = 1) -> int:
     from doit.cmd_base import ModuleTaskLoader
     from doit.doit_cmd import DoitMain
+    from . import fresh
     _manuscript.cache_clear()   # a new run (serve runs many) reads the manuscript afresh
+    fresh.forget(settings.out)   # only a build that ends well says what it left
+    # Looked at before the tasks list their files: a file added later shows (fresh.Watch).
+    watch = fresh.Watch([settings.manuscript, TEMPLATES]) if command == "run" else None
     claim_output(settings)
     loader = ModuleTaskLoader(task_namespace(settings, jobs))
     argv = [command, *names] if command != "run" else ["run", *names]
     if command != "run":
-        from . import fresh
-        fresh.forget(settings.out)
         return DoitMain(loader).run(argv)
-    from . import fresh
     from .stepserver import LONG_MANUSCRIPT, Server
-    fresh.forget(settings.out)   # only a build that ends well says what it left
     first_long = not (state_dir(settings) / "doit.db").exists() \
         and len(_manuscript(settings.manuscript, settings.csl).text) > LONG_MANUSCRIPT
-    StepReporter.watch = watch = fresh.Watch()
+    StepReporter.watch = watch
     try:
         with Server(defer=first_long):
             code = DoitMain(loader).run(argv)
@@ -414,8 +414,8 @@ def run(command: str, names: list[str], settings: Options, jobs: int = 1) -> int
         key = fresh.settings_key(settings.manuscript, settings.out, names, settings.csl, settings.strict,
                                  settings.crop_marks)
         try:
-            watch.remember(settings.out, key, [settings.manuscript, TEMPLATES],
-                           [settings.out / ".folio", state_dir(settings)])
+            watch.remember(settings.out, key, [settings.out / ".folio", state_dir(settings)],
+                           [state_dir(settings) / "doit.db"])
         except OSError:   # no record: the next build asks doit
             fresh.forget(settings.out)
     return code

@@ -166,27 +166,59 @@ def test_nothing_changed_is_answered_from_the_last_builds_record_and_anything_el
     assert result.returncode == 0 and asked_doit and record.is_file()
 
 
-def test_a_source_saved_while_the_build_ran_is_not_recorded_as_seen(tmp_path):
-    """fresh.Watch: a source's stat is taken before the steps run; if the file differs
-    after, no record is written, and the next build asks doit."""
+def test_the_record_holds_only_what_was_seen_before_the_steps_ran_and_is_read_with_care(tmp_path):
+    """fresh.Watch and fresh.answer, without a build: a source saved or a file added while
+    the build ran leaves no record; after the record, a link that comes to resolve, a
+    file written with its time put back, doit's own file removed, each make it void; a
+    record that is a pipe or nested past Python's limit is no answer, not a hang or a
+    traceback."""
+    import os
     from types import SimpleNamespace
     from folio import fresh
-    source, made = tmp_path / "book.md", tmp_path / "out" / "book.pdf"
+    book, out = tmp_path / "book", tmp_path / "out"
+    book.mkdir()
+    source, made, kept = book / "book.md", out / "book.pdf", out / "doit.db"
     source.write_text("first\n")
-    made.parent.mkdir()
+    (book / ".pending").mkdir()   # a hidden folder, which a build does not read whole
+    (book / "metadata.yaml").symlink_to(book / ".pending" / "later.yaml")   # dangling for now
+    out.mkdir()
     made.write_text("pdf\n")
+    kept.write_text("db\n")
     task = SimpleNamespace(name="book", file_dep={str(source)}, targets=[str(made)])
     key = {"settings": 1}
-    for saved_during_the_build in (True, False):
-        fresh.forget(tmp_path / "out")
-        watch = fresh.Watch()
+
+    def build(during=lambda: None):
+        fresh.forget(out)
+        watch = fresh.Watch([book])
         watch.begin({"book": task})
-        if saved_during_the_build:
-            source.write_text("second, longer\n")
+        during()
         watch.done(task)
-        watch.remember(tmp_path / "out", key, [], [])
-        assert (fresh.answer(tmp_path / "out", key) is None) == saved_during_the_build
-    assert fresh.answer(tmp_path / "out", key) == ["book"]
-    assert fresh.answer(tmp_path / "out", {"settings": 2}) is None
+        watch.remember(out, key, [out], [kept])
+        return fresh.answer(out, key)
+
+    assert build(lambda: source.write_text("second, longer\n")) is None
+    assert build(lambda: (book / "dictionary.yaml").write_text("{}\n")) is None
+    assert build() == ["book"]
+    assert fresh.answer(out, {"settings": 2}) is None
+    (book / ".pending" / "later.yaml").write_text("title: Later\n")
+    assert fresh.answer(out, key) is None
+    assert build() == ["book"]
+    was = source.stat()
+    source.write_text("x" * len(source.read_text()))   # the same size, in place
+    os.utime(source, ns=(was.st_atime_ns, was.st_mtime_ns))
+    assert fresh.answer(out, key) is None
+    assert build() == ["book"]
     made.write_text("pdf, changed by hand\n")
-    assert fresh.answer(tmp_path / "out", key) is None
+    assert fresh.answer(out, key) is None
+    assert build() == ["book"]
+    kept.unlink()
+    assert fresh.answer(out, key) is None
+    kept.write_text("db\n")
+    assert build() == ["book"]
+    record = out / fresh.RECORD
+    record.unlink()
+    os.mkfifo(record)
+    assert fresh.answer(out, key) is None
+    record.unlink()
+    record.write_text("[" * 100_000 + "]" * 100_000)
+    assert fresh.answer(out, key) is None
