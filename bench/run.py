@@ -236,10 +236,12 @@ def folio_runs(steps: list[str], code: Path, manuscript: Path, work: Path, jobs:
                     stylesheet.write_bytes(css + b"\n/* bench */\n")
                 # the PDFs alone: the layout, the stitch and the two cuts, not the EPUB or the site
                 results[FOLIO_ROWS[step]] = measure(build + ["pdf"] if step == "paragraph-pdfs" else build)
-            finally:
-                source.write_text(text, encoding="utf-8")
-                stylesheet.write_bytes(css)
-            slug = next((out / ".folio").iterdir()).name
+            finally:   # put back only what the step changed: a file written again is a change
+                if source.read_text(encoding="utf-8") != text:
+                    source.write_text(text, encoding="utf-8")
+                if stylesheet.read_bytes() != css:
+                    stylesheet.write_bytes(css)
+            slug = next(folder for folder in (out / ".folio").iterdir() if folder.is_dir()).name
             pages[FOLIO_ROWS[step]] = page_count(out / f"{slug}.pdf")
             built = step in ("cold", "noop")   # after a change, rebuilt only if a later step needs it
     except Failed as failure:
