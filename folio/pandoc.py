@@ -69,10 +69,16 @@ def read_command(manuscript: Manuscript, appendix: Path | None = None) -> list[s
     return args
 
 
+# pandoc's writer, on a long book, is the cold build's peak of memory: with its oldest
+# generation compacted in place rather than copied (GHC's runtime option -c), the
+# 50x book's writer takes 352 MB rather than 394 MB, for about 0.4 s more.
+COMPACTING = ["+RTS", "-c", "-RTS"]
+
+
 def write_command() -> list[str]:
     """The checked AST, its citations rendered, to one HTML document."""
-    return [pandoc_binary(), "--sandbox", "--from", "json", "--to", "html5", "--template", str(TEMPLATE),
-            "--section-divs", "--wrap=none", "--mathml"]
+    return [pandoc_binary(), *COMPACTING, "--sandbox", "--from", "json", "--to", "html5", "--template",
+            str(TEMPLATE), "--section-divs", "--wrap=none", "--mathml"]
 
 
 def stringify(value) -> object:
