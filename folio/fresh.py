@@ -2,14 +2,18 @@
 
 doit's own check that nothing changed costs a few tenths of a second: Python's start,
 doit's and folio's imports, the manuscript read. After a build that succeeded, this
-module records what that build read and wrote: every file's time, size and inode, and
-every folder it read files from (a file added changes its folder's time). The next
-build with the same settings stats them all; if each is as the build left it, the
-build prints what doit would (each step up to date) and stops. Anything that differs,
-or a record that is missing or damaged, falls back to doit, which decides as before.
+module records what that build read and wrote: the stat (times, size, inode) of every
+file its steps read that no step makes, of every file they made, and of doit's
+database; and of each folder the build reads whole (the manuscript's, the templates')
+and each entry in it, followed through links (a file added changes its folder's time;
+a link that comes to resolve changes what its entry shows). The next build with the
+same settings stats them all; if each is as the build left it, the build prints what
+doit would (each step up to date) and stops. Anything that differs, or a record that
+is missing or damaged, falls back to doit, which decides as before.
 
-A source's stat is taken before the steps run and again after; a file saved while the
-build ran is not recorded, so the next build looks at it. Every build that goes to doit
+What is read is looked at before the steps run (the folders before the tasks even list
+their files) and must be the same after them: a file saved or added while the build
+ran leaves no record, so the next build asks doit. Every build that goes to doit
 deletes the record first: only a build that ends well writes one.
 
 Kept to the standard library, so the check costs milliseconds.
@@ -23,8 +27,6 @@ import tempfile
 from pathlib import Path
 
 RECORD = Path(".folio") / "fresh.json"
-
-
 MAX_RECORD = 64 * 2**20
 
 
