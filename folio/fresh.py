@@ -103,8 +103,7 @@ class Watch:
                     if not name.startswith("."):
                         self.before[os.path.join(directory, name)] = _stat(os.path.join(directory, name))
         self.sources: set[str] = set()
-        self.steps: list[str] = []
-        self.tasks: list = []
+        self.tasks: list = []   # as doit reported them, run or found fresh
 
     def begin(self, tasks) -> None:
         """Before any step runs: every file no step makes, and its folder."""
@@ -115,7 +114,6 @@ class Watch:
             self.before.setdefault(os.path.dirname(path), _stat(os.path.dirname(path)))
 
     def done(self, task) -> None:
-        self.steps.append(task.name)
         self.tasks.append(task)
 
     def remember(self, out: Path, key: dict, real_folders: list[Path], kept: list[Path]) -> None:
@@ -132,7 +130,8 @@ class Watch:
             seen[path] = _stat(path)
             if seen[path] is None:
                 return
-        record = {"key": key, "steps": self.steps, "real_folders": [str(f) for f in real_folders], "seen": seen}
+        record = {"key": key, "steps": [task.name for task in self.tasks],
+                  "real_folders": [str(f) for f in real_folders], "seen": seen}
         (out / RECORD).parent.mkdir(parents=True, exist_ok=True)
         handle, temporary = tempfile.mkstemp(prefix=".fresh.", dir=out / RECORD.parent)
         with os.fdopen(handle, "w", encoding="utf-8") as file:
