@@ -1,6 +1,10 @@
-"""Shared fixtures: editions are built once per session, through the real command."""
+"""Shared fixtures: editions are built once per session, through the real command, and
+once for all of pytest-xdist's workers (the first to ask builds; the others wait and read)."""
 from __future__ import annotations
 
+import fcntl
+import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -32,31 +36,65 @@ def build_into(tmp: Path, manuscript: Path, *extra: str) -> Path:
     return tmp
 
 
+class Shared:
+    """Builds the session's tests only read, made once for the whole run: under
+    pytest-xdist every worker asks the same folder, the first takes its lock and builds,
+    and the others wait for it and read the same output and what the build said."""
+
+    def __init__(self, tmp_path_factory):
+        base = tmp_path_factory.getbasetemp()
+        self.root = (base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base) / "shared"
+        self.root.mkdir(exist_ok=True)
+        self.done: dict[str, tuple[Path, subprocess.CompletedProcess]] = {}
+
+    def __call__(self, name: str, make) -> tuple[Path, subprocess.CompletedProcess]:
+        """`make(folder)` run once for `name` in this run; (folder, what it returned)."""
+        if name not in self.done:
+            folder, said = self.root / name, self.root / f"{name}.said.json"
+            with open(self.root / f"{name}.lock", "w") as lock:
+                fcntl.flock(lock, fcntl.LOCK_EX)   # released when the file closes
+                if not said.exists():
+                    result = make(folder)
+                    said.write_text(json.dumps([result.args, result.returncode, result.stdout, result.stderr]))
+                args, code, stdout, stderr = json.loads(said.read_text())
+            self.done[name] = (folder, subprocess.CompletedProcess(args, code, stdout, stderr))
+        return self.done[name]
+
+
 @pytest.fixture(scope="session")
-def bundled(tmp_path_factory) -> Path:
+def shared(tmp_path_factory) -> Shared:
+    return Shared(tmp_path_factory)
+
+
+def _built_once(shared: Shared, name: str, manuscript: Path) -> Path:
+    out, result = shared(name, lambda folder: run_build("--manuscript", str(manuscript), "--out", str(folder)))
+    assert result.returncode == 0, result.stderr
+    return out
+
+
+@pytest.fixture(scope="session")
+def bundled(shared) -> Path:
     """Every edition of the bundled book, built once."""
-    return build_into(tmp_path_factory.mktemp("bundled"), ROOT / "manuscript")
+    return _built_once(shared, "bundled", ROOT / "manuscript")
 
 
 @pytest.fixture(scope="session")
-def tiny(tmp_path_factory) -> Path:
+def tiny(shared) -> Path:
     """The small test book: CSL JSON sources, a note style, two authors, an image."""
-    return build_into(tmp_path_factory.mktemp("tiny"), BOOKS / "tiny")
+    return _built_once(shared, "tiny", BOOKS / "tiny")
 
 
 class Builds:
-    """Test books built once per session, with what the build said (tests only read them)."""
+    """Test books built once per run, with what the build said (tests only read them)."""
 
-    def __init__(self, root: Path):
-        self.root, self.done = root, {}
+    def __init__(self, shared: Shared):
+        self.shared = shared
 
     def __call__(self, case: str) -> tuple[Path, subprocess.CompletedProcess]:
-        if case not in self.done:
-            out = self.root / case
-            self.done[case] = (out, run_build("--manuscript", str(BOOKS / case), "--out", str(out)))
-        return self.done[case]
+        return self.shared(f"book-{case}", lambda out: run_build("--manuscript", str(BOOKS / case),
+                                                                 "--out", str(out)))
 
 
 @pytest.fixture(scope="session")
-def built(tmp_path_factory) -> Builds:
-    return Builds(tmp_path_factory.mktemp("books"))
+def built(shared) -> Builds:
+    return Builds(shared)

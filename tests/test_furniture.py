@@ -9,6 +9,9 @@ import pytest
 
 from conftest import BOOKS
 
+# One worker runs the whole module, so its module-scoped build is made once.
+pytestmark = pytest.mark.xdist_group("furniture")
+
 CASE = BOOKS / "running-heads"
 DPI = 100
 

@@ -14,6 +14,9 @@ import pytest
 
 from conftest import BOOKS, run_build
 
+# One worker runs the whole module, so its module-scoped build is made once.
+pytestmark = pytest.mark.xdist_group("incremental")
+
 SLUG = "the-harbour-board"
 PARTS = re.compile(r"(\d+) pages, (\d+) of (\d+) parts laid out")
 PATCHED = re.compile(r"stitch \d+ pages of (\d+) of \d+ parts put in place")

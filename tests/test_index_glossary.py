@@ -13,6 +13,9 @@ from folio import check, dictionary, pipeline
 from folio.diagnostics import BuildError, Reporter
 from folio.editions import pdf
 
+# One worker runs the whole module, so its module-scoped build is made once.
+pytestmark = pytest.mark.xdist_group("index_glossary")
+
 SLUG = "trotskyism"
 
 

@@ -26,26 +26,26 @@ def with_keys(source, folder, text: str):
 
 
 class Made:
-    """The bundled book built once per target for the session."""
+    """The bundled book built once per print target for the run (`conftest.Shared`)."""
 
-    def __init__(self, root):
-        self.root, self.done = root, {}
+    def __init__(self, shared):
+        self.shared = shared
 
     def __call__(self, target: str, *editions: str):
-        if target not in self.done:
-            keys = f"print: {target}\n" + ("isbn: {print: 978-0-306-40615-7, epub: 9781861972712}\n"
-                                            if target == "kdp" else "")
-            manuscript = with_keys(ROOT / "manuscript", self.root / f"{target}-book", keys)
-            out = self.root / f"{target}-out"
-            result = run_build("--manuscript", str(manuscript), "--out", str(out), *editions)
-            assert result.returncode == 0, result.stderr
-            self.done[target] = (manuscript, out)
-        return self.done[target]
+        keys = f"print: {target}\n" + ("isbn: {print: 978-0-306-40615-7, epub: 9781861972712}\n"
+                                       if target == "kdp" else "")
+
+        def make(folder):
+            manuscript = with_keys(ROOT / "manuscript", folder / "book", keys)
+            return run_build("--manuscript", str(manuscript), "--out", str(folder / "out"), *editions)
+        folder, result = self.shared("-".join(["press", target, *editions]), make)
+        assert result.returncode == 0, result.stderr
+        return folder / "book", folder / "out"
 
 
 @pytest.fixture(scope="session")
-def made(tmp_path_factory) -> Made:
-    return Made(tmp_path_factory.mktemp("press"))
+def made(shared) -> Made:
+    return Made(shared)
 
 
 def _content_operators(pdf):
