@@ -101,10 +101,14 @@ def _nothing_to_do(args, names: list[str]) -> bool:
 
 
 def _workers(given: list[str]) -> list[str]:
-    """pytest-xdist's workers, one a core up to four, unless the command names its own:
-    most of the suite waits on one-core tools (pandoc, Java, Node, Chromium), so two
-    tests at once finish it in about half the time on two cores."""
-    if any(a.startswith(("-n", "--numprocesses", "--dist")) or a in ("no:xdist", "-pno:xdist") for a in given):
+    """pytest-xdist's workers, one a core up to four, unless the command (or
+    PYTEST_ADDOPTS) chooses its own or needs the terminal (a debugger, no capture): the
+    suite's builds, validators and browsers keep one worker from filling two cores."""
+    import os
+    import shlex
+    given = given + shlex.split(os.environ.get("PYTEST_ADDOPTS", ""))
+    own = ("-n", "--numprocesses", "--dist", "--tx", "-s", "--capture", "--pdb", "--trace")
+    if any(a.startswith(own) or a in ("no:xdist", "-pno:xdist") for a in given):
         return []
     return ["-n", "auto", "--maxprocesses", "4", "--dist", "loadgroup"]
 

@@ -27,22 +27,34 @@ def key_file() -> Path:
 
 
 def _key() -> bytes:
+    """This machine's key, made once. A new key is written whole to a file of its own
+    and linked into place, so steps starting at the same moment on a new machine never
+    read one half-written (an empty key would sign everything alike)."""
     path = key_file()
-    for _attempt in range(2):
+    for _attempt in range(3):
         try:
-            return bytes.fromhex(path.read_text().strip())
+            key = bytes.fromhex(path.read_text().strip())
+            if len(key) == MAC_BYTES:
+                return key
+            raise ValueError("short key")
         except FileNotFoundError:
             pass
         except (OSError, ValueError):   # damaged: make a new one
             path.unlink(missing_ok=True)
         path.parent.mkdir(parents=True, exist_ok=True)
+        fresh = secrets.token_hex(MAC_BYTES)
+        draft = path.with_name(f".{path.name}.{os.getpid()}")
         try:
-            descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        except FileExistsError:   # another step made it first
-            continue
-        fresh = secrets.token_hex(32)
-        with os.fdopen(descriptor, "w") as handle:
-            handle.write(fresh + "\n")
+            descriptor = os.open(draft, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW, 0o600)
+            with os.fdopen(descriptor, "w") as handle:
+                handle.write(fresh + "\n")
+            os.link(draft, path)   # fails if another step linked its key first
+        except FileExistsError:
+            continue   # read theirs
+        except OSError:
+            break
+        finally:
+            draft.unlink(missing_ok=True)
         return bytes.fromhex(fresh)
     raise error("FOLIO070", "cannot read or create folio's state key", path,
                 fix="make the folder writable, or set XDG_CACHE_HOME to a writable folder")

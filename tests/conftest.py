@@ -5,8 +5,10 @@ from __future__ import annotations
 import fcntl
 import json
 import os
+import shutil
 import subprocess
 import sys
+import traceback
 from pathlib import Path
 
 import pytest
@@ -48,14 +50,24 @@ class Shared:
         self.done: dict[str, tuple[Path, subprocess.CompletedProcess]] = {}
 
     def __call__(self, name: str, make) -> tuple[Path, subprocess.CompletedProcess]:
-        """`make(folder)` run once for `name` in this run; (folder, what it returned)."""
+        """`make(folder)` run once for `name` in this run; (folder, what it returned).
+        A `make` that raised is recorded as a failure, so the others fail at once too."""
         if name not in self.done:
             folder, said = self.root / name, self.root / f"{name}.said.json"
             with open(self.root / f"{name}.lock", "w") as lock:
                 fcntl.flock(lock, fcntl.LOCK_EX)   # released when the file closes
                 if not said.exists():
-                    result = make(folder)
-                    said.write_text(json.dumps([result.args, result.returncode, result.stdout, result.stderr]))
+                    shutil.rmtree(folder, ignore_errors=True)
+                    try:
+                        result = make(folder)
+                        record = [result.args, result.returncode, result.stdout, result.stderr]
+                    except BaseException:
+                        record = [name, -1, "", traceback.format_exc()]
+                        raise
+                    finally:
+                        draft = said.with_suffix(".draft")
+                        draft.write_text(json.dumps(record))
+                        os.replace(draft, said)
                 args, code, stdout, stderr = json.loads(said.read_text())
             self.done[name] = (folder, subprocess.CompletedProcess(args, code, stdout, stderr))
         return self.done[name]
@@ -81,7 +93,7 @@ def bundled(shared) -> Path:
 @pytest.fixture(scope="session")
 def tiny(shared) -> Path:
     """The small test book: CSL JSON sources, a note style, two authors, an image."""
-    return _built_once(shared, "tiny", BOOKS / "tiny")
+    return _built_once(shared, "book-tiny", BOOKS / "tiny")   # the same build as built("tiny")
 
 
 class Builds:

@@ -208,17 +208,17 @@ def test_20_mb_manuscript_is_checked_in_under_2_seconds():
     book = (ROOT / "manuscript" / "book.md").read_text(encoding="utf-8")
     text = book * (20 * 2**20 // len(book.encode()) + 1)
     assert len(text.encode()) >= 20 * 2**20
-    started = time.perf_counter()
+    started = time.process_time()   # CPU time: the suite's other worker may share the core
     check_markdown(text, SOURCE)
-    assert time.perf_counter() - started < 2.0
+    assert time.process_time() - started < 2.0
 
 
 def test_pathological_text_is_still_linear():
     paragraph = "<b></b>[] `x` span=1 \\* " * 40 + "\n\n"
     text = paragraph * (5 * 2**20 // len(paragraph))
-    started = time.perf_counter()
+    started = time.process_time()
     check_markdown(text, SOURCE)
-    assert time.perf_counter() - started < 5.0
+    assert time.process_time() - started < 5.0
 
 
 # --- images -------------------------------------------------------------------------------
@@ -326,10 +326,10 @@ def deep_tree(depth: int):
 
 def test_tree_depth_of_a_100000_deep_tree():
     root = deep_tree(100_000)
-    started = time.perf_counter()
+    started = time.process_time()
     assert tree_depth(root) == 100_002
     assert check_tree_spans(root) == [("td", "colspan=1000000000")]
-    assert time.perf_counter() - started < 5
+    assert time.process_time() - started < 5
 
 
 def test_tree_spans():

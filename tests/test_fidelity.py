@@ -147,9 +147,9 @@ def test_a_line_of_braces_between_words_is_read_in_linear_time():
     document = {"blocks": [{"t": "Para", "c": words}]}
     text = "alpha " + "{}" * 40 + " x\n\n[alpha](u) beta gamma\n"
     import time
-    started = time.perf_counter()
+    started = time.process_time()
     assert [p.line for p in conservation.passages(document, text)] == [3]
-    assert time.perf_counter() - started < 5
+    assert time.process_time() - started < 5
 
 
 def test_cross_references_link_in_every_edition_and_pass_check(built):

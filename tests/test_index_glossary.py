@@ -13,8 +13,8 @@ from folio import check, dictionary, pipeline
 from folio.diagnostics import BuildError, Reporter
 from folio.editions import pdf
 
-# One worker runs the whole module, so its module-scoped build is made once.
-pytestmark = pytest.mark.xdist_group("index_glossary")
+# The tests of the module-scoped layout run on one worker, so it is made once.
+ON_ONE_WORKER = pytest.mark.xdist_group("index-laid-out")
 
 SLUG = "trotskyism"
 
@@ -58,6 +58,7 @@ def _on_page(word: str, page: str, following: str) -> bool:
                for k in range(1, len(words)))
 
 
+@ON_ONE_WORKER
 def test_every_pdf_locator_finds_its_word_on_that_page(laid_out):
     import html
     book, pages, texts = laid_out
@@ -84,6 +85,7 @@ def test_every_pdf_locator_finds_its_word_on_that_page(laid_out):
     assert misses == []
 
 
+@ON_ONE_WORKER
 def test_every_marked_occurrence_is_listed(laid_out):
     book, pages, _ = laid_out
     for group in book.index:
@@ -181,6 +183,7 @@ def test_bad_dictionary_fails_the_build_with_its_line(tmp_path):
     assert "dictionary.yaml:1: FOLIO056" in result.stderr
 
 
+@ON_ONE_WORKER
 def test_marks_make_sub_entries_and_page_ranges(laid_out):
     book, pages, _ = laid_out
     entries = {e.term: e for g in book.index for e in g.entries}

@@ -379,3 +379,28 @@ def test_an_id_used_twice_is_said_even_when_folio_renames_its_first_use(reserved
     assert body.find(".//a").get("href") == f"#{first}"
     said = [d for d in reporter.warnings if d.code == "FOLIO034"]
     assert len(said) == 1 and "used twice" in said[0].message and said[0].line == 5, said
+
+
+def test_steps_starting_together_on_a_new_machine_share_one_whole_state_key(tmp_path):
+    """The key that signs the build's pickles is made by whichever step comes first;
+    steps starting at the same moment must never read it half-written (an empty key
+    signs everything alike), and a damaged key is replaced by a whole one."""
+    import os
+    import subprocess
+    import sys
+    import time
+    start = time.time() + 1.5
+    script = ("import sys, time; sys.path.insert(0, sys.argv[1]); from folio import state\n"
+              "time.sleep(max(0, float(sys.argv[2]) - time.time()))\n"
+              "print(state._key().hex())")
+    env = {**os.environ, "XDG_CACHE_HOME": str(tmp_path)}
+    steps = [subprocess.Popen([sys.executable, "-c", script, str(ROOT), str(start)], env=env,
+                              stdout=subprocess.PIPE, text=True) for _ in range(12)]
+    keys = {step.communicate(timeout=60)[0].strip() for step in steps}
+    kept = (tmp_path / "folio" / "state.key").read_text().strip()
+    assert keys == {kept} and len(bytes.fromhex(kept)) == 32
+    assert sorted(p.name for p in (tmp_path / "folio").iterdir()) == ["state.key"]   # no drafts left
+    (tmp_path / "folio" / "state.key").write_text("")
+    again = subprocess.run([sys.executable, "-c", script, str(ROOT), "0"], env=env, capture_output=True,
+                           text=True, check=True).stdout.strip()
+    assert len(bytes.fromhex(again)) == 32 and again == (tmp_path / "folio" / "state.key").read_text().strip()
