@@ -5,10 +5,12 @@ from __future__ import annotations
 import contextlib
 import http.client
 import os
+import queue
+import re
 import shutil
-import socket
 import subprocess
 import sys
+import threading
 import time
 import urllib.request
 
@@ -17,12 +19,6 @@ from conftest import BOOKS, ROOT, build_into
 
 SLUG = "field-notes-on-lighthouses"
 RELOAD_TAG = '<script src="/__folio/reload.js"></script>'
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def _get(url: str) -> str:
@@ -45,12 +41,23 @@ def _wait(condition, seconds: float = 60):
 
 @contextlib.contextmanager
 def _serving(book, out):
-    """`build.py serve` on a free port, until the block ends; yields the port."""
-    port = _free_port()
+    """`build.py serve` on a port the system picks (`--port 0`), until the block ends;
+    yields the port the server says it bound (a port found free beforehand could be
+    taken by another test worker before the server binds it)."""
     server = subprocess.Popen([sys.executable, str(ROOT / "build.py"), "serve", "--manuscript", str(book),
-                               "--out", str(out), "--port", str(port)],
+                               "--out", str(out), "--port", "0"],
                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    said: queue.Queue = queue.Queue()
+    threading.Thread(target=lambda: [said.put(line) for line in server.stdout], daemon=True).start()
     try:
+        deadline, port = time.monotonic() + 120, None
+        while port is None and time.monotonic() < deadline:
+            try:
+                found = re.search(r"serving http://127\.0\.0\.1:(\d+)/", said.get(timeout=1))
+            except queue.Empty:
+                continue
+            port = int(found.group(1)) if found else None
+        assert port is not None, "serve never said which port it bound"
         yield port
     finally:
         server.terminate()
