@@ -40,8 +40,8 @@ def require(tool: str, package: str) -> str:
 
 
 # epubcheck runs for seconds: the JVM's quick compiler alone and its one-thread collector
-# halve the CPU time it takes (on this project's test books, 12-14 s of CPU to 6-9 s,
-# and 330 MB to 250 MB), with the same report.
+# halve the CPU time it takes (on the bundled and tiny books, 12-18 s of CPU to 6-9 s,
+# and 290-350 MB to 250 MB), with the same report.
 QUICK_JVM = ("-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC")
 
 

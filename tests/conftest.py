@@ -78,35 +78,35 @@ def shared(tmp_path_factory) -> Shared:
     return Shared(tmp_path_factory)
 
 
-def _built_once(shared: Shared, name: str, manuscript: Path) -> Path:
-    out, result = shared(name, lambda folder: run_build("--manuscript", str(manuscript), "--out", str(folder)))
-    assert result.returncode == 0, result.stderr
-    return out
-
-
-@pytest.fixture(scope="session")
-def bundled(shared) -> Path:
-    """Every edition of the bundled book, built once."""
-    return _built_once(shared, "bundled", ROOT / "manuscript")
-
-
-@pytest.fixture(scope="session")
-def tiny(shared) -> Path:
-    """The small test book: CSL JSON sources, a note style, two authors, an image."""
-    return _built_once(shared, "book-tiny", BOOKS / "tiny")   # the same build as built("tiny")
-
-
 class Builds:
     """Test books built once per run, with what the build said (tests only read them)."""
 
     def __init__(self, shared: Shared):
         self.shared = shared
 
+    def book(self, name: str, manuscript: Path) -> tuple[Path, subprocess.CompletedProcess]:
+        return self.shared(name, lambda out: run_build("--manuscript", str(manuscript), "--out", str(out)))
+
     def __call__(self, case: str) -> tuple[Path, subprocess.CompletedProcess]:
-        return self.shared(f"book-{case}", lambda out: run_build("--manuscript", str(BOOKS / case),
-                                                                 "--out", str(out)))
+        return self.book(f"book-{case}", BOOKS / case)
 
 
 @pytest.fixture(scope="session")
 def built(shared) -> Builds:
     return Builds(shared)
+
+
+@pytest.fixture(scope="session")
+def bundled(built) -> Path:
+    """Every edition of the bundled book, built once."""
+    out, result = built.book("bundled", ROOT / "manuscript")
+    assert result.returncode == 0, result.stderr
+    return out
+
+
+@pytest.fixture(scope="session")
+def tiny(built) -> Path:
+    """The small test book: CSL JSON sources, a note style, two authors, an image."""
+    out, result = built("tiny")
+    assert result.returncode == 0, result.stderr
+    return out

@@ -48,7 +48,11 @@ def _serving(book, out):
                                "--out", str(out), "--port", "0"],
                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     said: queue.Queue = queue.Queue()
-    threading.Thread(target=lambda: [said.put(line) for line in server.stdout], daemon=True).start()
+
+    def read() -> None:   # all of it, so the server never waits on a full pipe
+        for line in server.stdout:
+            said.put(line)
+    threading.Thread(target=read, daemon=True).start()
     try:
         deadline, port = time.monotonic() + 120, None
         while port is None and time.monotonic() < deadline:
