@@ -6,6 +6,7 @@ cross-reference is a citation node before citeproc would take it for a missing k
 """
 from __future__ import annotations
 
+import copy
 import json
 import re
 from dataclasses import dataclass, field
@@ -116,7 +117,8 @@ class Numbering:
     chapter_level: int
     numbers: dict = field(default_factory=dict)   # label -> (kind, "3.2")
     anchors: dict = field(default_factory=dict)   # label -> the id it links to, where not _anchor(label)
-    captions: dict = field(default_factory=dict)  # label -> its caption's text, for lists of figures
+    captions: dict = field(default_factory=dict)  # label -> its caption's inlines, for lists of figures
+    titled: set = field(default_factory=set)      # labels of unnumbered sections, referred to by title
     chapter: int = 0
     counts: dict = field(default_factory=dict)
     sections: list = field(default_factory=list)
@@ -149,6 +151,47 @@ def plain_text(node) -> str:
     if kind in ("Code", "Math", "RawInline"):
         return content[-1]
     return plain_text(content)
+
+
+_NOT_LISTED = frozenset({"Note"})   # a caption's note is printed once, under the figure
+_ATTRIBUTED = frozenset({"Span", "Link", "Code", "Image"})
+
+
+def _listed_copy(inlines: list, drop: frozenset) -> list:
+    """A copy of `inlines` for a list of figures: no notes (nor `drop`), no ids (the
+    caption keeps them), no label spans."""
+    kept = []
+    for node in inlines:
+        if not isinstance(node, dict):
+            continue
+        kind = node.get("t")
+        if kind in drop:
+            while kept and kept[-1].get("t") in ("Space", "SoftBreak"):   # "after @key" -> "after"
+                kept.pop()
+            continue
+        if kind == "Span" and not node["c"][1] and LABEL.match(node["c"][0][0]):
+            continue
+        node = copy.deepcopy(node)
+        if kind in _ATTRIBUTED:
+            node["c"][0][0] = ""
+        if kind in ("Emph", "Strong", "Strikeout", "Superscript", "Subscript", "SmallCaps", "Underline"):
+            node["c"] = _listed_copy(node["c"], drop)
+        elif kind in ("Span", "Link", "Quoted"):
+            node["c"][1] = _listed_copy(node["c"][1], drop)
+        kept.append(node)
+    return kept
+
+
+def _listed_caption(caption: list) -> list:
+    """A caption's words as its entry in a list of figures: its inlines (citations
+    kept, for citeproc to render there as well), without its notes."""
+    inlines: list = []
+    for block in caption:
+        if isinstance(block, dict) and block.get("t") in ("Plain", "Para"):
+            if inlines:
+                inlines.append({"t": "Space"})
+            inlines += _listed_copy(block["c"], _NOT_LISTED)
+    return inlines
 
 
 def _label_from_caption(attr: list, caption: list, kind: str) -> None:
@@ -289,7 +332,7 @@ def number_labels(document: dict, lang: str, auto_sections: bool = False) -> Num
             return
         number = numbering.next(kind)
         numbering.numbers[label] = (kind, number)
-        numbering.captions[label] = " ".join(plain_text(caption).split())
+        numbering.captions[label] = _listed_caption(caption)
         attr[0] = _anchor(label)
         label_caption(caption, f"{said[kind][0]} {number}.")
         letters = iter("abcdefghijklmnopqrstuvwxyz")
@@ -309,7 +352,8 @@ def number_labels(document: dict, lang: str, auto_sections: bool = False) -> Num
             if level == numbering.chapter_level:
                 numbered = "unnumbered" not in attr[1]
                 numbering.chapter += numbered
-                numbering.counts = {}
+                if numbered:   # an unnumbered chapter's figures go on counting, as in LaTeX: never two 1.1s
+                    numbering.counts = {}
                 numbering.sections = [numbering.chapter] if numbered else []
             elif level > numbering.chapter_level and numbering.sections:
                 depth = level - numbering.chapter_level
@@ -318,13 +362,17 @@ def number_labels(document: dict, lang: str, auto_sections: bool = False) -> Num
                 trimmed[depth] += 1
                 numbering.sections = trimmed
             number = ".".join(map(str, numbering.sections)) if numbering.sections else None
-            if LABEL.match(attr[0]) and attr[0].startswith("sec"):
-                # An unnumbered section is referred to by its title.
-                numbering.numbers[attr[0]] = ("sec", number or plain_text(node["c"][2]))
-                attr[0] = _anchor(attr[0])
-            elif auto_sections and attr[0]:   # pandoc-crossref's autoSectionLabels: @sec:<its id>
-                numbering.numbers["sec:" + attr[0]] = ("sec", number or plain_text(node["c"][2]))
-                numbering.anchors["sec:" + attr[0]] = attr[0]
+            label = attr[0] if LABEL.match(attr[0]) and attr[0].startswith("sec") else \
+                "sec:" + attr[0] if auto_sections and attr[0] else None   # pandoc-crossref's autoSectionLabels
+            if label:
+                # An unnumbered section is referred to by its title, without the word "Section".
+                numbering.numbers[label] = ("sec", number or plain_text(node["c"][2]))
+                if not number:
+                    numbering.titled.add(label)
+                if label == attr[0]:
+                    attr[0] = _anchor(attr[0])
+                else:
+                    numbering.anchors[label] = attr[0]
         elif kind == "Figure":
             caption_label(node, "fig")
         elif kind == "Table":
@@ -387,6 +435,8 @@ def link_references(document: dict, numbering: Numbering, lang: str, text: str, 
         groups: list = []   # consecutive references of one kind share a word: "Figures 1.1 and 1.2"
         for citation in refs:
             kind = numbering.numbers[citation["citationId"]][0]
+            if citation["citationId"] in numbering.titled:
+                kind = "titled"   # its own group, printed without a word
             if groups and groups[-1][0] == kind:
                 groups[-1][1].append(citation)
             else:
@@ -395,7 +445,7 @@ def link_references(document: dict, numbering: Numbering, lang: str, text: str, 
         for g, (kind, members) in enumerate(groups):
             if g:
                 pieces += _text(", ")
-            if not bare:
+            if not bare and kind != "titled":
                 pieces += _text(said[kind][1 if len(members) > 1 else 0]) + [{"t": "Str", "c": "\u00a0"}]
             for n, citation in enumerate(members):
                 if n:
@@ -427,10 +477,12 @@ def link_references(document: dict, numbering: Numbering, lang: str, text: str, 
 LIST_OF = "folio-list-of-"   # a placeholder Div's class, from `\listoffigures` (latex.py)
 
 
-def fill_lists(document: dict, numbering: Numbering, lang: str) -> None:
+def fill_lists(document: dict, numbering: Numbering, lang: str, note_style: bool = False) -> None:
     """`\\listoffigures`, `\\listoftables`, `\\listoflistings`: a heading and one linked
-    line per numbered figure, table or listing, in the book's words."""
+    line per numbered figure, table or listing, in the book's words. In a note style
+    a caption's citation would become a note in the list: there it is left out."""
     said = labels.words(lang)
+    drop = _NOT_LISTED | {"Cite"} if note_style else _NOT_LISTED
 
     def visit(node):
         if node["t"] != "Div" or not any(c.startswith(LIST_OF) for c in node["c"][0][1]):
@@ -439,7 +491,7 @@ def fill_lists(document: dict, numbering: Numbering, lang: str) -> None:
         items = [[{"t": "Plain", "c": [{"t": "Link", "c": [["", ["crossref"], []],
                                                           _text(f"{said[kind][0]} {number}"),
                                                           ["#" + _anchor(label), ""]]},
-                                       {"t": "Str", "c": ". "}, *_text(numbering.captions.get(label, ""))]}]
+                                       {"t": "Str", "c": ". "}, *_listed_copy(numbering.captions[label], drop)]}]
                  for label, (found, number) in numbering.numbers.items()
                  if found == kind and label in numbering.captions]   # subfigures are listed with their figure
         title = said["list_of"][kind]
@@ -458,7 +510,8 @@ def cross_references(document: dict, manuscript, warn=None, lists_of: bool = Tru
     numbering = number_labels(document, lang, auto)
     link_references(document, numbering, lang, manuscript.text, manuscript.source, manuscript.bibliography)
     if lists_of:
-        fill_lists(document, numbering, lang)
+        from .csl import is_note_style
+        fill_lists(document, numbering, lang, bool(manuscript.style) and is_note_style(manuscript.style))
     return document
 
 
