@@ -132,6 +132,97 @@ def confine_metadata(document: dict, manuscript: Manuscript) -> dict:
     return document
 
 
+# The metadata folio prints, reads as a setting, or hands to citeproc: any other field
+# holding words is printed nowhere, and is said (FOLIO037).
+USED_KEYS = frozenset({
+    "title", "subtitle", "author", "editor", "date", "identifier", "lang", "dir", "publisher", "edition",
+    "rights", "credit", "dedication", "description", "subject", "keywords", "site-url", "hyphenation", "slug",
+    "cover-image", "isbn", "dictionary", "metadata-file", "trim-size", "bleed", "crop-marks", "print", "paper",
+    "autoSectionLabels", "abstract", "abstract-title", "nocite", "references", "reference-section-title",
+    "link-citations", "link-bibliography", "suppress-bibliography", "notes-after-punctuation", *FILE_KEYS})
+
+
+def _meta_blocks(value) -> list | None:
+    """A metadata value as blocks of text (a paragraph for a line), or None for a list or map."""
+    kind = value.get("t") if isinstance(value, dict) else None
+    if kind == "MetaBlocks":
+        return value["c"]
+    if kind == "MetaInlines":
+        return [{"t": "Para", "c": value["c"]}]
+    if kind == "MetaString":
+        return [{"t": "Para", "c": [{"t": "Str", "c": value["c"]}]}]
+    return None
+
+
+def _used_ids(document: dict) -> set:
+    found: set = set()
+
+    def visit(node):
+        attr = node["c"][1] if node["t"] == "Header" else node["c"][0]
+        if attr and attr[0]:
+            found.add(attr[0])
+    ast._walk(document["blocks"], visit, frozenset({"Header", "Div", "Span", "Figure", "Table", "CodeBlock",
+                                                    "Code", "Image", "Link"}))
+    return found
+
+
+def _abstract_as_chapter(document: dict, manuscript: Manuscript, warn) -> None:
+    """An `abstract:` is text the author wrote for the reader: it opens the book as an
+    unnumbered chapter (titled by `abstract-title:`, else in the book's language), so
+    its notes, citations and words reach every edition as a chapter's do, and citeproc
+    numbers its citations where the reader meets them."""
+    meta = document.get("meta", {})
+    if "abstract" not in meta:
+        return
+    blocks = _meta_blocks(meta["abstract"])
+    if blocks is None:   # a list or a map: said below as printed nowhere
+        return
+    del meta["abstract"]
+    named = meta.pop("abstract-title", None)
+    title = (_meta_blocks(named) or [{"c": []}])[0]["c"] if named is not None else []
+    if not title:
+        from . import labels
+        title = [{"t": "Str", "c": labels.words(str(manuscript.metadata.get("lang") or "en"))["abstract"]}]
+    used, ident, n = _used_ids(document), "abstract", 1
+    while ident in used:
+        n += 1
+        ident = f"abstract-{n}"
+    top = document["blocks"]
+    levels = [b["c"][0] for b in top if isinstance(b, dict) and b.get("t") == "Header"]
+    if not levels:   # a book without headings is one untitled chapter: the abstract opens it
+        top[0:0] = [{"t": "Div", "c": [[ident, ["abstract"], []],
+                                       [{"t": "Para", "c": [{"t": "Strong", "c": title}]}, *blocks]]}]
+        return
+    level = min(levels)
+    at = next(i for i, b in enumerate(top) if isinstance(b, dict) and b.get("t") == "Header" and b["c"][0] == level)
+    top[at:at] = [{"t": "Header", "c": [level, [ident, ["unnumbered", "abstract"], []], title]}, *blocks]
+
+
+def _meta_words(value) -> list[str]:
+    """The words of a metadata value, a list's or a map's included."""
+    if isinstance(value, dict) and value.get("t") == "MetaMap":
+        return [word for item in value["c"].values() for word in _meta_words(item)]
+    if isinstance(value, dict) and value.get("t") == "MetaList":
+        return [word for item in value["c"] for word in _meta_words(item)]
+    return ast.plain_text(value).split()
+
+
+def _unprinted_metadata(document: dict, manuscript: Manuscript, warn) -> None:
+    """A metadata field of words that no edition prints (`thanks:`, `institute:`) is
+    said with its line, not dropped in silence. A one-word value is taken for a
+    setting of another tool (`documentclass: book`), and raw markup for its code."""
+    for key, value in document.get("meta", {}).items():
+        if key in USED_KEYS:
+            continue
+        raw: list = []
+        ast._walk(value, lambda node: raw.append(node) and None, frozenset({"RawBlock", "RawInline"}))
+        words = _meta_words(value) if not raw else []
+        if len(words) >= 2:
+            warn("FOLIO037", f"the metadata field '{key}' ('{' '.join(words)[:40]}') is printed in no edition",
+                 None, fix="put its words in the text (the abstract, a preface or the acknowledgements), "
+                 "or remove the field", line=_key_line(manuscript, key))
+
+
 def _drop_metadata_notes(document: dict, manuscript: Manuscript, warn) -> None:
     """A note in the title (or any metadata field) has no page to stand on: pandoc
     wrote its call into the title, slug and running heads and its text nowhere. It is
@@ -313,6 +404,8 @@ def _run_on(held: list, manuscript: Manuscript, appendix_markdown: str, limits: 
         at = manuscript.text.find(needle) if needle and line is None else -1
         diagnostics.append(Diagnostic(code, message, manuscript.source,
                                       line_of(manuscript.text, at) if at >= 0 else line, fix))
+    _abstract_as_chapter(document, manuscript, warn)
+    _unprinted_metadata(document, manuscript, warn)
     _drop_metadata_notes(document, manuscript, warn)
     if kinds.raw:
         document = latex.read_raw_latex(document, manuscript, warn, limits)
