@@ -24,7 +24,7 @@ from .html import inner_html, parse_fragment, text_of
 from . import backmatter, dictionary, index
 from .dictionary import Entry
 from .index import IndexGroup, Marks
-from .manuscript import Manuscript, bibliography_keys
+from .manuscript import Manuscript, bibliography_entries, bibliography_keys
 from .sandbox import Limits
 
 
@@ -489,6 +489,23 @@ def _owners(chapters: list[Chapter]) -> dict[str, str]:
     return owners
 
 
+def _report_duplicate_entries(manuscript: Manuscript, reporter: Reporter) -> None:
+    """A key written twice is two sources with one name: pandoc keeps the last, in
+    silence (BibTeX the first), so a citation may print the wrong one. Said at the
+    entry pandoc uses, naming the other."""
+    places: dict[str, list] = {}
+    for path in manuscript.bibliography:
+        for key, line in bibliography_entries(path):
+            places.setdefault(key, []).append((path, line))
+    for key, found in places.items():
+        if len(found) > 1:
+            *others, (path, line) = found
+            where = ", ".join(f"{p.name}:{n}" for p, n in others)
+            reporter.warn(Diagnostic("FOLIO038", f"bibliography entry '{key}' is written {len(found)} times "
+                                     f"(also at {where}); pandoc uses this one, the last", path, line,
+                                     fix=f"give each source its own key, or remove the copies of '{key}'"))
+
+
 def _report_unused_references(manuscript: Manuscript, body, reporter: Reporter) -> None:
     """A bibliography entry the text never cites is probably a mistake: say so."""
     cited = {key for el in body.iter() if el.get("data-cites") for key in el.get("data-cites").split()}
@@ -648,6 +665,7 @@ def _assemble(manuscript: Manuscript, reporter: Reporter, output, entries) -> Bo
     rendered = {el.get("name"): inner_html(el).strip() for el in document.iter("folio-meta")}
     body = next(document.iter("folio-body"))
     entries = _with_definitions(body, entries)
+    _report_duplicate_entries(manuscript, reporter)
     _report_unused_references(manuscript, body, reporter)
     level = _chapter_level(body)
     marks = Marks()

@@ -322,8 +322,14 @@ JSON_ID = re.compile(r'"id"\s*:\s*"([^"]+)"')
 YAML_ID = re.compile(r"^\s*-?\s*id\s*:\s*['\"]?([^'\"\s]+)", re.M)
 
 
-def bibliography_keys(path: Path) -> dict[str, int]:
-    """Each entry key in a bibliography file and the line it starts on."""
+def bibliography_entries(path: Path) -> list[tuple[str, int]]:
+    """Each entry key in a bibliography file and the line it starts on, in the file's
+    order, a key written twice twice."""
     text = path.read_text(encoding="utf-8", errors="replace")
     pattern = {".bib": BIBTEX_ENTRY, ".bibtex": BIBTEX_ENTRY, ".json": JSON_ID}.get(path.suffix.lower(), YAML_ID)
-    return {m.group(1): text.count("\n", 0, m.start(1)) + 1 for m in pattern.finditer(text)}
+    return [(m.group(1), text.count("\n", 0, m.start(1)) + 1) for m in pattern.finditer(text)]
+
+
+def bibliography_keys(path: Path) -> dict[str, int]:
+    """Each entry key in a bibliography file and the line it starts on."""
+    return dict(bibliography_entries(path))

@@ -236,7 +236,61 @@ def _drop_metadata_notes(document: dict, manuscript: Manuscript, warn) -> None:
                  line=_key_line(manuscript, key))
 
 
+def _syntax_error_line(path: Path) -> int | None:
+    """The line a JSON or YAML bibliography stops parsing at, by folio's own reading
+    (YAML's events only: an alias is never expanded), for a pandoc error naming none."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return None
+    if path.suffix.lower() == ".json":
+        try:
+            json.loads(text)
+        except json.JSONDecodeError as failure:
+            return failure.lineno
+        except (ValueError, RecursionError):
+            return None
+        return None
+    if path.suffix.lower() in (".yaml", ".yml"):
+        import yaml
+        try:
+            for _event in yaml.parse(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader)):
+                pass
+        except yaml.MarkedYAMLError as failure:
+            mark = failure.problem_mark or failure.context_mark
+            return mark.line + 1 if mark else None
+        except (yaml.YAMLError, RecursionError):
+            return None
+    return None
+
+
+def _bibliography_failure(manuscript: Manuscript, stderr: str):
+    """pandoc's error in a bibliography file, named at that file and line (pandoc names
+    the file for BibTeX and CSL JSON, not for CSL YAML): not the manuscript's."""
+    named = re.search(r"Error reading bibliography file (.+?):?\s*$", stderr, re.M)
+    files = list(manuscript.bibliography)
+    if named:
+        given = Path(named.group(1).strip().rstrip(":"))
+        candidates = [p for p in files if p == given or p.name == given.name]
+    elif "YAML parse exception" in stderr:
+        candidates = [p for p in files if p.suffix.lower() in (".yaml", ".yml")
+                      and _syntax_error_line(p) is not None]
+    else:
+        return None
+    if not candidates:
+        return None
+    path = candidates[0]
+    line = re.search(r"\(line (\d+)|at line (\d+)", stderr)
+    at = int(line.group(1) or line.group(2)) if line and named else _syntax_error_line(path)
+    told = " ".join(stderr.split("\n", 1)[-1].split()) if named else " ".join(stderr.split())
+    return error("FOLIO020", f"pandoc could not read the bibliography {path.name}: {told[:200]}", path, at,
+                 fix="correct the entry at that line (a missing comma, brace or quote is the usual cause)")
+
+
 def _failure(manuscript: Manuscript, stderr: str):
+    bibliography = _bibliography_failure(manuscript, stderr)
+    if bibliography is not None:
+        return bibliography
     line = re.search(r"line (\d+)", stderr)
     at = int(line.group(1)) if line else None
     macro = re.search(r"expanding macro (\S+)", stderr)
@@ -252,6 +306,20 @@ def _cite_line(manuscript: Manuscript, key: str) -> int | None:
     match = re.search(r"@\{?" + re.escape(key) + r"(?![\w:.#$%&+?<>~/-]*\w)", manuscript.text) or \
         re.search(r"\\\w*cite\w*\*?(\[[^\]]*\])*\{[^}]*\b" + re.escape(key), manuscript.text)   # raw LaTeX
     return line_of(manuscript.text, match.start()) if match else None
+
+
+def _cite_place(manuscript: Manuscript, key: str) -> tuple[Path, int | None]:
+    """Where a citation is written: the manuscript, or else a dictionary definition."""
+    line = _cite_line(manuscript, key)
+    if line is None and manuscript.dictionary is not None:
+        try:
+            text = manuscript.dictionary.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError):
+            text = ""
+        found = re.search(r"@\{?" + re.escape(key) + r"(?![\w:.#$%&+?<>~/-]*\w)", text)
+        if found:
+            return manuscript.dictionary, line_of(text, found.start())
+    return manuscript.source, line
 
 
 BIBLIOGRAPHY_SUFFIXES = (".bib", ".bibtex", ".json", ".yaml", ".yml", ".ris")
@@ -444,8 +512,7 @@ def _run_on(held: list, manuscript: Manuscript, appendix_markdown: str, limits: 
     missing = MISSING_CITATION.findall(stderr)
     if missing:
         raise BuildError(*(Diagnostic(
-            "FOLIO021", f"citation key '@{key}' is not in the bibliography", manuscript.source,
-            _cite_line(manuscript, key),
+            "FOLIO021", f"citation key '@{key}' is not in the bibliography", *_cite_place(manuscript, key),
             fix=_missing_key_fix(manuscript, key)) for key in dict.fromkeys(missing)))
     diagnostics += _pandoc_diagnostics(messages, manuscript, appendix_markdown)
     return PandocOutput(written.html, passages, tuple(diagnostics), whole, spliced_json)
