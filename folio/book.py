@@ -361,7 +361,9 @@ def _headings(section, level: int) -> tuple[Heading, ...]:
             if f"level{depth}" in classes.split():
                 heading = sub.find(f"h{depth}")
                 if heading is not None and sub.get("id"):
-                    found.append(Heading(sub.get("id"), depth - level + 1, inner_html(heading), text_of(heading)))
+                    title_html = inner_html(heading)   # its note calls are not its words (the contents, the nav)
+                    found.append(Heading(sub.get("id"), depth - level + 1, title_html, text_of(
+                        lxml.html.fragment_fromstring(_title_copy(title_html), create_parent="span"))))
     return tuple(found)
 
 

@@ -68,3 +68,18 @@ def test_a_field_of_words_no_edition_prints_is_named_with_its_line():
     pandoc._unprinted_metadata(document, _manuscript(text), lambda *a, **k: said.append((a, k)))
     assert [(a[0], k["line"]) for a, k in said] == [("FOLIO037", 3), ("FOLIO037", 4)]
     assert "'thanks'" in said[0][0][1] and "'institute'" in said[1][0][1]
+
+
+def test_a_headings_note_call_is_not_part_of_its_name_in_the_nav_or_the_search(built):
+    """`## Wicks and oil^[…]`: the contents, the EPUB's navigation and the site's search
+    name the section without the call's number, and a passage's text has no call in it."""
+    import zipfile
+    out, result = built("abstract-and-thanks")
+    assert result.returncode == 0, result.stderr
+    with zipfile.ZipFile(next(out.glob("*.epub"))) as package:
+        ncx = package.read("OEBPS/toc.ncx").decode("utf-8")
+    assert "<text>Wicks and oil</text>" in ncx
+    search = (out / "html" / "search-index.js").read_text(encoding="utf-8")
+    assert '"Wicks and oil"' in search or "› Wicks and oil\"" in search, search[:500]
+    assert "Wicks and oil1" not in search and "Wicks and oil 1" not in search
+    assert '"text": "The oil was whale oil until 1860 [2]."' in search

@@ -12,6 +12,7 @@ import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
+import lxml.etree
 import lxml.html
 import markupsafe
 
@@ -128,6 +129,12 @@ def _count(sections: list[dict]) -> int:
 
 
 PASSAGES = {"p", "li", "dt", "dd", "td", "th", "figcaption", "caption", "pre", "h2", "h3", "h4", "h5", "h6"}
+# An element's words as a reader searches them: a note call (the 3 after "1860.") is not one.
+_WORDS_NOT_CALLS = lxml.etree.XPath('.//text()[not(ancestor::*[contains(concat(" ", @class, " "), " footnote-ref ")])]')
+
+
+def _words(element) -> str:
+    return " ".join("".join(_WORDS_NOT_CALLS(element)).split())
 
 
 def search_records(book: Book) -> list[dict]:
@@ -143,11 +150,11 @@ def search_records(book: Book) -> list[dict]:
             if element.get("id") and element.tag in ("section", "h2", "h3", "h4", "h5", "h6", "div", "figure"):
                 anchor = element.get("id")
             if element.tag in ("h2", "h3"):
-                section = text_of(element)
+                section = _words(element)
             if element.tag not in PASSAGES or any(inner.tag in PASSAGES for inner in element.iterdescendants()
                                                   if isinstance(inner.tag, str)):
                 continue
-            text = " ".join(text_of(element).split())
+            text = _words(element)
             if not text:
                 continue
             inner = next((e.get("id") for e in element.iter() if isinstance(e.tag, str) and e.get("id")), None)
