@@ -78,6 +78,10 @@ def main(argv: list[str]) -> int:
     except KeyboardInterrupt:
         print("interrupted; the editions already in the output folder are unchanged.", file=sys.stderr)
         return 130
+    except BrokenPipeError:   # `build.py styles | head`: the reader has all it wanted
+        import os
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())   # no second error at exit
+        return 0
     except Exception as exc:   # a bug in folio: say so plainly; the details on request
         import os
         import traceback

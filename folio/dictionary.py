@@ -75,9 +75,16 @@ def entry_key(text: str) -> str:
     return key
 
 
+# Letters Unicode does not decompose into a base letter and an accent, spelled as an
+# English indexer files them: æther under A, Ørsted and œuvre under O, Łódź under L.
+_UNDECOMPOSED = str.maketrans({"æ": "ae", "Æ": "AE", "œ": "oe", "Œ": "OE", "ø": "o", "Ø": "O", "ł": "l",
+                               "Ł": "L", "đ": "d", "Đ": "D", "ð": "d", "Ð": "D", "þ": "th", "Þ": "Th",
+                               "ß": "ss", "ẞ": "SS", "ı": "i", "ħ": "h", "Ħ": "H", "ŧ": "t", "Ŧ": "T"})
+
+
 def sort_key(text: str) -> str:
     """Sort as an indexer would: no case, no accents, no leading article, letters only."""
-    plain = unicodedata.normalize("NFKD", text)
+    plain = unicodedata.normalize("NFKD", text.translate(_UNDECOMPOSED))
     plain = "".join(c for c in plain if not unicodedata.combining(c))
     plain = LEADING_ARTICLE.sub("", plain.strip().strip("‘’“”'\"*"))
     return re.sub(r"[^\w\s]", "", plain.lower()).strip()

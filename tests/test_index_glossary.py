@@ -115,6 +115,15 @@ def test_every_dictionary_entry_is_in_glossary_or_index(bundled):
             assert f'id="ixe-{entry.key}"' in index, entry.headword
 
 
+def test_letters_unicode_does_not_decompose_file_under_their_base_letter():
+    """æ, ø, œ, ł, ß have no accent to strip: an English index files them as spelled out."""
+    terms = ["Zola", "œuvre", "Ørsted", "Owen", "æther", "Adams", "Łódź", "Lyon", "Straße", "Strand"]
+    filed = sorted(terms, key=dictionary.sort_key)
+    assert filed == ["Adams", "æther", "Łódź", "Lyon", "œuvre", "Ørsted", "Owen", "Strand", "Straße", "Zola"]
+    assert [dictionary.letter_group(dictionary.sort_key(t)) for t in ("æther", "Ørsted", "œuvre", "Łódź")] == \
+        ["A", "O", "O", "L"]
+
+
 def test_index_is_sorted_like_an_indexer_would(bundled):
     index = (bundled / "html" / "book-index.html").read_text(encoding="utf-8")
     import lxml.html

@@ -94,6 +94,20 @@ def test_styles_command_lists_and_searches():
     assert "chicago-notes-bibliography (note style)" in result.stdout
 
 
+def test_styles_piped_into_a_reader_that_stops_early_is_not_an_error():
+    """`build.py styles | head -1`: the pipe closes after one line, as head does."""
+    import subprocess
+    import sys
+    from conftest import ROOT
+    with subprocess.Popen([sys.executable, str(ROOT / "build.py"), "styles"], stdout=subprocess.PIPE,
+                          stderr=subprocess.PIPE, cwd=ROOT) as listing:
+        listing.stdout.readline()
+        listing.stdout.close()
+        said = listing.stderr.read().decode()
+        assert listing.wait(timeout=60) == 0, said
+    assert "FOLIO099" not in said and "Broken pipe" not in said, said
+
+
 def test_strict_turns_warnings_into_errors(tmp_path):
     book = tmp_path / "book"
     shutil.copytree(BOOKS / "tiny", book)
