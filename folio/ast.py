@@ -681,7 +681,49 @@ def reserve_folio_ids(document: dict, manuscript, warn) -> dict:
 
 
 # Each: (document, manuscript, warn) -> document. Raw markup is made safe first.
-PASSES = (neutralize_raw_markup, reserve_folio_ids, keep_list_delimiters, cross_references)
+# Quotation marks by language: (outer open, outer close, inner open, inner close). pandoc
+# reads "…" as a quotation and writes English marks whatever the language; a reader of
+# a German book expects „…“, of a French one « … ». English keeps pandoc's.
+QUOTES = {
+    "de": ("„", "“", "‚", "‘"), "cs": ("„", "“", "‚", "‘"), "sk": ("„", "“", "‚", "‘"), "sl": ("„", "“", "‚", "‘"),
+    "fr": ("«\u202f", "\u202f»", "“", "”"), "es": ("«", "»", "“", "”"), "it": ("«", "»", "“", "”"),
+    "pt": ("«", "»", "“", "”"), "ca": ("«", "»", "“", "”"), "ru": ("«", "»", "„", "“"), "uk": ("«", "»", "„", "“"),
+    "be": ("«", "»", "„", "“"), "pl": ("„", "”", "«", "»"), "hu": ("„", "”", "»", "«"), "ro": ("„", "”", "«", "»"),
+    "nl": ("“", "”", "‘", "’"), "da": ("»", "«", "›", "‹"), "sv": ("”", "”", "’", "’"), "fi": ("”", "”", "’", "’"),
+    "nb": ("«", "»", "‘", "’"), "nn": ("«", "»", "‘", "’"), "no": ("«", "»", "‘", "’"), "el": ("«", "»", "“", "”"),
+    "tr": ("“", "”", "‘", "’"), "ja": ("「", "」", "『", "』"), "zh": ("“", "”", "‘", "’"), "he": ("”", "”", "’", "’"),
+    "ar": ("«", "»", "“", "”"), "fa": ("«", "»", "“", "”"), "lt": ("„", "“", "‚", "‘"), "et": ("„", "“", "‚", "‘"),
+    "lv": ("«", "»", "„", "“"), "bg": ("„", "“", "’", "’"), "hr": ("„", "”", "‘", "’"), "sr": ("„", "”", "’", "’"),
+}
+
+
+def quotation_marks(lang: str) -> tuple[str, str, str, str] | None:
+    """The marks a language quotes with (by its primary subtag; `zh-Hant` uses corner
+    brackets), or None for English and the languages not listed: pandoc's own."""
+    tag = lang.strip().replace("_", "-").lower()
+    if tag.startswith("zh") and ("hant" in tag or tag.endswith(("-tw", "-hk", "-mo"))):
+        return ("「", "」", "『", "』")
+    return QUOTES.get(tag.split("-")[0])
+
+
+def localize_quotes(document: dict, manuscript, warn=None) -> dict:
+    """Each quotation ("…" read by pandoc's smart punctuation) in the marks of the
+    book's language, written as text: every edition then prints the same marks."""
+    marks = quotation_marks(str(manuscript.metadata.get("lang") or "en"))
+    if marks is None:
+        return document
+
+    def visit(node):
+        outer = node["c"][0].get("t") == "DoubleQuote"
+        opening, closing = (marks[0], marks[1]) if outer else (marks[2], marks[3])
+        return {"t": "Span", "c": [["", ["quoted"], []],
+                                   [{"t": "Str", "c": opening}, *node["c"][1], {"t": "Str", "c": closing}]]}
+
+    document["blocks"] = _walk(document["blocks"], visit, frozenset({"Quoted"}))
+    return document
+
+
+PASSES = (neutralize_raw_markup, reserve_folio_ids, keep_list_delimiters, cross_references, localize_quotes)
 
 
 @dataclass(frozen=True)
@@ -694,6 +736,7 @@ class Kinds:
     raw: bool = True             # raw HTML or LaTeX (latex.py, neutralize_raw_markup)
     ordered_lists: bool = True   # keep_list_delimiters
     lists_of: bool = True        # a `\listoffigures` placeholder or an author's div with its class (fill_lists)
+    quoted: bool = True          # a quotation pandoc read ("…"): localize_quotes
 
     @classmethod
     def of(cls, data: bytes) -> "Kinds":
@@ -703,7 +746,7 @@ class Kinds:
         # Raw LaTeX is read into nodes before the passes (latex.py): a `\begin{enumerate}[(a)]`
         # becomes an ordered list, a `\listoffigures` a list's placeholder.
         return cls(raw=raw, ordered_lists=raw or b'"t":"OrderedList"' in data,
-                   lists_of=raw or LIST_OF.encode() in data)
+                   lists_of=raw or LIST_OF.encode() in data, quoted=raw or b'"t":"Quoted"' in data)
 
     def passes(self):
         """PASSES, each as it is to run on a document of these kinds."""
@@ -711,6 +754,8 @@ class Kinds:
             if step is neutralize_raw_markup and not self.raw:
                 continue
             if step is keep_list_delimiters and not self.ordered_lists:
+                continue
+            if step is localize_quotes and not self.quoted:
                 continue
             if step is cross_references and not self.lists_of:
                 yield lambda document, manuscript, warn: cross_references(document, manuscript, warn, lists_of=False)
