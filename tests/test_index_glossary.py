@@ -137,6 +137,15 @@ def test_index_is_sorted_like_an_indexer_would(bundled):
     assert groups == sorted(groups, key=lambda g: (g != "0–9", g))
 
 
+def test_a_glossary_term_used_on_one_page_says_page(bundled):
+    """'Used on page 12.', never 'Used on pages 12.': one number, one page."""
+    text = " ".join(check.pdf_text(bundled / f"{SLUG}.pdf"))
+    once = re.findall(r"Used on page (\d+)\.", text)
+    several = re.findall(r"Used on pages (\d+)(?=[.,–])(.)", text)
+    assert once and several, text[-3000:]
+    assert all(mark != "." for _, mark in several), several
+
+
 def test_epub_index_and_glossary_follow_the_specs(bundled):
     texts = check.epub_texts(bundled / f"{SLUG}.epub")
     index = texts["OEBPS/book-index.xhtml"]
