@@ -680,7 +680,6 @@ def reserve_folio_ids(document: dict, manuscript, warn) -> dict:
     return document
 
 
-# Each: (document, manuscript, warn) -> document. Raw markup is made safe first.
 # Quotation marks by language: (outer open, outer close, inner open, inner close). pandoc
 # reads "…" as a quotation and writes English marks whatever the language; a reader of
 # a German book expects „…“, of a French one « … ». English keeps pandoc's.
@@ -723,6 +722,7 @@ def localize_quotes(document: dict, manuscript, warn=None) -> dict:
     return document
 
 
+# Each: (document, manuscript, warn) -> document. Raw markup is made safe first.
 PASSES = (neutralize_raw_markup, reserve_folio_ids, keep_list_delimiters, cross_references, localize_quotes)
 
 

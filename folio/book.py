@@ -383,6 +383,13 @@ def _cut_chapters(body, level: int, notes: dict[str, str], places: dict, warn=No
             heading = next(iter(holder), None)
             if heading is not None and text_of(heading):
                 refs.set("data-title", text_of(heading))
+            # Where the author put it, before the appendices say, it stays: before the
+            # chapter that follows (else it closes the book).
+            follows = holder.getnext()
+            while follows is not None and not (follows.tag == "section" and follows.get("id")):
+                follows = follows.getnext()
+            if follows is not None and holder.getparent() is body:
+                refs.set("data-before", follows.get("id"))
             holder.drop_tree()
     loose = [child for child in body if not (child.tag == "section" and f"level{level}" in child.get("class", ""))]
     if any(text_of(el) or el.tag in ("img", "figure") for el in loose):
@@ -471,6 +478,7 @@ def _number_notes(tree, notes: dict[str, str]) -> tuple[Note, ...]:
 
 def _bibliography(refs, refs_title: str) -> list[Chapter]:
     if refs is not None:
+        refs.attrib.pop("data-before", None)
         refs_title = refs.attrib.pop("data-title", None) or refs_title
         return [Chapter(id="bibliography", role="bibliography", title_html=html_escape(refs_title),
                                 title=refs_title, number=None,
@@ -704,13 +712,22 @@ def _assemble(manuscript: Manuscript, reporter: Reporter, output, entries) -> Bo
         back.append(Chapter(id="glossary", role="glossary", title_html=html_escape(said["glossary"]),
                             title=said["glossary"], number=None,
                             html=inner_html(glossary).strip(), notes=glossary_notes))
-    back += _bibliography(refs, refs_title)
+    before = refs.get("data-before") if refs is not None else None
+    placed = next((i for i, c in enumerate(chapters) if before and c.id == before), None)
+    if placed is None:
+        back += _bibliography(refs, refs_title)
     if groups:
         back.append(Chapter(id="book-index", role="index", title_html=html_escape(said["index"]), title=said["index"],
                             number=None, html=""))
     taken = {c.id for c in chapters} | {i for c in chapters for i in re.findall(r'\bid="([^"]+)"', c.html)}
+    if placed is not None:   # the author's place for it, among the chapters
+        bibliography = _bibliography(refs, refs_title)
+        back = bibliography + back
     back = [replace(c, id=_free_id(c.id, taken)) for c in back]
-    chapters = chapters + back
+    if placed is not None:
+        chapters = chapters[:placed] + back[:1] + chapters[placed:] + back[1:]
+    else:
+        chapters = chapters + back
     owners = _owners(chapters)
     index_id = next((c.id for c in back if c.role == "index"), "")
     owners.update({f"ixe-{e.key}": index_id for g in groups for e in g.entries})

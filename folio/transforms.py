@@ -177,8 +177,10 @@ def safe_ids(body, ctx: Context) -> None:
     escaping, unique in the book and clear of the prefixes of folio's own ids; links
     to a rewritten id follow it."""
     elements = [el for el in body.iter() if isinstance(el.tag, str) and el.get("id") is not None]
+    # A chapter's title is `<its id>-title` in the EPUB (aria-labelledby): not an author's.
+    reserved = EDITION_IDS | {el.get("id") + "-title" for el in body.iter("section") if el.get("id")}
     taken = {el.get("id") for el in elements if SAFE_ID.match(el.get("id"))
-             and not el.get("id").startswith(FOLIO_ID_PREFIXES) and el.get("id") not in EDITION_IDS}
+             and not el.get("id").startswith(FOLIO_ID_PREFIXES) and el.get("id") not in reserved}
     kept, renamed, given, seen = set(), {}, set(), {}
     for element in elements:
         old = element.get("id")
@@ -186,7 +188,7 @@ def safe_ids(body, ctx: Context) -> None:
             kept.add(old)
             continue
         twice = old in kept or old in renamed   # kept, or rewritten, the first time
-        new = _safe_id(old, taken | kept | given | EDITION_IDS)
+        new = _safe_id(old, taken | kept | given | reserved)
         given.add(new)
         if not twice:   # a link to an id used twice goes to the first, as in a browser
             renamed[old] = new

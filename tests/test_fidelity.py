@@ -69,6 +69,21 @@ def test_book_builds_clean_and_passes_check(case, built):
     assert checked.returncode == 0, checked.stdout + checked.stderr
 
 
+def test_the_bibliography_stays_where_the_author_put_it(built):
+    """`# References` with `::: {#refs}` before an appendix: the bibliography is set
+    there in every edition (contents, EPUB spine, the site's order), not at the end."""
+    out, result = built("thesis-floats")
+    assert result.returncode == 0, result.stderr
+    with zipfile.ZipFile(next(out.glob("*.epub"))) as package:
+        opf = package.read("OEBPS/content.opf").decode("utf-8")
+    spine = re.findall(r'<itemref idref="x-([^"]+)"', opf)
+    assert spine == ["preface", "lists", "introduction", "bibliography", "sec-appa"], spine
+    assert 'rel="next" href="sec-appa.html"' in (out / "html" / "bibliography.html").read_text(encoding="utf-8")
+    text = "\n".join(check.pdf_text(next(out.glob("*s.pdf"))))
+    titles = [" ".join(line.split(" . ")[0].split()) for line in text.splitlines() if ". . ." in line]
+    assert titles.index("References") < titles.index("Appendix A: Tables"), titles
+
+
 def test_a_missing_figure_keeps_its_caption(tmp_path):
     """An image folio cannot show is named (FOLIO031); its caption is the author's text
     and reaches every edition, so the conservation check finds nothing missing."""
