@@ -680,6 +680,32 @@ def reserve_folio_ids(document: dict, manuscript, warn) -> dict:
     return document
 
 
+TASK_MARKS = {"☒": ("☑", "task-done"), "☐": ("☐", "task-open")}   # pandoc's read -> printed (the book font has ☑)
+
+
+def keep_task_marks(document: dict, manuscript=None, warn=None) -> dict:
+    """A task list's `[x]` and `[ ]`, which pandoc reads as ☒ and ☐ and its HTML writer
+    makes form checkboxes (raw inputs, removed): each a mark in a span, so done and
+    not done read apart in every edition."""
+    def visit(node):
+        tasks = 0
+        for item in node["c"]:
+            first = item[0] if item and isinstance(item[0], dict) else None
+            if first is None or first.get("t") not in ("Plain", "Para") or not first["c"]:
+                continue
+            lead = first["c"][0]
+            if lead.get("t") == "Str" and lead.get("c") in TASK_MARKS:
+                mark, kind = TASK_MARKS[lead["c"]]
+                first["c"][0] = {"t": "Span", "c": [["", ["task", kind], []], [{"t": "Str", "c": mark}]]}
+                tasks += 1
+        if tasks and tasks == len(node["c"]):   # a list of tasks only: its marks stand for bullets
+            return {"t": "Div", "c": [["", ["task-list"], []], [node]]}
+        return None
+
+    document["blocks"] = _walk(document["blocks"], visit, frozenset({"BulletList"}))
+    return document
+
+
 # Quotation marks by language: (outer open, outer close, inner open, inner close). pandoc
 # reads "…" as a quotation and writes English marks whatever the language; a reader of
 # a German book expects „…“, of a French one « … ». English keeps pandoc's.
@@ -723,7 +749,8 @@ def localize_quotes(document: dict, manuscript, warn=None) -> dict:
 
 
 # Each: (document, manuscript, warn) -> document. Raw markup is made safe first.
-PASSES = (neutralize_raw_markup, reserve_folio_ids, keep_list_delimiters, cross_references, localize_quotes)
+PASSES = (neutralize_raw_markup, reserve_folio_ids, keep_list_delimiters, cross_references, localize_quotes,
+          keep_task_marks)
 
 
 @dataclass(frozen=True)
@@ -737,6 +764,7 @@ class Kinds:
     ordered_lists: bool = True   # keep_list_delimiters
     lists_of: bool = True        # a `\listoffigures` placeholder or an author's div with its class (fill_lists)
     quoted: bool = True          # a quotation pandoc read ("…"): localize_quotes
+    tasks: bool = True           # a task list's mark (☒, ☐): keep_task_marks
 
     @classmethod
     def of(cls, data: bytes) -> "Kinds":
@@ -746,7 +774,8 @@ class Kinds:
         # Raw LaTeX is read into nodes before the passes (latex.py): a `\begin{enumerate}[(a)]`
         # becomes an ordered list, a `\listoffigures` a list's placeholder.
         return cls(raw=raw, ordered_lists=raw or b'"t":"OrderedList"' in data,
-                   lists_of=raw or LIST_OF.encode() in data, quoted=raw or b'"t":"Quoted"' in data)
+                   lists_of=raw or LIST_OF.encode() in data, quoted=raw or b'"t":"Quoted"' in data,
+                   tasks=any(mark.encode() in data for mark in TASK_MARKS))
 
     def passes(self):
         """PASSES, each as it is to run on a document of these kinds."""
@@ -756,6 +785,8 @@ class Kinds:
             if step is keep_list_delimiters and not self.ordered_lists:
                 continue
             if step is localize_quotes and not self.quoted:
+                continue
+            if step is keep_task_marks and not self.tasks:
                 continue
             if step is cross_references and not self.lists_of:
                 yield lambda document, manuscript, warn: cross_references(document, manuscript, warn, lists_of=False)

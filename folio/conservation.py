@@ -99,7 +99,8 @@ def passages(document: dict, text: str) -> tuple[Passage, ...]:
             walk(inlines)   # notes inside it are passages of their own
             return
         if kind == "CodeBlock":
-            found.append(content[1])
+            # Numbered lines print a number before each line: compared line by line.
+            found.append(content[1].replace("\n", GAP) if "numberLines" in content[0][1] else content[1])
             return
         if kind == "Note":
             walk(content)

@@ -46,6 +46,8 @@ SAFE_ATTRIBUTES = {"id", "class", "href", "src", "alt", "title", "width", "heigh
                    "minsize", "maxsize", "movablelimits", "largeop", "symmetric", "notation",
                    "rowspacing", "columnspacing", "columnlines", "rowlines", "frame", "accentunder",
                    "rowalign", "open", "close", "separators", "bevelled", "depth", "voffset", "form"}
+# pandoc's numbered code lines ({.numberLines startFrom="10"}): the count the first line starts after.
+COUNTER_STYLE = re.compile(r"^\s*counter-reset\s*:\s*source-line\s+-?\d{1,9}\s*;?\s*$")
 SIZE_STYLE = re.compile(r"^\s*((width|height)\s*:\s*[\d.]+(%|px|em|in|cm|mm|pt)\s*;?\s*){1,2}$")
 ALIGN_STYLE = re.compile(r"^\s*text-align\s*:\s*(left|right|center|justify)\s*;?\s*$")
 LINK_SCHEMES = {"http", "https", "mailto", "tel"}
@@ -87,7 +89,8 @@ def _attribute_allowed(element, name: str, value: str) -> bool:
     if name.startswith(("data-", "aria-")):   # no ':' or odd characters: an XHTML name too
         return bool(re.fullmatch(r"(data|aria)-[A-Za-z0-9_.-]+", name))
     if name == "style":   # pandoc's {width=50%} and table column alignment
-        return bool(SIZE_STYLE.match(value) or ALIGN_STYLE.match(value))
+        return bool(SIZE_STYLE.match(value) or ALIGN_STYLE.match(value)
+                    or (element.tag == "code" and COUNTER_STYLE.match(value)))
     if name == "tabindex":   # pandoc's anchors on code lines
         return value.strip() == "-1"
     if name not in SAFE_ATTRIBUTES:
