@@ -295,7 +295,10 @@ def link_glossary_terms(body, entries: tuple[Entry, ...], level: int) -> dict[st
 
 def _entry_for(path, occurrences, entry: Entry | None, children) -> IndexEntry:
     term = entry.headword if entry else path[-1]
-    return IndexEntry(term=term, sort_key=entry.sort_key if entry else sort_key(term), key=entry_key(term),
+    # A sub-entry's id is its parent's and its own: "Tax!Sugar" beside a headword "Sugar"
+    # is another entry, and one book cannot hold two ids "ixe-sugar".
+    key = entry_key(term) if len(path) == 1 else f"{entry_key(path[0])}--{entry_key(term)}"
+    return IndexEntry(term=term, sort_key=entry.sort_key if entry else sort_key(term), key=key,
                       occurrences=tuple(occurrences), subentries=tuple(sorted(children, key=lambda e: (e.sort_key, e.term))),
                       see=entry.see if entry else (), see_also=entry.see_also if entry else (),
                       glossary=bool(entry and entry.in_glossary), kind=entry.kind if entry else "")
