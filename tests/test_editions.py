@@ -412,7 +412,7 @@ def test_section_list_and_anchors_nest_escape_and_speak_the_books_language(tmp_p
         "Ein Abschnitt mit Link und Anmerkung", "Zweiter"]
     first = top.find("li")
     assert first.find("a").find("em") is not None and not first.find("a").findall(".//a")   # no link in a link
-    assert [a.text_content() for a in first.find("ol").iter("a")] == ['Unter <b> & “mehr”']
+    assert [a.text_content() for a in first.find("ol").iter("a")] == ['Unter <b> & „mehr“']   # German quotes
     assert "<b>" not in lxml.html.tostring(nav, encoding="unicode")                        # escaped, not markup
     assert 'aria-label="Link zu diesem Abschnitt: Tiefer"' in page and 'href="#tiefer"' in page
     assert len(re.findall(r'id="fnref[-\w]*"', page)) == 1                                # the copy has no ids
