@@ -84,6 +84,21 @@ def test_the_bibliography_stays_where_the_author_put_it(built):
     assert titles.index("References") < titles.index("Appendix A: Tables"), titles
 
 
+def test_a_figure_taller_than_the_page_is_scaled_down_whole(built):
+    """The tall screenshot (300 x 3000 px) and its caption sit on the page its chapter
+    opens on, under the title; before, the image ran past the page's foot, cut."""
+    out, result = built("tall-figure")
+    assert result.returncode == 0, result.stderr
+    pages = subprocess.run(["pdftotext", str(out / "a-tall-screenshot.pdf"), "-"], capture_output=True,
+                           text=True, check=True).stdout.split("\f")
+    opening = next(page for page in pages if "Settings" in page and "CHAPTER" in page.upper())
+    assert "where a black bar closes it." in opening, opening
+    listed = subprocess.run(["pdfimages", "-list", str(out / "a-tall-screenshot.pdf")], capture_output=True,
+                            text=True, check=True).stdout.splitlines()[2:]
+    y_ppi = [float(line.split()[-4]) for line in listed]
+    assert y_ppi and min(y_ppi) > 3000 / 6.5, listed   # 3,000 px in under 6.5 in of a 9 in page
+
+
 def test_a_missing_figure_keeps_its_caption(tmp_path):
     """An image folio cannot show is named (FOLIO031); its caption is the author's text
     and reaches every edition, so the conservation check finds nothing missing."""

@@ -57,6 +57,15 @@ class PageSettings:
     def suffix(self) -> str:
         return "-print" if self.for_print else ""
 
+    @property
+    def tallest_image(self) -> float:
+        """The height in points an image may take: the text block's, less room for a
+        chapter's opening (its drop and title, some 150 pt) and a caption's lines, so a
+        figure fits on the page its chapter opens on. A taller one is scaled down whole,
+        not cut at the page's foot."""
+        from ..check import to_points
+        return max(to_points(self.height) - self.margins[0] - self.margins[1] - 180, 72.0)
+
 
 # A page smaller than a playing card or larger than a broadsheet is a typo, and a tiny
 # one multiplies the page count without end ('1pt 1pt' made 916 pages of 11).
