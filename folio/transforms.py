@@ -247,7 +247,7 @@ def _read_image(path: Path, src: str, ctx: Context) -> bytes | None:
         bounds.check_image(path, ctx.manuscript.source, ctx.line_of(src))
         data = path.resolve().read_bytes()
         if path.suffix.lower() != ".svg":
-            return data
+            return _eight_bit_grey(data)
     try:
         data, removed = svg.clean_svg(data)
     except ValueError as exc:
@@ -258,6 +258,26 @@ def _read_image(path: Path, src: str, ctx: Context) -> bytes | None:
         ctx.warn("FOLIO033", f"SVG '{src}': {what} removed", src,
                  fix="an SVG in a book may not run scripts or load other files; embed images as data: URLs")
     return data
+
+
+def _eight_bit_grey(data: bytes) -> bytes:
+    """A 16-bit greyscale PNG (a scanner's, a microscope's), which WeasyPrint draws as a
+    black box ("Unknown image mode: I;16"), as 8-bit grey: the same picture in every
+    edition. Any other image is left as it is."""
+    from io import BytesIO
+    from PIL import Image
+    if not data.startswith(b"\x89PNG"):
+        return data
+    try:
+        with Image.open(BytesIO(data), formats=["PNG"]) as image:
+            if image.mode not in ("I;16", "I;16B", "I;16L", "I"):
+                return data
+            grey = image.convert("I").point(lambda value: value * (1 / 256)).convert("L")
+        out = BytesIO()
+        grey.save(out, format="PNG", optimize=True)
+        return out.getvalue()
+    except Exception:   # noqa: BLE001 - an image Pillow cannot redraw stays as it was
+        return data
 
 
 IMPLIED_EXTENSIONS = (".svg", ".png", ".jpg", ".jpeg", ".gif", ".webp", ".pdf")

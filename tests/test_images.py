@@ -1,0 +1,32 @@
+"""Images an author brings are drawn as they look: a 16-bit greyscale PNG, which
+WeasyPrint draws as a black box, becomes 8-bit grey (transforms._eight_bit_grey)."""
+from io import BytesIO
+
+from PIL import Image
+
+from folio import transforms
+
+
+def _png(image) -> bytes:
+    out = BytesIO()
+    image.save(out, format="PNG")
+    return out.getvalue()
+
+
+def test_a_16_bit_grey_png_becomes_8_bit_grey_with_its_tones():
+    ramp = Image.new("I;16", (3, 1))
+    for x, value in enumerate((0, 32768, 65535)):
+        ramp.putpixel((x, 0), value)
+    data = _png(ramp)
+    with Image.open(BytesIO(data)) as before:
+        assert before.mode.startswith("I")   # what WeasyPrint cannot draw
+    with Image.open(BytesIO(transforms._eight_bit_grey(data))) as after:
+        assert after.mode == "L"
+        assert [after.getpixel((x, 0)) for x in range(3)] == [0, 128, 255]
+
+
+def test_other_images_are_left_byte_for_byte():
+    for image in (Image.new("L", (2, 2), 90), Image.new("RGB", (2, 2), (1, 2, 3))):
+        data = _png(image)
+        assert transforms._eight_bit_grey(data) == data
+    assert transforms._eight_bit_grey(b"\xff\xd8\xff not a png") == b"\xff\xd8\xff not a png"
