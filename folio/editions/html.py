@@ -98,8 +98,15 @@ def with_heading_links(html: str, said: dict) -> tuple[str, list[dict]]:
     """Each h2–h4 with an id is followed by a link to itself, shown on hover or focus
     (its glyph is drawn by CSS, so it is not in the text, the search index or a copy);
     the heading and its link share a wrapper, so the link is not part of the heading's
-    name. Also the h2 and h3 sections, nested, for the list beside the text."""
+    name. Also the h2 and h3 sections, nested, for the list beside the text; and, in
+    the same pass over the page, each table wrapped to scroll sideways: a register map of
+    twelve columns would otherwise run past a phone's screen, its last columns cut."""
     tree = parse_fragment(html)
+    for table in list(tree.iter("table")):   # focusable, so a keyboard can scroll it
+        holder = lxml.html.Element("div", {"class": "table-scroll", "tabindex": "0"})
+        table.addprevious(holder)
+        holder.tail, table.tail = table.tail, None
+        holder.append(table)
     sections: list[dict] = []
     for heading in [h for h in tree.iter(*HEADINGS)]:
         target, parent = _target_of(heading), heading.getparent()
