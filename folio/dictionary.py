@@ -136,6 +136,11 @@ def load(path: Path) -> tuple[Entry, ...]:
             problems.append(Diagnostic("FOLIO050", f"this entry cannot be read: {getattr(exc, 'problem', exc)}",
                                        path, line, fix="write plain values: text, lists and mappings, no '!!' tags"))
             continue
+        except (ValueError, TypeError, OverflowError) as exc:   # a date that is no date: 1925-02-30
+            from .manuscript import UNREADABLE_VALUE_FIX, unreadable_value_line
+            problems.append(Diagnostic("FOLIO050", f"a value in this entry cannot be read: {str(exc)[:80]}",
+                                       path, unreadable_value_line(node, 1) or line, fix=UNREADABLE_VALUE_FIX))
+            continue
         if not isinstance(data, dict):
             problems.append(Diagnostic("FOLIO050", "an entry must be a mapping of fields", path, line,
                                        fix="write the entry as '- headword: ...' with fields below it"))

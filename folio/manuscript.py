@@ -152,6 +152,28 @@ def metadata_blocks(text: str):
         i += 1
 
 
+def unreadable_value_line(node, first_line: int) -> int | None:
+    """The line of the first value YAML reads but cannot make into data: a date that is
+    no date (`2024-13-45`, `2024-02-30`), which PyYAML raises as a ValueError."""
+    loader = yaml.SafeLoader("")
+    pending = [node] if node is not None else []
+    while pending:
+        current = pending.pop()
+        if isinstance(current, yaml.ScalarNode):
+            try:
+                loader.construct_object(current, deep=True)
+            except Exception:   # noqa: BLE001 - any failure is the value to name
+                return current.start_mark.line + first_line
+        elif isinstance(current, yaml.SequenceNode):
+            pending.extend(reversed(current.value))
+        elif isinstance(current, yaml.MappingNode):
+            pending.extend(reversed([part for pair in current.value for part in pair]))
+    return None
+
+
+UNREADABLE_VALUE_FIX = "quote it ('date: \"2024-13-45\"') to keep it as text, or correct it"
+
+
 def _parse_block(block: str, source: Path, first_line: int, required: bool):
     """One YAML block as (mapping, key lines); a later block that is not YAML is
     text to pandoc too (a rule and a paragraph), so it is skipped unless `required`."""
@@ -173,6 +195,11 @@ def _parse_block(block: str, source: Path, first_line: int, required: bool):
         problem = getattr(exc, "problem", None) or str(exc)
         raise error("FOLIO004", f"invalid YAML metadata: {problem}", source, line,
                     fix="check the indentation and quote values that contain ': ' or start with a quote or '@'") from None
+    except (ValueError, TypeError, OverflowError) as exc:   # a date that is no date
+        if not required:
+            return {}, {}
+        raise error("FOLIO004", f"a value in the YAML metadata cannot be read: {str(exc)[:80]}", source,
+                    unreadable_value_line(node, first_line) or first_line, fix=UNREADABLE_VALUE_FIX) from None
     if not isinstance(data, dict):
         if not required:
             return {}, {}
@@ -246,6 +273,73 @@ def read_text(path: Path, what: str, limit: int, code: str = "FOLIO008") -> str:
         raise error(code, f"the {what} is not UTF-8 (byte {exc.start})", path, fix="save the file as UTF-8") from None
 
 
+MAX_EXPANDED_BIBTEX = 16 * 2**20   # what a BibTeX file's @string macros may expand to, in all
+_BIBTEX_STRING = re.compile(r"@string\s*[{(]\s*([A-Za-z][\w:.+/-]*)\s*=", re.I)
+_BIBTEX_BARE_WORD = re.compile(r"(?:=|#)\s*([A-Za-z][\w:.+/-]*)")
+
+
+def _bibtex_value(text: str, at: int) -> str:
+    """The value after `name =` in an @string, up to the brace or parenthesis that
+    closes the @string (braces and quotes inside it kept whole)."""
+    depth, quoted, end = 0, False, at
+    while end < len(text):
+        char = text[end]
+        if char == '"' and depth == 0:
+            quoted = not quoted
+        elif char == "{":
+            depth += 1
+        elif char == "}" and depth > 0:
+            depth -= 1
+        elif char in "})" and depth == 0 and not quoted:
+            break
+        end += 1
+    return text[at:end]
+
+
+def refuse_bibliography_bombs(path: Path) -> None:
+    """A bibliography is read by pandoc whole, so it is read here first for the two
+    ways a few bytes become gigabytes: YAML aliases in CSL YAML, and BibTeX @string
+    macros that concatenate each other (`@string{b = a # a}`, 34 of them: 2^34 bytes).
+    Each is refused at its line, before pandoc runs out of time or memory."""
+    suffix = path.suffix.lower()
+    if suffix not in (".yaml", ".yml", ".bib", ".bibtex") or path.stat().st_size > MAX_MANUSCRIPT_BYTES:
+        return   # larger files meet pandoc's time and memory limits
+    text = path.read_text(encoding="utf-8", errors="replace")
+    if suffix in (".yaml", ".yml"):
+        refuse_aliases(text, path, 1)
+        return
+    definitions = {m.group(1).lower(): (m.end(), text.count("\n", 0, m.start()) + 1)
+                   for m in _BIBTEX_STRING.finditer(text)}
+    if not definitions:
+        return
+    sizes: dict[str, int] = {}
+
+    def size(name: str, seen: frozenset = frozenset()) -> int:
+        """The length a macro expands to: its quoted and braced parts, and its macros'."""
+        if name in sizes:
+            return sizes[name]
+        if name in seen or name not in definitions:
+            return len(name)
+        value = _bibtex_value(text, definitions[name][0])
+        total = len(value)
+        for word in _BIBTEX_BARE_WORD.finditer("=" + value):
+            total += size(word.group(1).lower(), seen | {name}) if word.group(1).lower() in definitions else 0
+            if total > MAX_EXPANDED_BIBTEX:
+                break
+        sizes[name] = total
+        return total
+    used = 0
+    for word in _BIBTEX_BARE_WORD.finditer(text):   # every use, in a macro or an entry's field
+        name = word.group(1).lower()
+        if name in definitions:
+            used += size(name)
+            if used > MAX_EXPANDED_BIBTEX:
+                line = text.count("\n", 0, word.start()) + 1
+                raise error("FOLIO004", f"the @string macros of {path.name} expand to over "
+                            f"{MAX_EXPANDED_BIBTEX // 2**20} MB (at '{name}')", path, line,
+                            fix="write the text out instead of concatenating @string macros with '#'")
+
+
 def read_metadata_file(path: Path, root: Path) -> tuple[dict, dict]:
     if not is_inside(path, root):
         raise error("FOLIO005", f"{path.name} links to a file outside the manuscript folder", path,
@@ -297,6 +391,8 @@ def load(root: Path, style_override: str | None = None, reporter=None) -> Manusc
     bib = metadata.get("bibliography") or []
     bib = list(bib) if isinstance(bib, list) else [bib]
     bibliography = tuple(_named_file(origin("bibliography"), root, "bibliography", b, lines) for b in bib)
+    for path in bibliography:
+        refuse_bibliography_bombs(path)
 
     style_name = style_override or str(metadata.get("csl") or csl.DEFAULT_STYLE)
     style = csl.resolve(style_name, root, origin("csl") if not style_override else None,

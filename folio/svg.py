@@ -14,6 +14,7 @@ from lxml import etree
 
 SVG = "http://www.w3.org/2000/svg"
 XML = "http://www.w3.org/XML/1998/namespace"
+XLINK = "http://www.w3.org/1999/xlink"
 # Markup languages a browser or an EPUB reader would bring to life inside an SVG.
 ACTIVE_NAMESPACES = {
     "http://www.w3.org/1999/xhtml": "XHTML",
@@ -220,8 +221,42 @@ def clean_svg(data: bytes) -> tuple[bytes, list[str]]:
         for attribute, value in list(element.attrib.items()):
             element.set(attribute, value)
 
+    if drawn_elements(root) > MAX_DRAWN_ELEMENTS:
+        raise ValueError(f"its <use> elements copy each other into over {MAX_DRAWN_ELEMENTS:,} elements")
     text = etree.tostring(root, encoding="UTF-8", xml_declaration=True)
     return text, removed
+
+
+MAX_DRAWN_ELEMENTS = 1_000_000   # a drawing's elements once every <use> has copied its target
+
+
+def drawn_elements(root) -> int:
+    """How many elements the SVG draws, each <use> counted as a copy of what it names:
+    eleven levels of ten <use>s of the level below are 2 KB to read and 10^11 to draw,
+    which would hold the layout (and a reader's browser) for hours. Counted with each
+    id's size kept, so the count is cheap; it stops once over the limit."""
+    ids = {element.get("id"): element for element in root.iter(tag=etree.Element) if element.get("id")}
+    sizes: dict = {}
+
+    def size(element, within: frozenset) -> int:
+        if element in sizes:
+            return sizes[element]
+        total = 1
+        if _local(element.tag).lower() == "use":
+            link = element.get(f"{{{XLINK}}}href") or element.get("href") or ""
+            target = ids.get(link[1:]) if link.startswith("#") else None
+            if target is not None and target not in within:
+                total += size(target, within | {element})
+        for child in element.iterchildren(tag=etree.Element):
+            if total > MAX_DRAWN_ELEMENTS:
+                break
+            total += size(child, within | {element})
+        sizes[element] = total
+        return total
+    try:
+        return size(root, frozenset())
+    except RecursionError:   # a chain of <use>s too long to follow is too long to draw
+        return MAX_DRAWN_ELEMENTS + 1
 
 
 def _in_tree(element, root) -> bool:

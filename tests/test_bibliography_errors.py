@@ -52,3 +52,38 @@ def test_a_key_written_twice_is_said_at_the_entry_pandoc_uses(tmp_path):
            "(also at refs.bib:1)" in result.stderr, result.stderr
     strict = run_build("--manuscript", str(book), "--out", str(out), "--strict", "html")
     assert strict.returncode == 1 and "FOLIO038" in strict.stderr
+
+
+def test_a_bibtex_string_bomb_is_refused_at_its_line_before_pandoc(tmp_path):
+    """34 @string macros each twice the last: 2^34 bytes for pandoc to build. Refused
+    at once, at the use that passes the limit; ordinary @string abbreviations pass."""
+    from folio import manuscript
+    from folio.diagnostics import BuildError
+    bomb = tmp_path / "bomb.bib"
+    bomb.write_text('@string{s0 = "lollollollollollollollollollol"}\n'
+                    + "".join(f"@string{{s{i} = s{i - 1} # s{i - 1}}}\n" for i in range(1, 35))
+                    + "@book{x, title = s34}\n", encoding="utf-8")
+    with pytest.raises(BuildError) as refused:
+        manuscript.refuse_bibliography_bombs(bomb)
+    said = str(refused.value.diagnostics[0])
+    assert "FOLIO004" in said and "bomb.bib" in said and "expand to over 16 MB" in said, said
+    plain = tmp_path / "plain.bib"
+    plain.write_text('@string{jgr = "Journal of Geophysical Research"}\n@STRING(lamps = {Lamps } # "and " # {Wicks})\n'
+                     "@article{a, journal = jgr, title = lamps # { of the North}, month = jan}\n", encoding="utf-8")
+    manuscript.refuse_bibliography_bombs(plain)
+
+
+def test_yaml_aliases_in_a_csl_yaml_bibliography_are_refused(tmp_path):
+    book, out = write_book(tmp_path, BOOK.format(name="refs.yaml"))
+    (book / "refs.yaml").write_text("references:\n- id: keeper2019\n  type: book\n  title: &t [a, b]\n"
+                                    "- id: other\n  type: book\n  title: *t\n", encoding="utf-8")
+    result = run_build("--manuscript", str(book), "--out", str(out))
+    assert result.returncode == 1 and f"{book / 'refs.yaml'}:7: FOLIO004: YAML aliases" in result.stderr, result.stderr
+
+
+def test_a_date_that_is_no_date_is_named_at_its_line(tmp_path):
+    book, out = write_book(tmp_path, "---\ntitle: Dates\nlang: en\ndate: 2024-13-45\n---\n\n# One\n\nText.\n")
+    result = run_build("--manuscript", str(book), "--out", str(out))
+    assert result.returncode == 1, result.stderr
+    assert f"{book / 'book.md'}:4: FOLIO004: a value in the YAML metadata cannot be read" in result.stderr
+    assert "FOLIO099" not in result.stderr and "quote it" in result.stderr

@@ -404,3 +404,20 @@ def test_steps_starting_together_on_a_new_machine_share_one_whole_state_key(tmp_
     again = subprocess.run([sys.executable, "-c", script, str(ROOT), "0"], env=env, capture_output=True,
                            text=True, check=True).stdout.strip()
     assert len(bytes.fromhex(again)) == 32 and again == (tmp_path / "folio" / "state.key").read_text().strip()
+
+
+def test_an_svg_whose_uses_copy_each_other_past_a_million_is_refused():
+    """Eleven levels of ten <use>s: 2 KB to read, 10^11 elements to draw. An SVG with
+    a few honest <use>s (a symbol drawn three times) is kept."""
+    from folio import svg
+    levels = ['<g id="a0"><rect width="1" height="1"/></g>'] + [
+        f'<g id="a{n}">' + f'<use href="#a{n - 1}"/>' * 10 + "</g>" for n in range(1, 12)]
+    bomb = ('<svg xmlns="http://www.w3.org/2000/svg"><defs>' + "".join(levels) + '</defs><use href="#a11"/></svg>')
+    with pytest.raises(ValueError, match="copy each other into over 1,000,000 elements"):
+        svg.clean_svg(bomb.encode())
+    honest = ('<svg xmlns="http://www.w3.org/2000/svg" xmlns:xlink="http://www.w3.org/1999/xlink"><defs>'
+              '<symbol id="dot"><circle r="2"/></symbol></defs><use xlink:href="#dot"/><use href="#dot"/>'
+              '<use href="#dot"/><use href="#self" id="self"/></svg>')
+    cleaned, removed = svg.clean_svg(honest.encode())
+    assert cleaned.count(b"<use") == 4 and not removed
+    assert svg.drawn_elements(__import__("lxml.etree", fromlist=["etree"]).fromstring(honest.encode())) < 20
