@@ -552,11 +552,18 @@ def _with_definitions(body, entries: tuple[Entry, ...]) -> tuple[Entry, ...]:
 
 def _report_unfound(entries: tuple[Entry, ...], marks: Marks, manuscript: Manuscript, reporter: Reporter) -> None:
     found = {path[0].lower() for path in marks.found}
-    for entry in entries:
-        if entry.headword.lower() not in found and not entry.see:
-            reporter.warn(Diagnostic("FOLIO057", f"dictionary entry '{entry.headword}' never occurs in the text",
-                                     manuscript.dictionary, entry.line,
-                                     fix="add the form the text uses to its variants, or remove the entry"))
+    unfound = [entry for entry in entries if entry.headword.lower() not in found and not entry.see]
+    for entry in unfound[:UNFOUND_SAID]:
+        reporter.warn(Diagnostic("FOLIO057", f"dictionary entry '{entry.headword}' never occurs in the text",
+                                 manuscript.dictionary, entry.line,
+                                 fix="add the form the text uses to its variants, or remove the entry"))
+    if len(unfound) > UNFOUND_SAID:   # a dictionary made for another book: said once, not 35,000 times
+        reporter.warn(Diagnostic("FOLIO057", f"{len(unfound) - UNFOUND_SAID} more dictionary entries never occur "
+                                 "in the text", manuscript.dictionary, unfound[UNFOUND_SAID].line,
+                                 fix="is this the book's dictionary? Remove the entries it does not use"))
+
+
+UNFOUND_SAID = 20   # FOLIO057s said one by one; the rest are counted
 
 
 def _free_id(wanted: str, taken: set[str]) -> str:

@@ -107,6 +107,7 @@ def _as_tuple(value) -> tuple[str, ...]:
 
 
 MAX_DICTIONARY_BYTES = 20 * 2**20
+MAX_DICTIONARY_ENTRIES = 20_000   # each is looked for in the whole text: 100,000 held a build past its limit
 
 
 def load(path: Path) -> tuple[Entry, ...]:
@@ -127,6 +128,10 @@ def load(path: Path) -> tuple[Entry, ...]:
     if not isinstance(root, yaml.SequenceNode):
         raise error("FOLIO050", "the dictionary must be a list of entries", path, 1,
                     fix="start each entry with '- headword: ...'")
+    if len(root.value) > MAX_DICTIONARY_ENTRIES:
+        raise error("FOLIO050", f"the dictionary has {len(root.value):,} entries (at most "
+                    f"{MAX_DICTIONARY_ENTRIES:,})", path, root.value[MAX_DICTIONARY_ENTRIES].start_mark.line + 1,
+                    fix="keep the entries the book uses; a book's glossary and index hold a few thousand")
     entries, problems = [], []
     for node in root.value:
         line = node.start_mark.line + 1

@@ -421,3 +421,15 @@ def test_an_svg_whose_uses_copy_each_other_past_a_million_is_refused():
     cleaned, removed = svg.clean_svg(honest.encode())
     assert cleaned.count(b"<use") == 4 and not removed
     assert svg.drawn_elements(__import__("lxml.etree", fromlist=["etree"]).fromstring(honest.encode())) < 20
+
+
+def test_a_dictionary_of_more_entries_than_a_book_holds_is_refused_at_the_first_too_many(tmp_path):
+    from folio import dictionary
+    from folio.diagnostics import BuildError
+    path = tmp_path / "dictionary.yaml"
+    path.write_text("".join(f"- headword: w{n}\n  kind: person\n" for n in range(dictionary.MAX_DICTIONARY_ENTRIES + 1)),
+                    encoding="utf-8")
+    with pytest.raises(BuildError) as refused:
+        dictionary.load(path)
+    said = str(refused.value)
+    assert f"dictionary.yaml:{2 * dictionary.MAX_DICTIONARY_ENTRIES + 1}: FOLIO050" in said and "20,001 entries" in said
