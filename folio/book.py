@@ -95,6 +95,7 @@ class Metadata:
     hyphenation: tuple[str, ...] = ()   # the author's hyphenation exceptions ("Trot-sky-ism"), hyphenation.py
     cover_image: str = ""   # `cover-image:` the finished front cover's asset name (Book.assets), cover.py
     cover_size: tuple[int, int] = (0, 0)   # its pixels
+    dir: str = "ltr"   # "rtl" for Arabic, Hebrew…: the writing direction of every edition
 
     @property
     def date_text(self) -> str:
@@ -207,6 +208,18 @@ def _modified(date: str) -> str:
     return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
+RIGHT_TO_LEFT = {"ar", "he", "iw", "fa", "ur", "yi", "ps", "sd", "ug", "dv", "ckb", "syr"}
+
+
+def _direction(metadata: dict) -> str:
+    """`dir: rtl` (pandoc's key), or else the direction of the book's language."""
+    given = str(metadata.get("dir") or "").strip().lower()
+    if given in ("rtl", "ltr"):
+        return given
+    primary = str(metadata.get("lang") or "en").replace("_", "-").split("-")[0].lower()
+    return "rtl" if primary in RIGHT_TO_LEFT else "ltr"
+
+
 def read_metadata(manuscript: Manuscript, rendered: dict[str, str]) -> Metadata:
     m = manuscript.metadata
     creators = tuple([("author", n) for n in _as_list(m.get("author"))] +
@@ -227,7 +240,7 @@ def read_metadata(manuscript: Manuscript, rendered: dict[str, str]) -> Metadata:
         title=title_text, title_html=rendered["title"],
         subtitle=text_of(lxml.html.fragment_fromstring(subtitle_html or "", create_parent="div")),
         subtitle_html=subtitle_html, creators=creators,
-        lang=str(m.get("lang") or "en"), date=date,
+        lang=str(m.get("lang") or "en"), dir=_direction(m), date=date,
         publisher=str(m.get("publisher") or ""), edition=str(m.get("edition") or ""),
         rights_html=rendered["rights"], credit_html=rendered["credit"],
         dedication_html=rendered["dedication"], description=text_of(

@@ -127,7 +127,7 @@ def _stylesheets(book, settings):
         from .editions import pdf
         from .render import stylesheet
         font_config = FontConfiguration()
-        css = CSS(string="\n".join([fonts.font_faces_css(), stylesheet("pdf.css"), pdf.unit_css(book, settings)]),
+        css = CSS(string="\n".join([fonts.font_faces_css(), stylesheet("pdf.css", book.meta.dir), pdf.unit_css(book, settings)]),
                   font_config=font_config, url_fetcher=_JOB["fetcher"](), base_url=_JOB["base"])
         _JOB["stylesheets"] = ([css], font_config)
     return _JOB["stylesheets"]

@@ -7,6 +7,7 @@ half-written edition where the last good one was.
 from __future__ import annotations
 
 import os
+import re
 import tempfile
 from contextlib import contextmanager
 from pathlib import Path
@@ -44,8 +45,24 @@ def render(template: str, **view) -> str:
     return environment.get_template(template).render(**view)
 
 
-def stylesheet(name: str) -> str:
-    return (STYLES / name).read_text(encoding="utf-8")
+def stylesheet(name: str, direction: str = "ltr") -> str:
+    """One of folio's stylesheets; for a right-to-left book, mirrored."""
+    text = (STYLES / name).read_text(encoding="utf-8")
+    return mirrored(text) if direction == "rtl" else text
+
+
+_FOUR_SIDES = re.compile(r"(?<![\w-])((?:margin|padding|border-width|border-style|border-color|inset)\s*:\s*)"
+                         r"([^\s;}!]+)\s+([^\s;}!]+)\s+([^\s;}!]+)\s+([^\s;}!]+)")
+_SIDE = re.compile(r"(?<!:)\b(left|right)\b")
+
+
+def mirrored(css: str) -> str:
+    """A stylesheet for pages read right to left (Arabic, Hebrew): every left its right
+    and the other way round (`margin-left`, `float: right`, the fourth and second values
+    of `margin: 0 0 4pt 1.5em`), as the text's start moves to the right. A pseudo-class
+    (`@page :left`) names a side of the spread, not of the text, and stays."""
+    css = _FOUR_SIDES.sub(lambda m: f"{m.group(1)}{m.group(2)} {m.group(5)} {m.group(4)} {m.group(3)}", css)
+    return _SIDE.sub(lambda m: "right" if m.group(1) == "left" else "left", css)
 
 
 @contextmanager

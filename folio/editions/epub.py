@@ -210,7 +210,7 @@ def build(book: Book, out: Path, pages: PrintPages | None = None) -> Path:
         "OEBPS/toc.ncx": render("epub/toc.ncx", ncx=ncx_points(book, docs), **view),
         "OEBPS/cover.xhtml": render("epub/cover.xhtml", **view),
         "OEBPS/title.xhtml": render("epub/title.xhtml", **view),
-        "OEBPS/folio.css": stylesheet("epub.css"),
+        "OEBPS/folio.css": stylesheet("epub.css", book.meta.dir),
     }
     for doc in docs:
         files[f"OEBPS/{doc.filename}"] = render("epub/chapter.xhtml", doc=doc, **view)

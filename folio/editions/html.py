@@ -20,7 +20,7 @@ from ..book import Book, Chapter
 from .. import backmatter, fonts
 from ..html import file_names, inner_html, parse_fragment, relink, text_of
 from ..paths import STAGED_SITE
-from ..render import STYLES, atomic_dir, render
+from ..render import STYLES, atomic_dir, render, stylesheet
 
 
 @dataclass(frozen=True)
@@ -364,7 +364,7 @@ def _write_pages(book: Book, site: Path, pages: list, common: dict) -> None:
         "window.FOLIO_SEARCH = " + json.dumps(search_records(book), ensure_ascii=False) + ";\n"
         "window.FOLIO_VARIANTS = " + json.dumps(search_variants(book), ensure_ascii=False) + ";\n",
         encoding="utf-8")
-    shutil.copyfile(STYLES / "html.css", site / "folio.css")
+    (site / "folio.css").write_text(stylesheet("html.css", book.meta.dir), encoding="utf-8")
     shutil.copyfile(STYLES / "search.js", site / "search.js")
     shutil.copyfile(STYLES / "site.js", site / "site.js")
     for name, data in book.shown_assets.items():

@@ -461,7 +461,7 @@ def unit_html(book: Book, settings: PageSettings, chapters: list[Chapter], corre
                     chapters=chapters, bodies=bodies, front_matter=front_matter,
                     folio_of={k: str(v) for k, v in (folio_of or {}).items()} if front_matter else {},
                     font_faces=fonts.font_faces_css(), page_css=unit_css(book, settings) if inline_css else "",
-                    css=stylesheet("pdf.css") if inline_css else "")
+                    css=stylesheet("pdf.css", book.meta.dir) if inline_css else "")
 
 
 def unit_css(book: Book, settings: PageSettings) -> str:
