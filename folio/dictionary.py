@@ -83,10 +83,12 @@ _UNDECOMPOSED = str.maketrans({"æ": "ae", "Æ": "AE", "œ": "oe", "Œ": "OE", "
 
 
 def sort_key(text: str) -> str:
-    """Sort as an indexer would: no case, no accents, no leading article, letters only."""
+    """Sort as an indexer would: no case, no accents, no leading article, letters only.
+    The article is an English one as written: Vietnamese "Ăn uống" is not "An uong"."""
+    text = text.strip().strip("‘’“”'\"*")
+    text = LEADING_ARTICLE.sub("", text)
     plain = unicodedata.normalize("NFKD", text.translate(_UNDECOMPOSED))
     plain = "".join(c for c in plain if not unicodedata.combining(c))
-    plain = LEADING_ARTICLE.sub("", plain.strip().strip("‘’“”'\"*"))
     return re.sub(r"[^\w\s]", "", plain.lower()).strip()
 
 

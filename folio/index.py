@@ -15,7 +15,9 @@ Mark syntax in the Markdown (pandoc spans and divs):
 """
 from __future__ import annotations
 
+import functools
 import re
+import unicodedata
 from dataclasses import dataclass
 
 import lxml.etree
@@ -112,11 +114,35 @@ class Marks:
         self.found.setdefault(path, []).append(occurrence)
 
 
+# Scripts written without spaces between words (Chinese, Japanese kana and kanji): a
+# form is found inside a run of them, with no word boundary to wait for.
+UNSPACED = "\u3040-\u30ff\u31f0-\u31ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
+
+
+@functools.lru_cache(maxsize=1)
+def _marks() -> str:
+    """The combining marks of the Basic Multilingual Plane as a character class's
+    ranges: a vowel sign (Devanagari's ी) is part of the word it follows, so कम is not
+    found inside कमी, though Python's \\w does not count it as a letter."""
+    ranges, start, last = [], None, None
+    for code in range(0x300, 0x10000):
+        if unicodedata.category(chr(code)) in ("Mn", "Mc", "Me"):
+            if start is None:
+                start = code
+            last = code
+        elif start is not None:
+            ranges.append(f"\\u{start:04x}" + (f"-\\u{last:04x}" if last != start else ""))
+            start = None
+    return "".join(ranges)
+
+
 def _matcher(entries: tuple[Entry, ...]):
     forms = {form.lower(): entry for entry in entries for form in entry.forms}
     if not forms:
         return None, forms
-    pattern = re.compile(rf"(?<![\w-])({_trie(forms)}){SUFFIX}(?!\w)", re.I)
+    spaced_letter = rf"[^\W{UNSPACED}]"   # a word character of a script that spaces its words
+    pattern = re.compile(rf"(?<!{spaced_letter})(?<![-{_marks()}])({_trie(forms)}){SUFFIX}"
+                         rf"(?!{spaced_letter})(?![{_marks()}])", re.I)
     return pattern, forms
 
 

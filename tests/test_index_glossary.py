@@ -122,6 +122,7 @@ def test_letters_unicode_does_not_decompose_file_under_their_base_letter():
     assert filed == ["Adams", "æther", "Łódź", "Lyon", "œuvre", "Ørsted", "Owen", "Strand", "Straße", "Zola"]
     assert [dictionary.letter_group(dictionary.sort_key(t)) for t in ("æther", "Ørsted", "œuvre", "Łódź")] == \
         ["A", "O", "O", "L"]
+    assert dictionary.sort_key("Ăn uống") == "an uong" and dictionary.sort_key("An Inquiry") == "inquiry"
 
 
 def test_index_is_sorted_like_an_indexer_would(bundled):
@@ -362,3 +363,18 @@ def test_an_authors_digit_links_in_the_glossary_keep_their_own_targets(built):
                 shown = _text_under(words[n], page, annotation).strip(",.")
                 found.append((name, shown))
     assert sorted(found) == [("alpha", "1"), ("alpha", "1"), ("beta", "2"), ("beta", "2")]
+
+
+def test_terms_are_found_inside_unspaced_scripts_and_never_inside_a_syllable(tmp_path):
+    """猫 is found in 黒猫が (Japanese spaces no words); कम is not found in कमी (its vowel
+    sign ी belongs to the word); a Latin form still waits for a word boundary."""
+    from folio import index
+    path = tmp_path / "dictionary.yaml"
+    path.write_text("- {headword: 猫, kind: term, definitions: [{text: Cat., source: folio}]}\n"
+                    "- {headword: कम, kind: term, definitions: [{text: Less., source: folio}]}\n"
+                    "- {headword: cat, kind: term, definitions: [{text: Cat., source: folio}]}\n", encoding="utf-8")
+    pattern, forms = index._matcher(dictionary.load(path))
+    found = lambda text: [m.group(1) for m in pattern.finditer(text)]   # noqa: E731
+    assert found("黒猫が好きです") == ["猫"]
+    assert found("यह कमी है") == [] and found("यह कम है") == ["कम"]
+    assert found("concatenate the cat, and cats") == ["cat", "cat"]
