@@ -414,6 +414,9 @@ def check_image(path: Path, source: Path, line: int | None) -> tuple[int, int] |
             warnings.simplefilter("ignore", Image.DecompressionBombWarning)
             with Image.open(path, formats=formats) as image:     # reads the header only
                 width, height = image.size
+            if kind == "PNG":   # its chunks' checksums, without decoding: a file cut short fails here
+                with Image.open(path, formats=formats) as image:
+                    image.verify()
     except Image.DecompressionBombError as exc:
         found = _BOMB_PIXELS.search(str(exc))
         pixels = f"{int(found.group(1)) / 1e6:,.0f} megapixels" if found else "too many pixels"

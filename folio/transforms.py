@@ -306,7 +306,8 @@ def collect_images(body, ctx: Context) -> None:
                 reason = ("is not in the manuscript folder" if path is None
                           else "was not found" if not found else "is not a PNG, JPEG, GIF, SVG, WebP or PDF image")
                 ctx.warn("FOLIO031", f"image '{src}' {reason}; it is left out", src,
-                         fix="copy the image into the manuscript folder and give a relative path")
+                         fix="convert it to PNG or JPEG (a TIFF or BMP is not shown by e-readers or browsers)"
+                         if found else "copy the image into the manuscript folder and give a relative path")
             parent = img.getparent()
             img.drop_tree()
             if parent is not None and parent.tag == "figure":   # the caption is the author's text: it stays

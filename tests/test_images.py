@@ -30,3 +30,18 @@ def test_other_images_are_left_byte_for_byte():
         data = _png(image)
         assert transforms._eight_bit_grey(data) == data
     assert transforms._eight_bit_grey(b"\xff\xd8\xff not a png") == b"\xff\xd8\xff not a png"
+
+
+def test_a_png_cut_short_is_named_not_carried_into_the_editions(tmp_path):
+    """Only its header was read, so a PNG cut to its first bytes passed into the EPUB
+    and the site; its chunks' checksums are read now (no decoding)."""
+    import pytest
+    from folio import bounds
+    from folio.diagnostics import BuildError
+    whole = _png(Image.new("RGB", (64, 64), (200, 10, 10)))
+    good, cut = tmp_path / "good.png", tmp_path / "cut.png"
+    good.write_bytes(whole)
+    cut.write_bytes(whole[:60])
+    assert bounds.check_image(good, tmp_path / "book.md", 3) == (64, 64)
+    with pytest.raises(BuildError, match="FOLIO031: image 'cut.png' is not a valid PNG image"):
+        bounds.check_image(cut, tmp_path / "book.md", 3)
