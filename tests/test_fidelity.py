@@ -99,6 +99,13 @@ def test_a_figure_taller_than_the_page_is_scaled_down_whole(built):
     assert y_ppi and min(y_ppi) > 3000 / 6.5, listed   # 3,000 px in under 6.5 in of a 9 in page
 
 
+def test_a_character_no_font_has_is_named_with_its_line(built):
+    out, result = built("missing-glyph")
+    assert result.returncode == 0, result.stderr
+    assert "book.md:8: FOLIO039: no installed font has 1 character(s) the book uses" in result.stderr, result.stderr
+    assert "\ue000 (U+E000)" in result.stderr and ".notdef" not in result.stderr
+
+
 def test_a_missing_figure_keeps_its_caption(tmp_path):
     """An image folio cannot show is named (FOLIO031); its caption is the author's text
     and reaches every edition, so the conservation check finds nothing missing."""

@@ -567,6 +567,33 @@ def diagnose(record: logging.LogRecord, book: Book, refused: list[str], linked: 
     return Diagnostic("FOLIO041", f"{source} said, laying out the PDF: {' '.join(said.split())[:300]}")
 
 
+NO_GLYPH = re.compile(r'\.notdef glyph rendered for Unicode string unsupported by fonts: "(.+?)" \(U\+[0-9A-F]+\)')
+
+
+def _unprinted_place(characters: list[str], manuscript_root: Path) -> tuple[Path | None, int | None]:
+    from ..diagnostics import line_of
+    from ..manuscript import find_source
+    try:
+        source = find_source(manuscript_root)
+        text = source.read_text(encoding="utf-8")
+    except Exception:   # noqa: BLE001 - the place is a help, not the message
+        return None, None
+    at = min((i for i in (text.find(c) for c in characters) if i >= 0), default=-1)
+    return source, line_of(text, at) if at >= 0 else None
+
+
+def _unprintable(characters: list[str], manuscript_root: Path) -> Diagnostic:
+    """One warning for every character no installed font has (WeasyPrint says each one
+    once per layout process, as an empty box drawn): which, and where the first is."""
+    source, line = _unprinted_place(characters, manuscript_root)
+    shown = ", ".join(f"{c} (U+{ord(c):04X})" for c in characters[:12]) + (
+        f" and {len(characters) - 12} more" if len(characters) > 12 else "")
+    return Diagnostic("FOLIO039", f"no installed font has {len(characters)} character(s) the book uses, which the "
+                                  f"PDF prints as empty boxes: {shown}", source, line,
+                      fix="install a font that has them (on Debian, fonts-noto-core; for Chinese and Japanese "
+                          "fonts-noto-cjk), or replace them")
+
+
 def layout_dir(out: Path, slug: str) -> Path:
     """The layout both PDF editions are made from: each unit's PDF and record, the
     page furniture, and the stitched book (`book.pdf`, `book.json`)."""
@@ -682,10 +709,16 @@ def lay_out_book(book: Book, out: Path, manuscript_root: Path, settings: PageSet
     for url in dict.fromkeys(refused):
         reporter.warn(Diagnostic("FOLIO032", f"the PDF did not load {url[:200]}: folio reads nothing outside the book"))
     linked = _linked(book)
+    unprintable: dict[str, None] = {}
     for name, pathname, message in said:
+        if missing := NO_GLYPH.search(message):
+            unprintable[missing.group(1)] = None
+            continue
         diagnostic = diagnose(_Said(name, pathname, message), book, refused, linked)
         if diagnostic is not None:
             reporter.warn(diagnostic)
+    if unprintable:
+        reporter.warn(_unprintable(list(unprintable), manuscript_root))
     _say_layout(f"{laid.total} pages, {laid.laid_out} of {len(laid.units)} parts laid out "
                 f"({time.perf_counter() - started:.1f}s)")
     return LaidOutBook(folder, [(laid.pdf(u), start) for u, start in zip(laid.units, laid.starts)], furniture,
