@@ -99,6 +99,16 @@ def test_a_figure_taller_than_the_page_is_scaled_down_whole(built):
     assert y_ppi and min(y_ppi) > 3000 / 6.5, listed   # 3,000 px in under 6.5 in of a 9 in page
 
 
+def test_the_sites_contents_sets_an_unnumbered_chapter_under_the_titles(built):
+    """A preface's or an appendix's title has no number: it was squeezed into the
+    number's column, a few letters a line."""
+    out, result = built("thesis-floats")
+    assert result.returncode == 0, result.stderr
+    page = (out / "html" / "introduction.html").read_text(encoding="utf-8")
+    assert '<li class="unnumbered"><a href="preface.html">Preface</a></li>' in page, page[:3000]
+    assert '<span class="toc-number">1</span>' in page
+
+
 def test_a_character_no_font_has_is_named_with_its_line(built):
     out, result = built("missing-glyph")
     assert result.returncode == 0, result.stderr
