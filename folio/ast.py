@@ -749,8 +749,50 @@ def localize_quotes(document: dict, manuscript, warn=None) -> dict:
 
 
 # Each: (document, manuscript, warn) -> document. Raw markup is made safe first.
+# French sets a space before the high punctuation and inside guillemets, one that never
+# breaks the line there: a thin one (U+202F), a word space (U+00A0) before a colon.
+_FRENCH_BEFORE = {";": "\u202f", "!": "\u202f", "?": "\u202f", "»": "\u202f", ":": "\u00a0"}
+_FRENCH_GLUED = re.compile(r"(?<=[^\W\d_])([;!?]+)(?=$|[»)\]])")
+_INLINE_LISTS = {"Para": lambda c: c, "Plain": lambda c: c, "Header": lambda c: c[2], "Emph": lambda c: c,
+                 "Strong": lambda c: c, "Underline": lambda c: c, "SmallCaps": lambda c: c, "Strikeout": lambda c: c,
+                 "Superscript": lambda c: c, "Subscript": lambda c: c, "Span": lambda c: c[1],
+                 "Quoted": lambda c: c[1], "Link": lambda c: c[1], "Cite": lambda c: c[1]}
+
+
+def french_spacing(document: dict, manuscript, warn=None) -> dict:
+    """In a French book (`lang: fr`), the space before ; : ! ? » and after « never
+    breaks and is thin, as French typesetting sets it: « remarquable » no longer
+    parts from its guillemet at a line's end, and "Vraiment?" becomes "Vraiment ?".
+    A URL, code and math are left as written."""
+    lang = str(manuscript.metadata.get("lang") or "en").replace("_", "-").lower()
+    if lang.split("-")[0] != "fr":
+        return document
+
+    def space_inlines(inlines: list) -> None:
+        for i, node in enumerate(inlines):
+            if not isinstance(node, dict):
+                continue
+            kind = node.get("t")
+            if kind == "Str" and "/" not in node["c"]:
+                node["c"] = _FRENCH_GLUED.sub("\u202f\\1", node["c"])
+            if kind not in ("Space", "SoftBreak") or i + 1 >= len(inlines):
+                continue
+            after, before = inlines[i + 1], inlines[i - 1] if i else None
+            if isinstance(after, dict) and after.get("t") == "Str" and after["c"][:1] in _FRENCH_BEFORE:
+                inlines[i] = {"t": "Str", "c": _FRENCH_BEFORE[after["c"][:1]]}
+            elif isinstance(before, dict) and before.get("t") == "Str" and before["c"].endswith("«"):
+                inlines[i] = {"t": "Str", "c": "\u202f"}
+
+    def visit(node):
+        space_inlines(_INLINE_LISTS[node["t"]](node["c"]))
+        return None
+
+    document["blocks"] = _walk(document["blocks"], visit, frozenset(_INLINE_LISTS))
+    return document
+
+
 PASSES = (neutralize_raw_markup, reserve_folio_ids, keep_list_delimiters, cross_references, localize_quotes,
-          keep_task_marks)
+          keep_task_marks, french_spacing)
 
 
 @dataclass(frozen=True)

@@ -35,3 +35,22 @@ def test_english_and_unlisted_languages_keep_pandocs_quotations():
         document = ast.localize_quotes(_document(), SimpleNamespace(metadata={"lang": lang}))
         assert document["blocks"][0]["c"][0]["t"] == "Quoted"
 
+
+
+def test_french_sets_a_space_that_never_breaks_before_high_punctuation_and_inside_guillemets():
+    """« bonjour » ; Vraiment ? : the spaces thin and unbreakable (a word space before
+    the colon), whether the author typed them or not; a URL and a time keep theirs."""
+    def para(*words):
+        inlines = []
+        for word in words:
+            inlines += [{"t": "Str", "c": word}, {"t": "Space"}]
+        return {"t": "Para", "c": inlines[:-1]}
+    document = {"blocks": [para("Il", "dit", ":", "«", "bonjour", "»", ";", "Vraiment?", "Oui!"),
+                           para("À", "10:30,", "voir", "http://x.fr/a?b!")]}
+    ast.french_spacing(document, SimpleNamespace(metadata={"lang": "fr-FR"}))
+    assert ast.plain_text(document["blocks"][0]) == \
+        "Il dit\u00a0: «\u202fbonjour\u202f»\u202f; Vraiment\u202f? Oui\u202f!"
+    assert ast.plain_text(document["blocks"][1]) == "À 10:30, voir http://x.fr/a?b!"
+    english = {"blocks": [para("Really", "?")]}
+    ast.french_spacing(english, SimpleNamespace(metadata={"lang": "en"}))
+    assert ast.plain_text(english["blocks"][0]) == "Really ?"
