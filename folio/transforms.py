@@ -404,5 +404,21 @@ def trim_cells(body, ctx: Context) -> None:
             cell.text = cell.text.rstrip(" \t\n")
 
 
+def quiet_line_numbers(body, ctx: Context) -> None:
+    """A numbered code line's anchor holds only its number (drawn by CSS): pandoc marks
+    an unnumbered block's anchors hidden from screen readers and out of the tab order,
+    a numbered block's not, and a link with no name is an accessibility fault. Marked
+    as for any other block."""
+    for pre in body.iter("pre"):
+        if "numberSource" not in (pre.get("class") or "").split():
+            continue
+        for code in pre.iter("code"):
+            for line in code:
+                anchor = line[0] if line.tag == "span" and len(line) else None
+                if anchor is not None and anchor.tag == "a" and not (anchor.text or "").strip() and not len(anchor):
+                    anchor.set("aria-hidden", "true")
+                    anchor.set("tabindex", "-1")
+
+
 PASSES = (remove_unsafe_markup, unlink_paths, safe_ids, collect_images, list_delimiters, mark_attributions,
-          mark_citation_needed, reachable_captions, trim_cells)
+          mark_citation_needed, reachable_captions, trim_cells, quiet_line_numbers)

@@ -32,6 +32,7 @@ def _settings():
 
 class _Meta:
     lang = "en"
+    dir = "ltr"
     title = "A Title"
 
 

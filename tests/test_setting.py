@@ -52,7 +52,7 @@ def _weasyprints_own_breaking(tmp_path, *more: str) -> dict:
         import folio.render as render
         breaking.install = lambda: {{}}
         _stylesheet = render.stylesheet
-        render.stylesheet = lambda name: _stylesheet(name).replace("footnote-policy: line;", "")
+        render.stylesheet = lambda name, *rest: _stylesheet(name, *rest).replace("footnote-policy: line;", "")
         """) + "".join(textwrap.dedent(line) + "\n" for line in more), encoding="utf-8")
     return {**os.environ, "PYTHONPATH": str(patch)}
 
