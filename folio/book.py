@@ -753,6 +753,10 @@ def _assemble(manuscript: Manuscript, reporter: Reporter, output, entries) -> Bo
     owners.update({f"ixe-{e.key}": index_id for g in groups for e in g.entries})
     _report_dead_links(chapters, owners, manuscript, reporter)
     meta = read_metadata(manuscript, rendered)
+    if str(manuscript.metadata.get("site-url") or "").strip() and not meta.site_url:
+        reporter.warn(Diagnostic("FOLIO049", "site-url is not an http(s) address; the site is written without it "
+                                 "(no sitemap, no canonical links)", *manuscript.where("site-url"),
+                                 fix="give the address the site is published at: 'site-url: https://example.org/book/'"))
     assets = dict(context.assets)
     cover = cover_image(manuscript)
     if cover is not None:

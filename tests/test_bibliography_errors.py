@@ -87,3 +87,11 @@ def test_a_date_that_is_no_date_is_named_at_its_line(tmp_path):
     assert result.returncode == 1, result.stderr
     assert f"{book / 'book.md'}:4: FOLIO004: a value in the YAML metadata cannot be read" in result.stderr
     assert "FOLIO099" not in result.stderr and "quote it" in result.stderr
+
+
+def test_a_site_url_that_is_no_web_address_is_said_not_dropped(tmp_path):
+    book, out = write_book(tmp_path, '---\ntitle: Addresses\nsite-url: "javascript:alert(1)"\n---\n\n# One\n\nText.\n')
+    result = run_build("--manuscript", str(book), "--out", str(out), "html")
+    assert result.returncode == 0, result.stderr
+    assert f"{book / 'book.md'}:3: FOLIO049: site-url is not an http(s) address" in result.stderr, result.stderr
+    assert "javascript" not in (out / "html" / "index.html").read_text(encoding="utf-8")
