@@ -378,3 +378,17 @@ def test_terms_are_found_inside_unspaced_scripts_and_never_inside_a_syllable(tmp
     assert found("黒猫が好きです") == ["猫"]
     assert found("यह कमी है") == [] and found("यह कम है") == ["कम"]
     assert found("concatenate the cat, and cats") == ["cat", "cat"]
+
+
+def test_two_uses_on_one_page_say_page_not_pages():
+    """A term used twice on page 12 prints "Used on page 12.": one page named once,
+    and the label in the singular (`gloss-used-once`)."""
+    import lxml.html
+    from folio.editions import pdf as pdf_edition
+    tree = lxml.html.fragment_fromstring('<div><p class="gloss-used"><a class="locator" href="#a">x</a>, '
+                                         '<a class="locator" href="#b">y</a>.</p><p class="gloss-used">'
+                                         '<a class="locator" href="#a">x</a>, <a class="locator" href="#c">z</a>.</p></div>')
+    pdf_edition._page_numbers(tree, {"a": 12, "b": 12, "c": 14})
+    first, second = tree.findall("p")
+    assert first.get("class") == "gloss-used gloss-used-once" and first.text_content() == "12."
+    assert second.get("class") == "gloss-used" and second.text_content() == "12, 14."

@@ -432,6 +432,10 @@ def _page_numbers(tree, folio_of: dict) -> None:
             holder.remove(link)
             continue
         named.add(folio)
+    for holder, named in shown.items():   # two uses on one page: "Used on page 12", not "pages"
+        classes = (holder.get("class") or "").split()
+        if "gloss-used" in classes and len(named) == 1 and "gloss-used-once" not in classes:
+            holder.set("class", " ".join(classes + ["gloss-used-once"]))
 
 
 def _outward_links(trees, own: set[str]) -> None:
