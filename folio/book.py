@@ -627,20 +627,21 @@ class _Held(Reporter):
 
 
 def assemble(manuscript: Manuscript, reporter: Reporter, limits: Limits = Limits(),
-             citeproc_record: Path | None = None, whole=None, meanwhile=None) -> Book:
+             citeproc_record: Path | None = None, whole=None, meanwhile=None, writers: int = 1) -> Book:
     """Run pandoc once and turn its output into the `Book`; `citeproc_record` keeps the
     rendered citations for the next build (citations.py). A `Book` made from a spliced
     read (reading.py) is returned, and its warnings said, only once pandoc's whole read
     confirms the splice; otherwise it is made again from the whole read (`whole`).
     `meanwhile(book)` is given that `Book` while the whole read is awaited (the book
-    step seals it for saving then): it must keep nothing of it if it is not returned."""
+    step seals it for saving then): it must keep nothing of it if it is not returned.
+    `writers`: pandoc runs that may write the HTML at once (writing.py)."""
     entries = dictionary.load(manuscript.dictionary) if manuscript.dictionary else ()
     definitions = _definitions_markdown(entries) if entries else ""
     # Before pandoc: markup it would take minutes or gigabytes to read is refused here.
     bounds.check_markdown(manuscript.text, manuscript.source)
     if definitions:
         bounds.check_markdown(definitions, manuscript.dictionary)
-    output = pandoc.run(manuscript, definitions, limits, citeproc_record, whole)
+    output = pandoc.run(manuscript, definitions, limits, citeproc_record, whole, writers)
     if output.whole is None:
         return _assemble(manuscript, reporter, output, entries)
     held = _Held()
@@ -649,7 +650,7 @@ def assemble(manuscript: Manuscript, reporter: Reporter, limits: Limits = Limits
     except BuildError:
         if output.confirmed():
             raise
-        return assemble(manuscript, reporter, limits, citeproc_record, output.whole, meanwhile)
+        return assemble(manuscript, reporter, limits, citeproc_record, output.whole, meanwhile, writers)
     except Exception:   # a fault of folio's: the whole read is not left running
         output.whole.settle()
         raise
@@ -659,7 +660,7 @@ def assemble(manuscript: Manuscript, reporter: Reporter, limits: Limits = Limits
         if meanwhile is not None:
             meanwhile(None)   # let go of what it made of the splice's Book
         del book
-        return assemble(manuscript, reporter, limits, citeproc_record, output.whole, meanwhile)
+        return assemble(manuscript, reporter, limits, citeproc_record, output.whole, meanwhile, writers)
     for diagnostic in held.warnings:
         reporter.warn(diagnostic)
     return book

@@ -413,7 +413,7 @@ class WholeRead:
 
 
 def run(manuscript: Manuscript, appendix_markdown: str = "", limits: Limits = Limits(),
-        citeproc_record: Path | None = None, whole: WholeRead | None = None) -> PandocOutput:
+        citeproc_record: Path | None = None, whole: WholeRead | None = None, writers: int = 1) -> PandocOutput:
     """Read the manuscript (plus `appendix_markdown`, the dictionary's definitions, so
     they are rendered by the same citeproc run) into pandoc's AST, confine its
     metadata, and write the AST as one HTML document. The rendered citations and each
@@ -422,7 +422,8 @@ def run(manuscript: Manuscript, appendix_markdown: str = "", limits: Limits = Li
     After an edit the AST may be spliced from the last read (reading.py) while pandoc
     reads the whole manuscript beside it: the output then carries `whole`, which the
     caller asks (`confirms`) before it uses anything made from it, and builds again
-    from the whole read if the two differ. Given `whole`, its read is used as it is."""
+    from the whole read if the two differ. Given `whole`, its read is used as it is.
+    `writers`: how many pandoc runs may write the HTML at once (writing.py)."""
     read_record = citeproc_record.with_name(READ_RECORD) if citeproc_record else None
     spliced_json = None
     if whole is None:
@@ -446,20 +447,21 @@ def run(manuscript: Manuscript, appendix_markdown: str = "", limits: Limits = Li
         read_stderr, messages = "", []
         try:
             return _run_on(held, manuscript, appendix_markdown, limits, citeproc_record, read_stderr, messages,
-                           ast.Kinds.of(spliced_json), whole, spliced_json)
+                           ast.Kinds.of(spliced_json), whole, spliced_json, writers)
         except BuildError:   # said of the splice: said again of the whole read, or not at all
             if whole.confirms(spliced_json):
                 raise
-            return run(manuscript, appendix_markdown, limits, citeproc_record, whole)
+            return run(manuscript, appendix_markdown, limits, citeproc_record, whole, writers)
         except Exception:
             whole.settle()
             raise
-    return _run_on(held, manuscript, appendix_markdown, limits, citeproc_record, read_stderr, messages, kinds)
+    return _run_on(held, manuscript, appendix_markdown, limits, citeproc_record, read_stderr, messages, kinds,
+                   writers=writers)
 
 
 def _run_on(held: list, manuscript: Manuscript, appendix_markdown: str, limits: Limits,
             citeproc_record: Path | None, read_stderr: str, messages: list, kinds: ast.Kinds = ast.Kinds(),
-            whole: WholeRead | None = None, spliced_json: bytes | None = None) -> PandocOutput:
+            whole: WholeRead | None = None, spliced_json: bytes | None = None, writers: int = 1) -> PandocOutput:
     """`run` from the read AST on: its metadata confined, the AST passes, citeproc, the
     HTML written. The AST comes in `held`, a list this takes it out of: no caller's
     name keeps it alive while pandoc writes (a long book's AST and pandoc's own copy
@@ -505,7 +507,7 @@ def _run_on(held: list, manuscript: Manuscript, appendix_markdown: str, limits: 
             return done.stdout, stderr, _log(write_log)
     identity = json.dumps(write_command()[1:]).encode() + TEMPLATE.read_bytes() \
         + citations.pandoc_identity(pandoc_binary(), _environment())
-    written = writing.write(head, blocks, identity, write, writer_record)
+    written = writing.write(head, blocks, identity, write, writer_record, writers)
     del skeleton, rendered.blocks[:], rendered.added[:], blocks
     messages += written.messages
     stderr = (read_stderr + rendered.stderr + written.stderr).strip()

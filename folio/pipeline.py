@@ -42,7 +42,8 @@ def load_book(options: Options, reporter: Reporter, meanwhile=None):
     from .book import assemble
     manuscript = manuscript_module.load(options.manuscript, options.csl, reporter)
     record = options.out / ".folio" / manuscript.slug / CITEPROC_RECORD
-    return manuscript, assemble(manuscript, reporter, options.limits, record, meanwhile=meanwhile)
+    return manuscript, assemble(manuscript, reporter, options.limits, record, meanwhile=meanwhile,
+                                writers=options.jobs)
 
 
 def build_layout(book, manuscript, options: Options) -> Path:

@@ -45,6 +45,9 @@ EDITION_INPUTS = {
     "epub": (["editions/epub.py", "cover.py", "fonts.py", "pagemap.py"], ["epub", "book"], ["epub.css"]),
     "html": (["editions/html.py"], [], []),   # the staged site, with the other editions
 }
+# Characters of manuscript (the bundled book is 43,000) below which the EPUB is made
+# beside the stitch: a book of a million takes both steps together under 300 MB.
+EPUB_BESIDE_STITCH_BELOW = 1_000_000
 SITE_INPUTS = (["editions/html.py", "fonts.py"], ["html", "book"], ["html.css", "search.js", "site.js"])
 
 
@@ -248,10 +251,10 @@ def task_namespace(settings: Options, jobs: int) -> dict:
         else:
             targets = [str(edition_target(name, out, manuscript.slug))] \
                 + ([str(state_dir(settings) / PRESS_PLAN)] if name == "print" else [])
-        # The EPUB needs nothing of the stitch, but waits for it: side by side, a long
-        # book's stitch and EPUB step take more memory than a build may (50x: 451 MB and
-        # 191 MB), while the EPUB beside the print step stays under it (363 MB).
-        order = {"task_dep": ["stitch"]} if name == "epub" else {}
+        # The EPUB needs nothing of the stitch. A long book's EPUB waits for it all the
+        # same: side by side, their steps take more memory than a build may (50x: 451 MB
+        # and 191 MB), while the EPUB beside the print step stays under it (363 MB).
+        order = {"task_dep": ["stitch"]} if name == "epub" and len(manuscript.text) > EPUB_BESIDE_STITCH_BELOW else {}
         return {"basename": name, "actions": [action], "file_dep": deps, "targets": targets, **order,
                 "uptodate": [config_changed({"crop_marks": settings.crop_marks if name in ("print", "cover") else None,
                                              "folio": __version__})],
