@@ -84,9 +84,9 @@ def environment_digest(settings) -> str:
     """What every unit's layout reads besides its own content."""
     import weasyprint
     from . import fonts
-    from .paths import STYLES, TEMPLATES
+    from .paths import TEMPLATES, stylesheet_files
     files = [ROOT / "folio" / name for name in CODE] + sorted((TEMPLATES / "pdf").glob("*")) \
-        + [STYLES / "pdf.css"] + list(fonts.font_files()) + sorted((ROOT / "hyphenation").glob("*.txt"))
+        + stylesheet_files("pdf.css") + list(fonts.font_files()) + sorted((ROOT / "hyphenation").glob("*.txt"))
     key = (weasyprint.__version__, __version__, settings.width, settings.height, settings.bleed, settings.margins)
     return hashlib.sha256((_digest_files(files) + repr(key)).encode()).hexdigest()
 

@@ -20,3 +20,19 @@ PRINT_BESIDE_RECORD = "print-beside.json"
 # The site step's list of its staged files with their hashes (editions/html.py): the
 # html step's input.
 STAGED_SITE = "staged.json"
+
+
+# The rules an edition's stylesheet shares with others, set before its own (which may
+# override them): shared.css in every edition, reflowable.css in the EPUB and the site.
+SHARED_STYLESHEETS = {"pdf.css": ("shared.css",), "epub.css": ("shared.css", "reflowable.css"),
+                      "html.css": ("shared.css", "reflowable.css")}
+
+
+def stylesheet_parts(name: str) -> tuple[str, ...]:
+    """The files of styles/ that `render.stylesheet(name)` joins, in their order."""
+    return (*SHARED_STYLESHEETS.get(name, ()), name)
+
+
+def stylesheet_files(name: str) -> list[Path]:
+    """The files `render.stylesheet(name)` is made of: what a step that uses it depends on."""
+    return [STYLES / part for part in stylesheet_parts(name)]

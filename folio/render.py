@@ -15,7 +15,7 @@ from pathlib import Path
 import jinja2
 import markupsafe
 
-from .paths import ROOT, STYLES, TEMPLATES  # noqa: F401  (re-exported for the editions)
+from .paths import ROOT, STYLES, TEMPLATES, stylesheet_parts  # noqa: F401  (re-exported for the editions)
 
 environment = jinja2.Environment(
     loader=jinja2.FileSystemLoader(str(TEMPLATES)),
@@ -46,8 +46,9 @@ def render(template: str, **view) -> str:
 
 
 def stylesheet(name: str, direction: str = "ltr") -> str:
-    """One of folio's stylesheets; for a right-to-left book, mirrored."""
-    text = (STYLES / name).read_text(encoding="utf-8")
+    """One of folio's stylesheets, after the rules it shares; for a right-to-left book,
+    mirrored."""
+    text = "\n".join((STYLES / part).read_text(encoding="utf-8") for part in stylesheet_parts(name))
     return mirrored(text) if direction == "rtl" else text
 
 

@@ -28,7 +28,7 @@ from . import __version__
 from .manuscript import load as load_manuscript
 from .pagemap import path as pagemap_path
 from .pipeline import EDITION_NAMES as EDITIONS, Options
-from .paths import CITEPROC_RECORD, COVER_RECORD, HTML_RECORD, PRESS_PLAN, PRINT_BESIDE, PRINT_BESIDE_RECORD, READ_RECORD, LAID_OUT_SUMMARY, ROOT, STAGED_SITE, STITCH_RECORD, STYLES, TEMPLATES
+from .paths import CITEPROC_RECORD, COVER_RECORD, HTML_RECORD, PRESS_PLAN, PRINT_BESIDE, PRINT_BESIDE_RECORD, READ_RECORD, LAID_OUT_SUMMARY, ROOT, STAGED_SITE, STITCH_RECORD, STYLES, TEMPLATES, stylesheet_files
 
 CODE = ROOT / "folio"
 SHARED_CODE = ["book.py", "render.py", "html.py", "backmatter.py", "index.py", "dictionary.py", "__init__.py",
@@ -231,7 +231,7 @@ def task_namespace(settings: Options, jobs: int) -> dict:
             + [str(CODE / f) for f in code + SHARED_CODE]
         for folder in templates:
             deps += _files(TEMPLATES / folder)
-        deps += [str(STYLES / s) for s in styles]
+        deps += [str(path) for s in styles for path in stylesheet_files(s)]
         if name == "html":   # the site (staged by its own step) carries the other editions as downloads
             deps += [str(site_target(settings))]
             deps += [str(edition_target(other, out, manuscript.slug)) for other in ("pdf", "print", "epub")]
@@ -268,7 +268,7 @@ def task_namespace(settings: Options, jobs: int) -> dict:
         deps = [str(book_file(settings))] + [str(CODE / f) for f in code + SHARED_CODE]
         for folder in templates:
             deps += _files(TEMPLATES / folder)
-        deps += [str(STYLES / s) for s in styles] + [str(FONT_DIR / face) for face in WEB_FACES]
+        deps += [str(path) for s in styles for path in stylesheet_files(s)] + [str(FONT_DIR / face) for face in WEB_FACES]
         return {"actions": [(make_edition, ["site", settings])], "file_dep": deps,
                 "targets": [str(site_target(settings))],
                 "uptodate": [config_changed({"folio": __version__})],
@@ -276,7 +276,7 @@ def task_namespace(settings: Options, jobs: int) -> dict:
 
     def task_layout():
         deps = [str(book_file(settings))] + [str(CODE / f) for f in LAYOUT_CODE + SHARED_CODE]
-        deps += _files(TEMPLATES / "pdf") + _files(TEMPLATES / "book") + [str(STYLES / "pdf.css")]
+        deps += _files(TEMPLATES / "pdf") + _files(TEMPLATES / "book") + [str(p) for p in stylesheet_files("pdf.css")]
         deps += [str(p) for p in font_files()] + manuscript_inputs(manuscript.root, manuscript.style, settings.out)
         return {"actions": [(make_edition, ["layout", settings])], "file_dep": deps,
                 "targets": [str(laid_out_file(settings)), str(laid_out_file(settings).with_name(LAID_OUT_SUMMARY))],
