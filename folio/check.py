@@ -100,9 +100,10 @@ def unembedded_fonts(pdf: Path) -> list[Problem]:
             for name, embedded in pdf_fonts(pdf) if not embedded]
 
 
-def pdf_text(pdf: Path) -> list[str]:
-    """The text of each page."""
-    out = subprocess.run([require("pdftotext", "poppler-utils"), "-layout", str(pdf), "-"],
+def pdf_text(pdf: Path, layout: bool = True) -> list[str]:
+    """The text of each page: as laid out (columns side by side), or in reading order
+    (a table's cells one after another, words hyphenated at a line's end joined)."""
+    out = subprocess.run([require("pdftotext", "poppler-utils"), *(["-layout"] if layout else []), str(pdf), "-"],
                          capture_output=True, text=True, check=True).stdout
     return out.split("\f")[:-1] if out.endswith("\f") else out.split("\f")
 
@@ -483,8 +484,11 @@ def lost_passages(out: Path, slug: str, editions: dict, pages: list[str]) -> lis
              "EPUB": epub.text(editions["epub"]), "HTML": " ".join(map(conservation.html_text, pages))}
     problems = []
     for edition, text in texts.items():
-        if "PDF" in edition:   # a line may end in a hyphen the layout added
-            text += "\n" + re.sub(r"[\u2010-]\s*\n\s*", "", text)
+        if "PDF" in edition:   # more readings of the same pages (pairs only ever gain from them):
+            # a line may end in a hyphen the layout added; a table's cells are read
+            # whole in reading order; code and addresses break inside a word, no hyphen set
+            read = "\n".join(pdf_text(editions["screen" if edition == "screen PDF" else "print"], layout=False))
+            text += "\n".join(["", re.sub(r"[\u2010-]\s*\n\s*", "", text), read, re.sub(r"(\w)\n(\w)", r"\1\2", read)])
         for passage in conservation.missing(book.passages, text):
             problems.append(Problem("conservation", f"{edition}, manuscript line {passage.line}",
                                     f"the passage '{passage.opening} …' is missing"))

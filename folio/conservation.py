@@ -304,23 +304,34 @@ def _shows(passage: Passage, pairs: set, vocabulary: set) -> bool:
 
 
 def pdf_text(document) -> str:
-    """The text of laid-out WeasyPrint pages, hyphenated words joined again."""
+    """The text of laid-out WeasyPrint pages, hyphenated words joined again, and a name
+    in code broken over two lines (no hyphen is set in code) joined again too."""
     pieces: list[str] = []
+    last: list = [None, ""]   # the code element the last line ended in, and that line's last text
 
-    def texts(box):
+    def texts(box, code):
         text = getattr(box, "text", None)
         if text:
-            yield text
+            yield text, code
+        if getattr(box, "element_tag", None) == "code":
+            code = box.element
         for child in getattr(box, "children", ()):
-            yield from texts(child)
+            yield from texts(child, code)
 
     def walk(box) -> None:
         if type(box).__name__ == "LineBox":   # a line's pieces meet as written: H<sub>2</sub>O is "H2O"
-            pieces.append("".join(texts(box)))
+            leaves = list(texts(box, None))
+            line = "".join(text for text, _ in leaves)
+            if leaves and last[0] is not None and leaves[0][1] is last[0] and _broken_in(last[0], last[1], leaves[0][0]):
+                pieces[-1] += line
+            else:
+                pieces.append(line)
+            last[:] = [leaves[-1][1], leaves[-1][0]] if leaves else [None, ""]
             return
         text = getattr(box, "text", None)
         if text:
             pieces.append(text)
+            last[:] = [None, ""]
         for child in getattr(box, "children", ()):
             walk(child)
 
@@ -330,6 +341,15 @@ def pdf_text(document) -> str:
     # against both readings (pairs only ever gain from the second).
     laid_out = " ".join(pieces).replace("\u00ad", "")   # soft hyphens not broken at (hyphenation.py)
     return laid_out + "\n" + re.sub("[\u2010-] ", "", laid_out)
+
+
+def _broken_in(code, before: str, after: str) -> bool:
+    """Whether a line ending in `before` and the next starting with `after`, both in the
+    same code element, were parted inside a word (the code's text has them joined)."""
+    if not before or not after or before[-1].isspace() or after[0].isspace():
+        return False
+    written = "".join(code.itertext())
+    return before + after in written and not re.search(re.escape(before) + r"\s+" + re.escape(after), written)
 
 
 def html_text(markup: str, repeated: str = "") -> str:

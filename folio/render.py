@@ -37,8 +37,32 @@ def xhtml(markup: str):
     return markupsafe.Markup(to_xhtml(str(markup)))
 
 
+# A metadata field pandoc rendered as blocks (a `|` YAML block of two paragraphs) starts
+# with one of these; a one-line field is inline HTML.
+_BLOCK_START = re.compile(r"\s*<(?:p|div|ul|ol|dl|blockquote|pre|table|figure|hr|h[1-6]|section|nav)[\s>/]")
+
+
+def paragraphs(html: str):
+    """A metadata field where paragraphs go: its own paragraphs, or one made for it
+    (a `<p>` around block HTML would nest paragraphs, which epubcheck refuses)."""
+    html = str(html)
+    return markupsafe.Markup(html if _BLOCK_START.match(html) else f"<p>{html}</p>")
+
+
+def inline(html: str):
+    """A metadata field inside a line (the site's footer): its paragraphs run together."""
+    html = str(html)
+    if not _BLOCK_START.match(html):
+        return markupsafe.Markup(html)
+    from .html import escape_text, inner_html, parse_fragment
+    return markupsafe.Markup(" ".join(inner_html(child) if child.tag == "p" else escape_text(child.text_content())
+                                      for child in parse_fragment(html)))
+
+
 environment.filters["css_string"] = css_string
 environment.filters["xhtml"] = xhtml
+environment.filters["paragraphs"] = paragraphs
+environment.filters["inline"] = inline
 
 
 def render(template: str, **view) -> str:

@@ -50,6 +50,9 @@ SAFE_ATTRIBUTES = {"id", "class", "href", "src", "alt", "title", "width", "heigh
 COUNTER_STYLE = re.compile(r"^\s*counter-reset\s*:\s*source-line\s+-?\d{1,9}\s*;?\s*$")
 SIZE_STYLE = re.compile(r"^\s*((width|height)\s*:\s*[\d.]+(%|px|em|in|cm|mm|pt)\s*;?\s*){1,2}$")
 ALIGN_STYLE = re.compile(r"^\s*text-align\s*:\s*(left|right|center|justify)\s*;?\s*$")
+# pandoc's MathML for aligned equations (`aligned`, `align*`): each cell aligned to the
+# `&`, with no padding on that side.
+MATH_CELL_STYLE = re.compile(r"^\s*text-align\s*:\s*(left|right|center)\s*;\s*padding-(left|right)\s*:\s*0\s*;?\s*$")
 LINK_SCHEMES = {"http", "https", "mailto", "tel"}
 SCHEME = re.compile(r"^([a-z][a-z0-9+.-]*):", re.I)
 IMAGE_TYPES = {"image/png", "image/jpeg", "image/gif", "image/svg+xml", "image/webp", "application/pdf"}
@@ -90,7 +93,8 @@ def _attribute_allowed(element, name: str, value: str) -> bool:
         return bool(re.fullmatch(r"(data|aria)-[A-Za-z0-9_.-]+", name))
     if name == "style":   # pandoc's {width=50%} and table column alignment
         return bool(SIZE_STYLE.match(value) or ALIGN_STYLE.match(value)
-                    or (element.tag == "code" and COUNTER_STYLE.match(value)))
+                    or (element.tag == "code" and COUNTER_STYLE.match(value))
+                    or (element.tag == "mtd" and MATH_CELL_STYLE.match(value)))
     if name == "tabindex":   # pandoc's anchors on code lines
         return value.strip() == "-1"
     if name not in SAFE_ATTRIBUTES:
@@ -322,14 +326,73 @@ def collect_images(body, ctx: Context) -> None:
         img.set("src", name)
 
 
+def set_verse(body, ctx: Context) -> None:
+    """pandoc writes a line block (`| ` lines: verse, an address) as one <div> of lines
+    parted by <br>, a stanza break as two. Set so, a line too long for the measure
+    turns back to the margin and reads as a new line of verse, and a page may break
+    anywhere in a stanza. Each stanza becomes a paragraph (`p.stanza`) and each line
+    a `span.line`, which the stylesheets set as a block with a hanging indent; the
+    <br>s stay between the lines, for a reader with no stylesheet."""
+    for block in list(body.iter("div")):
+        if "line-block" not in (block.get("class") or "").split() or block.find("br") is None:
+            continue
+        lines: list[list] = [[block.text or ""]]   # each line: its leading text, then its elements (tails with them)
+        for child in list(block):
+            if isinstance(child.tag, str) and child.tag == "br":
+                lines.append([child.tail or ""])
+            else:
+                lines[-1].append(child)
+        stanzas: list[list] = [[]]
+        for line in lines:
+            blank = not line[0].strip() and len(line) == 1
+            if blank:
+                if stanzas[-1]:
+                    stanzas.append([])
+            else:
+                stanzas[-1].append(line)
+        block.text = None
+        for child in list(block):
+            block.remove(child)
+        for stanza in filter(None, stanzas):
+            paragraph = lxml.etree.SubElement(block, "p", {"class": "stanza"})
+            paragraph.tail = "\n"
+            for number, (text, *elements) in enumerate(stanza):
+                if number:
+                    lxml.etree.SubElement(paragraph, "br").tail = "\n"
+                line = lxml.etree.SubElement(paragraph, "span", {"class": "line"})
+                line.text = text.lstrip("\n")
+                for element in elements:
+                    line.append(element)
+
+
+CALLOUTS = frozenset({"note", "tip", "hint", "important", "warning", "caution", "danger", "admonition", "callout"})
+
+
+def title_callouts(body, ctx: Context) -> None:
+    """A callout's title (Quarto's `::: {.callout-tip title="..."}`) is text the author
+    wrote: printed as the callout's first line, not kept as a tooltip no page shows."""
+    for div in body.iter("div"):
+        classes = (div.get("class") or "").split()
+        title = (div.get("title") or "").strip()
+        if not title or not any(c in CALLOUTS or c.startswith("callout-") for c in classes):
+            continue
+        del div.attrib["title"]
+        heading = lxml.etree.Element("p", {"class": "callout-title"})
+        lxml.etree.SubElement(heading, "strong").text = title
+        heading.text, heading.tail = None, div.text
+        div.text = None
+        div.insert(0, heading)
+
+
 def mark_attributions(body, ctx: Context) -> None:
-    """A block quote's last paragraph that opens with a dash is its attribution. It
-    stays a paragraph: a <footer> in a chapter is announced by screen readers as the
-    page's footer landmark (DAISY Ace's landmark rules)."""
+    """A block quote's last paragraph that opens with a dash is its attribution, when
+    something stands before it (prose or verse). It stays a paragraph: a <footer> in a
+    chapter is announced by screen readers as the page's footer landmark (DAISY Ace's
+    landmark rules)."""
     for quote in body.iter("blockquote"):
-        paragraphs = [child for child in quote if child.tag == "p"]
-        if len(paragraphs) > 1 and (paragraphs[-1].text or "").lstrip().startswith(("—", "–", "--")):
-            paragraphs[-1].set("class", "attribution")
+        blocks = [child for child in quote if isinstance(child.tag, str)]
+        if len(blocks) > 1 and blocks[-1].tag == "p" and (blocks[-1].text or "").lstrip().startswith(("—", "–", "--")):
+            blocks[-1].set("class", "attribution")
 
 
 def list_delimiters(body, ctx: Context) -> None:
@@ -420,5 +483,5 @@ def quiet_line_numbers(body, ctx: Context) -> None:
                     anchor.set("tabindex", "-1")
 
 
-PASSES = (remove_unsafe_markup, unlink_paths, safe_ids, collect_images, list_delimiters, mark_attributions,
-          mark_citation_needed, reachable_captions, trim_cells, quiet_line_numbers)
+PASSES = (remove_unsafe_markup, unlink_paths, safe_ids, collect_images, list_delimiters, set_verse, title_callouts,
+          mark_attributions, mark_citation_needed, reachable_captions, trim_cells, quiet_line_numbers)

@@ -1,0 +1,66 @@
+"""Verse, callout titles and metadata paragraphs as authors write them: pandoc's line
+block becomes stanzas of lines (transforms.set_verse), a callout's title is printed
+(transforms.title_callouts), and a metadata field of two paragraphs is not wrapped in
+a third (render.paragraphs)."""
+import lxml.html
+
+from folio import render, transforms
+
+
+def _body(markup: str):
+    return lxml.html.fragment_fromstring(markup, create_parent="body")
+
+
+def _html(body) -> str:
+    return "".join(lxml.html.tostring(child, encoding="unicode") for child in body)
+
+
+def test_a_line_block_becomes_stanzas_of_lines_with_its_notes_and_indents():
+    body = _body('<div class="line-block">One <em>two</em><br />\n\u00a0\u00a0indented<a href="#fn1" '
+                 'class="footnote-ref">1</a> tail<br />\n<br />\n<br />\nSecond stanza</div><p>After.</p>')
+    transforms.set_verse(body, None)
+    block = body[0]
+    stanzas = block.findall("p")
+    assert [s.get("class") for s in stanzas] == ["stanza", "stanza"]   # two blank lines: one break
+    lines = stanzas[0].findall("span")
+    assert [line.text_content() for line in lines] == ["One two", "\u00a0\u00a0indented1 tail"]
+    assert lines[1].find("a").get("class") == "footnote-ref" and lines[1].find("a").tail == " tail"
+    assert len(stanzas[0].findall("br")) == 1   # kept between lines, for a reader without the stylesheet
+    assert stanzas[1].findall("span")[0].text == "Second stanza"
+    assert body[1].tag == "p" and body[1].text == "After."
+
+
+def test_a_line_block_of_one_line_and_other_divs_are_left_alone():
+    body = _body('<div class="line-block">Only one line</div><div class="note">Not<br />verse</div>')
+    before = _html(body)
+    transforms.set_verse(body, None)
+    assert _html(body) == before
+
+
+def test_a_verse_epigraphs_dashed_last_line_is_its_attribution():
+    body = _body('<blockquote><div class="line-block">A line<br />\nAnother</div>'
+                 '<p>— A. Poet</p></blockquote><blockquote><p>— alone, no attribution</p></blockquote>')
+    transforms.set_verse(body, None)
+    transforms.mark_attributions(body, None)
+    first, second = body.findall("blockquote")
+    assert first.findall("p")[-1].get("class") == "attribution"
+    assert second.find("p").get("class") is None
+
+
+def test_a_callouts_title_is_its_first_line_not_a_tooltip():
+    body = _body('<div class="callout-tip" title="A &lt;tip&gt;">Text <em>here</em>.</div>'
+                 '<div class="warning" title="Careful"><p>Hot.</p></div><div class="aside" title="kept">x</div>')
+    transforms.title_callouts(body, None)
+    tip, warning, aside = body
+    assert tip.get("title") is None and tip[0].get("class") == "callout-title"
+    assert tip[0].text_content() == "A <tip>" and tip[0].tail == "Text "
+    assert warning[0].text_content() == "Careful" and warning[1].text == "Hot."
+    assert aside.get("title") == "kept" and len(aside) == 0   # not a callout: its title stays an attribute
+
+
+def test_a_metadata_field_is_one_paragraph_or_its_own_paragraphs():
+    assert render.paragraphs("For <em>A.</em>") == "<p>For <em>A.</em></p>"
+    assert render.paragraphs("<p>For A.</p>\n<p>And B.</p>") == "<p>For A.</p>\n<p>And B.</p>"
+    assert render.inline("<p>For A.</p>\n<p>And <em>B</em>.</p>") == "For A. And <em>B</em>."
+    assert render.inline("<ul><li>a &lt;b&gt;</li></ul>") == "a &lt;b&gt;"
+    assert render.inline("Plain &amp; simple") == "Plain &amp; simple"
