@@ -38,7 +38,17 @@ def escape_text(text: str) -> str:
 
 
 def text_of(element) -> str:
-    return " ".join("".join(element.itertext()).split())
+    """The words of an element as a reader sees them: a formula's TeX source (MathML's
+    <annotation>, for machines) is not among them."""
+    return " ".join("".join(_seen_text(element)).split())
+
+
+def _seen_text(element):
+    yield element.text or ""
+    for child in element:
+        if not (isinstance(child.tag, str) and child.tag.rpartition("}")[2] in ("annotation", "annotation-xml")):
+            yield from _seen_text(child)
+        yield child.tail or ""
 
 
 def link(href: str, text: str, **attributes: str) -> str:

@@ -96,8 +96,8 @@ def unit_digest(environment: str, book, unit: Unit, extra: str = "") -> str:
     the images it shows."""
     sha = hashlib.sha256(environment.encode())
     meta = book.meta
-    sha.update(pickle.dumps((meta.title, meta.title_html, meta.lang, meta.hyphenation, sorted(meta.words.items())),
-                            protocol=4))
+    sha.update(pickle.dumps((meta.title, meta.title_html, meta.lang, meta.dir, meta.hyphenation,
+                             sorted(meta.words.items())), protocol=4))
     for chapter in unit.chapters:
         shown = (chapter.id, chapter.role, chapter.title_html, chapter.title, chapter.number, chapter.headings) \
             if unit.is_front else chapter
@@ -351,7 +351,8 @@ def lay_out(book, settings, manuscript_root: Path, cache: Path, jobs: int = 1, p
     cache.mkdir(parents=True, exist_ok=True)
     _JOB.pop("stylesheets", None)
     _JOB.update(book=book, settings=settings, cache=cache, base=str(manuscript_root) + "/",
-                fetcher=lambda: make_fetcher((STYLES, fonts.FONT_DIR, RENDER_ROOT / "templates"), book.assets))
+                fetcher=lambda: make_fetcher((STYLES, fonts.FONT_DIR, RENDER_ROOT / "templates"), book.assets,
+                                             manuscript_root))
     environment = environment_digest(settings)
     body = [Unit(c.id, [c]) for c in book.chapters if c.role not in LATE_ROLES]
     late = [Unit(c.id, [c]) for c in book.chapters if c.role in LATE_ROLES]

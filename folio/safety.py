@@ -103,9 +103,11 @@ def _local_file_url_path(url: str) -> Path | None:
         return None
 
 
-def make_fetcher(allowed: tuple[Path, ...], assets: dict[str, bytes] | None = None):
+def make_fetcher(allowed: tuple[Path, ...], assets: dict[str, bytes] | None = None, base: Path | None = None):
     """A WeasyPrint URL fetcher that serves `data:` URLs, files under `allowed` and
     `folio-asset:NAME` from `assets` (images folio already read and checked), nothing else.
+    Given the document's `base`, a relative `src="NAME"` of an asset (an image in a
+    title or the dedication, which no pass rewrote as `folio-asset:`) is served too.
 
     WeasyPrint's default fetcher reads any local file and reaches the network: a
     manuscript's `<link rel="attachment" href="file:///etc/passwd">` would embed that
@@ -154,6 +156,8 @@ def make_fetcher(allowed: tuple[Path, ...], assets: dict[str, bytes] | None = No
             path = _local_file_url_path(url)
             if path is None:
                 self._refuse(url, "a file: URL must name a local file, not a host")
+            if base is not None and path.is_relative_to(base) and path.relative_to(base).as_posix() in served:
+                return self._asset(ASSET_SCHEME + path.relative_to(base).as_posix())
             try:
                 resolved = path.resolve()
             except (OSError, RuntimeError, ValueError):

@@ -392,6 +392,25 @@ def claim_output(settings: Options) -> None:
     owner.write_text(mine + "\n", encoding="utf-8")
 
 
+def clear_renamed(settings: Options) -> None:
+    """A book whose title changed (and so its slug, the editions' name) left its editions
+    and build state under the old name. Once a build under the new name has succeeded,
+    they go, as a cold build would have none (a failed one leaves them)."""
+    import shutil
+    mine = str(settings.manuscript.resolve())
+    slug = _manuscript(settings.manuscript, settings.csl).slug
+    for owner in sorted((settings.out / ".folio").glob("*/manuscript")):
+        old = owner.parent.name
+        if old == slug or owner.is_symlink() or owner.parent.is_symlink() or not owner.is_file():
+            continue
+        if owner.read_text(encoding="utf-8", errors="replace").strip() != mine:
+            continue
+        for edition in (edition_target(name, settings.out, old) for name in ("pdf", "print", "epub")):
+            edition.unlink(missing_ok=True)
+        (settings.out / f"{old}-cover.pdf").unlink(missing_ok=True)
+        shutil.rmtree(owner.parent, ignore_errors=True)
+
+
 def run(command: str, names: list[str], settings: Options, jobs: int = 1) -> int:
     from doit.cmd_base import ModuleTaskLoader
     from doit.doit_cmd import DoitMain
@@ -415,6 +434,7 @@ def run(command: str, names: list[str], settings: Options, jobs: int = 1) -> int
     finally:
         StepReporter.watch = None
     if code == 0:
+        clear_renamed(settings)
         key = fresh.settings_key(settings.manuscript, settings.out, names, settings.csl, settings.strict,
                                  settings.crop_marks)
         try:

@@ -451,6 +451,46 @@ def reachable_captions(body, ctx: Context) -> None:
             del caption.attrib["aria-hidden"]
 
 
+_MATH_TOKENS = ("mi", "mn", "mo", "mtext", "ms")
+_INVISIBLE_OPERATORS = dict.fromkeys(map(ord, "\u2061\u2062\u2063\u2064"))
+
+
+def _reading(node, math_as) -> str:
+    """A caption's text with each formula read by `math_as(math)`."""
+    parts = [node.text or ""]
+    for child in node:
+        if isinstance(child.tag, str) and child.tag.rpartition("}")[2] == "math":
+            parts.append(math_as(child))
+        elif isinstance(child.tag, str):
+            parts.append(_reading(child, math_as))
+        parts.append(child.tail or "")
+    return "".join(parts)
+
+
+def _tex(math) -> str:
+    return next((a.text or "" for a in math.iter() if isinstance(a.tag, str) and a.tag.endswith("annotation")), "")
+
+
+def _spoken(math) -> str:
+    tokens = (t.text or "" for t in math.iter() if isinstance(t.tag, str) and t.tag.rpartition("}")[2] in _MATH_TOKENS)
+    return " ".join(filter(None, (token.translate(_INVISIBLE_OPERATORS).strip() for token in tokens)))
+
+
+def readable_alt_text(body, ctx: Context) -> None:
+    """pandoc makes a figure's image description of its caption, each formula as its
+    TeX source (`A \\sin \\omega t`), which a screen reader spells out backslash by
+    backslash. Such a description reads the formula's symbols instead ("A sin ω t");
+    one the author wrote stays as written."""
+    for figure in body.iter("figure"):
+        caption = figure.find("figcaption")
+        if caption is None or caption.find(".//math") is None:
+            continue
+        pandocs = " ".join(_reading(caption, _tex).split())
+        for image in figure.iter("img"):
+            if " ".join((image.get("alt") or "").split()) == pandocs:
+                image.set("alt", " ".join(_reading(caption, _spoken).split()))
+
+
 def trim_cells(body, ctx: Context) -> None:
     """A raw HTML cell written `<td>\ntext\n</td>` starts with a line break, which
     WeasyPrint counts when it sizes the column (the text then wraps word by word). White
@@ -484,4 +524,5 @@ def quiet_line_numbers(body, ctx: Context) -> None:
 
 
 PASSES = (remove_unsafe_markup, unlink_paths, safe_ids, collect_images, list_delimiters, set_verse, title_callouts,
-          mark_attributions, mark_citation_needed, reachable_captions, trim_cells, quiet_line_numbers)
+          mark_attributions, mark_citation_needed, reachable_captions, readable_alt_text, trim_cells,
+          quiet_line_numbers)

@@ -31,3 +31,24 @@ def test_a_right_to_left_book_turns_its_pages_and_sets_its_text_from_the_right(b
     line = next(line for line in layout.splitlines() if "A list item, indented from the right" in line)
     left, right = len(line) - len(line.lstrip()), len(line.rstrip())
     assert left > 20, line   # set against the right edge, not the left
+
+
+def test_turning_a_book_right_to_left_sets_every_chapter_again_as_a_cold_build_does(tmp_path):
+    """The direction is in every unit's layout key and the furniture's: added to a built
+    book, it used to turn only the front matter (the chapters came from the cache)."""
+    from conftest import run_build, write_book
+    text = ("---\ntitle: Tides\nlang: en\n---\n\n# One\n\nThe harbour board met every week to weigh the tides.\n\n"
+            "# Two\n\nThe pilots said the sandbanks had moved again.\n")
+    book, out = write_book(tmp_path, text)
+    assert run_build("pdf", "--manuscript", str(book), "--out", str(out)).returncode == 0
+    (book / "book.md").write_text(text.replace("lang: en\n", "lang: en\ndir: rtl\n"), encoding="utf-8")
+    cold = tmp_path / "cold"
+    for target in (out, cold):
+        result = run_build("pdf", "--manuscript", str(book), "--out", str(target))
+        assert result.returncode == 0, result.stderr
+
+    def pages(folder):
+        return subprocess.run(["pdftotext", "-layout", str(folder / "tides.pdf"), "-"],
+                              capture_output=True, text=True, check=True).stdout
+    assert pages(out) == pages(cold)
+    assert ".The pilots said the sandbanks had moved again" in pages(out)   # set from the right

@@ -29,6 +29,24 @@ def test_math_is_typeset_in_the_pdf_and_passes_check(built):
     assert b"/Alt (E = mc^2)" in structure   # the TeX, for screen readers
 
 
+def test_a_formula_in_a_heading_reads_as_its_symbols_in_contents_and_bookmarks(built):
+    """Its TeX (MathML's annotation) is for machines: neither the EPUB's contents nor
+    the site's heading link repeat it, and the PDF's bookmark has the formula as text
+    (WeasyPrint's own label left an image out)."""
+    import pikepdf
+    out, result = built("math")
+    assert result.returncode == 0, result.stderr
+    with zipfile.ZipFile(next(out.glob("*.epub"))) as package:
+        nav = package.read("OEBPS/nav.xhtml").decode("utf-8")
+        ncx = package.read("OEBPS/toc.ncx").decode("utf-8")
+    assert ">The case v≪c</a>" in nav and "<text>The case v≪c</text>" in ncx, nav
+    site = "".join(p.read_text(encoding="utf-8") for p in (out / "html").glob("*.html"))
+    assert "Link to this section: The case v≪c" in site and "\\ll" not in site.split("<annotation")[0]
+    with pikepdf.open(out / "math.pdf") as pdf, pdf.open_outline() as outline:
+        titles = [item.title for top in outline.root for item in [top, *top.children]]
+    assert "The case v≪c" in titles, titles
+
+
 def _lines(text: str) -> set[str]:
     return {" ".join(line.split()) for line in text.splitlines() if line.strip()}
 

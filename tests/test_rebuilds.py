@@ -222,3 +222,25 @@ def test_the_record_holds_only_what_was_seen_before_the_steps_ran_and_is_read_wi
     record.unlink()
     record.write_text("[" * 100_000 + "]" * 100_000)
     assert fresh.answer(out, key) is None
+
+
+def test_a_new_title_leaves_no_editions_under_the_old_name(tmp_path):
+    """The editions are named by the title's slug: after a retitled book builds, the old
+    name's editions and build state are gone, as from a cold build; while the build
+    fails, they stay (the last good editions)."""
+    from conftest import run_build, write_book
+    text = "---\ntitle: The Harbour Board\n---\n\n# One\n\nThe pilots said the sandbanks had moved.\n"
+    book, out = write_book(tmp_path, text)
+    assert run_build("--manuscript", str(book), "--out", str(out)).returncode == 0
+    old = {p.name for p in out.iterdir()}
+    assert {"the-harbour-board.pdf", "the-harbour-board.epub", "the-harbour-board-print.pdf"} <= old
+    (book / "book.md").write_text(text.replace("Board", "Boards") + "\n[@nobody]\n", encoding="utf-8")
+    assert run_build("--manuscript", str(book), "--out", str(out)).returncode != 0   # a missing key
+    assert (out / "the-harbour-board.pdf").is_file()
+    (book / "book.md").write_text(text.replace("Board", "Boards"), encoding="utf-8")
+    result = run_build("--manuscript", str(book), "--out", str(out))
+    assert result.returncode == 0, result.stderr
+    names = {p.name for p in out.iterdir()}
+    assert not any(name.startswith("the-harbour-board.") or name.startswith("the-harbour-board-") for name in names)
+    assert {"the-harbour-boards.pdf", "the-harbour-boards.epub", "the-harbour-boards-print.pdf"} <= names
+    assert [p.name for p in (out / ".folio").iterdir() if p.is_dir()] == ["the-harbour-boards"]

@@ -193,6 +193,22 @@ def test_fetcher_serves_assets_local_files_and_data(folder, no_name_lookups):
     assert fetcher.refused == []
 
 
+def test_an_assets_name_beside_the_document_is_served_from_the_book_not_the_disk(tmp_path, no_name_lookups):
+    """An image in a chapter's title or the dedication keeps its relative `src` (no pass
+    rewrites it as `folio-asset:`): it is the checked asset, never a file of that name."""
+    png = LAMP.read_bytes()
+    manuscript = tmp_path / "manuscript"
+    (manuscript / "images").mkdir(parents=True)
+    (manuscript / "images" / "a.png").write_bytes(b"not the asset")
+    fetcher = make_fetcher((tmp_path / "styles",), {"images/a.png": png}, manuscript)
+    assert fetcher.fetch(f"file://{manuscript}/images/a.png").read() == png
+    for url in (f"file://{manuscript}/images/../images/a.png", f"file://{manuscript}/images/b.png",
+                f"file://{tmp_path}/images/a.png"):
+        with pytest.raises(ValueError):
+            fetcher.fetch(url)
+    assert len(fetcher.refused) == 3
+
+
 def test_fetcher_assets_reach_the_pdf(no_name_lookups):
     from weasyprint import HTML
     png = LAMP.read_bytes()

@@ -64,3 +64,18 @@ def test_a_metadata_field_is_one_paragraph_or_its_own_paragraphs():
     assert render.inline("<p>For A.</p>\n<p>And <em>B</em>.</p>") == "For A. And <em>B</em>."
     assert render.inline("<ul><li>a &lt;b&gt;</li></ul>") == "a &lt;b&gt;"
     assert render.inline("Plain &amp; simple") == "Plain &amp; simple"
+
+
+def test_a_figures_description_reads_its_formula_not_its_tex():
+    """pandoc describes the image with the caption's TeX (`A \\sin \\omega t`), which a
+    screen reader spells out; an author's own description stays."""
+    math = ('<math display="inline"><semantics><mrow><mi>A</mi><mrow><mi mathvariant="normal">sin</mi>'
+            '<mo>\u2061</mo></mrow><mi>ω</mi><mi>t</mi></mrow>'
+            '<annotation encoding="application/x-tex">A \\sin \\omega t</annotation></semantics></math>')
+    body = _body(f'<figure><img src="a.png" alt="A wave: A \\sin \\omega t here." />'
+                 f'<figcaption aria-hidden="true">A wave:\n{math}\nhere.</figcaption></figure>'
+                 f'<figure><img src="b.png" alt="Mine." /><figcaption>A wave: {math}</figcaption></figure>')
+    transforms.readable_alt_text(body, None)
+    first, second = body.iter("img")
+    assert first.get("alt") == "A wave: A sin ω t here."
+    assert second.get("alt") == "Mine."

@@ -370,8 +370,9 @@ def chapter_body(chapter: Chapter, book: Book, corrections=None, folio_of: dict 
     if corrections:       # what the first layout showed (setting.py)
         setting.apply(tree, chapter.id, corrections)
     _describe_figures(tree)
-    for heading in tree.iter("h2", "h3", "h4", "h5", "h6"):   # its bookmark without the note's number
-        if heading.find_class("footnote-ref"):
+    # A heading's bookmark without a note's number, and with a formula as text (typeset as an image below).
+    for heading in tree.iter("h2", "h3", "h4", "h5", "h6"):
+        if heading.find_class("footnote-ref") or heading.find(".//math") is not None:
             heading.set("data-bookmark", text_of(parse_fragment(_unlinked(inner_html(heading)))))
     # Notes go in first, so that their lists are numbered and their math typeset too.
     floated = _float_notes(tree, chapter)
@@ -681,7 +682,7 @@ def lay_out_book(book: Book, out: Path, manuscript_root: Path, settings: PageSet
     laid = layout.lay_out(book, settings, manuscript_root, folder, jobs, _say_layout)
     pages = _furniture(laid, book)
     environment = layout.environment_digest(settings)
-    furniture = folder / f"furniture-{stitch.furniture_digest(pages, environment + book.meta.lang)}.pdf"
+    furniture = folder / f"furniture-{stitch.furniture_digest(pages, environment + book.meta.lang + book.meta.dir)}.pdf"
     if not furniture.is_file():
         with library_messages():
             with atomic_path(furniture) as temporary:
