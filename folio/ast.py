@@ -791,8 +791,31 @@ def french_spacing(document: dict, manuscript, warn=None) -> dict:
     return document
 
 
-PASSES = (neutralize_raw_markup, reserve_folio_ids, keep_list_delimiters, cross_references, localize_quotes,
-          keep_task_marks, french_spacing)
+PART_MARK = "(PART)"   # bookdown's part heading: `# (PART) Part One {-}`
+
+
+def mark_parts(document: dict, manuscript=None, warn=None) -> dict:
+    """A part of the book (`# Part One {.part}`, or bookdown's `# (PART) Part One {-}`):
+    a heading of the top level that opens a part's title page rather than a chapter,
+    so it takes no chapter number (`unnumbered`) and the chapters after it count on.
+    Only top-level blocks are looked at: a part is never inside a div or a list."""
+    headers = [block["c"] for block in document.get("blocks", []) if block.get("t") == "Header"]
+    if not headers:
+        return document
+    top = min(level for level, _, _ in headers)
+    for level, attr, inlines in headers:
+        if level != top:
+            continue
+        marked = bool(inlines) and inlines[0].get("t") == "Str" and inlines[0].get("c") == PART_MARK
+        if marked:
+            del inlines[:2 if len(inlines) > 1 and inlines[1].get("t") == "Space" else 1]
+        if marked or "part" in attr[1]:
+            attr[1][:] = [c for c in attr[1] if c not in ("part", "unnumbered")] + ["part", "unnumbered"]
+    return document
+
+
+PASSES = (neutralize_raw_markup, reserve_folio_ids, keep_list_delimiters, mark_parts, cross_references,
+          localize_quotes, keep_task_marks, french_spacing)
 
 
 @dataclass(frozen=True)

@@ -51,7 +51,7 @@ class Note:
 @dataclass(frozen=True)
 class Chapter:
     id: str
-    role: str       # "chapter", "bibliography", "glossary" or "index"
+    role: str       # "chapter", "part" (a part's title page, ast.mark_parts), "bibliography", "glossary" or "index"
     title_html: str
     title: str
     number: int | None
@@ -61,7 +61,7 @@ class Chapter:
 
     @property
     def is_back_matter(self) -> bool:
-        return self.role != "chapter"
+        return self.role not in ("chapter", "part")
 
     @property
     def toc_html(self) -> str:
@@ -443,7 +443,8 @@ def _cut_chapters(body, level: int, notes: dict[str, str], places: dict, warn=No
             for anchor in re.findall(r'class="ix[^"]*" id="([^"]+)"', note.html):
                 places[anchor] = Place(section.get("id") or "", f"note {note.number}", context)
         chapters.append(Chapter(
-            id=section.get("id") or f"chapter-{len(chapters) + 1}", role="chapter", title_html=title_html,
+            id=section.get("id") or f"chapter-{len(chapters) + 1}",
+            role="part" if "part" in section.get("class", "").split() else "chapter", title_html=title_html,
             title=title, number=None if unnumbered else number,
             # (the blank lines before a section's end depend on what follows the chapter)
             html=_one_newline_before_section_ends(inner_html(section).strip()),

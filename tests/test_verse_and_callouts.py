@@ -79,3 +79,21 @@ def test_a_figures_description_reads_its_formula_not_its_tex():
     first, second = body.iter("img")
     assert first.get("alt") == "A wave: A sin ω t here."
     assert second.get("alt") == "Mine."
+
+
+def test_a_part_is_a_top_level_heading_marked_as_one():
+    from folio import ast
+
+    def header(level, text, classes=()):
+        words = [{"t": "Str", "c": w} for w in text.split()]
+        inlines = [node for word in words for node in (word, {"t": "Space"})][:-1]
+        return {"t": "Header", "c": [level, ["id", list(classes), []], inlines]}
+    document = {"blocks": [header(1, "(PART) Part Two"), header(1, "One", ["part"]), header(2, "Sub", ["part"]),
+                           header(1, "Plain"), {"t": "Div", "c": [["", [], []], [header(1, "(PART) Inside")]]}]}
+    ast.mark_parts(document)
+    two, one, sub, plain, div = document["blocks"]
+    assert two["c"][1][1] == ["part", "unnumbered"] and [n["c"] for n in two["c"][2] if n["t"] == "Str"] == ["Part", "Two"]
+    assert one["c"][1][1] == ["part", "unnumbered"]
+    assert sub["c"][1][1] == ["part"]            # not the top level: left as the author's class
+    assert plain["c"][1][1] == []
+    assert div["c"][1][0]["c"][2][0]["c"] == "(PART)"   # in a div: not a part
