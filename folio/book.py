@@ -701,7 +701,7 @@ def _assemble(manuscript: Manuscript, reporter: Reporter, output, entries) -> Bo
     _report_unused_references(manuscript, body, reporter)
     level = _chapter_level(body)
     marks = Marks()
-    for _empty in index.mark_explicit(body, marks):
+    for _empty in index.mark_explicit(body, marks, entries):
         at = re.search(r"\[\s*\]\{[^}]*\bindex\b|index=[\"']\s*[\"']", manuscript.text)
         reporter.warn(Diagnostic("FOLIO058", "an index mark names no entry; it is left out", manuscript.source,
                                  line_of(manuscript.text, at.start()) if at else None,

@@ -268,9 +268,13 @@ def _path(value: str, text: str) -> tuple[str, ...]:
     return tuple(p.strip() for p in (value or text).split("!") if p.strip())
 
 
-def mark_explicit(body, marks: Marks) -> list:
+def mark_explicit(body, marks: Marks, entries: tuple[Entry, ...] = ()) -> list:
     """The author's marks: spans with `index=` or class `index`, and divs for ranges.
-    Returns the marks that name no entry (no text and no `index=`), left unmarked."""
+    A span that names a dictionary entry in its own words (`[Schrödinger equation]{.index}`,
+    not `[his thesis]{index="Pabloism"}`) is that entry's occurrence for the glossary too:
+    the dictionary's own matching skips the author's marks. Returns the marks that name
+    no entry (no text and no `index=`), left unmarked."""
+    by_name = {entry.headword.lower(): entry for entry in entries}
     empty = []
     for element in list(body.iter("span", "div")):
         explicit = element.get("data-index")
@@ -284,6 +288,10 @@ def mark_explicit(body, marks: Marks) -> list:
         if element.tag == "span":
             element.set("id", element.get("id") or marks.new_id())
             element.set("class", ((element.get("class") or "") + " ix").strip())
+            entry = by_name.get(path[0].lower()) if len(path) == 1 else None
+            written = " ".join("".join(element.itertext()).split()).lower()
+            if entry is not None and written in {form.lower() for form in entry.forms}:
+                element.set("data-entry", entry.key)
             marks.add(path, Occurrence(element.get("id")))
             continue
         start = lxml.html.Element("span", {"class": "ix ix-start", "id": marks.new_id()})

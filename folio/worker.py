@@ -61,12 +61,22 @@ def step(name: str, options: Options) -> None:
     build_edition(name, book, manuscript_of(options), options)
 
 
+# Steps that run beside the layout and wait on nothing it makes: they yield the
+# processor to it, and take what its workers leave idle (the index laid out alone).
+YIELDING_STEPS = {"site": 10}
+
+
 def main(argv: list[str]) -> int:
     from .system import quick_library_lookup
     name, encoded = argv
     options = Options.decode(encoded)
     quick_library_lookup()   # before any step imports WeasyPrint
     options.limits.apply()
+    if name in YIELDING_STEPS:
+        try:
+            os.nice(YIELDING_STEPS[name])
+        except OSError:
+            pass
     sys.setrecursionlimit(10_000)
     try:
         step(name, options)

@@ -392,3 +392,28 @@ def test_two_uses_on_one_page_say_page_not_pages():
     first, second = tree.findall("p")
     assert first.get("class") == "gloss-used gloss-used-once" and first.text_content() == "12."
     assert second.get("class") == "gloss-used" and second.text_content() == "12, 14."
+
+
+def test_an_authors_index_mark_of_a_glossary_term_links_it_and_counts_as_its_use(tmp_path):
+    """`[Schrödinger equation]{.index}` on a dictionary term: the dictionary's matching
+    skips the author's marks, so the term was indexed but never linked to its glossary
+    entry nor said "Used on"; the mark now stands for the entry."""
+    import lxml.html
+    from folio import index
+    path = tmp_path / "dictionary.yaml"
+    path.write_text("- {headword: Schrödinger equation, kind: term, definitions: [{text: A wave equation., "
+                    "source: folio}]}\n", encoding="utf-8")
+    entries = dictionary.load(path)
+    body = lxml.html.fragment_fromstring(
+        '<section class="level1" id="one"><h1>One</h1><p>The <span class="index">Schrödinger equation</span> '
+        'and <span data-index="Wave!Equation">waves</span>; <span data-index="Schrödinger equation">it</span>.'
+        '</p></section>', create_parent="body")
+    marks = index.Marks()
+    assert index.mark_explicit(body, marks, entries) == []
+    index.mark_dictionary_terms(body, entries, marks)
+    used = index.link_glossary_terms(body, entries, 1)
+    assert list(used) == [entries[0].key] and len(used[entries[0].key]) == 1
+    assert body.find(".//a[@class='glossterm']").text == "Schrödinger equation"
+    sub, other_words = body.xpath("//span[@data-index]")
+    assert sub.get("data-entry") is None            # a sub-entry names no headword
+    assert other_words.get("data-entry") is None    # "it" is not the term's own words: not linked
