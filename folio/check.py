@@ -365,6 +365,14 @@ def print_file(pdf: Path, target, trim: tuple[float, float]) -> list[Problem]:
             if not target.min_pages <= pages <= target.max_pages or pages % multiple:
                 problems.append(Problem("print", pdf.name, f"{pages} pages: {target.title} prints "
                                         f"{target.min_pages} to {target.max_pages} pages, in multiples of {multiple}"))
+            if not target.marks:   # the page the service prints is the trim and its bleed, no more
+                wider = [n for n, page in enumerate(document.pages, start=1)
+                         if any(abs(float(a) - float(b)) > 0.5 for a, b in
+                                zip(page.obj.MediaBox, page.obj.get("/BleedBox", page.obj.MediaBox)))]
+                if wider:
+                    problems.append(Problem("print", f"{pdf.name} pages {_pages(wider)}",
+                                            f"the page is larger than the trim and its bleed (crop marks?): "
+                                            f"{target.title} takes pages of that size exactly"))
             if target.blank_last_page and not press.is_blank(document.pages[-1]):
                 problems.append(Problem("print", f"{pdf.name} page {pages}",
                                         f"{target.title} prints its production barcode on the last page, "
@@ -404,6 +412,14 @@ def cover_file(cover: Path, interior: Path, settings) -> list[Problem]:
         problems.append(Problem("cover", cover.name, "its TrimBox does not leave the bleed around the wrap"))
     for number, what in press.colour_breaches(cover)[:1]:
         problems.append(Problem("cover", cover.name, f"{what}: a cover is printed in CMYK"))
+    if getattr(settings, "target", None):   # marked PDF/X-1a, as the interior
+        for number, what in press.transparency(cover)[:1]:
+            problems.append(Problem("cover", cover.name, f"{what}: PDF/X-1a allows no transparency"))
+    import pikepdf
+    with pikepdf.open(cover) as document:
+        if "/Outlines" in document.Root:
+            problems.append(Problem("cover", cover.name, "bookmarks, which a print file must not carry"))
+    problems += [Problem("cover", problem.where, problem.message) for problem in low_resolution_images(cover)]
     return problems
 
 

@@ -77,7 +77,7 @@ def barcode_svg(isbn: str) -> str:
     from . import press
     drawn = BytesIO()
     barcode.get("ean13", isbn.replace("-", ""), writer=SVGWriter()).write(
-        drawn, options={"module_width": 0.33, "module_height": 22.0, "font_size": 9, "text_distance": 4.0,
+        drawn, options={"module_width": 0.33, "module_height": 17.0, "font_size": 9, "text_distance": 4.0,
                         "quiet_zone": 3.0, "background": "white", "foreground": "black"})
     return press.black_svg(drawn.getvalue().decode("utf-8"))
 
@@ -201,6 +201,11 @@ def wrap_pdf(book, settings, pages: int, target_path: Path, icc: Path | None, wa
             inset = geometry.bleed * 72
             page.obj.TrimBox = pikepdf.Array([media[0] + inset, media[1] + inset, media[2] - inset, media[3] - inset])
             page.obj.BleedBox = pikepdf.Array(media)
+            for key in ("/Outlines", "/PageMode"):   # WeasyPrint's bookmark of the cover's title
+                if key in pdf.Root:
+                    del pdf.Root[key]
+            if settings.target:
+                press.opaque_groups(pdf)
             if settings.target and icc is not None:
                 press.cmyk_groups(pdf)
                 press._output_intent(pdf, icc, f"{book.meta.title}: cover", book.meta.modified)

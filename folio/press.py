@@ -184,6 +184,8 @@ def press(pdf, bleed: float, target: Target | None, crop_marks: bool, title: str
             _add_blank(pdf)
     if crop_marks or (target is not None and target.marks):
         _draw_crop_marks(pdf, bleed)
+    if target is not None:
+        opaque_groups(pdf)
     if target is not None and icc is not None:
         _output_intent(pdf, icc, title, modified)
     return added
@@ -421,6 +423,12 @@ def _strip_screen_features(pdf) -> None:
     for key in ("/Outlines", "/StructTreeRoot", "/MarkInfo", "/Dests", "/ParentTree"):
         if key in pdf.Root:
             del pdf.Root[key]
+    # The tags are gone, so the file is no longer the tagged PDF/UA its metadata says.
+    if "/Metadata" in pdf.Root:
+        with pdf.open_metadata(set_pikepdf_as_editor=False, update_docinfo=False) as meta:
+            for key in ("pdfuaid:part", "pdfuaid:conformance"):
+                if key in meta:
+                    del meta[key]
     if "/Names" in pdf.Root and "/Dests" in pdf.Root.Names:
         del pdf.Root.Names["/Dests"]
         if not pdf.Root.Names.keys():
@@ -494,6 +502,7 @@ def _output_intent(pdf, icc: Path, title: str, modified: str) -> None:
     stamp = "D:" + re.sub(r"\D", "", modified)[:14].ljust(14, "0") + "Z"
     with pdf.open_metadata(set_pikepdf_as_editor=False, update_docinfo=False) as meta:
         meta["pdfx:GTS_PDFXVersion"] = "PDF/X-1a:2003"
+        meta["pdf:Trapped"] = "False"   # as the document information says
     info = pdf.docinfo
     info["/Title"] = title
     info["/GTS_PDFXVersion"] = "PDF/X-1a:2003"
@@ -577,40 +586,73 @@ def _rgb_drawn_through(resources, seen: set) -> list[str]:
     return said
 
 
+def _transparencies(resources, seen: set, groups: bool = False) -> list[str]:
+    """What in these resources, their forms and patterns, is transparent: an opacity
+    under 1, a soft mask or a blend mode in a graphics state, a soft-masked image, and
+    (`groups`) a form that is a transparency group."""
+    import pikepdf
+    found: list[str] = []
+    if resources is None:
+        return found
+    for name, state in (resources.get("/ExtGState") or {}).items():
+        for key in ("/ca", "/CA"):
+            if key in state and float(state[key]) < 1:
+                found.append(f"an opacity of {float(state[key]):g} ({name})")
+                break
+        else:
+            if isinstance(state.get("/SMask"), pikepdf.Dictionary):
+                found.append(f"a soft mask ({name})")
+            elif state.get("/BM") not in (None, pikepdf.Name.Normal, pikepdf.Name.Compatible):
+                found.append(f"a blend mode {state.BM} ({name})")
+    children = list((resources.get("/XObject") or {}).values()) + \
+        [p for p in (resources.get("/Pattern") or {}).values() if isinstance(p, pikepdf.Stream)]
+    for child in children:
+        if child.objgen in seen:
+            continue
+        seen.add(child.objgen)
+        if child.get("/Subtype") == pikepdf.Name.Image and "/SMask" in child:
+            found.append("an image with a soft mask")
+            continue
+        if groups and _is_transparency_group(child):
+            found.append(f"a transparency group (object {child.objgen[0]})")
+        if "/Resources" in child:
+            found += _transparencies(child.Resources, seen, groups)
+    return found
+
+
+def _is_transparency_group(holder) -> bool:
+    import pikepdf
+    group = holder.get("/Group")
+    return isinstance(group, pikepdf.Dictionary) and group.get("/S") == pikepdf.Name.Transparency
+
+
 def transparency(path: Path) -> list[tuple[int, str]]:
     """(page, what) for every use of transparency, which PDF/X-1a does not allow:
-    an opacity under 1 or a soft mask in a graphics state, a soft-masked image."""
+    an opacity under 1 or a soft mask in a graphics state, a soft-masked image, a page
+    or form declared a transparency group."""
     import pikepdf
     found = []
-
-    def walk(resources, number, seen):
-        if resources is None:
-            return
-        for name, state in (resources.get("/ExtGState") or {}).items():
-            for key in ("/ca", "/CA"):
-                if key in state and float(state[key]) < 1:
-                    found.append((number, f"an opacity of {float(state[key]):g} ({name})"))
-                    break
-            else:
-                if isinstance(state.get("/SMask"), pikepdf.Dictionary):
-                    found.append((number, f"a soft mask ({name})"))
-                elif state.get("/BM") not in (None, pikepdf.Name.Normal, pikepdf.Name.Compatible):
-                    found.append((number, f"a blend mode {state.BM} ({name})"))
-        children = list((resources.get("/XObject") or {}).values()) + \
-            [p for p in (resources.get("/Pattern") or {}).values() if isinstance(p, pikepdf.Stream)]
-        for child in children:
-            if child.objgen in seen:
-                continue
-            seen.add(child.objgen)
-            if child.get("/Subtype") == pikepdf.Name.Image and "/SMask" in child:
-                found.append((number, "an image with a soft mask"))
-            elif "/Resources" in child:
-                walk(child.Resources, number, seen)
-
     with pikepdf.open(path) as pdf:
         for number, page in enumerate(pdf.pages, start=1):
-            walk(page.obj.get("/Resources"), number, set())
+            if _is_transparency_group(page.obj):
+                found.append((number, "a page that is a transparency group"))
+            found += [(number, what) for what in _transparencies(page.obj.get("/Resources"), set(), groups=True)]
     return list(dict.fromkeys(found))
+
+
+def opaque_groups(pdf) -> None:
+    """WeasyPrint makes a form of every SVG and of the barcode a transparency group,
+    which PDF/X-1a does not allow, though most draw nothing transparent: in a file with
+    only opaque drawing a group composites the same without it, so it is dropped. A
+    file with real transparency anywhere (an opacity may be applied to a group from
+    outside it) keeps its groups, for `check` to report."""
+    import pikepdf
+    seen: set = set()
+    if any(_transparencies(page.obj.get("/Resources"), seen) for page in pdf.pages):
+        return
+    for obj in list(pdf.objects):
+        if isinstance(obj, (pikepdf.Stream, pikepdf.Dictionary)) and _is_transparency_group(obj):
+            del obj["/Group"]
 
 
 def black_svg(svg: str) -> str:

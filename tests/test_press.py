@@ -155,6 +155,8 @@ def test_the_print_edition_without_a_service_is_black_ink_without_links(bundled)
     ("print: kinkos\n", "print: 'kinkos' is not a service folio knows"),
     ("print: kdp\ntrim-size: 6in 8in\n", "does not print a 6 × 8 in book"),
     ("print: kdp\npaper: vellum\n", "paper: 'vellum' is not one"),
+    # marks would make the page larger than the trim and bleed, the one size KDP takes
+    ("print: kdp\ncrop-marks: true\n", "Amazon KDP paperback takes pages without crop marks"),
 ])
 def test_a_print_setting_the_service_cannot_take_is_an_error_with_its_line(tmp_path, keys, said):
     manuscript = with_keys(BOOKS / "tiny", tmp_path / "book", keys)
@@ -195,6 +197,23 @@ def test_the_cover_wraps_back_spine_and_front_at_the_spine_the_pages_make(made):
     assert abs((media[2] - media[0]) / 72 - (2 * 6 + spine + 2 * 0.125)) < 0.005
     assert abs((media[3] - media[1]) / 72 - (9 + 2 * 0.125)) < 0.005
     assert [round(t - m, 2) for t, m in zip(trim, media)] == [9, 9, -9, -9]
+
+
+def test_the_cover_is_a_print_file_no_more(made):
+    """No bookmark (WeasyPrint's of the cover's title), no transparency group (the
+    barcode's form was one, in a file marked PDF/X-1a), no claim to be tagged, and the
+    barcode inside its white box, clear of the trim by a quarter inch."""
+    _, out = made("kdp")
+    cover = out / "trotskyism-cover.pdf"
+    with pikepdf.open(cover) as pdf:
+        assert "/Outlines" not in pdf.Root
+        assert not any(obj.get("/Group") is not None for obj in pdf.objects
+                       if isinstance(obj, (pikepdf.Stream, pikepdf.Dictionary)))
+        metadata = pdf.open_metadata()
+        assert "pdfuaid:part" not in metadata and metadata.get("pdf:Trapped") == "False"
+    assert press.transparency(cover) == []
+    with pikepdf.open(out / "trotskyism-print.pdf") as pdf:   # the interior lost its tags: it claims none
+        assert "pdfuaid:part" not in pdf.open_metadata()
 
 
 def test_the_cover_barcode_scans_as_the_isbn(made, tmp_path):
@@ -314,9 +333,12 @@ def test_gradients_and_patterns_print_in_one_ink(built, tmp_path):
     with pikepdf.open(out / "gradients-in-print-print.pdf") as printed:
         shadings = _shadings(printed)
         assert len(shadings) >= 2 and {str(s.ColorSpace) for s in shadings} == {"/DeviceGray"}
-        groups = [obj.get("/Group") for obj in printed.objects if isinstance(obj, pikepdf.Stream)
+        # The SVGs' forms were transparency groups, which PDF/X-1a forbids; with
+        # nothing transparent in them they composite the same without.
+        groups = [obj for obj in printed.objects if isinstance(obj, (pikepdf.Stream, pikepdf.Dictionary))
                   and obj.get("/Group") is not None]
-        assert all(str(group.get("/CS", "/DeviceGray")) != "/DeviceRGB" for group in groups)
+        assert groups == []
+    assert press.transparency(out / "gradients-in-print-print.pdf") == []
     assert press.colour_breaches(out / "gradients-in-print-print.pdf") == []
     book = tmp_path / "book"
     shutil.copytree(BOOKS / "print-gradients", book)
@@ -328,6 +350,10 @@ def test_gradients_and_patterns_print_in_one_ink(built, tmp_path):
     assert failed.returncode == 1
     assert re.search(r"gradients-in-print-print\.pdf page \d+: an opacity of 0\.5 .*PDF/X-1a allows no transparency",
                      failed.stdout), failed.stdout
+    with pikepdf.open(tmp_path / "out" / "gradients-in-print-print.pdf") as printed:   # a real one stays, and is said
+        assert any(obj.get("/Group") is not None for obj in printed.objects if isinstance(obj, pikepdf.Stream))
+    said = [what for _, what in press.transparency(tmp_path / "out" / "gradients-in-print-print.pdf")]
+    assert any(what.startswith("a transparency group") for what in said), said
 
 
 def test_every_edition_builds_with_no_system_tool_on_the_path(tmp_path, monkeypatch):
@@ -375,7 +401,7 @@ def test_an_edits_print_file_cut_beside_the_stitch_is_the_print_steps(tmp_path):
     of its own while it writes the screen book (editions/pdf._cut_print_beside). For a
     KDP book (binding bleed cut, blank pages added, output intent, PDF 1.4) that file is
     the one the print step cuts from the stitched book, object for object. A plan that
-    changed since the last print (crop marks asked for) is not taken."""
+    changed since the last print (another service) is not taken."""
     import sys
     from folio.pipeline import Options
     book, out = with_keys(BOOKS / "incremental", tmp_path / "book", "print: kdp\n"), tmp_path / "out"
@@ -397,13 +423,15 @@ def test_an_edits_print_file_cut_beside_the_stitch_is_the_print_steps(tmp_path):
                            cwd=ROOT, capture_output=True, text=True)
     assert again.returncode == 0 and "beside" not in again.stderr, again.stderr
     assert _normalised(beside) == _normalised(printed)
-    source.write_text(source.read_text(encoding="utf-8").replace("by lamplight", "by candlelight", 1), encoding="utf-8")
-    marked = run_build("--manuscript", str(book), "--out", str(out), "pdf", "--crop-marks")
-    assert marked.returncode == 0 and "put in place" in marked.stderr, marked.stderr
-    assert "print cut beside the stitch" not in marked.stderr, marked.stderr
-    with pikepdf.open(printed) as pdf:   # the marks are there: the sheet is larger than the bleed
+    # Another service (Lulu: bleed at the binding edge too) with the next edit.
+    source.write_text(source.read_text(encoding="utf-8").replace("by lamplight", "by candlelight", 1)
+                      .replace("print: kdp", "print: lulu", 1), encoding="utf-8")
+    moved = run_build("--manuscript", str(book), "--out", str(out), "pdf")
+    assert moved.returncode == 0 and "put in place" in moved.stderr, moved.stderr
+    assert "print cut beside the stitch" not in moved.stderr, moved.stderr
+    with pikepdf.open(printed) as pdf:   # Lulu's cut: the right-hand page bleeds at the binding edge too
         page = pdf.pages[0].obj
-        assert float(page.MediaBox[2]) - float(page.MediaBox[0]) > float(page.BleedBox[2]) - float(page.BleedBox[0])
+        assert float(page.MediaBox[0]) < float(page.TrimBox[0])
 
 
 def test_the_print_cut_beside_the_stitch_is_only_a_head_start(tmp_path, monkeypatch):

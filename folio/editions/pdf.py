@@ -100,6 +100,11 @@ def settings_from(manuscript, for_print: bool, crop_marks: bool | None = None) -
     target, paper = _print_target(manuscript, trim)
     if target is not None:
         bleed = f"{press.TARGETS[target].bleed}in"
+        if marks and for_print and not press.TARGETS[target].marks:
+            # Marks widen the page past the trim and bleed, the one size the service takes.
+            raise error("FOLIO043", f"{press.TARGETS[target].title} takes pages without crop marks",
+                        *manuscript.where("crop-marks" if crop_marks is None else "print"),
+                        fix="remove crop-marks (and --crop-marks): the service trims to the TrimBox")
     return PageSettings(trim[0], trim[1], bleed if for_print else "0in", marks and for_print, for_print,
                         target=target, paper=paper)
 
