@@ -10,7 +10,8 @@ a hash of its JSON, the metadata, the writer's options and pandoc itself, with i
 notes numbered from 1. An edit writes only the chapters it changed, in one pandoc
 run, each closed by a marker comment with a fresh nonce so the output can be cut
 apart again; the notes are then numbered through the book as pandoc would have. A
-long book's chapters, written cold, are shared between as many runs at once as the
+long book's chapters (up to some 23 times the bundled book; a longer one would hold
+too much memory so), written cold, are shared between as many runs at once as the
 build has jobs (`-j`), each run given the metadata and a share of the chapters.
 
 Whatever does not fit what this expects of pandoc's output (a marker missing, notes
@@ -259,13 +260,18 @@ def write(head: bytes, blocks: list, identity: bytes, run, record: Path | None, 
 # Below this much JSON to write, a second pandoc run saves little: pandoc's writer
 # takes 0.10 s for the bundled book's 0.26 MB and 0.77 s for ten times as much.
 SHARED_WRITING_ABOVE = 1_000_000
+# Above this much, one run: each pandoc takes some 180 MB however little it writes, and
+# more above 4 MB (the 50x book's 13 MB: 352 MB whole, 297 MB each half), which two at
+# once would add to the cold build's peak (713 MB at 50x against 564 MB, measured).
+SHARED_WRITING_UP_TO = 6_000_000
 
 
 def _shares(sizes: list[int], writers: int) -> list[tuple[int, int]]:
     """The chapters to write cut into up to `writers` runs of consecutive chapters of
-    about the same size: (first, end) of each; one run for a short book or one chapter."""
+    about the same size: (first, end) of each; one run for a short or a very long book,
+    or one chapter."""
     total = sum(sizes)
-    if writers < 2 or len(sizes) < 2 or total < SHARED_WRITING_ABOVE:
+    if writers < 2 or len(sizes) < 2 or not SHARED_WRITING_ABOVE <= total <= SHARED_WRITING_UP_TO:
         return [(0, len(sizes))]
     writers = min(writers, len(sizes))
     before = [0]   # before[i]: the size of the chapters before chapter i

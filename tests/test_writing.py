@@ -191,3 +191,6 @@ def test_chapters_are_shared_between_writers_by_size_in_their_order(monkeypatch)
     assert writing._shares([], 2) == [(0, 0)]    # nothing to write: the head alone
     monkeypatch.setattr(writing, "SHARED_WRITING_ABOVE", 1_000)
     assert writing._shares([100, 200], 2) == [(0, 2)]   # a short book: one run
+    monkeypatch.setattr(writing, "SHARED_WRITING_UP_TO", 2_000)
+    assert writing._shares([1_000, 900], 2) == [(0, 1), (1, 2)]
+    assert writing._shares([1_000, 1_100], 2) == [(0, 2)]   # a very long book: one run, for memory
