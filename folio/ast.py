@@ -467,9 +467,13 @@ def link_references(document: dict, numbering: Numbering, lang: str, text: str, 
             if at < 0:   # \ref{fig:x} in raw LaTeX
                 latex = re.search(r"\\\w*ref\*?\s*\{" + re.escape(label) + r"\}", text)
                 at = latex.start() if latex else -1
+            in_math = re.search(r"\\label\s*\{" + re.escape(label) + r"\}", text) is not None
             problems.append(Diagnostic("FOLIO028", f"cross-reference '@{label}' names no figure, table, equation "
                                        "or section", source, line_of(text, at) if at >= 0 else None,
-                                       fix=f"label the target with {{#{label}}} (in LaTeX, \\label{{{label}}}), "
+                                       fix=f"a \\label inside $$ … $$ labels nothing: write $$ … $$ {{#{label}}}, "
+                                       "or put the formula in \\begin{equation} … \\label{" + label + "} … "
+                                       "\\end{equation}" if in_math else
+                                       f"label the target with {{#{label}}} (in LaTeX, \\label{{{label}}}), "
                                        "or correct the reference"))
         raise BuildError(*problems)
 

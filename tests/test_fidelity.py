@@ -239,6 +239,19 @@ def test_a_reference_to_nothing_names_its_line(tmp_path):
     assert result.returncode != 0 and "book.md:7: FOLIO028" in result.stderr and "{#fig:nowhere}" in result.stderr
 
 
+def test_a_label_inside_display_math_is_told_how_to_label_the_formula(tmp_path):
+    """`$$ … \\label{eq:e} $$` labels nothing in pandoc: the fix says what does, rather
+    than telling the author to write the \\label they wrote."""
+    from conftest import run_build
+    book = tmp_path / "book"
+    book.mkdir()
+    (book / "book.md").write_text("---\ntitle: L\n---\n\n# One\n\n$$ E = mc^2 \\label{eq:e} $$\n\nSee @eq:e.\n",
+                                  encoding="utf-8")
+    result = run_build("--manuscript", str(book), "--out", str(tmp_path / "out"))
+    assert result.returncode != 0 and "book.md:9: FOLIO028" in result.stderr
+    assert "$$ … $$ {#eq:e}" in result.stderr and "\\begin{equation}" in result.stderr
+
+
 def test_pdf_figures_become_svg_in_every_edition(built):
     """A PDF figure (theses and LaTeX books have them) is drawn by pdftocairo as SVG;
     one named without its extension is found too."""
