@@ -227,8 +227,9 @@ def write(head: bytes, blocks: list, identity: bytes, run, record: Path | None, 
     before = (head.count(NOTE), head.count(CODE))
     outputs = _run_all(run, documents)
     del documents
-    stderr = "".join(out[1] for out in outputs)
-    messages = [message for out in outputs for message in out[2]]
+    # Every run writes the metadata: what pandoc says of it is said once.
+    stderr = "".join(dict.fromkeys(line for out in outputs for line in out[1].splitlines(keepends=True)))
+    messages = list({json.dumps(m, sort_keys=True): m for out in outputs for m in out[2]}.values())
     try:
         if authors_ids:
             raise Unexpected("an id like pandoc's own")
