@@ -24,7 +24,7 @@ from .html import inner_html, parse_fragment, text_of
 from . import backmatter, dictionary, index
 from .dictionary import Entry
 from .index import IndexGroup, Marks
-from .manuscript import Manuscript, bibliography_entries, bibliography_keys
+from .manuscript import Manuscript, bibliography_entries, bibliography_keys, direction_of
 from .sandbox import Limits
 
 
@@ -208,18 +208,6 @@ def _modified(date: str) -> str:
     return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-RIGHT_TO_LEFT = {"ar", "he", "iw", "fa", "ur", "yi", "ps", "sd", "ug", "dv", "ckb", "syr"}
-
-
-def _direction(metadata: dict) -> str:
-    """`dir: rtl` (pandoc's key), or else the direction of the book's language."""
-    given = str(metadata.get("dir") or "").strip().lower()
-    if given in ("rtl", "ltr"):
-        return given
-    primary = str(metadata.get("lang") or "en").replace("_", "-").split("-")[0].lower()
-    return "rtl" if primary in RIGHT_TO_LEFT else "ltr"
-
-
 def read_metadata(manuscript: Manuscript, rendered: dict[str, str]) -> Metadata:
     m = manuscript.metadata
     creators = tuple([("author", n) for n in _as_list(m.get("author"))] +
@@ -240,7 +228,7 @@ def read_metadata(manuscript: Manuscript, rendered: dict[str, str]) -> Metadata:
         title=title_text, title_html=rendered["title"],
         subtitle=text_of(lxml.html.fragment_fromstring(subtitle_html or "", create_parent="div")),
         subtitle_html=subtitle_html, creators=creators,
-        lang=str(m.get("lang") or "en"), dir=_direction(m), date=date,
+        lang=str(m.get("lang") or "en"), dir=direction_of(m), date=date,
         publisher=str(m.get("publisher") or ""), edition=str(m.get("edition") or ""),
         rights_html=rendered["rights"], credit_html=rendered["credit"],
         dedication_html=rendered["dedication"], description=text_of(

@@ -146,7 +146,7 @@ def installed(lang: str, whole: dict[str, tuple[int, ...]]):
     if not whole or path is None:
         yield
         return
-    patterns = pyphen.hdcache.get(path) or pyphen.hdcache.setdefault(path, pyphen.HyphDict(path))
+    patterns = _patterns_at(path)
     before = {word: patterns.cache[word] for word in whole if word in patterns.cache}
     patterns.cache.update({word: [pyphen.DataInt(at) for at in breaks] for word, breaks in whole.items()})
     try:
@@ -155,6 +155,19 @@ def installed(lang: str, whole: dict[str, tuple[int, ...]]):
         for word in whole:
             patterns.cache.pop(word, None)
         patterns.cache.update(before)
+
+
+def _patterns_at(path):
+    import pyphen
+    return pyphen.hdcache.get(path) or pyphen.hdcache.setdefault(path, pyphen.HyphDict(path))
+
+
+def patterns(lang: str) -> None:
+    """Load pyphen's patterns for `lang` (where WeasyPrint looks for them too), so that
+    processes forked after this share them (layout.warm)."""
+    path = _dictionary_of(lang)
+    if path is not None:
+        _patterns_at(path)
 
 
 def _inside_sentence(before: str) -> bool:

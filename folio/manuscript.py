@@ -25,6 +25,18 @@ def slugify(text: str) -> str:
     return slug or "book"
 
 
+RIGHT_TO_LEFT = {"ar", "he", "iw", "fa", "ur", "yi", "ps", "sd", "ug", "dv", "ckb", "syr"}
+
+
+def direction_of(metadata: dict) -> str:
+    """`dir: rtl` (pandoc's key), or else the direction of the book's language."""
+    given = str(metadata.get("dir") or "").strip().lower()
+    if given in ("rtl", "ltr"):
+        return given
+    primary = str(metadata.get("lang") or "en").replace("_", "-").split("-")[0].lower()
+    return "rtl" if primary in RIGHT_TO_LEFT else "ltr"
+
+
 MAX_MANUSCRIPT_BYTES = 20 * 1024 * 1024
 MAX_METADATA_BYTES = 256 * 1024   # PyYAML takes seconds per MB: references belong in a bibliography file
 

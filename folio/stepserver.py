@@ -49,8 +49,9 @@ LOST = 70   # the exit code of a step whose server stopped before it could say h
 class Server:
     """The build's step server, for `with`: started on entry, stopped on exit."""
 
-    def __init__(self, defer: bool):
+    def __init__(self, defer: bool, lang: str = "en", direction: str = "ltr"):
         self.defer = defer
+        self.book = (lang, direction)   # what the layout's workers will need (layout.warm)
         self.folder = None
         self.process = None
 
@@ -63,7 +64,8 @@ class Server:
             listener.bind(address)
             listener.listen(16)   # requests wait here while the server starts
             self.process = subprocess.Popen(
-                [sys.executable, "-m", "folio.stepserver", str(listener.fileno()), "1" if self.defer else "0"],
+                [sys.executable, "-m", "folio.stepserver", str(listener.fileno()), "1" if self.defer else "0",
+                 *self.book],
                 stdin=subprocess.PIPE, pass_fds=(listener.fileno(),), cwd=ROOT)
             listener.close()
             ADDRESS = address
@@ -220,9 +222,10 @@ def _child(listener: socket.socket, connections, name: str, encoded: str, parent
 GRACE = 0.3   # seconds the server waits for the book step's request before importing the rest
 
 
-def serve(listener: socket.socket, defer: bool) -> None:
+def serve(listener: socket.socket, defer: bool, lang: str = "en", direction: str = "ltr") -> None:
     """Fork each step asked for, and send its runner the child's id and then its exit
-    status; import the heavy modules when no book step can be kept waiting by it."""
+    status; import the heavy modules when no book step can be kept waiting by it, and
+    warm what the layout's workers start with (layout.warm) for a book in `lang`."""
     import gc
     import time
     from .system import quick_library_lookup
@@ -239,6 +242,11 @@ def serve(listener: socket.socket, defer: bool) -> None:
         if not heavy["done"]:
             _import(LIGHT + HEAVY)
             heavy["done"] = True
+            try:
+                from .layout import warm
+                warm(lang, direction)
+            except Exception:   # a help, never a requirement: each worker does it for itself
+                pass
             gc.freeze()   # the children's collections need not visit (and copy) these pages
 
     def fork(connection: socket.socket) -> None:
@@ -343,4 +351,4 @@ def serve(listener: socket.socket, defer: bool) -> None:
 
 
 if __name__ == "__main__":
-    serve(socket.socket(fileno=int(sys.argv[1])), sys.argv[2] == "1")
+    serve(socket.socket(fileno=int(sys.argv[1])), sys.argv[2] == "1", *sys.argv[3:5])

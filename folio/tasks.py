@@ -411,6 +411,16 @@ def clear_renamed(settings: Options) -> None:
         shutil.rmtree(owner.parent, ignore_errors=True)
 
 
+def _language(settings: Options) -> dict:
+    """The book's language and direction, as the step server warms the layout for them."""
+    from .manuscript import direction_of
+    try:
+        metadata = _manuscript(settings.manuscript, settings.csl).metadata
+    except Exception:   # said by the book step, with its file and line
+        return {}
+    return {"lang": str(metadata.get("lang") or "en"), "direction": direction_of(metadata)}
+
+
 def run(command: str, names: list[str], settings: Options, jobs: int = 1) -> int:
     from doit.cmd_base import ModuleTaskLoader
     from doit.doit_cmd import DoitMain
@@ -429,7 +439,7 @@ def run(command: str, names: list[str], settings: Options, jobs: int = 1) -> int
         and len(_manuscript(settings.manuscript, settings.csl).text) > LONG_MANUSCRIPT
     StepReporter.watch = watch
     try:
-        with Server(defer=first_long):
+        with Server(defer=first_long, **_language(settings)):
             code = DoitMain(loader).run(argv)
     finally:
         StepReporter.watch = None

@@ -3,7 +3,7 @@ every edition, its stylesheets mirrored (render.mirrored)."""
 import subprocess
 import zipfile
 
-from folio.book import _direction
+from folio.manuscript import direction_of as _direction
 from folio.render import mirrored
 
 

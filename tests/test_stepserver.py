@@ -126,3 +126,24 @@ def test_a_step_nobody_follows_any_more_is_stopped(tmp_path):
         build_ends = stepserver.start("book", options.encode())
         time.sleep(0.3)
     assert _stops(build_ends.pid), "a step of an ended build is still running"
+
+
+def test_the_layout_workers_are_forked_warm(monkeypatch):
+    """What the step server warms (layout.warm) a forked worker uses as it is: the house
+    stylesheet parsed, the hyphenation patterns loaded; a stylesheet edited since, or a
+    book of the other direction, is parsed again."""
+    import pyphen
+    from folio import hyphenation, layout, render
+    layout._WARM.clear()
+    layout.warm("de-DE", "ltr")
+    parsed = layout._WARM["parsed"]
+    child = os.fork()
+    if child == 0:
+        inherited = layout._house_stylesheet("ltr") is parsed \
+            and hyphenation._dictionary_of("de-DE") in pyphen.hdcache
+        os._exit(0 if inherited else 1)
+    assert os.waitstatus_to_exitcode(os.waitpid(child, 0)[1]) == 0
+    assert layout._house_stylesheet("rtl") is not parsed
+    edited = render.stylesheet
+    monkeypatch.setattr(render, "stylesheet", lambda name, direction="ltr": edited(name, direction) + "\np { }")
+    assert layout._house_stylesheet("ltr") is not parsed
