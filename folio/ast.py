@@ -120,12 +120,24 @@ class Numbering:
     captions: dict = field(default_factory=dict)  # label -> its caption's inlines, for lists of figures
     titled: set = field(default_factory=set)      # labels of unnumbered sections, referred to by title
     chapter: int = 0
+    appendix: int = 0      # appendices so far: lettered A, B, …
+    current: str = ""      # the number the current chapter prints: "3", or "B" in an appendix
     counts: dict = field(default_factory=dict)
     sections: list = field(default_factory=list)
 
     def next(self, kind: str) -> str:
         self.counts[kind] = self.counts.get(kind, 0) + 1
-        return f"{self.chapter}.{self.counts[kind]}" if self.chapter else str(self.counts[kind])
+        return f"{self.current}.{self.counts[kind]}" if self.current else str(self.counts[kind])
+
+
+def appendix_letter(count: int) -> str:
+    """The letter of the `count`th appendix: A … Z, then AA, AB, … as LaTeX's \\Alph
+    cannot (it stops at Z)."""
+    letters = ""
+    while count > 0:
+        count, rest = divmod(count - 1, 26)
+        letters = chr(ord("A") + rest) + letters
+    return letters
 
 
 def _anchor(label: str) -> str:
@@ -351,10 +363,15 @@ def number_labels(document: dict, lang: str, auto_sections: bool = False) -> Num
             level, attr = node["c"][0], node["c"][1]
             if level == numbering.chapter_level:
                 numbered = "unnumbered" not in attr[1]
-                numbering.chapter += numbered
+                if numbered and APPENDIX in attr[1]:
+                    numbering.appendix += 1
+                    numbering.current = appendix_letter(numbering.appendix)
+                elif numbered:
+                    numbering.chapter += 1
+                    numbering.current = str(numbering.chapter)
                 if numbered:   # an unnumbered chapter's figures go on counting, as in LaTeX: never two 1.1s
                     numbering.counts = {}
-                numbering.sections = [numbering.chapter] if numbered else []
+                numbering.sections = [numbering.current] if numbered else []
             elif level > numbering.chapter_level and numbering.sections:
                 depth = level - numbering.chapter_level
                 trimmed = numbering.sections[:depth + 1]
@@ -366,7 +383,8 @@ def number_labels(document: dict, lang: str, auto_sections: bool = False) -> Num
                 "sec:" + attr[0] if auto_sections and attr[0] else None   # pandoc-crossref's autoSectionLabels
             if label:
                 # An unnumbered section is referred to by its title, without the word "Section".
-                numbering.numbers[label] = ("sec", number or plain_text(node["c"][2]))
+                kind = "app" if level == numbering.chapter_level and APPENDIX in attr[1] and number else "sec"
+                numbering.numbers[label] = (kind, number or plain_text(node["c"][2]))
                 if not number:
                     numbering.titled.add(label)
                 if label == attr[0]:
@@ -796,25 +814,51 @@ def french_spacing(document: dict, manuscript, warn=None) -> dict:
 
 
 PART_MARK = "(PART)"   # bookdown's part heading: `# (PART) Part One {-}`
+APPENDIX_MARK = "(APPENDIX)"   # bookdown's: `# (APPENDIX) Appendix {-}`, the chapters after it appendices
+APPENDIX = "appendix"   # the class of an appendix's heading (Quarto's too)
+APPENDIX_START = "folio-appendix-start"   # a Div standing where `\\appendix` did (latex.py)
 
 
 def mark_parts(document: dict, manuscript=None, warn=None) -> dict:
     """A part of the book (`# Part One {.part}`, or bookdown's `# (PART) Part One {-}`):
     a heading of the top level that opens a part's title page rather than a chapter,
     so it takes no chapter number (`unnumbered`) and the chapters after it count on.
-    Only top-level blocks are looked at: a part is never inside a div or a list."""
-    headers = [block["c"] for block in document.get("blocks", []) if block.get("t") == "Header"]
-    if not headers:
-        return document
-    top = min(level for level, _, _ in headers)
-    for level, attr, inlines in headers:
-        if level != top:
+
+    And the appendices, as LaTeX has them: after `\\appendix`, after bookdown's
+    `# (APPENDIX) Appendix {-}` (a part's title page of its own), or from the first
+    heading with the class `appendix`, every numbered chapter is an appendix (class
+    `appendix`), lettered A, B, … with its figures, tables and equations numbered A.1
+    (number_labels). Only top-level blocks are looked at: a part is never inside a div
+    or a list."""
+    blocks = document.get("blocks", [])
+    levels = [block["c"][0] for block in blocks if block.get("t") == "Header"]
+    top = min(levels) if levels else None
+    appendices = False
+    kept = []
+    for block in blocks:
+        kind = block.get("t")
+        if kind == "Div" and APPENDIX_START in block["c"][0][1] and not block["c"][1]:
+            appendices = True
             continue
-        marked = bool(inlines) and inlines[0].get("t") == "Str" and inlines[0].get("c") == PART_MARK
-        if marked:
+        if kind != "Header" or block["c"][0] != top:
+            kept.append(block)
+            continue
+        _, attr, inlines = block["c"]
+        first = inlines[0].get("c") if inlines and inlines[0].get("t") == "Str" else None
+        if first in (PART_MARK, APPENDIX_MARK):
             del inlines[:2 if len(inlines) > 1 and inlines[1].get("t") == "Space" else 1]
-        if marked or "part" in attr[1]:
-            attr[1][:] = [c for c in attr[1] if c not in ("part", "unnumbered")] + ["part", "unnumbered"]
+        if first == APPENDIX_MARK:
+            appendices = True
+            attr[1][:] = [c for c in attr[1] if c != APPENDIX]
+        if first in (PART_MARK, APPENDIX_MARK) or "part" in attr[1]:
+            attr[1][:] = [c for c in attr[1] if c not in ("part", "unnumbered", APPENDIX)] + ["part", "unnumbered"]
+        elif APPENDIX in attr[1]:
+            appendices = True
+        elif appendices and "unnumbered" not in attr[1]:
+            attr[1].append(APPENDIX)
+        kept.append(block)
+    if len(kept) != len(blocks):
+        document["blocks"] = kept
     return document
 
 

@@ -18,7 +18,7 @@ import lxml.etree
 import lxml.html
 from html import escape as html_escape, unescape as html_unescape
 
-from . import bounds, csl, labels, pandoc, transforms
+from . import ast, bounds, csl, labels, pandoc, transforms
 from .diagnostics import BuildError, Diagnostic, Reporter, error, line_of
 from .html import inner_html, parse_fragment, text_of
 from . import backmatter, dictionary, index
@@ -51,10 +51,12 @@ class Note:
 @dataclass(frozen=True)
 class Chapter:
     id: str
-    role: str       # "chapter", "part" (a part's title page, ast.mark_parts), "bibliography", "glossary" or "index"
+    role: str       # "chapter", "part" (a part's title page, ast.mark_parts), "appendix", "bibliography",
+    #                 "glossary" or "index"
     title_html: str
     title: str
-    number: int | None
+    number: int | str | None   # 3, or an appendix's letter
+
     html: str       # the chapter's body without its heading
     headings: tuple[Heading, ...] = ()
     notes: tuple[Note, ...] = ()
@@ -62,6 +64,12 @@ class Chapter:
     @property
     def is_back_matter(self) -> bool:
         return self.role not in ("chapter", "part")
+
+    def label(self, said: dict) -> str:
+        """What stands over the title: "Chapter 3", "Appendix B" (labels.py), or nothing."""
+        if self.number is None:
+            return ""
+        return f"{said['appendix' if self.role == 'appendix' else 'chapter']} {self.number}"
 
     @property
     def toc_html(self) -> str:
@@ -368,11 +376,12 @@ def _headings(section, level: int) -> tuple[Heading, ...]:
     return tuple(found)
 
 
-def _cut_chapters(body, level: int, notes: dict[str, str], places: dict, warn=None, chapter_word: str = "Chapter"):
+def _cut_chapters(body, level: int, notes: dict[str, str], places: dict, warn=None,
+                  said: dict = labels.WORDS["en"]):
     """The chapters (level-1 sections, or the top level used), with their notes and the
     places of their index anchors; and the bibliography div, taken out for the back matter."""
     chapters: list[Chapter] = []
-    number = 0
+    number = appendices = 0
     refs = body.find(".//div[@id='refs']")
     if refs is not None:
         holder = refs.getparent()
@@ -415,10 +424,17 @@ def _cut_chapters(body, level: int, notes: dict[str, str], places: dict, warn=No
             title_html = inner_html(heading)
             title = text_of(lxml.html.fragment_fromstring(_title_copy(title_html), create_parent="span"))
             heading.drop_tree()
-        unnumbered = "unnumbered" in section.get("class", "").split() or not title
-        if not unnumbered:
+        classes = section.get("class", "").split()
+        unnumbered = "unnumbered" in classes or not title
+        role = "part" if "part" in classes else "appendix" if ast.APPENDIX in classes else "chapter"
+        printed = None   # the number the chapter prints: 3, or B for the second appendix (ast.number_labels)
+        if not unnumbered and role == "appendix":
+            appendices += 1
+            printed = ast.appendix_letter(appendices)
+        elif not unnumbered:
             number += 1
-        context = f"{chapter_word} {number}: {title}" if not unnumbered else title
+            printed = number
+        context = f"{said[role if role == 'appendix' else 'chapter']} {printed}: {title}" if printed else title
         current = title
         for element in section.iter():
             if element.tag in section_tags:
@@ -432,8 +448,7 @@ def _cut_chapters(body, level: int, notes: dict[str, str], places: dict, warn=No
                 places[anchor] = Place(section.get("id") or "", f"note {note.number}", context)
         chapters.append(Chapter(
             id=section.get("id") or f"chapter-{len(chapters) + 1}",
-            role="part" if "part" in section.get("class", "").split() else "chapter", title_html=title_html,
-            title=title, number=None if unnumbered else number,
+            role=role, title_html=title_html, title=title, number=printed,
             # (the blank lines before a section's end depend on what follows the chapter)
             html=_one_newline_before_section_ends(inner_html(section).strip()),
             headings=_headings(section, level), notes=chapter_notes))
@@ -707,7 +722,7 @@ def _assemble(manuscript: Manuscript, reporter: Reporter, output, entries) -> Bo
         reporter.warn(Diagnostic("FOLIO027", message, manuscript.source,
                                  line_of(manuscript.text, at) if at >= 0 else None,
                                  fix="give it a heading ('# Preface {.unnumbered}'), or move it into a chapter"))
-    chapters, refs = _cut_chapters(body, level, notes, places, warn, said["chapter"])
+    chapters, refs = _cut_chapters(body, level, notes, places, warn, said)
     if not chapters:
         raise error("FOLIO024", "the manuscript has no text", manuscript.source, fix="write at least one chapter")
     groups = index.collect(marks, entries)

@@ -10,7 +10,7 @@ WORDS = {
     "en": {
         "fig": ("Figure", "Figures"), "tbl": ("Table", "Tables"), "eq": ("Equation", "Equations"),
         "sec": ("Section", "Sections"), "lst": ("Listing", "Listings"), "and": "and",
-        "chapter": "Chapter", "contents": "Contents", "glossary": "Glossary", "index": "Index",
+        "chapter": "Chapter", "appendix": "Appendix", "app": ("Appendix", "Appendices"), "contents": "Contents", "glossary": "Glossary", "index": "Index",
         "bibliography": "Bibliography", "notes": "Notes", "abstract": "Abstract",
         "list_of": {"fig": "List of Figures", "tbl": "List of Tables", "lst": "List of Listings"},
         "skip_link": "Skip to the text", "search": "Search", "search_book": "Search this book",
@@ -42,7 +42,7 @@ WORDS = {
     "de": {
         "fig": ("Abbildung", "Abbildungen"), "tbl": ("Tabelle", "Tabellen"), "eq": ("Gleichung", "Gleichungen"),
         "sec": ("Abschnitt", "Abschnitte"), "lst": ("Listing", "Listings"), "and": "und",
-        "chapter": "Kapitel", "contents": "Inhalt", "glossary": "Glossar", "index": "Register",
+        "chapter": "Kapitel", "appendix": "Anhang", "app": ("Anhang", "Anhänge"), "contents": "Inhalt", "glossary": "Glossar", "index": "Register",
         "bibliography": "Literatur", "notes": "Anmerkungen", "abstract": "Zusammenfassung",
         "list_of": {"fig": "Abbildungsverzeichnis", "tbl": "Tabellenverzeichnis", "lst": "Listingverzeichnis"},
         "skip_link": "Zum Text springen", "search": "Suche", "search_book": "In diesem Buch suchen",
@@ -76,7 +76,7 @@ WORDS = {
     "fr": {
         "fig": ("Figure", "Figures"), "tbl": ("Tableau", "Tableaux"), "eq": ("Équation", "Équations"),
         "sec": ("Section", "Sections"), "lst": ("Listing", "Listings"), "and": "et",
-        "chapter": "Chapitre", "contents": "Table des matières", "glossary": "Glossaire", "index": "Index",
+        "chapter": "Chapitre", "appendix": "Annexe", "app": ("Annexe", "Annexes"), "contents": "Table des matières", "glossary": "Glossaire", "index": "Index",
         "bibliography": "Bibliographie", "notes": "Notes", "abstract": "Résumé",
         "list_of": {"fig": "Table des figures", "tbl": "Liste des tableaux", "lst": "Liste des listings"},
         "skip_link": "Aller au texte", "search": "Rechercher", "search_book": "Rechercher dans ce livre",
@@ -112,7 +112,7 @@ WORDS = {
     "es": {
         "fig": ("Figura", "Figuras"), "tbl": ("Tabla", "Tablas"), "eq": ("Ecuación", "Ecuaciones"),
         "sec": ("Sección", "Secciones"), "lst": ("Listado", "Listados"), "and": "y",
-        "chapter": "Capítulo", "contents": "Índice", "glossary": "Glosario", "index": "Índice alfabético",
+        "chapter": "Capítulo", "appendix": "Apéndice", "app": ("Apéndice", "Apéndices"), "contents": "Índice", "glossary": "Glosario", "index": "Índice alfabético",
         "bibliography": "Bibliografía", "notes": "Notas", "abstract": "Resumen",
         "list_of": {"fig": "Índice de figuras", "tbl": "Índice de tablas", "lst": "Índice de listados"},
         "skip_link": "Saltar al texto", "search": "Buscar", "search_book": "Buscar en este libro",

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import sandbox
-from .ast import is_leaf
+from .ast import APPENDIX_START, is_leaf
 from .diagnostics import BuildError, Diagnostic, line_of
 
 LATEX_FORMATS = {"latex", "tex"}
@@ -383,7 +383,8 @@ LIST_KINDS = {"figures": "fig", "tables": "tbl", "listings": "lst"}
 
 def _placeholders(node):
     """`\\listoffigures` and its kin become a placeholder that ast.fill_lists fills
-    once every figure has its number (pandoc's LaTeX reader would drop them)."""
+    once every figure has its number, and `\\appendix` one that ast.mark_parts reads
+    (pandoc's LaTeX reader would drop them)."""
     if isinstance(node, list):
         return [item if is_leaf(item) else _placeholders(item) for item in node]
     if isinstance(node, dict):
@@ -391,6 +392,8 @@ def _placeholders(node):
             found = LIST_COMMAND.match(node["c"][1].strip())
             if found:
                 return {"t": "Div", "c": [["", ["folio-list-of-" + LIST_KINDS[found.group(1)]], []], []]}
+            if node["c"][1].strip() == "\\appendix":   # the chapters after it are appendices (ast.mark_parts)
+                return {"t": "Div", "c": [["", [APPENDIX_START], []], []]}
         for key, value in node.items():
             if isinstance(value, (list, dict)):
                 node[key] = _placeholders(value)

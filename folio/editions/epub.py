@@ -24,7 +24,7 @@ from ..render import atomic_path, render, stylesheet
 
 MEDIA_TYPES = {".png": "image/png", ".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".gif": "image/gif",
                ".svg": "image/svg+xml", ".webp": "image/webp"}
-ROLES = {"chapter": ("chapter", "doc-chapter"), "part": ("part", "doc-part"),
+ROLES = {"chapter": ("chapter", "doc-chapter"), "part": ("part", "doc-part"), "appendix": ("appendix", "doc-appendix"),
          "bibliography": ("bibliography", "doc-bibliography"),
          "glossary": ("glossary", "doc-glossary"), "index": ("index", "doc-index")}
 W3CDTF = re.compile(r"^\d{4}(-\d{2}(-\d{2})?)?$")

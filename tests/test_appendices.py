@@ -1,0 +1,46 @@
+"""Appendices: which chapters are, and how they are lettered (ast.mark_parts,
+ast.number_labels). The case books `appendices*` show them in every edition."""
+from __future__ import annotations
+
+from folio.ast import APPENDIX, APPENDIX_START, appendix_letter, mark_parts
+
+
+def _header(title: str, *classes: str) -> dict:
+    words = []
+    for word in title.split():
+        words += [{"t": "Str", "c": word}, {"t": "Space"}]
+    return {"t": "Header", "c": [1, [title.lower().replace(" ", "-"), list(classes), []], words[:-1]]}
+
+
+def _classes(document: dict) -> list[list[str]]:
+    return [block["c"][1][1] for block in document["blocks"] if block["t"] == "Header"]
+
+
+def test_appendices_are_lettered_past_z():
+    assert [appendix_letter(n) for n in (1, 2, 26, 27, 28, 52, 53, 702, 703)] == \
+        ["A", "B", "Z", "AA", "AB", "AZ", "BA", "ZZ", "AAA"]
+
+
+def test_every_numbered_chapter_after_the_first_appendix_is_one():
+    document = {"blocks": [_header("Method"), _header("Proofs", APPENDIX), _header("Tables"),
+                           _header("Afterword", "unnumbered"), _header("Data")]}
+    assert _classes(mark_parts(document)) == [[], [APPENDIX], [APPENDIX], ["unnumbered"], [APPENDIX]]
+
+
+def test_bookdowns_appendix_heading_is_a_part_and_what_follows_appendices():
+    document = {"blocks": [_header("Method"), _header("(APPENDIX) Appendix", "unnumbered"), _header("Proofs")]}
+    marked = mark_parts(document)
+    assert _classes(marked) == [[], ["part", "unnumbered"], [APPENDIX]]
+    assert marked["blocks"][1]["c"][2] == [{"t": "Str", "c": "Appendix"}]
+
+
+def test_latexs_appendix_command_starts_them_and_is_taken_out():
+    document = {"blocks": [_header("Method"), {"t": "Div", "c": [["", [APPENDIX_START], []], []]},
+                           _header("Proofs")]}
+    marked = mark_parts(document)
+    assert _classes(marked) == [[], [APPENDIX]] and len(marked["blocks"]) == 2
+
+
+def test_without_a_mark_no_chapter_is_an_appendix():
+    document = {"blocks": [_header("Method"), _header("Appendix: Proofs")]}
+    assert _classes(mark_parts(document)) == [[], []]
