@@ -22,6 +22,7 @@ from . import ast, bounds, csl, labels, pandoc, transforms
 from .diagnostics import BuildError, Diagnostic, Reporter, error, line_of
 from .html import inner_html, parse_fragment, text_of
 from . import backmatter, dictionary, index
+from .conservation import composed
 from .dictionary import Entry
 from .index import IndexGroup, Marks
 from .manuscript import Manuscript, bibliography_entries, bibliography_keys, direction_of
@@ -686,7 +687,9 @@ def _assemble(manuscript: Manuscript, reporter: Reporter, output, entries) -> Bo
     for diagnostic in output.diagnostics:
         reporter.warn(diagnostic)
     # huge_tree: libxml2 would otherwise cut a text node over 10 MB without a word.
-    document = lxml.html.document_fromstring(output.html, parser=_plain_html_parser())
+    # In composed form (NFC): a manuscript typed with combining accents finds its
+    # dictionary's terms, hyphenates and sorts as one typed with composed letters.
+    document = lxml.html.document_fromstring(composed(output.html), parser=_plain_html_parser())
     bounds.check_tree(document, manuscript.source)
     context = transforms.Context(manuscript, reporter)
     for step in transforms.PASSES:   # over everything pandoc wrote: text, metadata, definitions

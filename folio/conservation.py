@@ -13,6 +13,7 @@ import itertools
 import operator
 import re
 import sys
+import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -46,8 +47,15 @@ class Passage:
         return {pair for segment in self.segments for pair in zip(segment, segment[1:])}
 
 
+def composed(text: str) -> str:
+    """`text` in Unicode's composed form (NFC): an "é" typed as "e" and a combining
+    accent (as macOS and some editors write it) is the "é" of a dictionary or an
+    edition. Text that is composed already (nearly all) is returned as it is."""
+    return text if unicodedata.is_normalized("NFC", text) else unicodedata.normalize("NFC", text)
+
+
 def words_of(text: str) -> tuple[str, ...]:
-    return tuple(WORD.findall(text.lower().replace("\u00ad", "")))   # an author's soft hyphen joins
+    return tuple(WORD.findall(composed(text).lower().replace("\u00ad", "")))   # an author's soft hyphen joins
 
 
 def _inline_text(inlines) -> str:
@@ -123,6 +131,7 @@ class _Lines:
     the last passage found (passages come in the manuscript's order), then anywhere."""
 
     def __init__(self, text: str):
+        text = composed(text)   # as the words are (no line is made or lost)
         self.text, self.at, self.line = text, 0, 1   # `line` is the line `at` is on
         # Searched in lower case, as the words are (words_of), when that keeps every
         # offset: a pattern that starts with a literal word is then found by a fast

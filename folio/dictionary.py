@@ -113,8 +113,9 @@ MAX_DICTIONARY_ENTRIES = 20_000   # each is looked for in the whole text: 100,00
 
 
 def load(path: Path) -> tuple[Entry, ...]:
+    from .conservation import composed
     from .manuscript import read_text, refuse_aliases
-    text = read_text(path, "dictionary", MAX_DICTIONARY_BYTES, "FOLIO050")
+    text = composed(read_text(path, "dictionary", MAX_DICTIONARY_BYTES, "FOLIO050"))   # as the book's text is
     refuse_aliases(text, path, 1)
     try:
         try:   # libyaml reads a long dictionary several times faster; its messages differ, so
