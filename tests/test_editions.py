@@ -109,6 +109,16 @@ def test_html_site_pages_have_navigation_and_downloads(bundled):
     assert {"prev", "next"} <= rels
 
 
+def test_the_site_says_about_the_edition_only_what_the_manuscript_gives(bundled, built):
+    """The bundled book credits its source: the home page says so under its heading. A
+    manuscript with no credit, rights, edition, date or publisher gets no empty heading."""
+    home = (bundled / "html" / "index.html").read_text(encoding="utf-8")
+    assert "About this edition</h2>" in home and "Wikipedia" in home
+    out, result = built("appendices")
+    assert result.returncode == 0, result.stderr
+    assert "About this edition" not in (out / "html" / "index.html").read_text(encoding="utf-8")
+
+
 def test_citation_needed_marks_survive(bundled):
     marks = (ROOT / "manuscript" / "book.md").read_text(encoding="utf-8").count(".citation-needed")
     assert marks >= 3
