@@ -109,12 +109,13 @@ class Rendered:
                    [to_json(block) for block in out[len(skeleton.ends):]], stderr, messages)
 
 
-def command(pandoc: str, manuscript, style: Path) -> list[str]:
-    """citeproc over the skeleton, reading only the files folio names. (`--sandbox`
-    does not restrict citeproc: what it reads is decided here.)"""
+def command(pandoc: str, manuscript, style: Path, bibliographies: list[Path] | None = None) -> list[str]:
+    """citeproc over the skeleton, reading only the files folio names (`bibliographies`
+    in place of the manuscript's: their composed copies). (`--sandbox` does not
+    restrict citeproc: what it reads is decided here.)"""
     args = [pandoc, "--sandbox", "--from", "json", "--to", "json", "--citeproc", "--csl", str(style),
             "--metadata", "link-citations=true"]
-    for bib in manuscript.bibliography:
+    for bib in manuscript.bibliography if bibliographies is None else bibliographies:
         args += ["--bibliography", str(bib)]
     if manuscript.abbreviations:
         args += ["--citation-abbreviations", str(manuscript.abbreviations)]
@@ -186,6 +187,27 @@ def _keep(record: Path | None, key: str, rendered: Rendered) -> None:
         temporary.write_bytes(state.mac(data) + data)
 
 
+def _composed_copies(paths, folder: Path) -> list[Path]:
+    """Each bibliography, or its copy in composed form (NFC) where it was typed with
+    combining accents: its keys are then those of the text, which folio reads composed
+    (manuscript.load), and pandoc reads no key in two pieces."""
+    from .conservation import composed
+    found = []
+    for n, path in enumerate(paths):
+        try:
+            typed = Path(path).read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError):   # said by pandoc, as before
+            found.append(path)
+            continue
+        if composed(typed) is typed:
+            found.append(path)
+            continue
+        copy = folder / f"bibliography-{n}{Path(path).suffix}"   # the suffix names the format
+        copy.write_text(composed(typed), encoding="utf-8")
+        found.append(copy)
+    return found
+
+
 def render(skeleton: CiteSkeleton, manuscript, limits, pandoc: str, environment: dict, read_log,
            failure, record: Path | None) -> Rendered:
     """The skeleton's citations rendered: kept from the last build when nothing citeproc
@@ -203,6 +225,7 @@ def render(skeleton: CiteSkeleton, manuscript, limits, pandoc: str, environment:
         kept = _recorded(record, key)
         if kept is not None:
             return kept
+        args = command(pandoc, manuscript, style_path, _composed_copies(manuscript.bibliography, Path(tmp)))
         log = Path(tmp) / "cite-log.json"
         cited = sandbox.run(args + [f"--log={log}"], limits, "pandoc", manuscript.source, cwd=manuscript.root,
                             env=environment, input=text)

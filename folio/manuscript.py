@@ -79,6 +79,9 @@ class Manuscript:
     derived_title: bool = False  # the title came from a heading or the folder, not the YAML
     metadata_file: Path | None = None   # pandoc's --metadata-file: keys the manuscript does not set
     keys_from_file: frozenset = frozenset()
+    # The file was typed with combining accents: `text` is its composed form (NFC),
+    # which pandoc reads (pandoc.WholeRead), so ids, labels and keys are read whole.
+    decomposed: bool = False
 
     def where(self, key: str) -> tuple[Path, int | None]:
         """The file and line that set a metadata key, for a diagnostic."""
@@ -374,7 +377,9 @@ def _named_file(source: Path, root: Path, key: str, value, lines: dict) -> Path:
 def load(root: Path, style_override: str | None = None, reporter=None) -> Manuscript:
     root = root.resolve()
     source = find_source(root)
-    text = read_text(source, "manuscript", MAX_MANUSCRIPT_BYTES)
+    from .conservation import composed
+    typed = read_text(source, "manuscript", MAX_MANUSCRIPT_BYTES)
+    text = composed(typed)
     metadata, lines = read_metadata(source, text)
     extra = metadata_file(source, root, metadata, lines)
     from_file: set = set()
@@ -422,7 +427,7 @@ def load(root: Path, style_override: str | None = None, reporter=None) -> Manusc
                                     metadata["citation-abbreviations"], lines)
 
     return Manuscript(root, source, text, metadata, lines, bibliography, style, style_name, dictionary,
-                      abbreviations, shift, derived, extra, frozenset(from_file))
+                      abbreviations, shift, derived, extra, frozenset(from_file), decomposed=text is not typed)
 
 
 BIBTEX_ENTRY = re.compile(r"^\s*@(?!comment|string|preamble)\w+\s*[{(]\s*([^,\s]+)\s*,", re.I | re.M)
@@ -433,7 +438,8 @@ YAML_ID = re.compile(r"^\s*-?\s*id\s*:\s*['\"]?([^'\"\s]+)", re.M)
 def bibliography_entries(path: Path) -> list[tuple[str, int]]:
     """Each entry key in a bibliography file and the line it starts on, in the file's
     order, a key written twice twice."""
-    text = path.read_text(encoding="utf-8", errors="replace")
+    from .conservation import composed
+    text = composed(path.read_text(encoding="utf-8", errors="replace"))   # as citeproc reads it (citations.py)
     pattern = {".bib": BIBTEX_ENTRY, ".bibtex": BIBTEX_ENTRY, ".json": JSON_ID}.get(path.suffix.lower(), YAML_ID)
     return [(m.group(1), text.count("\n", 0, m.start(1)) + 1) for m in pattern.finditer(text)]
 

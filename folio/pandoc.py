@@ -56,9 +56,10 @@ def _environment() -> dict:
     return {k: v for k, v in os.environ.items() if k in ("PATH", "HOME", "LANG", "SOURCE_DATE_EPOCH")}
 
 
-def read_command(manuscript: Manuscript, appendix: Path | None = None) -> list[str]:
-    """Markdown to pandoc's AST: no citeproc, so nothing but the inputs is opened."""
-    inputs = [str(manuscript.source)] + ([str(appendix)] if appendix else [])
+def read_command(manuscript: Manuscript, appendix: Path | None = None, source: Path | None = None) -> list[str]:
+    """Markdown to pandoc's AST: no citeproc, so nothing but the inputs is opened.
+    `source`: the file pandoc reads in place of the manuscript's (its composed copy)."""
+    inputs = [str(source or manuscript.source)] + ([str(appendix)] if appendix else [])
     args = [pandoc_binary(), *inputs, "--sandbox", "--from", "markdown", "--to", "json"]
     if manuscript.metadata_file is not None:
         args.append(f"--metadata-file={manuscript.metadata_file}")
@@ -351,9 +352,13 @@ class WholeRead:
         if appendix_markdown:
             appendix = self.folder / "definitions.md"
             appendix.write_text(appendix_markdown, encoding="utf-8")
+        source = None
+        if manuscript.decomposed:   # pandoc reads what folio read: the text in composed form
+            source = self.folder / "composed-manuscript.md"
+            source.write_text(manuscript.text, encoding="utf-8")
         self.log = self.folder / "read-log.json"
         self.pool = ThreadPoolExecutor(1)
-        self.future = self.pool.submit(sandbox.run, read_command(manuscript, appendix) + [f"--log={self.log}"],
+        self.future = self.pool.submit(sandbox.run, read_command(manuscript, appendix, source) + [f"--log={self.log}"],
                                        limits, "pandoc", manuscript.source, cwd=manuscript.root, env=_environment())
         self.done: tuple | None = None
         self.failure: BuildError | None = None
