@@ -204,10 +204,12 @@ def wrap_pdf(book, settings, pages: int, target_path: Path, icc: Path | None, wa
             for key in ("/Outlines", "/PageMode"):   # WeasyPrint's bookmark of the cover's title
                 if key in pdf.Root:
                     del pdf.Root[key]
-            if settings.target:
-                press.opaque_groups(pdf)
+            # Any cover is printed in CMYK, for a named service or not: the barcode's
+            # form (a transparency group, RGB-blended as WeasyPrint makes them) is no
+            # group when nothing on the cover is transparent, else it blends in CMYK.
+            press.opaque_groups(pdf)
+            press.cmyk_groups(pdf)
             if settings.target and icc is not None:
-                press.cmyk_groups(pdf)
                 press._output_intent(pdf, icc, f"{book.meta.title}: cover", book.meta.modified)
             pdf.save(temporary, deterministic_id=True, force_version="1.4" if settings.target else None)
     if record is not None:

@@ -532,3 +532,19 @@ def test_a_changed_service_or_paper_makes_the_cover_and_page_list_again(tmp_path
         spines.append(listed["cover"]["spine"])
     assert spines[1] > spines[0]   # cream paper is thicker
     assert counts[2] != counts[1]  # KDP and Lulu pad this book to different counts
+
+
+def test_a_book_with_an_isbn_and_no_print_service_passes_check(tmp_path):
+    """The barcode is drawn in a form WeasyPrint makes an RGB-blended transparency
+    group; every cover is printed in CMYK, so without a named service too the group
+    goes (nothing on the cover is transparent) and `check` passes the cover."""
+    from conftest import write_book
+    manuscript, out = write_book(tmp_path, "---\ntitle: Barcode\nauthor: Ada Keeper\n"
+                                           "isbn: 978-0-306-40615-7\n---\n\n# One\n\nThe keeper's log.\n")
+    built = run_build("--manuscript", str(manuscript), "--out", str(out))
+    assert built.returncode == 0, built.stderr
+    with pikepdf.open(out / "barcode-cover.pdf") as cover:
+        groups = [o for o in cover.objects if isinstance(o, pikepdf.Stream) and "/Group" in o]
+        assert not groups
+    checked = run_build("--manuscript", str(manuscript), "--out", str(out), "check")
+    assert checked.returncode == 0, checked.stdout + checked.stderr
