@@ -65,6 +65,7 @@ class Marks:
         self.count = 0
         self.found: dict[tuple[str, ...], list[Occurrence]] = {}
         self.created: set[str] = set()
+        self.order: dict[str, int] = {}   # a mark's anchor -> its place in the book (name_by_chapter)
 
     def new_id(self) -> str:
         self.count += 1
@@ -97,6 +98,7 @@ class Marks:
                     new = f"{MARK}{tag}-{count}"
                 taken.add(new)
                 renamed[old] = new
+                self.order[new] = len(self.order)   # chapters, and the marks in each, in the book's order
                 element.set("id", new)
         ends = {f"{old}-end": f"{new}-end" for old, new in renamed.items()}   # a range's end (mark_explicit)
         range_ends = lxml.etree.XPath("descendant-or-self::*[substring(@id, string-length(@id) - 3) = '-end']")
@@ -350,6 +352,9 @@ def collect(marks: Marks, entries: tuple[Entry, ...]) -> tuple[IndexGroup, ...]:
             # index: false in the dictionary: marked for the glossary, not listed
             continue
         tops.setdefault(top, [])
+        # In the book's order: the marking passes find the author's marks first, then the
+        # dictionary's terms, and the EPUB and the site list a term's places as found.
+        found = sorted(found, key=lambda o: marks.order.get(o.anchor, len(marks.order)))
         if len(path) == 1:
             tops[top].extend(found)
         else:
