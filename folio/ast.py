@@ -383,7 +383,8 @@ def number_labels(document: dict, lang: str, auto_sections: bool = False) -> Num
                 "sec:" + attr[0] if auto_sections and attr[0] else None   # pandoc-crossref's autoSectionLabels
             if label:
                 # An unnumbered section is referred to by its title, without the word "Section".
-                kind = "app" if level == numbering.chapter_level and APPENDIX in attr[1] and number else "sec"
+                kind = "sec" if level != numbering.chapter_level or not number else \
+                    "app" if APPENDIX in attr[1] else "chap"   # "Chapter 3", "Appendix A", "Section 3.2"
                 numbering.numbers[label] = (kind, number or plain_text(node["c"][2]))
                 if not number:
                     numbering.titled.add(label)
@@ -859,7 +860,27 @@ def mark_parts(document: dict, manuscript=None, warn=None) -> dict:
         kept.append(block)
     if len(kept) != len(blocks):
         document["blocks"] = kept
+    if manuscript is not None and "\\appendix" in manuscript.text:
+        _drop_inner_appendix_marks(document, warn)
     return document
+
+
+def _drop_inner_appendix_marks(document: dict, warn) -> None:
+    """An `\\appendix` inside a list, a quotation or a div is between no chapters: said,
+    and taken out (its placeholder would be an empty box in every edition)."""
+    found = []
+
+    def visit(node):
+        if APPENDIX_START in node["c"][0][1] and not node["c"][1]:
+            found.append(node)
+            return {"t": "Plain", "c": []}
+        return None
+    document["blocks"] = _walk(document["blocks"], visit, frozenset({"Div"}))
+    if found and warn is not None:
+        warn("FOLIO029", "raw LaTeX '\\appendix' inside a list, a quotation or a div starts no appendices; "
+                         "it is left out", "\\appendix",
+             "put '\\appendix' on a line of its own between two chapters, or mark the first appendix's "
+             "heading {.appendix}")
 
 
 PASSES = (neutralize_raw_markup, reserve_folio_ids, keep_list_delimiters, mark_parts, cross_references,

@@ -446,7 +446,7 @@ def _cut_chapters(body, level: int, notes: dict[str, str], places: dict, warn=No
                 places[element.get("id")] = Place(section.get("id") or "", current or title, context)
         for note in chapter_notes:
             for anchor in re.findall(r'class="ix[^"]*" id="([^"]+)"', note.html):
-                places[anchor] = Place(section.get("id") or "", f"note {note.number}", context)
+                places[anchor] = Place(section.get("id") or "", f"{said['note']} {note.number}", context)
         chapters.append(Chapter(
             id=section.get("id") or f"chapter-{len(chapters) + 1}",
             role=role, title_html=title_html, title=title, number=printed,

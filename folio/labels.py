@@ -2,7 +2,7 @@
 
 One table, so a German book says "Abbildung 3.2" and "Zurück zum Text", and no
 template spells a word. Languages are matched by their primary subtag (`de-AT` is
-`de`); English is the default. A phrase with `{name}` is filled in by the template.
+`de`), but for a variant with words of its own (`pt-BR`); English is the default. A phrase with `{name}` is filled in by the template.
 """
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ WORDS = {
     "en": {
         "fig": ("Figure", "Figures"), "tbl": ("Table", "Tables"), "eq": ("Equation", "Equations"),
         "sec": ("Section", "Sections"), "lst": ("Listing", "Listings"), "and": "and",
-        "chapter": "Chapter", "appendix": "Appendix", "app": ("Appendix", "Appendices"), "contents": "Contents", "glossary": "Glossary", "index": "Index",
+        "chapter": "Chapter", "note": "note", "chap": ("Chapter", "Chapters"), "appendix": "Appendix", "app": ("Appendix", "Appendices"), "contents": "Contents", "glossary": "Glossary", "index": "Index",
         "bibliography": "Bibliography", "notes": "Notes", "abstract": "Abstract",
         "list_of": {"fig": "List of Figures", "tbl": "List of Tables", "lst": "List of Listings"},
         "skip_link": "Skip to the text", "search": "Search", "search_book": "Search this book",
@@ -42,7 +42,7 @@ WORDS = {
     "de": {
         "fig": ("Abbildung", "Abbildungen"), "tbl": ("Tabelle", "Tabellen"), "eq": ("Gleichung", "Gleichungen"),
         "sec": ("Abschnitt", "Abschnitte"), "lst": ("Listing", "Listings"), "and": "und",
-        "chapter": "Kapitel", "appendix": "Anhang", "app": ("Anhang", "Anhänge"), "contents": "Inhalt", "glossary": "Glossar", "index": "Register",
+        "chapter": "Kapitel", "note": "Anmerkung", "chap": ("Kapitel", "Kapitel"), "appendix": "Anhang", "app": ("Anhang", "Anhänge"), "contents": "Inhalt", "glossary": "Glossar", "index": "Register",
         "bibliography": "Literatur", "notes": "Anmerkungen", "abstract": "Zusammenfassung",
         "list_of": {"fig": "Abbildungsverzeichnis", "tbl": "Tabellenverzeichnis", "lst": "Listingverzeichnis"},
         "skip_link": "Zum Text springen", "search": "Suche", "search_book": "In diesem Buch suchen",
@@ -76,7 +76,7 @@ WORDS = {
     "fr": {
         "fig": ("Figure", "Figures"), "tbl": ("Tableau", "Tableaux"), "eq": ("Équation", "Équations"),
         "sec": ("Section", "Sections"), "lst": ("Listing", "Listings"), "and": "et",
-        "chapter": "Chapitre", "appendix": "Annexe", "app": ("Annexe", "Annexes"), "contents": "Table des matières", "glossary": "Glossaire", "index": "Index",
+        "chapter": "Chapitre", "note": "note", "chap": ("Chapitre", "Chapitres"), "appendix": "Annexe", "app": ("Annexe", "Annexes"), "contents": "Table des matières", "glossary": "Glossaire", "index": "Index",
         "bibliography": "Bibliographie", "notes": "Notes", "abstract": "Résumé",
         "list_of": {"fig": "Table des figures", "tbl": "Liste des tableaux", "lst": "Liste des listings"},
         "skip_link": "Aller au texte", "search": "Rechercher", "search_book": "Rechercher dans ce livre",
@@ -112,7 +112,7 @@ WORDS = {
     "es": {
         "fig": ("Figura", "Figuras"), "tbl": ("Tabla", "Tablas"), "eq": ("Ecuación", "Ecuaciones"),
         "sec": ("Sección", "Secciones"), "lst": ("Listado", "Listados"), "and": "y",
-        "chapter": "Capítulo", "appendix": "Apéndice", "app": ("Apéndice", "Apéndices"), "contents": "Índice", "glossary": "Glosario", "index": "Índice alfabético",
+        "chapter": "Capítulo", "note": "nota", "chap": ("Capítulo", "Capítulos"), "appendix": "Apéndice", "app": ("Apéndice", "Apéndices"), "contents": "Índice", "glossary": "Glosario", "index": "Índice alfabético",
         "bibliography": "Bibliografía", "notes": "Notas", "abstract": "Resumen",
         "list_of": {"fig": "Índice de figuras", "tbl": "Índice de tablas", "lst": "Índice de listados"},
         "skip_link": "Saltar al texto", "search": "Buscar", "search_book": "Buscar en este libro",
@@ -145,7 +145,7 @@ WORDS = {
     "it": {
         "fig": ("Figura", "Figure"), "tbl": ("Tabella", "Tabelle"), "eq": ("Equazione", "Equazioni"),
         "sec": ("Sezione", "Sezioni"), "lst": ("Listato", "Listati"), "and": "e",
-        "chapter": "Capitolo", "appendix": "Appendice", "app": ("Appendice", "Appendici"), "contents": "Indice",
+        "chapter": "Capitolo", "note": "nota", "chap": ("Capitolo", "Capitoli"), "appendix": "Appendice", "app": ("Appendice", "Appendici"), "contents": "Indice",
         "glossary": "Glossario", "index": "Indice analitico",
         "bibliography": "Bibliografia", "notes": "Note", "abstract": "Sommario",
         "list_of": {"fig": "Elenco delle figure", "tbl": "Elenco delle tabelle", "lst": "Elenco dei listati"},
@@ -181,7 +181,7 @@ WORDS = {
     "pt": {
         "fig": ("Figura", "Figuras"), "tbl": ("Tabela", "Tabelas"), "eq": ("Equação", "Equações"),
         "sec": ("Secção", "Secções"), "lst": ("Listagem", "Listagens"), "and": "e",
-        "chapter": "Capítulo", "appendix": "Apêndice", "app": ("Apêndice", "Apêndices"), "contents": "Índice",
+        "chapter": "Capítulo", "note": "nota", "chap": ("Capítulo", "Capítulos"), "appendix": "Apêndice", "app": ("Apêndice", "Apêndices"), "contents": "Índice",
         "glossary": "Glossário", "index": "Índice remissivo",
         "bibliography": "Bibliografia", "notes": "Notas", "abstract": "Resumo",
         "list_of": {"fig": "Lista de figuras", "tbl": "Lista de tabelas", "lst": "Lista de listagens"},
@@ -217,7 +217,7 @@ WORDS = {
     "nl": {
         "fig": ("Figuur", "Figuren"), "tbl": ("Tabel", "Tabellen"), "eq": ("Vergelijking", "Vergelijkingen"),
         "sec": ("Paragraaf", "Paragrafen"), "lst": ("Listing", "Listings"), "and": "en",
-        "chapter": "Hoofdstuk", "appendix": "Bijlage", "app": ("Bijlage", "Bijlagen"), "contents": "Inhoud",
+        "chapter": "Hoofdstuk", "note": "noot", "chap": ("Hoofdstuk", "Hoofdstukken"), "appendix": "Bijlage", "app": ("Bijlage", "Bijlagen"), "contents": "Inhoud",
         "glossary": "Woordenlijst", "index": "Register",
         "bibliography": "Literatuur", "notes": "Noten", "abstract": "Samenvatting",
         "list_of": {"fig": "Lijst van figuren", "tbl": "Lijst van tabellen", "lst": "Lijst van listings"},
@@ -253,5 +253,14 @@ WORDS = {
 }
 
 
+# Brazilian Portuguese, where its words are not Portugal's.
+WORDS["pt-br"] = {**WORDS["pt"], "sec": ("Seção", "Seções"), "skip_link": "Pular para o texto",
+                  "search_hint": "Digite uma palavra ou expressão para pesquisar no livro.",
+                  "copyright": "Créditos", "download": "Baixar", "section_link": "Link para esta seção: {title}",
+                  "pdf_screen": ("PDF", "para ler na tela"), "screen_edition": "Edição para tela."}
+
+
 def words(lang: str) -> dict:
-    return WORDS.get((lang or "en").split("-")[0].lower(), WORDS["en"])
+    """The words of `lang` (`pt-BR` has its own; `de-AT` is `de`); English by default."""
+    tag = (lang or "en").replace("_", "-").lower()
+    return WORDS.get(tag) or WORDS.get(tag.split("-")[0], WORDS["en"])

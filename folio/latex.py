@@ -381,19 +381,35 @@ LIST_COMMAND = re.compile(r"^\\listof(figures|tables|listings)$")
 LIST_KINDS = {"figures": "fig", "tables": "tbl", "listings": "lst"}
 
 
+APPENDIX_COMMAND = re.compile(r"^\\appendix(?![A-Za-z@])\s*")
+
+
 def _placeholders(node):
     """`\\listoffigures` and its kin become a placeholder that ast.fill_lists fills
     once every figure has its number, and `\\appendix` one that ast.mark_parts reads
-    (pandoc's LaTeX reader would drop them)."""
+    (pandoc's LaTeX reader would drop them). A raw block that opens with `\\appendix`
+    and goes on (`\\chapter{Proofs}` on the next line) is the placeholder, then the rest."""
     if isinstance(node, list):
-        return [item if is_leaf(item) else _placeholders(item) for item in node]
+        out = []
+        for item in node:
+            if is_leaf(item):
+                out.append(item)
+                continue
+            if _is_latex(item) and item["t"] == "RawBlock":
+                found = APPENDIX_COMMAND.match(item["c"][1].lstrip())
+                if found:   # the chapters after it are appendices (ast.mark_parts)
+                    out.append({"t": "Div", "c": [["", [APPENDIX_START], []], []]})
+                    rest = item["c"][1].lstrip()[found.end():]
+                    if not rest.strip():
+                        continue
+                    item = {"t": "RawBlock", "c": [item["c"][0], rest]}
+            out.append(_placeholders(item))
+        return out
     if isinstance(node, dict):
         if _is_latex(node) and node["t"] == "RawBlock":
             found = LIST_COMMAND.match(node["c"][1].strip())
             if found:
                 return {"t": "Div", "c": [["", ["folio-list-of-" + LIST_KINDS[found.group(1)]], []], []]}
-            if node["c"][1].strip() == "\\appendix":   # the chapters after it are appendices (ast.mark_parts)
-                return {"t": "Div", "c": [["", [APPENDIX_START], []], []]}
         for key, value in node.items():
             if isinstance(value, (list, dict)):
                 node[key] = _placeholders(value)

@@ -44,3 +44,36 @@ def test_latexs_appendix_command_starts_them_and_is_taken_out():
 def test_without_a_mark_no_chapter_is_an_appendix():
     document = {"blocks": [_header("Method"), _header("Appendix: Proofs")]}
     assert _classes(mark_parts(document)) == [[], []]
+
+
+def test_appendix_then_a_chapter_in_one_raw_block_starts_the_appendices():
+    """`\\appendix` with `\\chapter{Proofs}` on the next line is one raw block to pandoc:
+    the placeholder first, then the rest, read as LaTeX as before."""
+    from folio.latex import _placeholders
+    blocks = _placeholders([{"t": "RawBlock", "c": ["latex", "\\appendix\n\\chapter{Proofs}\\label{app:p}"]}])
+    assert blocks[0] == {"t": "Div", "c": [["", [APPENDIX_START], []], []]}
+    assert blocks[1] == {"t": "RawBlock", "c": ["latex", "\\chapter{Proofs}\\label{app:p}"]}
+    assert _placeholders([{"t": "RawBlock", "c": ["latex", "\\appendixname"]}])[0]["t"] == "RawBlock"
+
+
+def test_an_appendix_command_inside_a_list_is_said_and_leaves_no_box():
+    class Manuscript:
+        text = "# Method\n\n- \\appendix\n"
+    said = []
+    nested = {"t": "BulletList", "c": [[{"t": "Div", "c": [["", [APPENDIX_START], []], []]}]]}
+    marked = mark_parts({"blocks": [_header("Method"), nested]}, Manuscript(), lambda *a, **k: said.append(a))
+    assert marked["blocks"][1]["c"][0][0] == {"t": "Plain", "c": []}
+    assert [code for code, *_ in said] == ["FOLIO029"]
+
+
+def test_a_terms_places_are_listed_in_the_books_order():
+    """The author's marks are found before the dictionary's terms; an entry's places are
+    still listed in reading order (the EPUB's and the site's index show them so)."""
+    from folio.index import Marks, Occurrence, collect
+    marks = Marks()
+    marks.order = {"ix-b-1": 1, "ix-a-1": 0, "ix-c-1": 2}   # chapters Alpha, Beta, Gamma
+    marks.add(("cafe",), Occurrence("ix-b-1"))   # the author's mark in Beta, found first
+    marks.add(("cafe",), Occurrence("ix-a-1"))
+    marks.add(("cafe",), Occurrence("ix-c-1"))
+    entry = collect(marks, ())[0].entries[0]
+    assert [o.anchor for o in entry.occurrences] == ["ix-a-1", "ix-b-1", "ix-c-1"]

@@ -130,7 +130,7 @@ def accessibility(book: Book, docs) -> dict:
         features.append("index")
     if any(doc.pages for doc in docs):
         features.append("printPageNumbers")
-    chapters = sum(1 for c in book.chapters if c.role == "chapter")
+    chapters = sum(1 for c in book.chapters if c.role in ("chapter", "appendix"))
     parts = [f"{chapters} chapter{'s' if chapters != 1 else ''} with headings for every section",
              "a navigable table of contents"]
     if any(c.notes for c in book.chapters):
