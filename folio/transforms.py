@@ -370,13 +370,24 @@ CALLOUTS = frozenset({"note", "tip", "hint", "important", "warning", "caution", 
 
 def title_callouts(body, ctx: Context) -> None:
     """A callout's title (Quarto's `::: {.callout-tip title="..."}`) is text the author
-    wrote: printed as the callout's first line, not kept as a tooltip no page shows."""
+    wrote: printed as the callout's first line, not kept as a tooltip no page shows.
+    Without one, a callout of a known kind (`::: warning`, `.callout-tip`) is titled
+    with its kind in the book's language ("Warning"), as Quarto titles it, unless its
+    text opens with that word already ("**Note:** …")."""
+    from .labels import words
+    said = words(str(ctx.manuscript.metadata.get("lang") or "en"))["callout"]
     for div in body.iter("div"):
         classes = (div.get("class") or "").split()
-        title = (div.get("title") or "").strip()
-        if not title or not any(c in CALLOUTS or c.startswith("callout-") for c in classes):
+        if not any(c in CALLOUTS or c.startswith("callout-") for c in classes):
             continue
-        del div.attrib["title"]
+        title = (div.get("title") or "").strip()
+        if not title:
+            kind = next((said[c.removeprefix("callout-")] for c in classes if c.removeprefix("callout-") in said), "")
+            opening = " ".join(div.text_content().split())[:len(kind) + 1].lower()
+            if not kind or opening.startswith(kind.lower()):
+                continue
+            title = kind
+        div.attrib.pop("title", None)
         heading = lxml.etree.Element("p", {"class": "callout-title"})
         lxml.etree.SubElement(heading, "strong").text = title
         heading.text, heading.tail = None, div.text

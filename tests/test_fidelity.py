@@ -325,6 +325,7 @@ def test_every_language_has_every_word():
     for lang, said in labels.WORDS.items():
         assert set(said) == set(english), lang
         assert set(said["list_of"]) == set(english["list_of"]), lang
+        assert set(said["callout"]) == set(english["callout"]), lang
         assert len(said["months"].split()) == 12, lang
 
 

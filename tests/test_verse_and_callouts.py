@@ -47,10 +47,16 @@ def test_a_verse_epigraphs_dashed_last_line_is_its_attribution():
     assert second.find("p").get("class") is None
 
 
+def _in(lang: str):
+    """A Context for a pass that only asks the book's language."""
+    from types import SimpleNamespace
+    return SimpleNamespace(manuscript=SimpleNamespace(metadata={"lang": lang}))
+
+
 def test_a_callouts_title_is_its_first_line_not_a_tooltip():
     body = _body('<div class="callout-tip" title="A &lt;tip&gt;">Text <em>here</em>.</div>'
                  '<div class="warning" title="Careful"><p>Hot.</p></div><div class="aside" title="kept">x</div>')
-    transforms.title_callouts(body, None)
+    transforms.title_callouts(body, _in("en"))
     tip, warning, aside = body
     assert tip.get("title") is None and tip[0].get("class") == "callout-title"
     assert tip[0].text_content() == "A <tip>" and tip[0].tail == "Text "
@@ -97,3 +103,14 @@ def test_a_part_is_a_top_level_heading_marked_as_one():
     assert sub["c"][1][1] == ["part"]            # not the top level: left as the author's class
     assert plain["c"][1][1] == []
     assert div["c"][1][0]["c"][2][0]["c"] == "(PART)"   # in a div: not a part
+
+
+def test_a_callout_without_a_title_is_titled_with_its_kind_in_the_books_language():
+    body = _body('<div class="warning"><p>Hot.</p></div><div class="callout-tip"><p>Stir.</p></div>'
+                 '<div class="note"><p><strong>Hinweis:</strong> schon betitelt.</p></div>'
+                 '<div class="callout"><p>No kind.</p></div>')
+    transforms.title_callouts(body, _in("de-AT"))
+    warning, tip, titled, plain = body
+    assert warning[0].get("class") == "callout-title" and warning[0].text_content() == "Warnung"
+    assert tip[0].text_content() == "Tipp" and tip[1].text == "Stir."
+    assert titled[0].get("class") is None and plain[0].get("class") is None   # said already; no kind
