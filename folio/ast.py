@@ -861,11 +861,11 @@ def mark_parts(document: dict, manuscript=None, warn=None) -> dict:
     if len(kept) != len(blocks):
         document["blocks"] = kept
     if manuscript is not None and "\\appendix" in manuscript.text:
-        _drop_inner_appendix_marks(document, warn)
+        _drop_inner_appendix_marks(document, manuscript.text, warn)
     return document
 
 
-def _drop_inner_appendix_marks(document: dict, warn) -> None:
+def _drop_inner_appendix_marks(document: dict, text: str, warn) -> None:
     """An `\\appendix` inside a list, a quotation or a div is between no chapters: said,
     and taken out (its placeholder would be an empty box in every edition)."""
     found = []
@@ -876,11 +876,13 @@ def _drop_inner_appendix_marks(document: dict, warn) -> None:
             return {"t": "Plain", "c": []}
         return None
     document["blocks"] = _walk(document["blocks"], visit, frozenset({"Div"}))
-    if found and warn is not None:
+    if found and warn is not None:   # its line: the first not standing at a line's start
+        line = next((n for n, written in enumerate(text.splitlines(), 1)
+                     if "\\appendix" in written and not written.startswith("\\appendix")), None)
         warn("FOLIO029", "raw LaTeX '\\appendix' inside a list, a quotation or a div starts no appendices; "
-                         "it is left out", "\\appendix",
+                         "it is left out", None,
              "put '\\appendix' on a line of its own between two chapters, or mark the first appendix's "
-             "heading {.appendix}")
+             "heading {.appendix}", line)
 
 
 PASSES = (neutralize_raw_markup, reserve_folio_ids, keep_list_delimiters, mark_parts, cross_references,

@@ -57,7 +57,6 @@ class Chapter:
     title_html: str
     title: str
     number: int | str | None   # 3, or an appendix's letter
-
     html: str       # the chapter's body without its heading
     headings: tuple[Heading, ...] = ()
     notes: tuple[Note, ...] = ()
@@ -377,10 +376,10 @@ def _headings(section, level: int) -> tuple[Heading, ...]:
     return tuple(found)
 
 
-def _cut_chapters(body, level: int, notes: dict[str, str], places: dict, warn=None,
-                  said: dict = labels.WORDS["en"]):
+def _cut_chapters(body, level: int, notes: dict[str, str], places: dict, warn=None, said: dict | None = None):
     """The chapters (level-1 sections, or the top level used), with their notes and the
     places of their index anchors; and the bibliography div, taken out for the back matter."""
+    said = said or labels.words("en")
     chapters: list[Chapter] = []
     number = appendices = 0
     refs = body.find(".//div[@id='refs']")

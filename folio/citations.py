@@ -23,7 +23,7 @@ from pathlib import Path
 from . import csl, sandbox, state
 from .ast import from_json, to_json
 
-RECORD_VERSION = 2
+RECORD_VERSION = 3   # 3: bibliographies read composed (a record of 2 may hold keys citeproc missed)
 
 # What citeproc changes besides a citation (pandoc's Text/Pandoc/Citeproc.hs): it
 # moves punctuation next to a citation, makes notes of `csl-note` spans (note
@@ -202,7 +202,8 @@ def _composed_copies(paths, folder: Path) -> list[Path]:
         if composed(typed) is typed:
             found.append(path)
             continue
-        copy = folder / f"bibliography-{n}{Path(path).suffix}"   # the suffix names the format
+        copy = folder / f"bibliography-{n}" / Path(path).name   # its name: pandoc's errors name it
+        copy.parent.mkdir()
         copy.write_text(composed(typed), encoding="utf-8")
         found.append(copy)
     return found

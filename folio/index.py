@@ -352,9 +352,6 @@ def collect(marks: Marks, entries: tuple[Entry, ...]) -> tuple[IndexGroup, ...]:
             # index: false in the dictionary: marked for the glossary, not listed
             continue
         tops.setdefault(top, [])
-        # In the book's order: the marking passes find the author's marks first, then the
-        # dictionary's terms, and the EPUB and the site list a term's places as found.
-        found = sorted(found, key=lambda o: marks.order.get(o.anchor, len(marks.order)))
         if len(path) == 1:
             tops[top].extend(found)
         else:
@@ -362,11 +359,16 @@ def collect(marks: Marks, entries: tuple[Entry, ...]) -> tuple[IndexGroup, ...]:
     for entry in entries:
         if (entry.see or entry.see_also) and entry.headword.lower() not in tops and entry.see:
             tops[entry.headword.lower()] = []
+    # In the book's order: the marking passes find the author's marks first, then the
+    # dictionary's terms, and the EPUB and the site list a term's places as found.
+    def in_order(found: list) -> list:
+        return sorted(found, key=lambda o: marks.order.get(o.anchor, len(marks.order)))
     result = []
     for top, found in tops.items():
+        found = in_order(found)
         entry = by_name.get(top)
         display = entry.headword if entry else next(p[0] for p in marks.found if p[0].lower() == top)
-        children = [_entry_for((display, name), occ, None, ()) for name, occ in subs.get(top, {}).items()]
+        children = [_entry_for((display, name), in_order(occ), None, ()) for name, occ in subs.get(top, {}).items()]
         result.append(_entry_for((display,), found, entry, children))
     result.sort(key=lambda e: (e.sort_key, e.term))
     groups: dict[str, list] = {}

@@ -352,10 +352,12 @@ class WholeRead:
         if appendix_markdown:
             appendix = self.folder / "definitions.md"
             appendix.write_text(appendix_markdown, encoding="utf-8")
-        source = None
+        source = self.composed = None
         if manuscript.decomposed:   # pandoc reads what folio read: the text in composed form
-            source = self.folder / "composed-manuscript.md"
+            source = self.folder / "composed" / manuscript.source.name   # its name: pandoc's messages name it
+            source.parent.mkdir()
             source.write_text(manuscript.text, encoding="utf-8")
+            self.composed = source
         self.log = self.folder / "read-log.json"
         self.pool = ThreadPoolExecutor(1)
         self.future = self.pool.submit(sandbox.run, read_command(manuscript, appendix, source) + [f"--log={self.log}"],
@@ -371,6 +373,9 @@ class WholeRead:
             try:
                 read = self.future.result()
                 messages = _log(self.log)
+                if self.composed is not None:   # what pandoc says of its copy, said of the file
+                    messages = json.loads(json.dumps(messages).replace(
+                        json.dumps(str(self.composed))[1:-1], json.dumps(str(self.manuscript.source))[1:-1]))
                 stderr = read.stderr.decode("utf-8", "replace")
                 if read.returncode != 0:
                     raise _failure(self.manuscript, stderr.strip())

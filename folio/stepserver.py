@@ -51,7 +51,7 @@ class Server:
 
     def __init__(self, defer: bool, lang: str = "en", direction: str = "ltr"):
         self.defer = defer
-        self.book = (lang, direction)   # what the layout's workers will need (layout.warm)
+        self.language = (lang, direction)   # what the layout's workers will need (layout.warm)
         self.folder = None
         self.process = None
 
@@ -65,11 +65,11 @@ class Server:
             listener.listen(16)   # requests wait here while the server starts
             self.process = subprocess.Popen(
                 [sys.executable, "-m", "folio.stepserver", str(listener.fileno()), "1" if self.defer else "0",
-                 *self.book],
+                 *self.language],
                 stdin=subprocess.PIPE, pass_fds=(listener.fileno(),), cwd=ROOT)
             listener.close()
             ADDRESS = address
-        except OSError:   # no server: each step starts as a fresh interpreter
+        except (OSError, ValueError):   # no server: each step starts as a fresh interpreter
             self._stop()
         return self
 
@@ -234,7 +234,7 @@ def serve(listener: socket.socket, defer: bool, lang: str = "en", direction: str
     if not defer:   # deferred, the server stays a bare interpreter beside the book step
         _import(LIGHT)
     started, server = time.monotonic(), os.getpid()
-    heavy = {"done": False, "asked": False, "book_ended": False}
+    heavy = {"done": False, "asked": False, "book_ended": False, "warm": False}
     steps: dict[int, socket.socket] = {}   # pid -> its runner's connection
     books: set[int] = set()
 
@@ -242,12 +242,19 @@ def serve(listener: socket.socket, defer: bool, lang: str = "en", direction: str
         if not heavy["done"]:
             _import(LIGHT + HEAVY)
             heavy["done"] = True
+            gc.freeze()   # the children's collections need not visit (and copy) these pages
+
+    def warm_layout() -> None:
+        """After the imports, while the server waits (or before it forks the layout
+        step): never before another step that does not lay out."""
+        if heavy["done"] and not heavy["warm"]:
+            heavy["warm"] = True
             try:
                 from .layout import warm
                 warm(lang, direction)
             except Exception:   # a help, never a requirement: each worker does it for itself
                 pass
-            gc.freeze()   # the children's collections need not visit (and copy) these pages
+            gc.freeze()
 
     def fork(connection: socket.socket) -> None:
         connection.settimeout(10)
@@ -265,6 +272,8 @@ def serve(listener: socket.socket, defer: bool, lang: str = "en", direction: str
         heavy["asked"] = True
         if name != "book":
             import_heavy()
+            if name == "layout":
+                warm_layout()
             # A runner that gave up waiting meanwhile has started the step itself. (Asked
             # without blocking: with a timeout set, recv would first wait that long.)
             connection.setblocking(False)
@@ -346,6 +355,8 @@ def serve(listener: socket.socket, defer: bool, lang: str = "en", direction: str
         reap()
         if listener not in ready and heavy_due():
             import_heavy()
+        elif listener not in ready and heavy["done"] and not heavy["warm"] and (not defer or not books):
+            warm_layout()   # idle: nothing asked for meanwhile
     for pid in list(steps):   # the build ended with steps running: it was stopped
         _kill(pid)
 

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import functools
 import os
+import re
 import sys
 import time
 from pathlib import Path
@@ -418,7 +419,8 @@ def _language(settings: Options) -> dict:
         metadata = _manuscript(settings.manuscript, settings.csl).metadata
     except Exception:   # said by the book step, with its file and line
         return {}
-    return {"lang": str(metadata.get("lang") or "en"), "direction": direction_of(metadata)}
+    lang = str(metadata.get("lang") or "en")
+    return {"lang": lang if re.fullmatch(r"[A-Za-z0-9_-]{1,35}", lang) else "en", "direction": direction_of(metadata)}
 
 
 def run(command: str, names: list[str], settings: Options, jobs: int = 1) -> int:

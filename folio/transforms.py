@@ -383,8 +383,7 @@ def title_callouts(body, ctx: Context) -> None:
         title = (div.get("title") or "").strip()
         if not title:
             kind = next((said[c.removeprefix("callout-")] for c in classes if c.removeprefix("callout-") in said), "")
-            opening = " ".join(div.text_content().split())[:len(kind) + 1].lower()
-            if not kind or opening.startswith(kind.lower()):
+            if not kind or re.match(rf"{re.escape(kind)}\b", " ".join(div.text_content().split()), re.I):
                 continue
             title = kind
         div.attrib.pop("title", None)

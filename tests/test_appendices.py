@@ -58,12 +58,12 @@ def test_appendix_then_a_chapter_in_one_raw_block_starts_the_appendices():
 
 def test_an_appendix_command_inside_a_list_is_said_and_leaves_no_box():
     class Manuscript:
-        text = "# Method\n\n- \\appendix\n"
+        text = "# Method\n\n\\appendix\n\n- \\appendix\n"
     said = []
     nested = {"t": "BulletList", "c": [[{"t": "Div", "c": [["", [APPENDIX_START], []], []]}]]}
     marked = mark_parts({"blocks": [_header("Method"), nested]}, Manuscript(), lambda *a, **k: said.append(a))
     assert marked["blocks"][1]["c"][0][0] == {"t": "Plain", "c": []}
-    assert [code for code, *_ in said] == ["FOLIO029"]
+    assert [code for code, *_ in said] == ["FOLIO029"] and said[0][-1] == 5   # the line inside the list
 
 
 def test_a_terms_places_are_listed_in_the_books_order():
@@ -72,8 +72,16 @@ def test_a_terms_places_are_listed_in_the_books_order():
     from folio.index import Marks, Occurrence, collect
     marks = Marks()
     marks.order = {"ix-b-1": 1, "ix-a-1": 0, "ix-c-1": 2}   # chapters Alpha, Beta, Gamma
-    marks.add(("cafe",), Occurrence("ix-b-1"))   # the author's mark in Beta, found first
-    marks.add(("cafe",), Occurrence("ix-a-1"))
+    marks.add(("Cafe",), Occurrence("ix-b-1"))   # the author's mark in Beta, found first
     marks.add(("cafe",), Occurrence("ix-c-1"))
+    marks.add(("cafe",), Occurrence("ix-a-1"))
     entry = collect(marks, ())[0].entries[0]
     assert [o.anchor for o in entry.occurrences] == ["ix-a-1", "ix-b-1", "ix-c-1"]
+
+
+def test_a_callout_whose_text_opens_with_a_longer_word_is_still_titled():
+    from test_verse_and_callouts import _body, _in
+    from folio import transforms
+    body = _body('<div class="note"><p>Notebooks must be closed.</p></div>')
+    transforms.title_callouts(body, _in("en"))
+    assert body[0][0].text_content() == "Note"
