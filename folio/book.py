@@ -22,10 +22,9 @@ from . import ast, bounds, csl, labels, pandoc, transforms
 from .diagnostics import BuildError, Diagnostic, Reporter, error, line_of
 from .html import inner_html, parse_fragment, text_of
 from . import backmatter, dictionary, index
-from .conservation import composed
 from .dictionary import Entry
 from .index import IndexGroup, Marks
-from .manuscript import Manuscript, bibliography_entries, bibliography_keys, direction_of
+from .manuscript import Manuscript, bibliography_entries, bibliography_keys, composed, direction_of
 from .sandbox import Limits
 
 
@@ -67,15 +66,18 @@ class Chapter:
 
     def label(self, said: dict) -> str:
         """What stands over the title: "Chapter 3", "Appendix B" (labels.py), or nothing."""
-        if self.number is None:
-            return ""
-        return f"{said['appendix' if self.role == 'appendix' else 'chapter']} {self.number}"
+        return chapter_label(said, self.role, self.number)
 
     @property
     def toc_html(self) -> str:
         """The title as copied into contents, pagers and the nav: no note calls, no
         links (a link inside a contents link), no ids."""
         return _title_copy(self.title_html)
+
+
+def chapter_label(said: dict, role: str, number: int | str | None) -> str:
+    """The words over a chapter's title, also the index's context for its places."""
+    return f"{said['appendix' if role == 'appendix' else 'chapter']} {number}" if number is not None else ""
 
 
 @dataclass(frozen=True)
@@ -434,7 +436,7 @@ def _cut_chapters(body, level: int, notes: dict[str, str], places: dict, warn=No
         elif not unnumbered:
             number += 1
             printed = number
-        context = f"{said[role if role == 'appendix' else 'chapter']} {printed}: {title}" if printed else title
+        context = f"{chapter_label(said, role, printed)}: {title}" if printed else title
         current = title
         for element in section.iter():
             if element.tag in section_tags:

@@ -191,7 +191,7 @@ def _composed_copies(paths, folder: Path) -> list[Path]:
     """Each bibliography, or its copy in composed form (NFC) where it was typed with
     combining accents: its keys are then those of the text, which folio reads composed
     (manuscript.load), and pandoc reads no key in two pieces."""
-    from .conservation import composed
+    from .manuscript import composed
     found = []
     for n, path in enumerate(paths):
         try:

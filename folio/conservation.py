@@ -13,12 +13,12 @@ import itertools
 import operator
 import re
 import sys
-import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
 from .ast import LEAVES
 from .diagnostics import BuildError, Diagnostic
+from .manuscript import composed
 
 WORD = re.compile(r"\w+")
 PRESENT = 0.75   # share of a passage's word pairs an edition must show
@@ -45,13 +45,6 @@ class Passage:
 
     def pairs(self) -> set:
         return {pair for segment in self.segments for pair in zip(segment, segment[1:])}
-
-
-def composed(text: str) -> str:
-    """`text` in Unicode's composed form (NFC): an "é" typed as "e" and a combining
-    accent (as macOS and some editors write it) is the "é" of a dictionary or an
-    edition. Text that is composed already (nearly all) is returned as it is."""
-    return text if unicodedata.is_normalized("NFC", text) else unicodedata.normalize("NFC", text)
 
 
 def words_of(text: str) -> tuple[str, ...]:

@@ -113,8 +113,7 @@ MAX_DICTIONARY_ENTRIES = 20_000   # each is looked for in the whole text: 100,00
 
 
 def load(path: Path) -> tuple[Entry, ...]:
-    from .conservation import composed
-    from .manuscript import read_text, refuse_aliases
+    from .manuscript import composed, read_text, refuse_aliases
     text = composed(read_text(path, "dictionary", MAX_DICTIONARY_BYTES, "FOLIO050"))   # as the book's text is
     refuse_aliases(text, path, 1)
     try:

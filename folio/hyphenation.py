@@ -162,7 +162,7 @@ def _patterns_at(path):
     return pyphen.hdcache.get(path) or pyphen.hdcache.setdefault(path, pyphen.HyphDict(path))
 
 
-def patterns(lang: str) -> None:
+def load_patterns(lang: str) -> None:
     """Load pyphen's patterns for `lang` (where WeasyPrint looks for them too), so that
     processes forked after this share them (layout.warm)."""
     path = _dictionary_of(lang)

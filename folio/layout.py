@@ -153,7 +153,7 @@ def warm(lang: str, direction: str) -> None:
     breaking.install()
     fonts.subset_arrays_typed_once()
     css, font_config = _house_stylesheet(direction)
-    hyphenation.patterns(lang)
+    hyphenation.load_patterns(lang)
     HTML(string="<p>Warm <em>italic</em> <strong>bold <em>and italic</em></strong> "
                 "<span style='font-variant-caps: small-caps'>Capitals</span> 1234567890</p>"
          ).render(stylesheets=[css], font_config=font_config)

@@ -6,6 +6,7 @@ mistake in the folder into a diagnostic with a file and a line.
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -23,6 +24,13 @@ def slugify(text: str) -> str:
     # that with the edition's suffix and a temporary prefix it stays under 255.
     slug = slug.encode("utf-8")[:80].decode("utf-8", "ignore").strip("-")
     return slug or "book"
+
+
+def composed(text: str) -> str:
+    """`text` in Unicode's composed form (NFC): an "é" typed as "e" and a combining
+    accent (as macOS and some editors write it) is the "é" of a dictionary or an
+    edition. Text that is composed already (nearly all) is returned as it is."""
+    return text if unicodedata.is_normalized("NFC", text) else unicodedata.normalize("NFC", text)
 
 
 RIGHT_TO_LEFT = {"ar", "he", "iw", "fa", "ur", "yi", "ps", "sd", "ug", "dv", "ckb", "syr"}
@@ -377,7 +385,6 @@ def _named_file(source: Path, root: Path, key: str, value, lines: dict) -> Path:
 def load(root: Path, style_override: str | None = None, reporter=None) -> Manuscript:
     root = root.resolve()
     source = find_source(root)
-    from .conservation import composed
     typed = read_text(source, "manuscript", MAX_MANUSCRIPT_BYTES)
     text = composed(typed)
     metadata, lines = read_metadata(source, text)
@@ -438,7 +445,6 @@ YAML_ID = re.compile(r"^\s*-?\s*id\s*:\s*['\"]?([^'\"\s]+)", re.M)
 def bibliography_entries(path: Path) -> list[tuple[str, int]]:
     """Each entry key in a bibliography file and the line it starts on, in the file's
     order, a key written twice twice."""
-    from .conservation import composed
     text = composed(path.read_text(encoding="utf-8", errors="replace"))   # as citeproc reads it (citations.py)
     pattern = {".bib": BIBTEX_ENTRY, ".bibtex": BIBTEX_ENTRY, ".json": JSON_ID}.get(path.suffix.lower(), YAML_ID)
     return [(m.group(1), text.count("\n", 0, m.start(1)) + 1) for m in pattern.finditer(text)]

@@ -9,6 +9,7 @@ import mimetypes
 import os
 import re
 import stat
+import unicodedata
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
@@ -76,6 +77,10 @@ def local_path(reference: str, folder: Path) -> Path | None:
         if relative is None:
             return None
         candidate = Path(folder) / relative
+        if not candidate.exists():   # the manuscript is read composed (NFC); its file may be named decomposed
+            decomposed = Path(folder) / unicodedata.normalize("NFD", relative)
+            if decomposed != candidate and decomposed.exists():
+                candidate = decomposed
         if not is_inside(candidate, Path(folder)):
             return None
         if candidate.resolve() == Path(folder).resolve():
