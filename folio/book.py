@@ -716,6 +716,7 @@ def _assemble(manuscript: Manuscript, reporter: Reporter, output, entries) -> Bo
     index.mark_dictionary_terms(body, entries, marks)
     marks.name_by_chapter(body, level)
     used_at = index.link_glossary_terms(body, entries, level)
+    transforms.reachable_captions(body, None)   # a caption hidden as its image's alt may hold a term's link now
     _report_unfound(entries, marks, manuscript, reporter)
     notes = _notes_by_chapter(body, _extract_notes(body), level)
     said = labels.words(str(manuscript.metadata.get("lang") or "en"))
