@@ -308,6 +308,10 @@ class _Workers:
             # layout, a peak 20 MB lower).
             import gc
             gc.freeze()
+            from . import forking
+            if not forking.alone():   # a thread still runs (forking.py): lay out here instead
+                self.pool, self.forked = None, False
+                return
             import multiprocessing
             from concurrent.futures import ProcessPoolExecutor
             self.pool = ProcessPoolExecutor(self.jobs, mp_context=multiprocessing.get_context("fork"))

@@ -31,6 +31,7 @@ import sys
 import tempfile
 from pathlib import Path
 
+from . import forking
 from .paths import ROOT
 
 # What the steps after the book step import, heaviest first. Each is imported in a
@@ -254,6 +255,7 @@ def serve(listener: socket.socket, defer: bool, lang: str = "en", direction: str
                 warm(lang, direction)
             except Exception:   # a help, never a requirement: each worker does it for itself
                 pass
+            forking.alone()   # pango's font threads it started end before anything is forked
             gc.freeze()
 
     def fork(connection: socket.socket) -> None:
@@ -287,6 +289,9 @@ def serve(listener: socket.socket, defer: bool, lang: str = "en", direction: str
                 connection.close()
                 return
             connection.setblocking(True)
+        if not forking.alone():   # a library's thread still runs (forking.py): the runner starts the step
+            connection.close()
+            return
         try:
             ready, told = os.pipe()
             pid = os.fork()

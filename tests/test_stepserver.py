@@ -137,6 +137,8 @@ def test_the_layout_workers_are_forked_warm(monkeypatch):
     layout._WARM.clear()
     layout.warm("de-DE", "ltr")
     parsed = layout._WARM["parsed"]
+    from folio import forking
+    assert forking.alone()   # as the server does: pango's font threads have ended
     child = os.fork()
     if child == 0:
         inherited = layout._house_stylesheet("ltr") is parsed \
@@ -147,3 +149,43 @@ def test_the_layout_workers_are_forked_warm(monkeypatch):
     edited = render.stylesheet
     monkeypatch.setattr(render, "stylesheet", lambda name, direction="ltr": edited(name, direction) + "\np { }")
     assert layout._house_stylesheet("ltr") is not parsed
+
+
+def _library_thread(seconds: int):
+    """A thread the interpreter knows nothing of, as pango starts for its font lookups:
+    libc's sleep run by pthread_create."""
+    import ctypes
+    libc = ctypes.CDLL(None)
+    thread = ctypes.c_ulong()
+    assert libc.pthread_create(ctypes.byref(thread), None, libc.sleep, ctypes.c_void_p(seconds)) == 0
+    assert libc.pthread_setname_np(thread, b"[pango] FcFontS") == 0   # named, as GLib names its threads
+    return libc, thread
+
+
+def test_nothing_is_forked_while_a_library_thread_runs():
+    """A child forked beside a running pango thread may wait for ever on what that
+    thread held (forking.py): the server and the layout wait for it to end first."""
+    from folio import forking
+    assert forking.library_threads() == 0   # the test runner's own threads are not a library's
+    libc, thread = _library_thread(1)
+    assert forking.library_threads() == 1
+    assert not forking.alone(0.05)
+    started = time.monotonic()
+    assert forking.alone(10)
+    assert 0.3 < time.monotonic() - started < 5
+    libc.pthread_join(thread, None)
+
+
+def test_a_layout_beside_a_library_thread_is_done_in_its_own_process(monkeypatch):
+    from folio import forking, layout
+    monkeypatch.setattr(forking, "WAIT", 0.05)
+    libc, thread = _library_thread(2)
+    workers = layout._Workers(2)
+    try:
+        assert workers.pool is None and not workers.forked
+    finally:
+        workers.close()
+        libc.pthread_join(thread, None)
+    workers = layout._Workers(2)
+    assert workers.pool is not None
+    workers.close()
