@@ -283,13 +283,77 @@ WORDS = {
 
 
 # Brazilian Portuguese, where its words are not Portugal's.
+# The EPUB's accessibility summary (epub.accessibility), phrase by phrase: read by a
+# reader deciding whether the book suits them, so in the book's language.
+A11Y = {
+    "en": {"summary": "Reflowable text: {parts}.",
+           "chapters": ("{count} chapter with headings for every section",
+                        "{count} chapters with headings for every section"),
+           "toc": "a navigable table of contents", "notes": "footnotes linked both ways",
+           "images": "images described in text", "math": "formulas in MathML",
+           "pages": "the print edition's page numbers", "glossary": "a glossary",
+           "bibliography": "a bibliography", "index": "an index"},
+    "de": {"summary": "Text mit freiem Umbruch: {parts}.",
+           "chapters": ("{count} Kapitel mit Überschriften für jeden Abschnitt",
+                        "{count} Kapitel mit Überschriften für jeden Abschnitt"),
+           "toc": "ein navigierbares Inhaltsverzeichnis", "notes": "in beide Richtungen verlinkte Fußnoten",
+           "images": "im Text beschriebene Bilder", "math": "Formeln in MathML",
+           "pages": "die Seitenzahlen der Druckausgabe", "glossary": "ein Glossar",
+           "bibliography": "ein Literaturverzeichnis", "index": "ein Register"},
+    "fr": {"summary": "Texte recomposable\u00a0: {parts}.",
+           "chapters": ("{count} chapitre avec un titre pour chaque section",
+                        "{count} chapitres avec un titre pour chaque section"),
+           "toc": "une table des matières navigable", "notes": "des notes liées dans les deux sens",
+           "images": "des images décrites dans le texte", "math": "des formules en MathML",
+           "pages": "les numéros de page de l’édition imprimée", "glossary": "un glossaire",
+           "bibliography": "une bibliographie", "index": "un index"},
+    "es": {"summary": "Texto adaptable: {parts}.",
+           "chapters": ("{count} capítulo con encabezados para cada sección",
+                        "{count} capítulos con encabezados para cada sección"),
+           "toc": "una tabla de contenidos navegable", "notes": "notas enlazadas en ambos sentidos",
+           "images": "imágenes descritas en el texto", "math": "fórmulas en MathML",
+           "pages": "los números de página de la edición impresa", "glossary": "un glosario",
+           "bibliography": "una bibliografía", "index": "un índice"},
+    "it": {"summary": "Testo adattabile: {parts}.",
+           "chapters": ("{count} capitolo con titoli per ogni sezione",
+                        "{count} capitoli con titoli per ogni sezione"),
+           "toc": "un indice navigabile", "notes": "note collegate in entrambe le direzioni",
+           "images": "immagini descritte nel testo", "math": "formule in MathML",
+           "pages": "i numeri di pagina dell’edizione a stampa", "glossary": "un glossario",
+           "bibliography": "una bibliografia", "index": "un indice analitico"},
+    "pt": {"summary": "Texto ajustável: {parts}.",
+           "chapters": ("{count} capítulo com títulos para cada secção",
+                        "{count} capítulos com títulos para cada secção"),
+           "toc": "um índice navegável", "notes": "notas ligadas nos dois sentidos",
+           "images": "imagens descritas no texto", "math": "fórmulas em MathML",
+           "pages": "os números de página da edição impressa", "glossary": "um glossário",
+           "bibliography": "uma bibliografia", "index": "um índice remissivo"},
+    "nl": {"summary": "Herschikbare tekst: {parts}.",
+           "chapters": ("{count} hoofdstuk met koppen voor elke sectie",
+                        "{count} hoofdstukken met koppen voor elke sectie"),
+           "toc": "een navigeerbare inhoudsopgave", "notes": "voetnoten die in beide richtingen gekoppeld zijn",
+           "images": "afbeeldingen die in de tekst beschreven zijn", "math": "formules in MathML",
+           "pages": "de paginanummers van de gedrukte editie", "glossary": "een woordenlijst",
+           "bibliography": "een bibliografie", "index": "een register"},
+}
+for _lang, _phrases in A11Y.items():
+    WORDS[_lang]["a11y"] = _phrases
+
 WORDS["pt-br"] = {**WORDS["pt"], "sec": ("Seção", "Seções"), "skip_link": "Pular para o texto",
                   "search_hint": "Digite uma palavra ou expressão para pesquisar no livro.",
                   "copyright": "Créditos", "download": "Baixar", "section_link": "Link para esta seção: {title}",
-                  "pdf_screen": ("PDF", "para ler na tela"), "screen_edition": "Edição para tela."}
+                  "pdf_screen": ("PDF", "para ler na tela"), "screen_edition": "Edição para tela.",
+                  "a11y": {**A11Y["pt"], "chapters": ("{count} capítulo com títulos para cada seção",
+                                                      "{count} capítulos com títulos para cada seção")}}
 
 
 def words(lang: str) -> dict:
     """The words of `lang` (`pt-BR` has its own; `de-AT` is `de`); English by default."""
+    return WORDS[table_of(lang)]
+
+
+def table_of(lang: str) -> str:
+    """The tag of the table that speaks for `lang` ("en" when none does), for the
+    `xml:lang` of words written in it."""
     tag = (lang or "en").replace("_", "-").lower()
-    return WORDS.get(tag) or WORDS.get(tag.split("-")[0], WORDS["en"])
+    return tag if tag in WORDS else tag.split("-")[0] if tag.split("-")[0] in WORDS else "en"

@@ -223,3 +223,27 @@ def test_calibre_finds_the_cover(bundled, tmp_path):
                             capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stderr
     assert cover.read_bytes()[:3] == b"\xff\xd8\xff"
+
+
+def test_the_accessibility_summary_is_in_the_books_language():
+    """A reader choosing a German book reads its summary in German; a book in a
+    language folio has no words for gets the English one, marked as English."""
+    from types import SimpleNamespace as Thing
+    from folio.editions.epub import accessibility
+    chapters = [Thing(role="chapter", notes=["n"]), Thing(role="chapter", notes=[]), Thing(role="index", notes=[])]
+    docs = [Thing(body="<p>Text</p>", notes=[], pages=[])]
+
+    def summary(lang):
+        return accessibility(Thing(meta=Thing(lang=lang), chapters=chapters), docs)
+
+    english = summary("en-GB")
+    assert english["summary"] == ("Reflowable text: 2 chapters with headings for every section, a navigable "
+                                  "table of contents, footnotes linked both ways and an index.")
+    assert english["summary_lang"] == ""
+    german = summary("de-AT")
+    assert german["summary"].startswith("Text mit freiem Umbruch: 2 Kapitel") and german["summary"].endswith(
+        "Fußnoten und ein Register.")
+    assert german["summary_lang"] == ""
+    assert "seção" in summary("pt-BR")["summary"] and "secção" in summary("pt-PT")["summary"]
+    russian = summary("ru")
+    assert russian["summary"] == english["summary"] and russian["summary_lang"] == "en"

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import lxml.html
 
-from .. import backmatter, cover, pagemap
+from .. import backmatter, cover, labels, pagemap
 from ..book import Book, Chapter
 from ..pagemap import PrintPages
 from ..html import file_names, parse_fragment, inner_xhtml, relink_tree
@@ -131,20 +131,24 @@ def accessibility(book: Book, docs) -> dict:
     if any(doc.pages for doc in docs):
         features.append("printPageNumbers")
     chapters = sum(1 for c in book.chapters if c.role in ("chapter", "appendix"))
-    parts = [f"{chapters} chapter{'s' if chapters != 1 else ''} with headings for every section",
-             "a navigable table of contents"]
+    said = labels.words(book.meta.lang)
+    phrase = said["a11y"]
+    parts = [phrase["chapters"][chapters != 1].format(count=chapters), phrase["toc"]]
     if any(c.notes for c in book.chapters):
-        parts.append("footnotes linked both ways")
+        parts.append(phrase["notes"])
     if "<img" in bodies:
-        parts.append("images described in text")
+        parts.append(phrase["images"])
     if "<math" in bodies:
-        parts.append("formulas in MathML")
+        parts.append(phrase["math"])
     if any(doc.pages for doc in docs):
-        parts.append("the print edition's page numbers")
-    parts += [{"glossary": "a glossary", "bibliography": "a bibliography", "index": "an index"}[c.role]
-              for c in book.chapters if c.role in ("glossary", "bibliography", "index")]
-    summary = "Reflowable text: " + ", ".join(parts[:-1]) + (" and " if len(parts) > 1 else "") + parts[-1] + "."
-    return {"features": features, "summary": summary, "visual": "<img" in bodies}
+        parts.append(phrase["pages"])
+    parts += [phrase[c.role] for c in book.chapters if c.role in ("glossary", "bibliography", "index")]
+    listed = ", ".join(parts[:-1]) + (f" {said['and']} " if len(parts) > 1 else "") + parts[-1]
+    summary = phrase["summary"].format(parts=listed)
+    # Said in the book's language, or in English where folio has no words for it.
+    spoken = labels.table_of(book.meta.lang)
+    summary_lang = "" if spoken != "en" or book.meta.lang.lower().startswith("en") else "en"
+    return {"features": features, "summary": summary, "summary_lang": summary_lang, "visual": "<img" in bodies}
 
 
 def ncx_points(book: Book, docs) -> list[dict]:
