@@ -75,19 +75,31 @@ class Marks:
     def name_by_chapter(self, body, level: int) -> None:
         """The anchors made here renamed `ix-<chapter>-<n>`, counted within their
         chapter: a mark added in one chapter then renames no anchor of another, so
-        the other chapters' cached layouts stay good (layout.py)."""
+        the other chapters' cached layouts stay good (layout.py). A mark in a note
+        belongs to the chapter that calls the note, and is counted (and ordered, for
+        the index's places) where the note is called: pandoc keeps every note at the
+        end of the book until book.py hands them to their chapters."""
         import hashlib
         # Only elements with an id are visited, found by XPath in C: a long book has a
         # million elements, and a Python call on each was a tenth of assembling it.
         with_id = lxml.etree.XPath("descendant-or-self::*[@id]")
         taken = {element.get("id") for element in with_id(body) if element.get("id")}
+        endnotes = [s for s in body.iter("section") if s.get("role") == "doc-endnotes"]
+        notes = {item.get("id"): item for item in endnotes[-1].iter("li") if item.get("id")} if endnotes else {}
+
+        def in_reading_order(chapter):
+            for element in with_id(chapter):
+                yield element
+                called = (element.get("href") or "")[1:] if element.tag == "a" else ""
+                if called in notes and "footnote-ref" in (element.get("class") or "").split():
+                    yield from with_id(notes.pop(called))   # a note is called once; read at its call
         renamed: dict[str, str] = {}
         for chapter in [s for s in body.iter("section") if f"level{level}" in (s.get("class") or "").split()] + [body]:
             if chapter is body and len(renamed) == len(self.created):
                 break   # every mark was in a chapter: none is left for the body's own count
             tag = hashlib.sha1((chapter.get("id") or "").encode("utf-8")).hexdigest()[:6]
             count = 0
-            for element in with_id(chapter):
+            for element in in_reading_order(chapter):
                 old = element.get("id")
                 if old not in self.created or old in renamed:
                     continue

@@ -417,3 +417,26 @@ def test_an_authors_index_mark_of_a_glossary_term_links_it_and_counts_as_its_use
     sub, other_words = body.xpath("//span[@data-index]")
     assert sub.get("data-entry") is None            # a sub-entry names no headword
     assert other_words.get("data-entry") is None    # "it" is not the term's own words: not linked
+
+
+def test_a_mark_in_a_note_is_placed_where_the_note_is_called(tmp_path):
+    """pandoc keeps notes at the end of the book: a mark in chapter one's note is still
+    chapter one's, listed before chapter two's places and named within chapter one
+    (so a mark added to a note renames nothing in another chapter's layout)."""
+    from conftest import write_book
+    book, out = write_book(tmp_path, "---\ntitle: Notes First\n---\n\n"
+                           "# One\n\nText.^[A note on the [Smolny Institute]{.index}.]\n\n"
+                           "# Two\n\nThe [Smolny Institute]{.index} again.\n\n"
+                           "# Three\n\nOnce more the [Smolny Institute]{.index}.^[And the "
+                           "[Smolny Institute]{.index} in a note.]\n")
+    _, assembled = pipeline.load_book(pipeline.Options(book, out), Reporter())
+    entry = next(e for g in assembled.index for e in g.entries if e.term == "Smolny Institute")
+
+    def chapter_of(anchor):
+        return next(c.title_html for c in assembled.chapters
+                    if f'id="{anchor}"' in c.html + "".join(n.html for n in c.notes))
+    assert [chapter_of(o.anchor) for o in entry.occurrences] == ["One", "Two", "Three", "Three"]
+    import hashlib
+    from folio.index import MARK
+    one = next(c for c in assembled.chapters if c.title_html == "One")
+    assert entry.occurrences[0].anchor == f"{MARK}{hashlib.sha1(one.id.encode()).hexdigest()[:6]}-1"
