@@ -857,12 +857,32 @@ def mark_parts(document: dict, manuscript=None, warn=None) -> dict:
             appendices = True
         elif appendices and "unnumbered" not in attr[1]:
             attr[1].append(APPENDIX)
+        elif warn is not None and manuscript is not None and "unnumbered" not in attr[1]:
+            _hint_unmarked_appendix(inlines, manuscript, warn)
         kept.append(block)
     if len(kept) != len(blocks):
         document["blocks"] = kept
     if manuscript is not None and "\\appendix" in manuscript.text:
         _drop_inner_appendix_marks(document, manuscript.text, warn)
     return document
+
+
+def _hint_unmarked_appendix(inlines: list, manuscript, warn) -> None:
+    """A chapter titled "Appendix: Proofs" (or "Anhang B", in the book's language) with
+    no mark is numbered as a chapter ("Chapter 5"), which is seldom what its author
+    meant: said, with the mark that makes it an appendix."""
+    said = labels.words(str(manuscript.metadata.get("lang") or "en"))
+    names = {said["appendix"], *said["app"], "Appendix", "Appendices"}
+    title = plain_text(inlines).strip()
+    if not any(re.match(rf"{re.escape(name)}(?!\w)", title, re.IGNORECASE) for name in names):
+        return
+    from .diagnostics import line_of
+    heading = re.search(rf"^#+[ \t]+{re.escape(title[:40])}", manuscript.text, re.MULTILINE)
+    warn("FOLIO073", f"the chapter '{title[:60]}' is numbered as a chapter, not lettered as an appendix",
+         None if heading else title, "add {.appendix} to its heading: it and every numbered chapter after it "
+                                     "become appendices A, B, …; or add {.unnumbered} to keep it a chapter "
+                                     "without a number",
+         line_of(manuscript.text, heading.start()) if heading else None)
 
 
 def _drop_inner_appendix_marks(document: dict, text: str, warn) -> None:

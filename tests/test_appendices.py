@@ -41,9 +41,20 @@ def test_latexs_appendix_command_starts_them_and_is_taken_out():
     assert _classes(marked) == [[], [APPENDIX]] and len(marked["blocks"]) == 2
 
 
-def test_without_a_mark_no_chapter_is_an_appendix():
-    document = {"blocks": [_header("Method"), _header("Appendix: Proofs")]}
-    assert _classes(mark_parts(document)) == [[], []]
+def test_without_a_mark_no_chapter_is_an_appendix_but_one_titled_so_is_said():
+    """A chapter titled "Appendix: Proofs" (or "Anhang", in German) with no mark stays
+    a numbered chapter, with a hint (FOLIO073) at its heading's line."""
+    class Manuscript:
+        metadata = {"lang": "de"}
+        text = "# Methode\n\nText.\n\n# Anhang B: Beweise\n\n# Appendixed\n\n# Anhänger\n"
+    said = []
+    document = {"blocks": [_header("Methode"), _header("Anhang B: Beweise"), _header("Appendixed"),
+                           _header("Anhänger"), _header("Appendix", "unnumbered")]}
+    marked = mark_parts(document, Manuscript(), lambda code, message, needle, fix, line=None:
+                        said.append((code, message, line)))
+    assert _classes(marked) == [[], [], [], [], ["unnumbered"]]
+    assert said == [("FOLIO073", "the chapter 'Anhang B: Beweise' is numbered as a chapter, not lettered as "
+                                 "an appendix", 5)]
 
 
 def test_appendix_then_a_chapter_in_one_raw_block_starts_the_appendices():
@@ -58,6 +69,7 @@ def test_appendix_then_a_chapter_in_one_raw_block_starts_the_appendices():
 
 def test_an_appendix_command_inside_a_list_is_said_and_leaves_no_box():
     class Manuscript:
+        metadata: dict = {}
         text = "# Method\n\n\\appendix\n\n- \\appendix\n"
     said = []
     nested = {"t": "BulletList", "c": [[{"t": "Div", "c": [["", [APPENDIX_START], []], []]}]]}
