@@ -1,0 +1,54 @@
+"""Code in the PDF keeps its lines (pdf.code_lines): a line too long for the measure
+turns over with its continuation hanging past the line's own indentation, so that it
+does not read as a line of the program. The case book `code-lines` holds such lines,
+highlighted, plain and numbered."""
+from __future__ import annotations
+
+import html
+import re
+import subprocess
+
+from folio.editions import pdf
+
+
+def _words(pdf_path) -> list[tuple[float, float, str]]:
+    """Every word of the PDF as (x, y, word), pages one after another (poppler)."""
+    out = subprocess.run(["pdftotext", "-bbox", str(pdf_path), "-"], capture_output=True, text=True,
+                         check=True).stdout
+    words = []
+    for number, page in enumerate(out.split("<page ")[1:]):
+        words += [(float(x), number * 10_000 + float(y), html.unescape(w)) for x, y, w in
+                  re.findall(r'<word xMin="([\d.]+)" yMin="([\d.]+)"[^>]*>([^<]*)</word>', page)]
+    return words
+
+
+def _at(words, word: str) -> tuple[float, float]:
+    return next((x, y) for x, y, w in words if w == word)
+
+
+def test_a_turned_over_line_of_code_hangs_past_its_own_indentation(built):
+    out, result = built("code-lines")
+    assert result.returncode == 0, result.stderr
+    words = _words(out / "long-lines.pdf")
+    (start, top), (turned, below) = _at(words, "def"), _at(words, "timeout_seconds=30.0,")
+    after, _ = _at(words, "configure(server_name,")
+    char = (after - start) / 4   # "def " is four characters of the monospaced face
+    assert below > top and abs((turned - start) / char - pdf.CODE_HANG) < 0.5
+    (body, _), (its_turn, _) = _at(words, "return"), _at(words, "retries,")
+    assert abs((body - start) / char - 4) < 0.5   # the line's own indentation, kept
+    assert abs((its_turn - start) / char - (4 + pdf.CODE_HANG)) < 0.5
+    (plain, _), (plain_turn, _) = _at(words, "$"), _at(words, "--out")
+    assert abs((plain_turn - plain) / char - pdf.CODE_HANG) < 0.5
+    (numbered, _), (numbered_turn, _) = _at(words, "lamp"), _at(words, "reservoir_litres=2,")
+    assert abs((numbered_turn - numbered) / char - pdf.CODE_HANG) < 0.5
+
+
+def test_code_lines_are_cut_at_newlines_and_left_alone_across_elements():
+    from folio.html import inner_html, parse_fragment
+    tree = parse_fragment("<pre><code>one\n\n  two</code></pre><pre><code><b>a\nb</b></code></pre>")
+    pdf.code_lines(tree)
+    first, second = tree.findall(".//code")
+    assert [(line.text, line.get("style")) for line in first] == [
+        ("one", "padding-left: 8ch; text-indent: -8ch"), ("\n", "padding-left: 8ch; text-indent: -8ch"),
+        ("  two", "padding-left: 10ch; text-indent: -10ch")]
+    assert inner_html(second) == "<b>a\nb</b>"   # a newline inside an element: as it was
