@@ -1,6 +1,6 @@
-"""Code in the PDF keeps its lines (pdf.code_lines): a line too long for the measure
-turns over with its continuation hanging past the line's own indentation, so that it
-does not read as a line of the program. The case book `code-lines` holds such lines,
+"""Code keeps its lines in every edition (html.code_lines): a line too long for the
+measure turns over with its continuation hanging past the line's own indentation, so
+that it does not read as a line of the program. The case book `code-lines` holds such lines,
 highlighted, plain and numbered."""
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import html
 import re
 import subprocess
 
-from folio.editions import pdf
+from folio import html as folio_html
 
 
 def _words(pdf_path) -> list[tuple[float, float, str]]:
@@ -33,22 +33,34 @@ def test_a_turned_over_line_of_code_hangs_past_its_own_indentation(built):
     (start, top), (turned, below) = _at(words, "def"), _at(words, "timeout_seconds=30.0,")
     after, _ = _at(words, "configure(server_name,")
     char = (after - start) / 4   # "def " is four characters of the monospaced face
-    assert below > top and abs((turned - start) / char - pdf.CODE_HANG) < 0.5
+    assert below > top and abs((turned - start) / char - folio_html.CODE_HANG) < 0.5
     (body, _), (its_turn, _) = _at(words, "return"), _at(words, "retries,")
     assert abs((body - start) / char - 4) < 0.5   # the line's own indentation, kept
-    assert abs((its_turn - start) / char - (4 + pdf.CODE_HANG)) < 0.5
+    assert abs((its_turn - start) / char - (4 + folio_html.CODE_HANG)) < 0.5
     (plain, _), (plain_turn, _) = _at(words, "$"), _at(words, "--out")
-    assert abs((plain_turn - plain) / char - pdf.CODE_HANG) < 0.5
+    assert abs((plain_turn - plain) / char - folio_html.CODE_HANG) < 0.5
     (numbered, _), (numbered_turn, _) = _at(words, "lamp"), _at(words, "reservoir_litres=2,")
-    assert abs((numbered_turn - numbered) / char - pdf.CODE_HANG) < 0.5
+    assert abs((numbered_turn - numbered) / char - folio_html.CODE_HANG) < 0.5
 
 
 def test_code_lines_are_cut_at_newlines_and_left_alone_across_elements():
     from folio.html import inner_html, parse_fragment
     tree = parse_fragment("<pre><code>one\n\n  two</code></pre><pre><code><b>a\nb</b></code></pre>")
-    pdf.code_lines(tree)
+    folio_html.code_lines(tree)
     first, second = tree.findall(".//code")
     assert [(line.text, line.get("style")) for line in first] == [
         ("one", "padding-left: 8ch; text-indent: -8ch"), ("\n", "padding-left: 8ch; text-indent: -8ch"),
         ("  two", "padding-left: 10ch; text-indent: -10ch")]
     assert inner_html(second) == "<b>a\nb</b>"   # a newline inside an element: as it was
+
+
+def test_the_epub_and_the_site_wrap_code_as_the_pdf_does(built):
+    """A phone's screen and an e-reader's page are narrower than a long line: each
+    line of code is a block that wraps and hangs there too, not a line that runs off."""
+    import zipfile
+    out, _ = built("code-lines")
+    with zipfile.ZipFile(out / "long-lines.epub") as package:
+        page = package.read("OEBPS/listings.xhtml").decode("utf-8")
+    site = (out / "html" / "listings.html").read_text(encoding="utf-8")
+    for markup in (page, site):
+        assert markup.count('class="code-line"') >= 4 and "padding-left: 12ch; text-indent: -12ch" in markup

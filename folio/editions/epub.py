@@ -19,7 +19,7 @@ import lxml.html
 from .. import backmatter, cover, labels, pagemap
 from ..book import Book, Chapter
 from ..pagemap import PrintPages
-from ..html import file_names, parse_fragment, inner_xhtml, relink_tree
+from ..html import code_lines, file_names, inner_xhtml, parse_fragment, relink_tree
 from ..render import atomic_path, render, stylesheet
 
 MEDIA_TYPES = {".png": "image/png", ".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".gif": "image/gif",
@@ -112,6 +112,7 @@ def _xhtml_body(book: Book, chapter: Chapter, href, pages: PrintPages | None = N
         holder = lxml.html.Element("div", {"class": "table-scroll"})
         table.addprevious(holder)
         holder.append(table)
+    code_lines(tree)   # a long line of code wraps, hanging, rather than running off the page
     return inner_xhtml(tree), tuple(opening), tuple(inside)
 
 

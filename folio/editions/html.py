@@ -18,7 +18,7 @@ import markupsafe
 
 from ..book import Book, Chapter
 from .. import backmatter, fonts
-from ..html import file_names, inner_html, parse_fragment, relink, text_of
+from ..html import code_lines, file_names, inner_html, parse_fragment, relink, text_of
 from ..paths import STAGED_SITE
 from ..render import STYLES, atomic_dir, render, stylesheet
 
@@ -107,6 +107,7 @@ def with_heading_links(html: str, said: dict) -> tuple[str, list[dict]]:
         table.addprevious(holder)
         holder.tail, table.tail = table.tail, None
         holder.append(table)
+    code_lines(tree)   # a long line of code wraps, hanging, rather than running past the screen
     sections: list[dict] = []
     for heading in [h for h in tree.iter(*HEADINGS)]:
         target, parent = _target_of(heading), heading.getparent()

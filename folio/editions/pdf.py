@@ -25,7 +25,7 @@ from ..backmatter import page_ranges
 from ..book import Book, Chapter
 from ..diagnostics import BuildError, Diagnostic, Reporter, error
 from ..check import to_points
-from ..html import inner_html, linked_anchors, parse_fragment, text_of
+from ..html import code_lines, inner_html, linked_anchors, parse_fragment, text_of
 from ..paths import COVER_RECORD, LAID_OUT_SUMMARY, PRESS_PLAN, PRINT_BESIDE, PRINT_BESIDE_RECORD, STITCH_RECORD
 from ..render import atomic_path, render, stylesheet
 
@@ -321,70 +321,6 @@ def _float_notes(tree, chapter: Chapter) -> list:
         span.addprevious(lxml.html.Element("span", {"id": call_anchor(note.id), "class": "fn-call-anchor"}))
         floated.append(span)
     return floated
-
-
-CODE_HANG = 8   # characters a turned-over line hangs past its own indentation: past the next level of it, as PEP 8 has it
-CODE_HANG_MOST = 24   # characters of indentation past which it hangs no further
-
-
-def code_lines(tree) -> None:
-    """Each line of a code block a box of its own (`.code-line`), whose part turned over
-    for want of width hangs past the line's own indentation: set from the margin, it
-    would read as a line of the program. An empty line keeps its height (a newline).
-    pandoc's highlighted lines are already one span each (numbered lines count them):
-    they take the class. A block whose line runs across an element is left as it is."""
-    for pre in list(tree.iter("pre")):
-        holder = pre[0] if len(pre) == 1 and pre[0].tag == "code" and not (pre.text or "").strip() else pre
-        lines = _lines_of(holder)
-        if lines is None:
-            continue
-        holder.text = None
-        for line in lines:
-            text = "".join(item if isinstance(item, str) else "".join(item.itertext()) for item in line)
-            indent = len(text) - len(text.lstrip(" \t")) if text.strip() else 0
-            indent = len(text[:indent].expandtabs(8))
-            if len(line) == 1 and not isinstance(line[0], str) and line[0].tag == "span":
-                span = line[0]
-                span.set("class", " ".join([*(span.get("class") or "").split(), "code-line"]))
-            else:
-                span = lxml.html.Element("span", {"class": "code-line"})
-                for item in line:
-                    if isinstance(item, str):
-                        if len(span):
-                            span[-1].tail = (span[-1].tail or "") + item
-                        else:
-                            span.text = (span.text or "") + item
-                    else:
-                        span.append(item)
-            if not text:
-                span.text = "\n"   # an empty box has no height; a newline is one line
-            hang = min(indent, CODE_HANG_MOST) + CODE_HANG
-            span.set("style", f"padding-left: {hang}ch; text-indent: -{hang}ch")
-            holder.append(span)
-
-
-def _lines_of(holder) -> list[list] | None:
-    """The content of a code block cut at its newlines: per line, its text and
-    elements; None if a newline falls inside an element."""
-    lines: list[list] = [[]]
-
-    def add(text: str | None) -> None:
-        for number, part in enumerate((text or "").split("\n")):
-            if number:
-                lines.append([])
-            if part:
-                lines[-1].append(part)
-    add(holder.text)
-    for child in list(holder):
-        if "\n" in "".join(child.itertext()):
-            return None
-    for child in list(holder):
-        tail, child.tail = child.tail, None
-        lines[-1].append(child)
-        add(tail)
-    if len(lines) > 1 and not lines[-1]:
-        lines.pop()   # the newline that ends the last line
-    return lines
 
 
 def _captions_above(tree) -> None:
