@@ -319,6 +319,8 @@ def pdf_text(document) -> str:
             code = box.element
         for child in getattr(box, "children", ()):
             yield from texts(child, code)
+        if type(box).__name__ == "InlineBlockBox":   # a box of its own (a code line's number): a word apart
+            yield " ", code
 
     def walk(box) -> None:
         if type(box).__name__ == "LineBox":   # a line's pieces meet as written: H<sub>2</sub>O is "H2O"

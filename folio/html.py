@@ -101,23 +101,29 @@ def file_names(chapter_ids, reserved: set[str], suffix: str) -> dict[str, str]:
 
 
 CODE_HANG = 8   # characters a turned-over line of code hangs past its own indentation (PEP 8: past the next level)
-CODE_HANG_MOST = 24   # characters of indentation past which it hangs no further
+CODE_HANG_MOST = 8   # characters of indentation past which it hangs no further: at most 16 in all
 
 
 def code_lines(tree) -> None:
     """Each line of a code block a box of its own (`.code-line`), whose part turned over
     for want of width hangs past the line's own indentation: set from the margin, it
-    would read as a line of the program. Every edition wraps code so (a phone's screen
-    and an e-reader's page are as narrow as a book's). An empty line keeps its height (a newline).
-    pandoc's highlighted lines are already one span each (numbered lines count them):
-    they take the class. A block whose line runs across an element is left as it is."""
+    would read as a line of the program. The EPUB, the site and the PDF's text wrap code
+    so (a phone's screen and an e-reader's page are as narrow as a book's); the PDF's
+    notes set their code inline, as before, and a table's cell is too narrow to hang in.
+    Each line still ends in its newline, so that text read without the stylesheet (a
+    reader's plain view, the conservation check) keeps its lines; an empty line is that
+    newline alone, one line high. pandoc's highlighted lines are already a span each
+    (numbered lines count them): they take the class. A block whose line runs across
+    an element is left as it is."""
     for pre in list(tree.iter("pre")):
+        if any(ancestor.tag in ("td", "th") for ancestor in pre.iterancestors()):
+            continue
         holder = pre[0] if len(pre) == 1 and pre[0].tag == "code" and not (pre.text or "").strip() else pre
         lines = _lines_of(holder)
-        if lines is None:
+        if lines is None or not any(lines):
             continue
         holder.text = None
-        for line in lines:
+        for number, line in enumerate(lines, 1):
             text = "".join(item if isinstance(item, str) else "".join(item.itertext()) for item in line)
             indent = len(text) - len(text.lstrip(" \t")) if text.strip() else 0
             indent = len(text[:indent].expandtabs(8))
@@ -127,23 +133,24 @@ def code_lines(tree) -> None:
             else:
                 span = lxml.html.Element("span", {"class": "code-line"})
                 for item in line:
-                    if isinstance(item, str):
-                        if len(span):
-                            span[-1].tail = (span[-1].tail or "") + item
-                        else:
-                            span.text = (span.text or "") + item
-                    else:
-                        span.append(item)
-            if not text:
-                span.text = "\n"   # an empty box has no height; a newline is one line
+                    _append_text(span, item) if isinstance(item, str) else span.append(item)
+            if number < len(lines) or not text:
+                _append_text(span, "\n")   # the line's own end (inside its box: no line more)
             hang = min(indent, CODE_HANG_MOST) + CODE_HANG
             span.set("style", f"padding-left: {hang}ch; text-indent: -{hang}ch")
             holder.append(span)
 
 
+def _append_text(element, text: str) -> None:
+    if len(element):
+        element[-1].tail = (element[-1].tail or "") + text
+    else:
+        element.text = (element.text or "") + text
+
+
 def _lines_of(holder) -> list[list] | None:
     """The content of a code block cut at its newlines: per line, its text and
-    elements; None if a newline falls inside an element."""
+    elements; None if a newline falls inside an element, or it holds a comment."""
     lines: list[list] = [[]]
 
     def add(text: str | None) -> None:
@@ -152,10 +159,11 @@ def _lines_of(holder) -> list[list] | None:
                 lines.append([])
             if part:
                 lines[-1].append(part)
-    add(holder.text)
     for child in list(holder):
-        if "\n" in "".join(child.itertext()):
+        if not isinstance(child.tag, str) or "\n" in "".join(child.itertext()):
             return None
+    text = holder.text or ""
+    add(text[1:] if text.startswith("\n") else text)   # HTML: a newline just after <pre> is not shown
     for child in list(holder):
         tail, child.tail = child.tail, None
         lines[-1].append(child)

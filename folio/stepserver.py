@@ -225,8 +225,13 @@ GRACE = 0.3   # seconds the server waits for the book step's request before impo
 
 def serve(listener: socket.socket, defer: bool, lang: str = "en", direction: str = "ltr") -> None:
     """Fork each step asked for, and send its runner the child's id and then its exit
-    status; import the heavy modules when no book step can be kept waiting by it, and
-    warm what the layout's workers start with (layout.warm) for a book in `lang`."""
+    status; import the heavy modules when no book step can be kept waiting by it.
+
+    `lang` and `direction` are not used: the server warmed the layout for them
+    (layout.warm) until, twice in the full suite, a tiny book's layout step forked after
+    the warm-up never finished (its 120 s and 900 s limits), also once forking.py waited
+    for pango's threads. The cause is not found; a build that may hang costs more than
+    the 0.3 s the warm-up saved, so each layout worker warms itself, as before."""
     import gc
     import time
     from .system import quick_library_lookup
@@ -235,7 +240,7 @@ def serve(listener: socket.socket, defer: bool, lang: str = "en", direction: str
     if not defer:   # deferred, the server stays a bare interpreter beside the book step
         _import(LIGHT)
     started, server = time.monotonic(), os.getpid()
-    heavy = {"done": False, "asked": False, "book_ended": False, "warm": False}
+    heavy = {"done": False, "asked": False, "book_ended": False}
     steps: dict[int, socket.socket] = {}   # pid -> its runner's connection
     books: set[int] = set()
 
@@ -244,19 +249,6 @@ def serve(listener: socket.socket, defer: bool, lang: str = "en", direction: str
             _import(LIGHT + HEAVY)
             heavy["done"] = True
             gc.freeze()   # the children's collections need not visit (and copy) these pages
-
-    def warm_layout() -> None:
-        """After the imports, while the server waits (or before it forks the layout
-        step): never before another step that does not lay out."""
-        if heavy["done"] and not heavy["warm"]:
-            heavy["warm"] = True
-            try:
-                from .layout import warm
-                warm(lang, direction)
-            except Exception:   # a help, never a requirement: each worker does it for itself
-                pass
-            forking.alone()   # pango's font threads it started end before anything is forked
-            gc.freeze()
 
     def fork(connection: socket.socket) -> None:
         connection.settimeout(10)
@@ -274,8 +266,6 @@ def serve(listener: socket.socket, defer: bool, lang: str = "en", direction: str
         heavy["asked"] = True
         if name != "book":
             import_heavy()
-            if name == "layout":
-                warm_layout()
             # A runner that gave up waiting meanwhile has started the step itself. (Asked
             # without blocking: with a timeout set, recv would first wait that long.)
             connection.setblocking(False)
@@ -360,8 +350,6 @@ def serve(listener: socket.socket, defer: bool, lang: str = "en", direction: str
         reap()
         if listener not in ready and heavy_due():
             import_heavy()
-        elif listener not in ready and heavy["done"] and not heavy["warm"] and (not defer or not books):
-            warm_layout()   # idle: nothing asked for meanwhile
     for pid in list(steps):   # the build ended with steps running: it was stopped
         _kill(pid)
 
