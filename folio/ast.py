@@ -836,6 +836,7 @@ def mark_parts(document: dict, manuscript=None, warn=None) -> dict:
     top = min(levels) if levels else None
     appendices = False
     kept = []
+    titled: dict = {}   # headings seen per title (FOLIO073's line)
     for block in blocks:
         kind = block.get("t")
         if kind == "Div" and APPENDIX_START in block["c"][0][1] and not block["c"][1]:
@@ -858,7 +859,7 @@ def mark_parts(document: dict, manuscript=None, warn=None) -> dict:
         elif appendices and "unnumbered" not in attr[1]:
             attr[1].append(APPENDIX)
         elif warn is not None and manuscript is not None and "unnumbered" not in attr[1]:
-            _hint_unmarked_appendix(inlines, manuscript, warn)
+            _hint_unmarked_appendix(inlines, manuscript, warn, titled)
         kept.append(block)
     if len(kept) != len(blocks):
         document["blocks"] = kept
@@ -867,22 +868,43 @@ def mark_parts(document: dict, manuscript=None, warn=None) -> dict:
     return document
 
 
-def _hint_unmarked_appendix(inlines: list, manuscript, warn) -> None:
+def _hint_unmarked_appendix(inlines: list, manuscript, warn, seen: dict) -> None:
     """A chapter titled "Appendix: Proofs" (or "Anhang B", in the book's language) with
     no mark is numbered as a chapter ("Chapter 5"), which is seldom what its author
-    meant: said, with the mark that makes it an appendix."""
+    meant: said, with the mark that makes it an appendix, at its heading's line (the
+    n-th heading of that title outside code blocks: `seen` counts them)."""
     said = labels.words(str(manuscript.metadata.get("lang") or "en"))
-    names = {said["appendix"], *said["app"], "Appendix", "Appendices"}
+    names = {said["appendix"], *said["app"], "Appendix", "Appendices", "Appendixes"}
     title = plain_text(inlines).strip()
-    if not any(re.match(rf"{re.escape(name)}(?!\w)", title, re.IGNORECASE) for name in names):
+    if not any(re.match(rf"{re.escape(name)}(?![\w-])", title, re.IGNORECASE) for name in names):
         return
-    from .diagnostics import line_of
-    heading = re.search(rf"^#+[ \t]+{re.escape(title[:40])}", manuscript.text, re.MULTILINE)
+    seen[title] = seen.get(title, 0) + 1
     warn("FOLIO073", f"the chapter '{title[:60]}' is numbered as a chapter, not lettered as an appendix",
-         None if heading else title, "add {.appendix} to its heading: it and every numbered chapter after it "
-                                     "become appendices A, B, …; or add {.unnumbered} to keep it a chapter "
-                                     "without a number",
-         line_of(manuscript.text, heading.start()) if heading else None)
+         None, "add {.appendix} to its heading: it and every numbered chapter after it become appendices "
+               "A, B, …; or add {.unnumbered} to keep it a chapter without a number",
+         _heading_line(manuscript.text, title, seen[title]))
+
+
+def _heading_line(text: str, title: str, nth: int) -> int | None:
+    """The line of the `nth` ATX heading outside fenced code whose words are the title's."""
+    def words(written: str) -> list[str]:
+        return re.findall(r"\w+", written.lower())
+    wanted, fence, found = words(title), None, 0
+    for number, line in enumerate(text.splitlines(), 1):
+        opening = re.match(r"\s{0,3}(`{3,}|~{3,})", line)
+        if opening:
+            mark = opening.group(1)
+            if fence is None:
+                fence = mark[0] * len(mark)
+            elif mark.startswith(fence):
+                fence = None
+            continue
+        heading = re.match(r"\s{0,3}#{1,6}[ \t]+(.*?)(?:[ \t]*\{[^}]*\})?[ \t#]*$", line)
+        if fence is None and heading and words(heading.group(1)) == wanted:
+            found += 1
+            if found == nth:
+                return number
+    return None
 
 
 def _drop_inner_appendix_marks(document: dict, text: str, warn) -> None:

@@ -445,9 +445,11 @@ def _cut_chapters(body, level: int, notes: dict[str, str], places: dict, warn=No
             classes = element.get("class")
             if classes and "ix" in classes.split() and element.get("id"):
                 places[element.get("id")] = Place(section.get("id") or "", current or title, context)
-        for note in chapter_notes:
-            for anchor in re.findall(r'class="ix[^"]*" id="([^"]+)"', note.html):
-                places[anchor] = Place(section.get("id") or "", f"{said['note']} {note.number}", context)
+        for note in chapter_notes:   # a mark of the dictionary's (class "ix") or the author's ("index ix")
+            for element in parse_fragment(note.html).iter() if ' id="' in note.html else ():
+                if "ix" in (element.get("class") or "").split() and element.get("id"):
+                    places[element.get("id")] = Place(section.get("id") or "", f"{said['note']} {note.number}",
+                                                      context)
         chapters.append(Chapter(
             id=section.get("id") or f"chapter-{len(chapters) + 1}",
             role=role, title_html=title_html, title=title, number=printed,

@@ -440,3 +440,7 @@ def test_a_mark_in_a_note_is_placed_where_the_note_is_called(tmp_path):
     from folio.index import MARK
     one = next(c for c in assembled.chapters if c.title_html == "One")
     assert entry.occurrences[0].anchor == f"{MARK}{hashlib.sha1(one.id.encode()).hexdigest()[:6]}-1"
+    # Each has its place, the notes' too (an author's mark is class "index ix"): the EPUB's
+    # and the site's index link "note 1" of chapter One.
+    assert [assembled.places[o.anchor].chapter_id for o in entry.occurrences] == ["one", "two", "three", "three"]
+    assert assembled.places[entry.occurrences[0].anchor].label == "note 1"

@@ -148,7 +148,8 @@ def accessibility(book: Book, docs) -> dict:
     summary = phrase["summary"].format(parts=listed)
     # Said in the book's language, or in English where folio has no words for it.
     spoken = labels.table_of(book.meta.lang)
-    summary_lang = "" if spoken != "en" or book.meta.lang.lower().startswith("en") else "en"
+    primary = (book.meta.lang or "en").replace("_", "-").split("-")[0].lower()
+    summary_lang = "" if spoken != "en" or primary == "en" else "en"
     return {"features": features, "summary": summary, "summary_lang": summary_lang, "visual": "<img" in bodies}
 
 
