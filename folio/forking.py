@@ -7,7 +7,7 @@ FcFontSetMatch" and "FcFontSetSort" for each new font lookup, which may still ru
 after the text that asked for them is set. A child forked meanwhile inherits their
 locks taken and their answers half made, and its first text in that font can wait for
 ever. Seen once in CI: a two-chapter book's layout step, forked by the step server
-straight after its warm-up (layout.warm), waited out its 120 s limit.
+straight after a warm-up of the layout (since taken out), waited out its 120 s limit.
 
 So the step server and the layout, before they fork, wait (briefly: those threads end
 within milliseconds) until they run alone; a process that does not is left unforked,

@@ -162,14 +162,6 @@ def _patterns_at(path):
     return pyphen.hdcache.get(path) or pyphen.hdcache.setdefault(path, pyphen.HyphDict(path))
 
 
-def load_patterns(lang: str) -> None:
-    """Load pyphen's patterns for `lang` (where WeasyPrint looks for them too), so that
-    processes forked after this share them (layout.warm)."""
-    path = _dictionary_of(lang)
-    if path is not None:
-        _patterns_at(path)
-
-
 def _inside_sentence(before: str) -> bool:
     return bool(before.strip()) and not SENTENCE_END.search(before)
 

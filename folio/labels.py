@@ -282,7 +282,6 @@ WORDS = {
 }
 
 
-# Brazilian Portuguese, where its words are not Portugal's.
 # The EPUB's accessibility summary (epub.accessibility), phrase by phrase: read by a
 # reader deciding whether the book suits them, so in the book's language.
 A11Y = {
@@ -339,6 +338,7 @@ A11Y = {
 for _lang, _phrases in A11Y.items():
     WORDS[_lang]["a11y"] = _phrases
 
+# Brazilian Portuguese, where its words are not Portugal's.
 WORDS["pt-br"] = {**WORDS["pt"], "sec": ("Seção", "Seções"), "skip_link": "Pular para o texto",
                   "search_hint": "Digite uma palavra ou expressão para pesquisar no livro.",
                   "copyright": "Créditos", "download": "Baixar", "section_link": "Link para esta seção: {title}",

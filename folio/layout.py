@@ -118,18 +118,18 @@ def unit_digest(environment: str, book, unit: Unit, extra: str = "") -> str:
 _JOB: dict = {}
 
 
-# folio's own stylesheet and fonts, parsed and loaded before the layout's workers are
-# forked (`warm`), so each starts with them: {"text": the CSS, "parsed": (CSS, FontConfiguration)}.
-_WARM: dict = {}
+# folio's own stylesheet and fonts, parsed once per process: {"text": the CSS, "parsed": (CSS, FontConfiguration)}.
+_HOUSE: dict = {}
 
 
 def _house_stylesheet(direction: str):
-    """pdf.css and the book font's faces, parsed once per process (or inherited from
-    the process `warm` ran in): the same for every book of that direction."""
+    """pdf.css and the book font's faces, parsed once per process: the same for every
+    book of that direction (a stylesheet edited since, or the other direction, is
+    parsed again)."""
     from . import fonts
     from .render import stylesheet
     text = "\n".join([fonts.font_faces_css(), stylesheet("pdf.css", direction)])
-    if _WARM.get("text") != text:   # not warmed, or a stylesheet edited since
+    if _HOUSE.get("text") != text:   # not parsed yet, or a stylesheet edited since
         from weasyprint import CSS
         from weasyprint.text.fonts import FontConfiguration
         from .paths import STYLES
@@ -138,29 +138,13 @@ def _house_stylesheet(direction: str):
         font_config = FontConfiguration()
         css = CSS(string=text, font_config=font_config, base_url=str(STYLES) + "/",
                   url_fetcher=make_fetcher((STYLES, fonts.FONT_DIR, RENDER_ROOT / "templates")))
-        _WARM.clear()
-        _WARM.update(text=text, parsed=(css, font_config))
-    return _WARM["parsed"]
-
-
-def warm(lang: str, direction: str) -> None:
-    """What every layout worker would otherwise do first, done once in the process
-    they are forked from (the step server, while pandoc reads the manuscript): parse
-    the house stylesheet, load the fonts into the text layout and the hyphenation
-    patterns. A worker's first chapter took 0.57 s of processor time cold, 0.20 s so."""
-    from weasyprint import HTML
-    from . import breaking, fonts, hyphenation
-    breaking.install()
-    fonts.subset_arrays_typed_once()
-    css, font_config = _house_stylesheet(direction)
-    hyphenation.load_patterns(lang)
-    HTML(string="<p>Warm <em>italic</em> <strong>bold <em>and italic</em></strong> "
-                "<span style='font-variant-caps: small-caps'>Capitals</span> 1234567890</p>"
-         ).render(stylesheets=[css], font_config=font_config)
+        _HOUSE.clear()
+        _HOUSE.update(text=text, parsed=(css, font_config))
+    return _HOUSE["parsed"]
 
 
 def _stylesheets(book, settings):
-    """The units' stylesheets and fonts: the house stylesheet as `warm` left it, and
+    """The units' stylesheets and fonts: the house stylesheet (`_house_stylesheet`), and
     the book's page settings, parsed once per process."""
     if "stylesheets" not in _JOB:
         from weasyprint import CSS

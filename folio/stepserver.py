@@ -50,9 +50,8 @@ LOST = 70   # the exit code of a step whose server stopped before it could say h
 class Server:
     """The build's step server, for `with`: started on entry, stopped on exit."""
 
-    def __init__(self, defer: bool, lang: str = "en", direction: str = "ltr"):
+    def __init__(self, defer: bool):
         self.defer = defer
-        self.language = (lang, direction)   # what the layout's workers will need (layout.warm)
         self.folder = None
         self.process = None
 
@@ -65,8 +64,7 @@ class Server:
             listener.bind(address)
             listener.listen(16)   # requests wait here while the server starts
             self.process = subprocess.Popen(
-                [sys.executable, "-m", "folio.stepserver", str(listener.fileno()), "1" if self.defer else "0",
-                 *self.language],
+                [sys.executable, "-m", "folio.stepserver", str(listener.fileno()), "1" if self.defer else "0"],
                 stdin=subprocess.PIPE, pass_fds=(listener.fileno(),), cwd=ROOT)
             listener.close()
             ADDRESS = address
@@ -223,15 +221,15 @@ def _child(listener: socket.socket, connections, name: str, encoded: str, parent
 GRACE = 0.3   # seconds the server waits for the book step's request before importing the rest
 
 
-def serve(listener: socket.socket, defer: bool, lang: str = "en", direction: str = "ltr") -> None:
+def serve(listener: socket.socket, defer: bool) -> None:
     """Fork each step asked for, and send its runner the child's id and then its exit
     status; import the heavy modules when no book step can be kept waiting by it.
 
-    `lang` and `direction` are not used: the server warmed the layout for them
-    (layout.warm) until, twice in the full suite, a tiny book's layout step forked after
-    the warm-up never finished (its 120 s and 900 s limits), also once forking.py waited
-    for pango's threads. The cause is not found; a build that may hang costs more than
-    the 0.3 s the warm-up saved, so each layout worker warms itself, as before."""
+    It does not warm the layout before forking it (it did for a session: parse the
+    house stylesheet, load the fonts and the hyphenation patterns once). Twice in the
+    full suite a tiny book's layout step forked after that warm-up never finished (its
+    120 s and 900 s limits), also once forking.py waited for pango's threads. The cause
+    is not found; a build that may hang costs more than the 0.4 s it saved."""
     import gc
     import time
     from .system import quick_library_lookup
@@ -355,4 +353,4 @@ def serve(listener: socket.socket, defer: bool, lang: str = "en", direction: str
 
 
 if __name__ == "__main__":
-    serve(socket.socket(fileno=int(sys.argv[1])), sys.argv[2] == "1", *sys.argv[3:5])
+    serve(socket.socket(fileno=int(sys.argv[1])), sys.argv[2] == "1")

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import functools
 import os
-import re
 import sys
 import time
 from pathlib import Path
@@ -412,17 +411,6 @@ def clear_renamed(settings: Options) -> None:
         shutil.rmtree(owner.parent, ignore_errors=True)
 
 
-def _language(settings: Options) -> dict:
-    """The book's language and direction, as the step server warms the layout for them."""
-    from .manuscript import direction_of
-    try:
-        metadata = _manuscript(settings.manuscript, settings.csl).metadata
-    except Exception:   # said by the book step, with its file and line
-        return {}
-    lang = str(metadata.get("lang") or "en")
-    return {"lang": lang if re.fullmatch(r"[A-Za-z0-9_-]{1,35}", lang) else "en", "direction": direction_of(metadata)}
-
-
 def run(command: str, names: list[str], settings: Options, jobs: int = 1) -> int:
     from doit.cmd_base import ModuleTaskLoader
     from doit.doit_cmd import DoitMain
@@ -441,7 +429,7 @@ def run(command: str, names: list[str], settings: Options, jobs: int = 1) -> int
         and len(_manuscript(settings.manuscript, settings.csl).text) > LONG_MANUSCRIPT
     StepReporter.watch = watch
     try:
-        with Server(defer=first_long, **_language(settings)):
+        with Server(defer=first_long):
             code = DoitMain(loader).run(argv)
     finally:
         StepReporter.watch = None

@@ -128,24 +128,15 @@ def test_a_step_nobody_follows_any_more_is_stopped(tmp_path):
     assert _stops(build_ends.pid), "a step of an ended build is still running"
 
 
-def test_the_layout_workers_are_forked_warm(monkeypatch):
-    """What the step server warms (layout.warm) a forked worker uses as it is: the house
-    stylesheet parsed, the hyphenation patterns loaded; a stylesheet edited since, or a
-    book of the other direction, is parsed again."""
-    import pyphen
-    from folio import hyphenation, layout, render
-    layout._WARM.clear()
-    layout.warm("de-DE", "ltr")
-    parsed = layout._WARM["parsed"]
-    from folio import forking
-    assert forking.alone()   # as the server does: pango's font threads have ended
-    child = os.fork()
-    if child == 0:
-        inherited = layout._house_stylesheet("ltr") is parsed \
-            and hyphenation._dictionary_of("de-DE") in pyphen.hdcache
-        os._exit(0 if inherited else 1)
-    assert os.waitstatus_to_exitcode(os.waitpid(child, 0)[1]) == 0
+def test_the_house_stylesheet_is_parsed_once_per_process(monkeypatch):
+    """A unit's layout takes the parsed house stylesheet as it is; a stylesheet edited
+    since, or a book of the other direction, is parsed again."""
+    from folio import layout, render
+    layout._HOUSE.clear()
+    parsed = layout._house_stylesheet("ltr")
+    assert layout._house_stylesheet("ltr") is parsed
     assert layout._house_stylesheet("rtl") is not parsed
+    parsed = layout._house_stylesheet("ltr")
     edited = render.stylesheet
     monkeypatch.setattr(render, "stylesheet", lambda name, direction="ltr": edited(name, direction) + "\np { }")
     assert layout._house_stylesheet("ltr") is not parsed
