@@ -164,7 +164,54 @@ def test_breaking_finds_its_places_in_weasyprint():
     from conftest import ROOT
     found = subprocess.run([sys.executable, "-c", "from folio import breaking; print(sorted(breaking.install().items()))"],
                            cwd=ROOT, capture_output=True, text=True, check=True).stdout.strip()
-    assert found == "[('hyphens', True), ('leaders', True), ('notes', True)]"
+    assert found == "[('columns', True), ('hyphens', True), ('leaders', True), ('notes', True)]"
+
+
+COLUMNS = """
+import random, sys
+from weasyprint import HTML
+from weasyprint.layout import inline
+lines = inline.get_next_linebox
+laid = []
+inline.get_next_linebox = lambda *args, **kwargs: laid.append(1) or lines(*args, **kwargs)
+if sys.argv[1] == "once":
+    from folio import breaking
+    assert breaking.install()["columns"]
+random.seed(int(sys.argv[3]))
+words = "alpha beta gamma delta epsilon zeta theta iota kappa lambda omicron sigma".split()
+def entries(count):
+    return "".join(f"<li>{' '.join(random.choices(words, k=random.randint(1, 25)))}, "
+                   f"{', '.join(str(random.randint(1, 400)) for _ in range(random.randint(1, 10)))}</li>"
+                   for _ in range(count))
+groups = "".join(f"<section><h2>{chr(65 + g)}</h2><ul>{entries(random.randint(1, 14))}</ul></section>" for g in range(26))
+HTML(string="<style>@page { size: 6in 9in; margin: 0.75in } body { font: 9pt/11pt serif }"
+            " .cols { columns: 2; column-gap: 16pt } h2 { margin: 14pt 0 4pt; break-after: avoid }"
+            " .kept li { break-inside: avoid } .kept { margin-bottom: 20pt; padding-bottom: 4pt }</style>"
+            f"<h1>Index</h1><div class=cols>{groups}</div><p>After the index.</p>"
+            f"<div class='cols kept'><ul>{entries(random.randint(60, 120))}</ul></div>"
+            f"<p>Closing words.</p><div class=cols><ul>{entries(7)}</ul></div>").write_pdf(sys.argv[2])
+print(len(laid))
+"""
+
+
+def test_a_full_page_of_columns_is_laid_out_once_where_weasyprint_sets_it(tmp_path):
+    """breaking.py lays each full page of columns out once: every word (the index's
+    letters, entries and numbers, two-column pages, kept entries, a box with a bottom
+    margin, the balanced last page and a short one) where WeasyPrint's own columns
+    put it, from far fewer lines laid out."""
+    import sys
+    from conftest import ROOT
+    for seed in (3,):
+        words, lines = {}, {}
+        for way in ("twice", "once"):
+            pdf = tmp_path / f"{way}-{seed}.pdf"
+            lines[way] = int(subprocess.run([sys.executable, "-c", COLUMNS, way, str(pdf), str(seed)], cwd=ROOT,
+                                            check=True, capture_output=True, text=True).stdout)
+            words[way] = subprocess.run(["pdftotext", "-bbox", str(pdf), "-"], capture_output=True, text=True,
+                                        check=True).stdout.split("</head>")[1]
+        assert words["once"] == words["twice"]
+        assert words["once"].count("<page") > 8 and ">Closing<" in words["once"]
+        assert lines["once"] < 0.8 * lines["twice"], lines
 
 
 LEADERS = """
