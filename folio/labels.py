@@ -7,6 +7,8 @@ phrase with `{name}` is filled in by the template.
 """
 from __future__ import annotations
 
+import re
+
 WORDS = {
     "en": {
         "fig": ("Figure", "Figures"), "tbl": ("Table", "Tables"), "eq": ("Equation", "Equations"),
@@ -354,6 +356,28 @@ def words(lang: str) -> dict:
 
 def table_of(lang: str) -> str:
     """The tag of the table that speaks for `lang` ("en" when none does), for the
-    `xml:lang` of words written in it."""
-    tag = (lang or "en").replace("_", "-").lower()
-    return tag if tag in WORDS else tag.split("-")[0] if tag.split("-")[0] in WORDS else "en"
+    `xml:lang` of words written in it: the language's own, or its region's
+    (`pt-Latn-BR` is `pt-br`: a script subtag may stand between them)."""
+    subtags = (lang or "en").replace("_", "-").lower().split("-")
+    language, region = subtags[0], None
+    for subtag in subtags[1:3]:
+        if len(subtag) == 1:   # an extension or private use begins: no region
+            break
+        if (len(subtag) == 2 and subtag.isalpha()) or (len(subtag) == 3 and subtag.isdigit()):
+            region = subtag
+            break
+    for tag in ((f"{language}-{region}",) if region else ()) + (language,):
+        if tag in WORDS:
+            return tag
+    return "en"
+
+
+def listed(parts: list[str], said: dict) -> str:
+    """"a, b and c" in the book's words. Spanish says "e" for "y" before a word that
+    begins with the sound /i/ ("texto e imágenes"), not before "hie-" ("y hielo")."""
+    if len(parts) < 2:
+        return "".join(parts)
+    joint = said["and"]
+    if joint == "y" and re.match(r"h?[iíÍI](?![aeiouáéíóú])", parts[-1], re.I):
+        joint = "e"
+    return ", ".join(parts[:-1]) + f" {joint} " + parts[-1]

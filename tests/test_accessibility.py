@@ -245,5 +245,18 @@ def test_the_accessibility_summary_is_in_the_books_language():
         "Fußnoten und ein Register.")
     assert german["summary_lang"] == ""
     assert "seção" in summary("pt-BR")["summary"] and "secção" in summary("pt-PT")["summary"]
+    assert "seção" in summary("pt-Latn-BR")["summary"]   # a script subtag between language and region
     russian = summary("ru")
     assert russian["summary"] == english["summary"] and russian["summary_lang"] == "en"
+
+
+def test_folios_words_are_chosen_by_language_and_region_and_joined_as_the_language_joins():
+    from folio import labels
+    assert [labels.table_of(tag) for tag in ("pt-Latn-BR", "pt-BR", "pt-PT", "de-AT", "es-419", "pt-x-br", "sr-Latn",
+                                            "", None)] == ["pt-br", "pt-br", "pt", "de", "es", "pt", "en", "en", "en"]
+    spanish, english = labels.words("es"), labels.words("en")
+    assert labels.listed(["notas", "imágenes"], spanish) == "notas e imágenes"
+    assert labels.listed(["notas", "hielo"], spanish) == "notas y hielo"
+    assert labels.listed(["notas", "un índice"], spanish) == "notas y un índice"
+    assert labels.listed(["notes", "images", "an index"], english) == "notes, images and an index"
+    assert labels.listed(["notes"], english) == "notes"

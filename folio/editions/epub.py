@@ -144,8 +144,7 @@ def accessibility(book: Book, docs) -> dict:
     if any(doc.pages for doc in docs):
         parts.append(phrase["pages"])
     parts += [phrase[c.role] for c in book.chapters if c.role in ("glossary", "bibliography", "index")]
-    listed = ", ".join(parts[:-1]) + (f" {said['and']} " if len(parts) > 1 else "") + parts[-1]
-    summary = phrase["summary"].format(parts=listed)
+    summary = phrase["summary"].format(parts=labels.listed(parts, said))
     # Said in the book's language, or in English where folio has no words for it.
     spoken = labels.table_of(book.meta.lang)
     primary = (book.meta.lang or "en").replace("_", "-").split("-")[0].lower()
