@@ -818,6 +818,7 @@ PART_MARK = "(PART)"   # bookdown's part heading: `# (PART) Part One {-}`
 APPENDIX_MARK = "(APPENDIX)"   # bookdown's: `# (APPENDIX) Appendix {-}`, the chapters after it appendices
 APPENDIX = "appendix"   # the class of an appendix's heading (Quarto's too)
 APPENDIX_START = "folio-appendix-start"   # a Div standing where `\\appendix` did (latex.py)
+AS_WRITTEN = "chapter"   # `# Appendix surgery {.chapter}`: a chapter so titled, not an appendix (no FOLIO073)
 
 
 def mark_parts(document: dict, manuscript=None, warn=None) -> dict:
@@ -846,6 +847,9 @@ def mark_parts(document: dict, manuscript=None, warn=None) -> dict:
             kept.append(block)
             continue
         _, attr, inlines = block["c"]
+        as_written = AS_WRITTEN in attr[1]
+        if as_written:   # the author's word, not a class of the markup (`.chapter` is folio's section's)
+            attr[1][:] = [c for c in attr[1] if c != AS_WRITTEN]
         first = inlines[0].get("c") if inlines and inlines[0].get("t") == "Str" else None
         if first in (PART_MARK, APPENDIX_MARK):
             del inlines[:2 if len(inlines) > 1 and inlines[1].get("t") == "Space" else 1]
@@ -858,7 +862,7 @@ def mark_parts(document: dict, manuscript=None, warn=None) -> dict:
             appendices = True
         elif appendices and "unnumbered" not in attr[1]:
             attr[1].append(APPENDIX)
-        elif warn is not None and manuscript is not None and "unnumbered" not in attr[1]:
+        elif warn is not None and manuscript is not None and "unnumbered" not in attr[1] and not as_written:
             _hint_unmarked_appendix(inlines, manuscript, warn, titled)
         kept.append(block)
     if len(kept) != len(blocks):
@@ -881,7 +885,7 @@ def _hint_unmarked_appendix(inlines: list, manuscript, warn, seen: dict) -> None
     seen[title] = seen.get(title, 0) + 1
     warn("FOLIO073", f"the chapter '{title[:60]}' is numbered as a chapter, not lettered as an appendix",
          None, "add {.appendix} to its heading: it and every numbered chapter after it become appendices "
-               "A, B, …; or add {.unnumbered} to keep it a chapter without a number",
+               "A, B, …; or {.chapter} to keep it a numbered chapter, and this said no more",
          _heading_line(manuscript.text, title, seen[title]))
 
 

@@ -49,10 +49,10 @@ def test_without_a_mark_no_chapter_is_an_appendix_but_one_titled_so_is_said():
         text = "# Methode\n\nText.\n\n# Anhang B: Beweise\n\n# Appendixed\n\n# Anhänger\n"
     said = []
     document = {"blocks": [_header("Methode"), _header("Anhang B: Beweise"), _header("Appendixed"),
-                           _header("Anhänger"), _header("Appendix", "unnumbered")]}
+                           _header("Anhänger"), _header("Appendix", "unnumbered"), _header("Appendix surgery", "chapter")]}
     marked = mark_parts(document, Manuscript(), lambda code, message, needle, fix, line=None:
                         said.append((code, message, line)))
-    assert _classes(marked) == [[], [], [], [], ["unnumbered"]]
+    assert _classes(marked) == [[], [], [], [], ["unnumbered"], []]   # `.chapter` silences, and is not kept
     assert said == [("FOLIO073", "the chapter 'Anhang B: Beweise' is numbered as a chapter, not lettered as "
                                  "an appendix", 5)]
 
