@@ -729,6 +729,24 @@ def keep_task_marks(document: dict, manuscript=None, warn=None) -> dict:
     return document
 
 
+def separate_definition_paragraphs(document: dict, manuscript=None, warn=None) -> dict:
+    """A definition of two paragraphs or more, its term with no blank line under it,
+    is read by pandoc as plain blocks, which its HTML writer sets with no break
+    between them: the reader saw one paragraph where the author wrote two. Such a
+    definition's plain blocks are made paragraphs."""
+    def visit(node):
+        for _term, definitions in node["c"]:
+            for blocks in definitions:
+                if any(a.get("t") == "Plain" and b.get("t") == "Plain" for a, b in zip(blocks, blocks[1:])):
+                    for block in blocks:
+                        if block.get("t") == "Plain":
+                            block["t"] = "Para"
+        return None
+
+    document["blocks"] = _walk(document["blocks"], visit, frozenset({"DefinitionList"}))
+    return document
+
+
 # Quotation marks by language: (outer open, outer close, inner open, inner close). pandoc
 # reads "…" as a quotation and writes English marks whatever the language; a reader of
 # a German book expects „…“, of a French one « … ». English keeps pandoc's.
@@ -932,7 +950,7 @@ def _drop_inner_appendix_marks(document: dict, text: str, warn) -> None:
 
 
 PASSES = (neutralize_raw_markup, reserve_folio_ids, keep_list_delimiters, mark_parts, cross_references,
-          localize_quotes, keep_task_marks, french_spacing)
+          localize_quotes, keep_task_marks, separate_definition_paragraphs, french_spacing)
 
 
 @dataclass(frozen=True)
@@ -947,6 +965,7 @@ class Kinds:
     lists_of: bool = True        # a `\listoffigures` placeholder or an author's div with its class (fill_lists)
     quoted: bool = True          # a quotation pandoc read ("…"): localize_quotes
     tasks: bool = True           # a task list's mark (☒, ☐): keep_task_marks
+    definitions: bool = True     # a definition list: separate_definition_paragraphs
 
     @classmethod
     def of(cls, data: bytes) -> "Kinds":
@@ -957,7 +976,8 @@ class Kinds:
         # becomes an ordered list, a `\listoffigures` a list's placeholder.
         return cls(raw=raw, ordered_lists=raw or b'"t":"OrderedList"' in data,
                    lists_of=raw or LIST_OF.encode() in data, quoted=raw or b'"t":"Quoted"' in data,
-                   tasks=any(mark.encode() in data for mark in TASK_MARKS))
+                   tasks=any(mark.encode() in data for mark in TASK_MARKS),
+                   definitions=b'"t":"DefinitionList"' in data)
 
     def passes(self):
         """PASSES, each as it is to run on a document of these kinds."""
@@ -969,6 +989,8 @@ class Kinds:
             if step is localize_quotes and not self.quoted:
                 continue
             if step is keep_task_marks and not self.tasks:
+                continue
+            if step is separate_definition_paragraphs and not self.definitions:
                 continue
             if step is cross_references and not self.lists_of:
                 yield lambda document, manuscript, warn: cross_references(document, manuscript, warn, lists_of=False)
