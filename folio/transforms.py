@@ -70,14 +70,49 @@ class Context:
     manuscript: Manuscript
     reporter: Reporter
     assets: dict = field(default_factory=dict)  # output name -> the image's bytes
+    said: dict = field(default_factory=dict)    # needle -> warnings that found it, for the next one's line
 
     def line_of(self, needle: str) -> int | None:
         at = self.manuscript.text.find(needle)
         return line_of(self.manuscript.text, at) if at >= 0 else None
 
-    def warn(self, code: str, message: str, needle: str = "", fix: str | None = None) -> None:
-        line = self.line_of(needle) if needle else None
+    def warn(self, code: str, message: str, needle: str | tuple = "", fix: str | None = None) -> None:
+        """Said at the line of the first of `needles` found in the manuscript (the most
+        telling first: `onclick="…"` before the bare value, which the abstract may hold
+        too); the n-th warning that finds a needle is at its n-th place, the warnings
+        coming in the order of the text."""
+        line = None
+        text = self.manuscript.text
+        for candidate in (needle,) if isinstance(needle, str) else needle:
+            if not candidate:
+                continue
+            seen, at = self.said.get(candidate, 0), -1
+            for _ in range(seen + 1):
+                found = text.find(candidate, at + 1)
+                if found < 0:
+                    break
+                at = found
+            if at >= 0:
+                self.said[candidate] = seen + 1
+                line = line_of(text, at)
+                break
         self.reporter.warn(Diagnostic(code, message, self.manuscript.source, line, fix))
+
+
+def _written(name: str, value: str) -> tuple:
+    """How an attribute may stand in the manuscript, most telling first: as a Markdown
+    link or image (`](…`), as raw HTML writes it (after a space, so that `href` is not
+    found in `xlink:href`), and the value alone, as pandoc wrote it or as the
+    author typed it before pandoc escaped it."""
+    from urllib.parse import unquote
+    typed = unquote(value)
+    shapes = [f"]({value}", f"]({typed}", f"<{value}>"] if name in ("href", "src") else []
+    shapes += [f' {name}="{value}"', f" {name}='{value}'", f" {name}={value}"]
+    return (*shapes, value[:40], typed[:40])
+
+
+def _image_written(src: str) -> tuple:
+    return _written("src", src)
 
 
 def _link_allowed(value: str) -> bool:
@@ -151,7 +186,7 @@ def remove_unsafe_markup(body, ctx: Context) -> None:
             continue
         for name, value in list(element.attrib.items()):
             if not _attribute_allowed(element, name, value):
-                ctx.warn("FOLIO030", f"attribute {name}='{value[:60]}' removed from the manuscript", value[:40],
+                ctx.warn("FOLIO030", f"attribute {name}='{value[:60]}' removed from the manuscript", _written(name, value),
                          fix="folio editions load nothing named in raw HTML attributes")
                 del element.attrib[name]
 
@@ -309,7 +344,7 @@ def collect_images(body, ctx: Context) -> None:
             if not found or kind not in IMAGE_TYPES:
                 reason = ("is not in the manuscript folder" if path is None
                           else "was not found" if not found else "is not a PNG, JPEG, GIF, SVG, WebP or PDF image")
-                ctx.warn("FOLIO031", f"image '{src}' {reason}; it is left out", src,
+                ctx.warn("FOLIO031", f"image '{src}' {reason}; it is left out", _image_written(src),
                          fix="convert it to PNG or JPEG (a TIFF or BMP is not shown by e-readers or browsers)"
                          if found else "copy the image into the manuscript folder and give a relative path")
             parent = img.getparent()

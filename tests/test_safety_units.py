@@ -449,3 +449,33 @@ def test_a_dictionary_of_more_entries_than_a_book_holds_is_refused_at_the_first_
         dictionary.load(path)
     said = str(refused.value)
     assert f"dictionary.yaml:{2 * dictionary.MAX_DICTIONARY_ENTRIES + 1}: FOLIO050" in said and "20,001 entries" in said
+
+
+def test_a_removed_attribute_or_image_is_said_at_its_own_line(tmp_path):
+    """The line of FOLIO030 and FOLIO031 is where the attribute or image stands, not
+    the first place its value appears: `href` not found inside `xlink:href`, a link in
+    the abstract and the same link in the text each at its own line, an image written
+    as Markdown not taken for a raw element's `src` above it."""
+    from types import SimpleNamespace
+    import lxml.html
+    from folio import transforms
+    from folio.diagnostics import Reporter
+    text = ("---\nabstract: see [this](javascript:alert(1))\n---\n\n# One\n\n"   # lines 1-5
+            "<embed src=\"../away.png\">\n\n"                                        # 7
+            "<p onclick=\"alert(1)\">a</p>\n\n"                                      # 9
+            "<math><mi xlink:href=\"javascript:alert(1)\">x</mi></math>\n\n"         # 11
+            "[again](javascript:alert(1)) and <p onclick=\"alert(1)\">b</p>\n\n"    # 13
+            "![away](../away.png)\n")                                                # 15
+    manuscript = SimpleNamespace(text=text, source=tmp_path / "book.md", root=tmp_path)
+    reporter = Reporter()
+    ctx = transforms.Context(manuscript, reporter)
+    body = lxml.html.fromstring(
+        '<div><p><a href="javascript:alert(1)">this</a></p><p onclick="alert(1)">a</p>'
+        '<math><mi xlink:href="javascript:alert(1)">x</mi></math>'
+        '<p><a href="javascript:alert(1)">again</a></p><p onclick="alert(1)">b</p></div>')
+    transforms.remove_unsafe_markup(body, ctx)
+    ctx.warn("FOLIO031", "image '../away.png' is not in the manuscript folder", transforms._image_written("../away.png"))
+    assert [(d.message.split(" removed")[0].split(" is not")[0], d.line) for d in reporter.warnings] == [
+        ("attribute href='javascript:alert(1)'", 2), ("attribute onclick='alert(1)'", 9),
+        ("attribute xlink:href='javascript:alert(1)'", 11), ("attribute href='javascript:alert(1)'", 13),
+        ("attribute onclick='alert(1)'", 13), ("image '../away.png'", 15)]
