@@ -110,17 +110,26 @@ def _keep_hyphen_runs_short() -> bool:
     return True
 
 
+def _source_tree(function):
+    """The syntax tree of one of WeasyPrint's installed functions, its lines numbered as
+    in WeasyPrint's file (a traceback names WeasyPrint's own lines); None if unreadable."""
+    try:
+        lines, first = inspect.getsourcelines(function)
+        tree = ast.parse(textwrap.dedent("".join(lines)))
+    except (OSError, TypeError, SyntaxError):
+        return None
+    ast.increment_lineno(tree, first - 1)
+    return tree
+
+
 def _keep_notes_with_calls() -> bool:
     from weasyprint.layout import block
     function = getattr(block, "_linebox_layout", None)
     if function is None:
         return False
-    try:
-        lines, first = inspect.getsourcelines(function)
-        tree = ast.parse(textwrap.dedent("".join(lines)))
-    except (OSError, TypeError, SyntaxError):
+    tree = _source_tree(function)
+    if tree is None:
         return False
-    ast.increment_lineno(tree, first - 1)   # a traceback names WeasyPrint's own lines
     decisions = [node for node in ast.walk(tree) if isinstance(node, ast.Assign) and len(node.targets) == 1
                  and isinstance(node.targets[0], ast.Name) and node.targets[0].id == "report"]
     if len(decisions) != 1:
@@ -162,12 +171,9 @@ def _full_columns_laid_out_once() -> bool:
     function = getattr(column, "columns_layout", None)
     if function is None or getattr(block, "columns_layout", None) is not function:
         return False
-    try:
-        lines, first = inspect.getsourcelines(function)
-        tree = ast.parse(textwrap.dedent("".join(lines)))
-    except (OSError, TypeError, SyntaxError):
+    tree = _source_tree(function)
+    if tree is None:
         return False
-    ast.increment_lineno(tree, first - 1)
     measuring = [(parent, node) for parent in ast.walk(tree)
                  for node in (parent.body if isinstance(getattr(parent, "body", None), list) else ())
                  if isinstance(node, ast.While) and any(isinstance(inner, ast.Name) and inner.id == "balancing"
