@@ -61,7 +61,9 @@ def test_skipped_passes_change_nothing(case):
 def test_kinds_are_told_from_the_json():
     assert ast.Kinds.of(b"") == ast.Kinds()   # nothing to tell by: every pass runs
     plain = ast.Kinds.of(b'{"blocks":[{"t":"Para","c":[{"t":"Str","c":"\\"t\\":\\"RawBlock\\""}]}]}')
-    assert plain == ast.Kinds(raw=False, ordered_lists=False, lists_of=False, quoted=False, tasks=False)
+    assert plain == ast.Kinds(raw=False, ordered_lists=False, lists_of=False, quoted=False, tasks=False,
+                              definitions=False)
+    assert ast.Kinds.of(b'[{"t":"DefinitionList","c":[]}]').definitions
     assert ast.Kinds.of(b'[{"t":"RawInline","c":["html","<b>"]}]').raw
     assert ast.Kinds.of(b'[{"t":"OrderedList","c":[]}]').ordered_lists
     assert ast.Kinds.of(b'[{"t":"Quoted","c":[]}]').quoted
