@@ -12,7 +12,7 @@ import re
 WORDS = {
     "en": {
         "fig": ("Figure", "Figures"), "tbl": ("Table", "Tables"), "eq": ("Equation", "Equations"),
-        "sec": ("Section", "Sections"), "lst": ("Listing", "Listings"), "and": "and",
+        "sec": ("Section", "Sections"), "lst": ("Listing", "Listings"), "and": "and", "colon": ":",
         "chapter": "Chapter",
         "callout": {"note": "Note", "tip": "Tip", "hint": "Hint", "important": "Important",
                     "warning": "Warning", "caution": "Caution", "danger": "Danger"},
@@ -48,7 +48,7 @@ WORDS = {
     },
     "de": {
         "fig": ("Abbildung", "Abbildungen"), "tbl": ("Tabelle", "Tabellen"), "eq": ("Gleichung", "Gleichungen"),
-        "sec": ("Abschnitt", "Abschnitte"), "lst": ("Listing", "Listings"), "and": "und",
+        "sec": ("Abschnitt", "Abschnitte"), "lst": ("Listing", "Listings"), "and": "und", "colon": ":",
         "chapter": "Kapitel",
         "callout": {"note": "Hinweis", "tip": "Tipp", "hint": "Tipp", "important": "Wichtig",
                     "warning": "Warnung", "caution": "Vorsicht", "danger": "Gefahr"},
@@ -86,7 +86,7 @@ WORDS = {
     },
     "fr": {
         "fig": ("Figure", "Figures"), "tbl": ("Tableau", "Tableaux"), "eq": ("Équation", "Équations"),
-        "sec": ("Section", "Sections"), "lst": ("Listing", "Listings"), "and": "et",
+        "sec": ("Section", "Sections"), "lst": ("Listing", "Listings"), "and": "et", "colon": "\u00a0:",
         "chapter": "Chapitre",
         "callout": {"note": "Note", "tip": "Astuce", "hint": "Indice", "important": "Important",
                     "warning": "Avertissement", "caution": "Attention", "danger": "Danger"},
@@ -126,7 +126,7 @@ WORDS = {
     },
     "es": {
         "fig": ("Figura", "Figuras"), "tbl": ("Tabla", "Tablas"), "eq": ("Ecuación", "Ecuaciones"),
-        "sec": ("Sección", "Secciones"), "lst": ("Listado", "Listados"), "and": "y",
+        "sec": ("Sección", "Secciones"), "lst": ("Listado", "Listados"), "and": "y", "colon": ":",
         "chapter": "Capítulo",
         "callout": {"note": "Nota", "tip": "Consejo", "hint": "Pista", "important": "Importante",
                     "warning": "Advertencia", "caution": "Precaución", "danger": "Peligro"},
@@ -163,7 +163,7 @@ WORDS = {
     },
     "it": {
         "fig": ("Figura", "Figure"), "tbl": ("Tabella", "Tabelle"), "eq": ("Equazione", "Equazioni"),
-        "sec": ("Sezione", "Sezioni"), "lst": ("Listato", "Listati"), "and": "e",
+        "sec": ("Sezione", "Sezioni"), "lst": ("Listato", "Listati"), "and": "e", "colon": ":",
         "chapter": "Capitolo",
         "callout": {"note": "Nota", "tip": "Suggerimento", "hint": "Suggerimento", "important": "Importante",
                     "warning": "Avvertenza", "caution": "Attenzione", "danger": "Pericolo"},
@@ -203,7 +203,7 @@ WORDS = {
     },
     "pt": {
         "fig": ("Figura", "Figuras"), "tbl": ("Tabela", "Tabelas"), "eq": ("Equação", "Equações"),
-        "sec": ("Secção", "Secções"), "lst": ("Listagem", "Listagens"), "and": "e",
+        "sec": ("Secção", "Secções"), "lst": ("Listagem", "Listagens"), "and": "e", "colon": ":",
         "chapter": "Capítulo",
         "callout": {"note": "Nota", "tip": "Dica", "hint": "Dica", "important": "Importante",
                     "warning": "Aviso", "caution": "Cuidado", "danger": "Perigo"},
@@ -243,7 +243,7 @@ WORDS = {
     },
     "nl": {
         "fig": ("Figuur", "Figuren"), "tbl": ("Tabel", "Tabellen"), "eq": ("Vergelijking", "Vergelijkingen"),
-        "sec": ("Paragraaf", "Paragrafen"), "lst": ("Listing", "Listings"), "and": "en",
+        "sec": ("Paragraaf", "Paragrafen"), "lst": ("Listing", "Listings"), "and": "en", "colon": ":",
         "chapter": "Hoofdstuk",
         "callout": {"note": "Opmerking", "tip": "Tip", "hint": "Hint", "important": "Belangrijk",
                     "warning": "Waarschuwing", "caution": "Let op", "danger": "Gevaar"},

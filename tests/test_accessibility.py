@@ -250,7 +250,7 @@ def test_the_accessibility_summary_is_in_the_books_language():
     assert russian["summary"] == english["summary"] and russian["summary_lang"] == "en"
 
 
-def test_folios_words_are_chosen_by_language_and_region_and_joined_as_the_language_joins():
+def test_folios_words_are_chosen_by_language_and_region_and_joined_as_the_language_joins(tmp_path):
     from folio import labels
     assert [labels.table_of(tag) for tag in ("pt-Latn-BR", "pt-BR", "pt-PT", "de-AT", "es-419", "pt-x-br", "sr-Latn",
                                             "", None)] == ["pt-br", "pt-br", "pt", "de", "es", "pt", "en", "en", "en"]
@@ -260,3 +260,11 @@ def test_folios_words_are_chosen_by_language_and_region_and_joined_as_the_langua
     assert labels.listed(["notas", "un índice"], spanish) == "notas y un índice"
     assert labels.listed(["notes", "images", "an index"], english) == "notes, images and an index"
     assert labels.listed(["notes"], english) == "notes"
+    # French sets a no-break word space before a colon (as ast.french_spacing), in folio's words too
+    assert labels.words("fr-CA")["colon"] == "\u00a0:" and english["colon"] == spanish["colon"] == ":"
+    from folio import backmatter, dictionary
+    words = tmp_path / "dictionary.yaml"
+    words.write_text("- headword: lentille\n  kind: term\n  variants: [lentilles]\n  first_use: '1822'\n"
+                     "  definitions:\n    - text: Verre taillé.\n", encoding="utf-8")
+    glossary = backmatter.glossary_html(dictionary.load(words), {}, set(), labels.words("fr"))
+    assert "Aussi\u00a0: lentilles" in glossary and "\u00a0: 1822" in glossary, glossary
