@@ -77,13 +77,18 @@ class Context:
         return line_of(self.manuscript.text, at) if at >= 0 else None
 
     def warn(self, code: str, message: str, needle: str | tuple = "", fix: str | None = None) -> None:
-        """Said at the line of the first of `needles` found in the manuscript (the most
-        telling first: `onclick="…"` before the bare value, which the abstract may hold
-        too); the n-th warning that finds a needle is at its n-th place, the warnings
-        coming in the order of the text."""
+        """Said at the line of `needle`'s first place. Given the shapes one element may be
+        written in (a tuple, the most telling first: `onclick="…"` before the bare value,
+        which the abstract may hold too), at the first shape found, and the n-th warning
+        that finds a shape at its n-th place: one warning per element, in the order of
+        the text. (A file's name is one needle: its several warnings stay at its first use.)"""
+        if isinstance(needle, str):
+            self.reporter.warn(Diagnostic(code, message, self.manuscript.source,
+                                          self.line_of(needle) if needle else None, fix))
+            return
         line = None
         text = self.manuscript.text
-        for candidate in (needle,) if isinstance(needle, str) else needle:
+        for candidate in needle:
             if not candidate:
                 continue
             seen, at = self.said.get(candidate, 0), -1

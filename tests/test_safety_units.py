@@ -479,3 +479,7 @@ def test_a_removed_attribute_or_image_is_said_at_its_own_line(tmp_path):
         ("attribute href='javascript:alert(1)'", 2), ("attribute onclick='alert(1)'", 9),
         ("attribute xlink:href='javascript:alert(1)'", 11), ("attribute href='javascript:alert(1)'", 13),
         ("attribute onclick='alert(1)'", 13), ("image '../away.png'", 15)]
+    # a file's name, warned of more than once (an SVG's removals), stays at its first use
+    ctx.warn("FOLIO033", "SVG '../away.png': a script removed", "../away.png")
+    ctx.warn("FOLIO033", "SVG '../away.png': an image removed", "../away.png")
+    assert [d.line for d in reporter.warnings[-2:]] == [7, 7]
