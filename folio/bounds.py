@@ -65,8 +65,9 @@ _DIV_FENCE = re.compile(r"[ \t]*:{3,}[ \t\r]*(\S?)")
 # --- inline structure ------------------------------------------------------------------
 _INTERESTING = re.compile(r"[<\[\]\\]")
 # An escaped character, a bracket, or the start of a tag: '<' name, then whitespace, '>'
-# or '/>' (so <https://x> and <a@b> are not tags), then up to the next '<' or '>'.
-_INLINE = re.compile(r"\\.|(\[)|(\])|<(/?)([A-Za-z][A-Za-z0-9-]*)(?=[\s>]|/>|$)([^<>]*)(>?)")
+# or '/>' (so <https://x> and <a@b> are not tags), then up to the next '<' or '>'; or a
+# parenthesis, which counts only in a link's destination: after '](', until it closes.
+_INLINE = re.compile(r"\\.|(\[)|(\])|<(/?)([A-Za-z][A-Za-z0-9-]*)(?=[\s>]|/>|$)([^<>]*)(>?)|(\()|(\))")
 _TAG_REST = re.compile(r"[^<>]*>")
 _BACKTICKS = re.compile(r"(?<!\\)`+")
 
@@ -183,6 +184,7 @@ def _scan_lines(lines: list[str], source: Path, first_line: int) -> list[tuple[i
     block_bytes = 0
     brackets: list[tuple[int, int]] = []   # open '[' in this block: (line index, block offset)
     spans: list[tuple[int, int]] = []      # open <span> in this block
+    destinations: list[list[int]] = []     # open '](' in this block: [line index, offset, parentheses]
     pending = None                  # a tag whose '>' is on a later line: (name, closing)
     count = len(lines)
     i = 0
@@ -193,7 +195,7 @@ def _scan_lines(lines: list[str], source: Path, first_line: int) -> list[tuple[i
             # An unclosed fence is no code block to pandoc: read it again as text.
             i, (block_start, block_bytes) = fence[2], fence[3]
             fence, fences_enabled, pending = None, False, None
-            brackets, spans = [], []
+            brackets, spans, destinations = [], [], []
             continue
         line = lines[i]
         lineno = first_line + i
@@ -201,7 +203,7 @@ def _scan_lines(lines: list[str], source: Path, first_line: int) -> list[tuple[i
         # (d) blocks: runs of non-blank lines.
         if not line or line.isspace():
             block_start, block_bytes, pending = None, 0, None
-            brackets, spans = [], []
+            brackets, spans, destinations = [], [], []
             i += 1
             continue
         line_start_bytes = block_bytes
@@ -232,7 +234,7 @@ def _scan_lines(lines: list[str], source: Path, first_line: int) -> list[tuple[i
                     and stripped.count(char) == len(stripped)):
                 fences.append((fence[2], i))
                 fence = None
-                brackets, spans = [], []
+                brackets, spans, destinations = [], [], []
             elif "<" in line:
                 for m in _INLINE.finditer(line):     # complete tags only: code has 'a <b' in it
                     if m.group(6) and m.group(4).lower() not in VOID_ELEMENTS:
@@ -248,7 +250,7 @@ def _scan_lines(lines: list[str], source: Path, first_line: int) -> list[tuple[i
                 fence = (run[0], len(run), i, (block_start if i > block_start else None,
                                               line_start_bytes))
                 pending = None
-                brackets, spans = [], []
+                brackets, spans, destinations = [], [], []
                 i += 1
                 continue
 
@@ -268,23 +270,37 @@ def _scan_lines(lines: list[str], source: Path, first_line: int) -> list[tuple[i
                 if html_depth.tag(name, closing):
                     raise _html_error(html_depth, name, lineno, source)
                 if name == "span":
-                    _count_span(spans, brackets, closing, i, line_start_bytes, lineno, source)
+                    _count_span(spans, len(brackets) + len(destinations), closing, i, line_start_bytes, lineno, source)
                 start = rest_of_tag.end()
                 pending = None
             elif "<" in line or ">" in line:
                 pending = None
-        if interesting(line, start):
+        if destinations or interesting(line, start):
             code = _code_spans(line) if "`" in line else ()
             k = 0
+            closed_bracket = -1
             for m in _INLINE.finditer(line, start):
                 at = m.start()
                 if m.group(1):
                     brackets.append((i, line_start_bytes + at))
-                    if len(brackets) + len(spans) > MAX_INLINE_NESTING:
-                        raise _inline_error(len(brackets) + len(spans), lineno, source)
+                    if len(brackets) + len(spans) + len(destinations) > MAX_INLINE_NESTING:
+                        raise _inline_error(len(brackets) + len(spans) + len(destinations), lineno, source)
                 elif m.group(2):
                     if brackets:
                         brackets.pop()
+                        closed_bracket = m.end()
+                elif m.group(7):
+                    if at == closed_bracket:         # '](': a link's destination opens
+                        destinations.append([i, line_start_bytes + at, 1])
+                        if len(brackets) + len(spans) + len(destinations) > MAX_INLINE_NESTING:
+                            raise _inline_error(len(brackets) + len(spans) + len(destinations), lineno, source)
+                    elif destinations:
+                        destinations[-1][2] += 1
+                elif m.group(8):
+                    if destinations:
+                        destinations[-1][2] -= 1
+                        if not destinations[-1][2]:
+                            destinations.pop()
                 elif m.group(4):
                     name = m.group(4).lower()
                     if name in VOID_ELEMENTS:
@@ -303,31 +319,32 @@ def _scan_lines(lines: list[str], source: Path, first_line: int) -> list[tuple[i
                     if html_depth.tag(name, closing):
                         raise _html_error(html_depth, m.group(4), lineno, source)
                     if name == "span":
-                        _count_span(spans, brackets, closing, i, line_start_bytes + at, lineno, source)
-        if brackets or spans:
-            oldest = min(brackets[:1] + spans[:1], key=lambda entry: entry[1])
+                        _count_span(spans, len(brackets) + len(destinations), closing, i, line_start_bytes + at, lineno, source)
+        if brackets or spans or destinations:
+            oldest = min(brackets[:1] + spans[:1] + destinations[:1], key=lambda entry: entry[1])
             if block_bytes - oldest[1] > MAX_BRACKET_REACH:
-                raise error("FOLIO062", f"a '[' or <span> is not closed within {MAX_BRACKET_REACH // 2**10} KB "
-                                        "of the paragraph that follows it", source, first_line + oldest[0],
-                            fix="close it with ']' or </span>, or write a literal bracket as '\\['")
+                raise error("FOLIO062", f"a '[', <span> or link destination '](' is not closed within "
+                                        f"{MAX_BRACKET_REACH // 2**10} KB of the paragraph that follows it",
+                            source, first_line + oldest[0],
+                            fix="close it with ']', </span> or ')', or write a literal bracket as '\\['")
         i += 1
     return fences
 
 
-def _count_span(spans, brackets, closing, i, offset, lineno, source) -> None:
+def _count_span(spans, others: int, closing, i, offset, lineno, source) -> None:
     if closing:
         if spans:
             spans.pop()
     else:
         spans.append((i, offset))
-        if len(brackets) + len(spans) > MAX_INLINE_NESTING:
-            raise _inline_error(len(brackets) + len(spans), lineno, source)
+        if others + len(spans) > MAX_INLINE_NESTING:
+            raise _inline_error(others + len(spans), lineno, source)
 
 
 def _inline_error(count: int, lineno: int, source: Path) -> BuildError:
-    return error("FOLIO062", f"{count} brackets or <span>s open at once in one paragraph "
-                             f"(at most {MAX_INLINE_NESTING}); pandoc's time doubles with each one",
-                 source, lineno, fix="close each '[' with ']' and each <span> with </span>, "
+    return error("FOLIO062", f"{count} brackets, <span>s or link destinations '](' open at once in one "
+                             f"paragraph (at most {MAX_INLINE_NESTING}); pandoc's time grows steeply with each one",
+                 source, lineno, fix="close each '[' with ']', each <span> with </span> and each '](' with ')', "
                                      "or write a literal bracket as '\\['")
 
 

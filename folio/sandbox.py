@@ -3,7 +3,9 @@
 A manuscript is untrusted: a few hundred bytes can keep pandoc busy for minutes or
 make a layout allocate gigabytes. Each step runs in a process of its own with an
 address-space limit (`RLIMIT_AS`, inherited by pandoc) and a wall-clock limit;
-hitting either is a diagnostic, never a hang or a machine out of memory.
+hitting either is a diagnostic, never a hang or a machine out of memory. A processor
+time limit (`RLIMIT_CPU`) and death with its parent stop a tool whose step was stopped,
+which would otherwise run on alone in its own session.
 """
 from __future__ import annotations
 
@@ -24,6 +26,7 @@ from .diagnostics import error
 DEFAULT_SECONDS = 900
 DEFAULT_MEGABYTES = 4096
 OUT_OF_MEMORY_EXIT = 251   # pandoc (GHC's runtime) exits with this code when an allocation fails
+CPU_GRACE = 5              # seconds of processor time past the wall-clock limit, then SIGXCPU; 5 more, SIGKILL
 
 
 @dataclass(frozen=True)
@@ -32,12 +35,27 @@ class Limits:
     megabytes: int = DEFAULT_MEGABYTES
 
     def apply(self) -> None:
-        """Cap this process's address space (children inherit it)."""
+        """Cap this process's address space and processor time (children inherit both;
+        a fork's processor time starts again from nothing). The wall clock stops a step
+        first: processor time passes it only in threads, and pandoc's runtime has none.
+        The processor limit stops what the wall clock's owner can no longer stop."""
         cap = self.megabytes * 2**20
         soft, hard = resource.getrlimit(resource.RLIMIT_AS)
         if hard != resource.RLIM_INFINITY:
             cap = min(cap, hard)
         resource.setrlimit(resource.RLIMIT_AS, (cap, hard))
+        hard = resource.getrlimit(resource.RLIMIT_CPU)[1]
+        ceiling = self.seconds + 2 * CPU_GRACE
+        if hard != resource.RLIM_INFINITY:
+            ceiling = min(ceiling, hard)
+        resource.setrlimit(resource.RLIMIT_CPU, (min(self.seconds + CPU_GRACE, ceiling), ceiling))
+
+    def apply_to_tool(self, parent: int) -> None:
+        """In a tool's process, before it starts: the limits, and death with the step
+        that started it (the step's time limit kills the step's process group, and the
+        tool runs in a session of its own)."""
+        self.apply()
+        die_with(parent, 1)
 
     def time_out(self, what: str, source: Path | None):
         return error("FOLIO060", f"{what} did not finish within the time limit of {self.seconds} s",
@@ -53,17 +71,31 @@ class Limits:
 def run(command: list[str], limits: Limits, what: str, source: Path | None, **options) -> subprocess.CompletedProcess:
     """Run a tool under `limits`; a timeout or an allocation failure becomes a diagnostic."""
     try:
-        proc = subprocess.run(command, preexec_fn=limits.apply, timeout=limits.seconds,
-                              start_new_session=True, capture_output=True, **options)
+        proc = subprocess.run(command, preexec_fn=functools.partial(limits.apply_to_tool, os.getpid()),
+                              timeout=limits.seconds, start_new_session=True, capture_output=True, **options)
     except subprocess.TimeoutExpired:
         raise limits.time_out(what, source) from None
     except MemoryError:
         raise limits.out_of_memory(what, source) from None
+    if proc.returncode == -signal.SIGXCPU:
+        raise limits.time_out(what, source)
     stderr = proc.stderr if isinstance(proc.stderr, str) else proc.stderr.decode("utf-8", "replace")
     if proc.returncode == OUT_OF_MEMORY_EXIT or "out of memory" in stderr[-200:] \
             or proc.returncode == -signal.SIGKILL:
         raise limits.out_of_memory(what, source)
     return proc
+
+
+def die_with(parent: int, code: int) -> None:
+    """Be killed when `parent` ends (Linux's PR_SET_PDEATHSIG; elsewhere the processor
+    limit is the only backstop), or exit with `code` if it already has."""
+    import ctypes
+    try:
+        ctypes.CDLL(None, use_errno=True).prctl(1, int(signal.SIGKILL), 0, 0, 0)   # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass
+    if os.getppid() != parent:   # it ended before that was set
+        os._exit(code)
 
 
 def give_back_freed_memory() -> None:

@@ -178,18 +178,6 @@ def _import(names) -> None:
             pass
 
 
-def _die_with(parent: int) -> None:
-    """Be killed when the server ends, as the build does: a step nobody follows any
-    more must not run on (holding the build's output open, past every limit)."""
-    import ctypes
-    try:
-        ctypes.CDLL(None, use_errno=True).prctl(1, int(signal.SIGKILL), 0, 0, 0)   # PR_SET_PDEATHSIG
-    except (OSError, AttributeError):
-        pass
-    if os.getppid() != parent:   # it ended before that was set
-        os._exit(LOST)
-
-
 def _child(listener: socket.socket, connections, name: str, encoded: str, parent: int, ready: int) -> None:
     """In the forked child: the step, as `python -m folio.worker` would run it."""
     code = 2
@@ -197,7 +185,10 @@ def _child(listener: socket.socket, connections, name: str, encoded: str, parent
         os.setsid()   # its own group: the runner's time limit stops it and what it starts
         os.write(ready, b"s")   # only now is its id given to the runner, which may stop the group
         os.close(ready)
-        _die_with(parent)
+        # Killed when the server ends, as the build does: a step nobody follows any
+        # more must not run on (holding the build's output open, past every limit).
+        from .sandbox import die_with
+        die_with(parent, LOST)
         signal.signal(signal.SIGINT, signal.SIG_DFL)
         signal.signal(signal.SIGTERM, signal.SIG_DFL)
         listener.close()

@@ -134,6 +134,7 @@ BOMBS = {
         "FOLIO004"),
     "huge paragraph": ("word " * 3_900_000 + "\n", "FOLIO065"),
     "huge image": ("![Big](big.png)\n", "FOLIO064"),
+    "link destinations left open": ("[a](x " * 40 + "word " * 6000 + "\n", "FOLIO062"),
 }
 
 
