@@ -747,6 +747,103 @@ def separate_definition_paragraphs(document: dict, manuscript=None, warn=None) -
     return document
 
 
+# An ATX heading with nothing to show: `#`, `## {#id}`, `###  ##` (a setext heading has text).
+_EMPTY_HEADING_LINE = re.compile(r" {0,3}#{1,6}(?:[ \t]+(?:\{[^}\n]*\})?)?[ \t#]*$")
+_QUOTE_MARKS = re.compile(r"^(?: {0,3}> ?)+")
+
+
+def _headers_in_order(blocks: list):
+    """Every heading in `blocks` and in the divs, quotes and list items inside it, in
+    the order written, as (the list holding it, its index): paragraphs are not walked."""
+    pending = [iter(enumerate(blocks))]
+    holders = [blocks]
+    while pending:
+        step = next(pending[-1], None)
+        if step is None:
+            pending.pop()
+            holders.pop()
+            continue
+        i, block = step
+        kind, content = block.get("t"), block.get("c")
+        if kind == "Header":
+            yield holders[-1], i
+            continue
+        inner = ([content[1]] if kind == "Div" else [content] if kind == "BlockQuote" else content
+                 if kind == "BulletList" else content[1] if kind == "OrderedList" else
+                 [held for _term, definitions in content for held in definitions]
+                 if kind == "DefinitionList" else [])
+        for held in reversed(inner):
+            pending.append(iter(enumerate(held)))
+            holders.append(held)
+
+
+def _shows_nothing(inlines: list) -> bool:
+    return not plain_text(inlines).strip() and not any(
+        node.get("t") in ("Image", "Math") for node in _inlines_within(inlines))
+
+
+def _inlines_within(inlines: list):
+    pending = list(inlines)
+    while pending:
+        node = pending.pop()
+        if isinstance(node, dict):
+            yield node
+            content = node.get("c")
+            if isinstance(content, list):
+                pending.extend(item for item in content if isinstance(item, (dict, list)))
+        elif isinstance(node, list):
+            pending.extend(node)
+
+
+def empty_headings(document: dict, manuscript=None, warn=None) -> dict:
+    """A heading with nothing in it. A chapter's (`#` alone) is a chapter with only its
+    number, as a novel's are (book.py titles it "Chapter 2"), and is said nothing of.
+    A section's would be an empty line in the contents and an empty link in the EPUB's
+    navigation, which epubcheck refuses: it is said, with its line, and only its id is
+    kept, where it stood, for the links to it. An unnumbered chapter's is said too: the
+    book's title stands for it in the contents."""
+    blocks = document.get("blocks", [])
+    top = min((block["c"][0] for block in blocks if block.get("t") == "Header"), default=None)
+    if top is None:
+        return document
+    lines = _empty_heading_lines(manuscript.text) if manuscript is not None else []
+    seen = 0
+    for holder, i in list(_headers_in_order(blocks)):
+        level, attr, inlines = holder[i]["c"]
+        if not _shows_nothing(inlines):
+            continue
+        line = lines[seen] if seen < len(lines) else None
+        seen += 1
+        chapter = level == top and holder is blocks
+        if chapter and "unnumbered" not in attr[1]:
+            continue
+        if warn is not None:
+            warn("FOLIO074", "an empty heading: " + ("the book's title stands for this unnumbered chapter's "
+                                                     "in the contents" if chapter else
+                                                     "left out of the contents and the navigation"),
+                 None, "write its title after the '#' marks, or take the line out", line)
+        if not chapter:
+            holder[i] = {"t": "Div", "c": [[attr[0], [], []], []]}
+    return document
+
+
+def _empty_heading_lines(text: str) -> list[int]:
+    """The lines of the ATX headings that show nothing, outside fenced code, in order."""
+    found, fence = [], None
+    for number, line in enumerate(text.splitlines(), 1):
+        opening = re.match(r"\s{0,3}(`{3,}|~{3,})", line)
+        if opening:
+            mark = opening.group(1)
+            if fence is None:
+                fence = mark[0] * len(mark)
+            elif mark.startswith(fence):
+                fence = None
+            continue
+        if fence is None and "#" in line and _EMPTY_HEADING_LINE.match(_QUOTE_MARKS.sub("", line)):
+            found.append(number)
+    return found
+
+
 # Quotation marks by language: (outer open, outer close, inner open, inner close). pandoc
 # reads "…" as a quotation and writes English marks whatever the language; a reader of
 # a German book expects „…“, of a French one « … ». English keeps pandoc's.
@@ -949,7 +1046,7 @@ def _drop_inner_appendix_marks(document: dict, text: str, warn) -> None:
              "heading {.appendix}", line)
 
 
-PASSES = (neutralize_raw_markup, reserve_folio_ids, keep_list_delimiters, mark_parts, cross_references,
+PASSES = (neutralize_raw_markup, reserve_folio_ids, keep_list_delimiters, mark_parts, empty_headings, cross_references,
           localize_quotes, keep_task_marks, separate_definition_paragraphs, french_spacing)
 
 

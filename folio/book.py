@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import html as html_text
 import os
 import re
 from dataclasses import dataclass, field, replace
@@ -59,6 +60,7 @@ class Chapter:
     html: str       # the chapter's body without its heading
     headings: tuple[Heading, ...] = ()
     notes: tuple[Note, ...] = ()
+    untitled: bool = False     # titled by its label alone ("Chapter 2"): the label is not printed twice
 
     @property
     def is_back_matter(self) -> bool:
@@ -416,7 +418,7 @@ def _cut_chapters(body, level: int, notes: dict[str, str], places: dict, warn=No
     section_tags = (f"h{level + 1}", f"h{level + 2}")
     for section in [s for s in body if s.tag == "section"]:
         heading = section.find(f"h{level}")
-        title_html, title = ("", "")
+        title_html, title, headed = ("", "", heading is not None)
         chapter_notes = _number_notes(section, notes)   # a note called from the title is the first
         if heading is not None:
             # An anchor in the heading (an index mark) stays, empty, at the chapter's start;
@@ -427,7 +429,7 @@ def _cut_chapters(body, level: int, notes: dict[str, str], places: dict, warn=No
             title = text_of(lxml.html.fragment_fromstring(_title_copy(title_html), create_parent="span"))
             heading.drop_tree()
         classes = section.get("class", "").split()
-        unnumbered = "unnumbered" in classes or not title
+        unnumbered = "unnumbered" in classes or not (title or headed)
         role = "part" if "part" in classes else "appendix" if ast.APPENDIX in classes else "chapter"
         printed = None   # the number the chapter prints: 3, or B for the second appendix (ast.number_labels)
         if not unnumbered and role == "appendix":
@@ -436,7 +438,11 @@ def _cut_chapters(body, level: int, notes: dict[str, str], places: dict, warn=No
         elif not unnumbered:
             number += 1
             printed = number
-        context = f"{chapter_label(said, role, printed)}: {title}" if printed else title
+        untitled = printed is not None and not title and "<img" not in title_html
+        if untitled:   # `#` alone: a chapter with only its number, as a novel's (ast.empty_headings)
+            title = chapter_label(said, role, printed)
+            title_html = html_text.escape(title)
+        context = f"{chapter_label(said, role, printed)}: {title}" if printed and not untitled else title
         current = title
         for element in section.iter():
             if element.tag in section_tags:
@@ -452,7 +458,7 @@ def _cut_chapters(body, level: int, notes: dict[str, str], places: dict, warn=No
                                                       context)
         chapters.append(Chapter(
             id=section.get("id") or f"chapter-{len(chapters) + 1}",
-            role=role, title_html=title_html, title=title, number=printed,
+            role=role, title_html=title_html, title=title, number=printed, untitled=untitled,
             # (the blank lines before a section's end depend on what follows the chapter)
             html=_one_newline_before_section_ends(inner_html(section).strip()),
             headings=_headings(section, level), notes=chapter_notes))

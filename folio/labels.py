@@ -354,6 +354,31 @@ def words(lang: str) -> dict:
     return WORDS[table_of(lang)]
 
 
+# A well-formed language tag (RFC 5646's syntax, the grandfathered tags aside), what
+# EPUB's dc:language and XML's xml:lang require: epubcheck refuses `en_US` (OPF-092).
+# A language subtag of 4 to 8 letters is well-formed but none is registered: `english`
+# or `French` is a language's name, not its code, and is refused too.
+_ALNUM = "[a-z0-9]"
+_LANGUAGE_TAG = re.compile(
+    rf"(?:[a-z]{{2,3}}(?:-[a-z]{{3}}){{0,3}}"                    # language, with extended subtags
+    rf"(?:-[a-z]{{4}})?"                                         # script
+    rf"(?:-(?:[a-z]{{2}}|[0-9]{{3}}))?"                          # region
+    rf"(?:-(?:{_ALNUM}{{5,8}}|[0-9]{_ALNUM}{{3}}))*"             # variants
+    rf"(?:-[0-9a-wy-z](?:-{_ALNUM}{{2,8}})+)*"                   # extensions
+    rf"(?:-x(?:-{_ALNUM}{{1,8}})+)?"                             # private use
+    rf"|x(?:-{_ALNUM}{{1,8}})+)", re.I)
+
+
+def language_tag(value) -> str | None:
+    """`lang:` as a well-formed tag: as written, or with the underscores of a locale
+    name (`en_US`, `pt_BR.UTF-8`) made hyphens; None when it is no tag at all."""
+    written = str(value).strip()
+    if _LANGUAGE_TAG.fullmatch(written):
+        return written
+    mended = written.split(".")[0].split("@")[0].replace("_", "-")
+    return mended if _LANGUAGE_TAG.fullmatch(mended) else None
+
+
 def table_of(lang: str) -> str:
     """The tag of the table that speaks for `lang` ("en" when none does), for the
     `xml:lang` of words written in it: the language's own, or its region's

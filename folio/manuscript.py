@@ -382,6 +382,24 @@ def _named_file(source: Path, root: Path, key: str, value, lines: dict) -> Path:
     return path
 
 
+def _read_lang(metadata: dict, source: Path, line: int | None, reporter) -> None:
+    """`lang:` as every edition writes it: a well-formed language tag. A locale's name
+    (`en_US`) is read as the tag it means (`en-US`); a language's name (`French`) or
+    other words are no tag, and the book is read as English. Either is said."""
+    from .labels import language_tag
+    written = str(metadata["lang"]).strip()
+    tag = language_tag(written)
+    if tag == written:
+        return
+    metadata["lang"] = tag or "en"
+    if reporter is not None:
+        shown = written[:40]
+        reporter.warn(Diagnostic(
+            "FOLIO075", f"lang: '{shown}' is not a language tag; read as '{metadata['lang']}'"
+            + ("" if tag else " (English)"), source, line,
+            fix=f"write 'lang: {tag}'" if tag else "write a language tag: 'en', 'fr', 'de-CH', 'pt-BR'"))
+
+
 def load(root: Path, style_override: str | None = None, reporter=None) -> Manuscript:
     root = root.resolve()
     source = find_source(root)
@@ -411,6 +429,9 @@ def load(root: Path, style_override: str | None = None, reporter=None) -> Manusc
             if reporter is not None:
                 reporter.warn(Diagnostic("FOLIO009", f"the manuscript has no title; using '{metadata['title']}'",
                                          source, 1, fix="start the file with a YAML block: '---', 'title: ...', '---'"))
+
+    if metadata.get("lang") is not None:
+        _read_lang(metadata, origin("lang"), lines.get("lang"), reporter)
 
     bib = metadata.get("bibliography") or []
     bib = list(bib) if isinstance(bib, list) else [bib]

@@ -93,6 +93,22 @@ def test_book_builds_clean_and_passes_check(case, built):
     assert all(any(said in line for said in expected) for line in problems), checked.stdout
 
 
+def test_empty_headings_and_a_locale_for_a_language_are_said_at_their_lines(built):
+    """The chapter's empty `#` (line 15) is a chapter, said nothing of; the section's
+    (line 20) and the quoted one (line 24) are said; so is `lang: en_US` (line 3), and
+    the EPUB is in en-US."""
+    out, result = built("empty-headings")
+    said = re.findall(r"^warning: \S*book\.md:(\d+): (FOLIO07[45])", result.stderr, re.M)
+    assert sorted(said) == [("20", "FOLIO074"), ("24", "FOLIO074"), ("3", "FOLIO075")], result.stderr
+    assert "read as 'en-US'" in result.stderr and "write 'lang: en-US'" in result.stderr
+    with zipfile.ZipFile(next(out.glob("*.epub"))) as package:
+        opf = package.read("OEBPS/content.opf").decode("utf-8")
+        nav = package.read("OEBPS/nav.xhtml").decode("utf-8")
+    assert "<dc:language>en-US</dc:language>" in opf and "en_US" not in opf
+    assert re.findall(r'<a href="[^"]*">([^<]*)</a>', nav.split('epub:type="toc"')[1].split("</nav>")[0]) == \
+        ["1. One", "Chapter 2", "3. Three"], nav
+
+
 def test_the_bibliography_stays_where_the_author_put_it(built):
     """`# References` with `::: {#refs}` before an appendix: the bibliography is set
     there in every edition (contents, EPUB spine, the site's order), not at the end."""

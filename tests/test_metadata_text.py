@@ -3,6 +3,8 @@ a chapter (pandoc.py), at the level the book's chapters use and before the first
 them; a field of words no edition prints is a warning with its line."""
 from types import SimpleNamespace
 
+import pytest
+
 from folio import pandoc
 
 
@@ -83,3 +85,13 @@ def test_a_headings_note_call_is_not_part_of_its_name_in_the_nav_or_the_search(b
     assert '"Wicks and oil"' in search or "› Wicks and oil\"" in search, search[:500]
     assert "Wicks and oil1" not in search and "Wicks and oil 1" not in search
     assert '"text": "The oil was whale oil until 1860 [2]."' in search
+
+
+@pytest.mark.parametrize("written, read", [
+    ("en", "en"), ("en-US", "en-US"), ("en_US", "en-US"), ("pt_BR.UTF-8", "pt-BR"), ("de-CH-1996", "de-CH-1996"),
+    ("zh-Hant-TW", "zh-Hant-TW"), ("sr-Latn", "sr-Latn"), ("de-DE-u-co-phonebk", "de-DE-u-co-phonebk"),
+    ("x-klingon", "x-klingon"), ("zh-yue-HK", "zh-yue-HK"),
+    ("English", None), ("français", None), ("fr FR", None), ("en-", None), ("e", None), ("", None), ("42", None)])
+def test_lang_is_read_as_a_well_formed_language_tag(written, read):
+    from folio.labels import language_tag
+    assert language_tag(written) == read
