@@ -747,6 +747,40 @@ def separate_definition_paragraphs(document: dict, manuscript=None, warn=None) -
     return document
 
 
+def refuse_deep_nesting(document: dict, manuscript=None, warn=None) -> dict:
+    """Lists and block quotes inside one another deeper than `bounds.MAX_NESTING`, as
+    indentation nests them (the check before pandoc counts only markers on one line).
+    Past some 20 levels the PDF's lines ran off the page, past 126 the EPUB and the site
+    lost the rest of the list (libxml2's depth): refused with the deepest item's line."""
+    from .bounds import MAX_NESTING
+    from .diagnostics import error, line_of
+    pending = [(document.get("blocks", []), 0)]
+    while pending:
+        blocks, depth = pending.pop()
+        for block in blocks:
+            kind, content = block.get("t"), block.get("c")
+            if kind == "Div":
+                pending.append((content[1], depth))
+                continue
+            inner = ([content] if kind == "BlockQuote" else content if kind == "BulletList" else content[1]
+                     if kind == "OrderedList" else [held for _term, definitions in content for held in definitions]
+                     if kind == "DefinitionList" else None)
+            if inner is None:
+                continue
+            if depth + 1 > MAX_NESTING:
+                line = None
+                if manuscript is not None:
+                    words = plain_text(inner[0][:1] if inner and inner[0] else []).strip()[:40]
+                    found = manuscript.text.find(words) if words else -1
+                    line = line_of(manuscript.text, found) if found >= 0 else None
+                raise error("FOLIO062", f"lists and block quotes nested more than {MAX_NESTING} deep",
+                            manuscript.source if manuscript is not None else None, line,
+                            fix="nest lists and block quotes less deeply: a book's reader follows three or "
+                                "four levels; deeper ones run off the page")
+            pending.extend((held, depth + 1) for held in inner)
+    return document
+
+
 # An ATX heading with nothing to show: `#`, `## {#id}`, `###  ##` (a setext heading has text).
 _EMPTY_HEADING_LINE = re.compile(r" {0,3}#{1,6}(?:[ \t]+(?:\{[^}\n]*\})?)?[ \t#]*$")
 _QUOTE_MARKS = re.compile(r"^(?: {0,3}> ?)+")
@@ -1046,7 +1080,7 @@ def _drop_inner_appendix_marks(document: dict, text: str, warn) -> None:
              "heading {.appendix}", line)
 
 
-PASSES = (neutralize_raw_markup, reserve_folio_ids, keep_list_delimiters, mark_parts, empty_headings, cross_references,
+PASSES = (refuse_deep_nesting, neutralize_raw_markup, reserve_folio_ids, keep_list_delimiters, mark_parts, empty_headings, cross_references,
           localize_quotes, keep_task_marks, separate_definition_paragraphs, french_spacing)
 
 

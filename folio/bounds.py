@@ -29,7 +29,7 @@ from pathlib import Path
 
 from .diagnostics import BuildError, error
 
-MAX_NESTING = 64                   # block quotes and list markers stacked on one line
+MAX_NESTING = 32                   # block quotes and lists inside one another (markers on one line; ast.py: by indentation)
 MAX_HTML_DEPTH = 256               # open raw HTML elements (and ::: fenced divs)
 MAX_SPAN = 1000                    # colspan and <col span>: HTML's own cap for colspan
 MAX_ROWSPAN = 65534                # HTML's own cap for rowspan

@@ -15,9 +15,12 @@ BOOKS = Path(__file__).parent / "books"
 
 
 def _readable(folder: Path) -> bool:
-    """A case pandoc reads: not one refused before it (bad YAML, a hostile metadata file)."""
+    """A case pandoc reads: not one refused before it (bad YAML, a hostile metadata file,
+    a bomb the checks before pandoc refuse)."""
+    from folio.bounds import check_markdown
     try:
-        manuscript_module.load(folder)
+        manuscript = manuscript_module.load(folder)
+        check_markdown(manuscript.text, manuscript.source)
     except BuildError:
         return False
     return True

@@ -14,6 +14,7 @@ import pytest
 
 from conftest import BOOKS, ROOT
 from folio import book as book_module, dictionary, pandoc, reading, sandbox
+from folio.bounds import check_markdown
 from folio.diagnostics import BuildError
 from folio.manuscript import load as load_manuscript
 
@@ -22,8 +23,10 @@ IDENTITY = b"test"
 
 def _loads(folder: Path) -> bool:
     try:
-        _appendix(load_manuscript(folder, None))
-    except BuildError:   # a case book made to fail before pandoc (bad YAML and the like)
+        manuscript = load_manuscript(folder, None)
+        _appendix(manuscript)
+        check_markdown(manuscript.text, manuscript.source)   # as the book step does before pandoc
+    except BuildError:   # a case book made to fail before pandoc (bad YAML, a bomb and the like)
         return False
     return True
 

@@ -5,7 +5,8 @@ an edition or a message, the listener must see no request, and no traceback is p
 
 `expect.yaml`: `exit` (0 or 1), `diagnostics` (codes that must be reported), `where`
 (a `file:line` that must be named), `absent`/`present` (strings in the editions),
-`links` (symbolic links to make: name -> target). In the manuscript, `@CANARY@`,
+`links` (symbolic links to make: name -> target), `stage: ast` (refused once pandoc has read
+it, not by the checks before pandoc: test_bounds). In the manuscript, `@CANARY@`,
 `@CANARY_DIR@` and `@PORT@` stand for the canary's path, its folder and the listener's port.
 """
 from __future__ import annotations
