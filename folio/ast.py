@@ -863,7 +863,13 @@ def empty_headings(document: dict, manuscript=None, warn=None) -> dict:
 
 def _empty_heading_lines(text: str) -> list[int]:
     """The lines of the ATX headings that show nothing, outside fenced code, in order."""
-    found, fence = [], None
+    return [number for number, line in _lines_outside_fences(text)
+            if "#" in line and _EMPTY_HEADING_LINE.match(_QUOTE_MARKS.sub("", line))]
+
+
+def _lines_outside_fences(text: str):
+    """(line number, line) for each line not in fenced code, fence lines left out."""
+    fence = None
     for number, line in enumerate(text.splitlines(), 1):
         opening = re.match(r"\s{0,3}(`{3,}|~{3,})", line)
         if opening:
@@ -873,9 +879,8 @@ def _empty_heading_lines(text: str) -> list[int]:
             elif mark.startswith(fence):
                 fence = None
             continue
-        if fence is None and "#" in line and _EMPTY_HEADING_LINE.match(_QUOTE_MARKS.sub("", line)):
-            found.append(number)
-    return found
+        if fence is None:
+            yield number, line
 
 
 # Quotation marks by language: (outer open, outer close, inner open, inner close). pandoc
@@ -1042,18 +1047,10 @@ def _heading_line(text: str, title: str, nth: int) -> int | None:
     """The line of the `nth` ATX heading outside fenced code whose words are the title's."""
     def words(written: str) -> list[str]:
         return re.findall(r"\w+", written.lower())
-    wanted, fence, found = words(title), None, 0
-    for number, line in enumerate(text.splitlines(), 1):
-        opening = re.match(r"\s{0,3}(`{3,}|~{3,})", line)
-        if opening:
-            mark = opening.group(1)
-            if fence is None:
-                fence = mark[0] * len(mark)
-            elif mark.startswith(fence):
-                fence = None
-            continue
+    wanted, found = words(title), 0
+    for number, line in _lines_outside_fences(text):
         heading = re.match(r"\s{0,3}#{1,6}[ \t]+(.*?)(?:[ \t]*\{[^}]*\})?[ \t#]*$", line)
-        if fence is None and heading and words(heading.group(1)) == wanted:
+        if heading and words(heading.group(1)) == wanted:
             found += 1
             if found == nth:
                 return number
