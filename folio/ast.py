@@ -747,6 +747,23 @@ def separate_definition_paragraphs(document: dict, manuscript=None, warn=None) -
     return document
 
 
+def _held_blocks(block: dict) -> list:
+    """The lists of blocks a div, a quote, a list or a definition list holds (one per
+    item or definition); none for any other block."""
+    kind, content = block.get("t"), block.get("c")
+    if kind == "Div":
+        return [content[1]]
+    if kind == "BlockQuote":
+        return [content]
+    if kind == "BulletList":
+        return content
+    if kind == "OrderedList":
+        return content[1]
+    if kind == "DefinitionList":
+        return [held for _term, definitions in content for held in definitions]
+    return []
+
+
 def refuse_deep_nesting(document: dict, manuscript=None, warn=None) -> dict:
     """Lists and block quotes inside one another deeper than `bounds.MAX_NESTING`, as
     indentation nests them (the check before pandoc counts only markers on one line).
@@ -758,14 +775,11 @@ def refuse_deep_nesting(document: dict, manuscript=None, warn=None) -> dict:
     while pending:
         blocks, depth = pending.pop()
         for block in blocks:
-            kind, content = block.get("t"), block.get("c")
-            if kind == "Div":
-                pending.append((content[1], depth))
+            inner = _held_blocks(block)
+            if block.get("t") == "Div":
+                pending.append((inner[0], depth))
                 continue
-            inner = ([content] if kind == "BlockQuote" else content if kind == "BulletList" else content[1]
-                     if kind == "OrderedList" else [held for _term, definitions in content for held in definitions]
-                     if kind == "DefinitionList" else None)
-            if inner is None:
+            if not inner:
                 continue
             if depth + 1 > MAX_NESTING:
                 line = None
@@ -798,15 +812,10 @@ def _headers_in_order(blocks: list):
             holders.pop()
             continue
         i, block = step
-        kind, content = block.get("t"), block.get("c")
-        if kind == "Header":
+        if block.get("t") == "Header":
             yield holders[-1], i
             continue
-        inner = ([content[1]] if kind == "Div" else [content] if kind == "BlockQuote" else content
-                 if kind == "BulletList" else content[1] if kind == "OrderedList" else
-                 [held for _term, definitions in content for held in definitions]
-                 if kind == "DefinitionList" else [])
-        for held in reversed(inner):
+        for held in reversed(_held_blocks(block)):
             pending.append(iter(enumerate(held)))
             holders.append(held)
 

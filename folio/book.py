@@ -63,6 +63,11 @@ class Chapter:
     untitled: bool = False     # titled by its label alone ("Chapter 2"): the label is not printed twice
 
     @property
+    def number_apart(self) -> bool:
+        """Whether the number is printed beside the title (an untitled chapter's title is its label)."""
+        return self.number is not None and not self.untitled
+
+    @property
     def is_back_matter(self) -> bool:
         return self.role not in ("chapter", "part")
 

@@ -158,7 +158,7 @@ def ncx_points(book: Book, docs) -> list[dict]:
     order, points = 0, []
     for doc in docs:
         order += 1
-        number = f"{doc.chapter.number}. " if doc.chapter.number and not doc.chapter.untitled else ""
+        number = f"{doc.chapter.number}. " if doc.chapter.number_apart else ""
         point = {"order": order, "label": number + (doc.chapter.title or book.meta.title), "src": doc.filename,
                  "children": []}
         for heading in doc.chapter.headings:
