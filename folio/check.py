@@ -108,6 +108,19 @@ def pdf_text(pdf: Path, layout: bool = True) -> list[str]:
     return out.split("\f")[:-1] if out.endswith("\f") else out.split("\f")
 
 
+def text_block_text(pdf: Path, settings, bled: bool) -> list[str]:
+    """The text of each page inside its text block's height (notes included): without
+    the running heads and folios in the margins, so that the last line of one page
+    meets the first of the next."""
+    top, bottom = settings.margins[0], settings.margins[1]
+    bleed = to_points(settings.bleed) if bled else 0.0
+    width, height = to_points(settings.width) + 2 * bleed, to_points(settings.height) - top - bottom
+    crop = ["-x", "0", "-y", str(round(bleed + top)), "-W", str(round(width)), "-H", str(round(height))]
+    out = subprocess.run([require("pdftotext", "poppler-utils"), *crop, str(pdf), "-"],
+                         capture_output=True, text=True, check=True).stdout
+    return out.split("\f")[:-1] if out.endswith("\f") else out.split("\f")
+
+
 CODE = re.compile(r"<(pre|code)\b[^>]*>.*?</\1>", re.S)
 
 
@@ -335,7 +348,7 @@ def preflight(out: Path, slug: str, settings) -> list[Problem]:
     problems += setting_faults(out, slug, editions["print"])
     problems += notes_off_their_pages(editions["screen"])
     problems += epubcheck(editions["epub"])
-    problems += lost_passages(out, slug, editions, pages)
+    problems += lost_passages(out, slug, editions, pages, settings)
     return problems
 
 
@@ -486,7 +499,7 @@ def _pages(numbers: list[int]) -> str:
     return ", ".join(map(str, numbers[:8])) + (" …" if len(numbers) > 8 else "")
 
 
-def lost_passages(out: Path, slug: str, editions: dict, pages: list[str]) -> list[Problem]:
+def lost_passages(out: Path, slug: str, editions: dict, pages: list[str], settings=None) -> list[Problem]:
     """The conservation check again, on the editions as they are on disk, against the
     passages the last build read (the signed Book in the build state)."""
     from . import conservation, state
@@ -503,8 +516,12 @@ def lost_passages(out: Path, slug: str, editions: dict, pages: list[str]) -> lis
         if "PDF" in edition:   # more readings of the same pages (pairs only ever gain from them):
             # a line may end in a hyphen the layout added; a table's cells are read
             # whole in reading order; code and addresses break inside a word, no hyphen set
-            read = "\n".join(pdf_text(editions["screen" if edition == "screen PDF" else "print"], layout=False))
+            pdf = editions["screen" if edition == "screen PDF" else "print"]
+            read = "\n".join(pdf_text(pdf, layout=False))
             text += "\n".join(["", re.sub(r"[\u2010-]\s*\n\s*", "", text), read, re.sub(r"(\w)\n(\w)", r"\1\2", read)])
+            if settings is not None:   # and the text blocks alone, a word broken over a page turn joined again
+                block = "\n".join(page.strip() for page in text_block_text(pdf, settings, edition == "print PDF"))
+                text += "\n" + re.sub(r"[\u2010-]?\n(\w)", r"\1", block)
         for passage in conservation.missing(book.passages, text):
             problems.append(Problem("conservation", f"{edition}, manuscript line {passage.line}",
                                     f"the passage '{passage.opening} …' is missing"))

@@ -307,15 +307,16 @@ def _shows(passage: Passage, pairs: set, vocabulary: set) -> bool:
 
 def pdf_text(document) -> str:
     """The text of laid-out WeasyPrint pages, hyphenated words joined again, and a name
-    in code broken over two lines (no hyphen is set in code) joined again too."""
+    in code broken over two lines (no hyphen is set in code) joined again too, as is a
+    long run of characters broken at its zero-width spaces (hyphenation.open_long_runs)."""
     pieces: list[str] = []
-    last: list = [None, ""]   # the code element the last line ended in, and that line's last text
+    ended: dict = {}   # a code element or run -> (the piece its last line is in, that line's last text)
 
     def texts(box, code):
         text = getattr(box, "text", None)
-        if text:
+        if text and text.strip("\u200b"):   # not a <wbr> of a long run
             yield text, code
-        if getattr(box, "element_tag", None) == "code":
+        if getattr(box, "element_tag", None) == "code" or _is_run(box):
             code = box.element
         for child in getattr(box, "children", ()):
             yield from texts(child, code)
@@ -326,16 +327,20 @@ def pdf_text(document) -> str:
         if type(box).__name__ == "LineBox":   # a line's pieces meet as written: H<sub>2</sub>O is "H2O"
             leaves = list(texts(box, None))
             line = "".join(text for text, _ in leaves)
-            if leaves and last[0] is not None and leaves[0][1] is last[0] and _broken_in(last[0], last[1], leaves[0][0]):
-                pieces[-1] += line
+            before = ended.get(leaves[0][1]) if leaves and leaves[0][1] is not None else None
+            # the element's previous line, even with a table's repeated head between
+            if before is not None and _broken_in(leaves[0][1], before[1], leaves[0][0]):
+                pieces[before[0]] += line
+                at = before[0]
             else:
                 pieces.append(line)
-            last[:] = [leaves[-1][1], leaves[-1][0]] if leaves else [None, ""]
+                at = len(pieces) - 1
+            if leaves and leaves[-1][1] is not None:
+                ended[leaves[-1][1]] = (at, leaves[-1][0])
             return
         text = getattr(box, "text", None)
         if text:
             pieces.append(text)
-            last[:] = [None, ""]
         for child in getattr(box, "children", ()):
             walk(child)
 
@@ -343,16 +348,23 @@ def pdf_text(document) -> str:
         walk(page._page_box)
     # A line may end in a hyphen the layout added or one the author wrote: compare
     # against both readings (pairs only ever gain from the second).
-    laid_out = " ".join(pieces).replace("\u00ad", "")   # soft hyphens not broken at (hyphenation.py)
+    laid_out = " ".join(pieces).replace("\u00ad", "").replace("\u200b", "")   # soft hyphens not broken at, runs' spaces
     return laid_out + "\n" + re.sub("[\u2010-] ", "", laid_out)
+
+
+def _is_run(box) -> bool:
+    element = getattr(box, "element", None)
+    return getattr(box, "element_tag", None) == "span" and element is not None \
+        and "run" in (element.get("class") or "").split()
 
 
 def _broken_in(code, before: str, after: str) -> bool:
     """Whether a line ending in `before` and the next starting with `after`, both in the
     same code element, were parted inside a word (the code's text has them joined)."""
+    before, after = before.replace("\u200b", ""), after.replace("\u200b", "")
     if not before or not after or before[-1].isspace() or after[0].isspace():
         return False
-    written = "".join(code.itertext())
+    written = "".join(code.itertext()).replace("\u200b", "")
     return before + after in written and not re.search(re.escape(before) + r"\s+" + re.escape(after), written)
 
 

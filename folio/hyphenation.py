@@ -19,6 +19,15 @@ its chapters' rendering by 30 %. A word kept in one place and not in another
 a digit, accent or joiner (`_stands_alone`) is a `span.nohyphen` (`hyphens: manual`),
 with soft hyphens where it may break. The
 EPUB and the site leave the breaking to the reader's engine.
+
+A run of `LONG_RUN` characters with no place to break (a DNA sequence, a hash, a
+base64 blob, a hostile "word") is no word: WeasyPrint's time to break it grows with
+the square of its length, and faster still where it may hyphenate it (measured:
+2,000 letters took 4.6 s, 40,000 letters with no hyphenation 32 s). `open_long_runs`
+puts a zero-width space between its characters (Pango draws none, and the PDF's text
+layer holds none) and keeps it from hyphenation: it breaks where its line is full, as
+`overflow-wrap: anywhere` would, and 40,000 letters take 0.6 s. Its span is
+`span.nohyphen.run`, so that conservation.pdf_text joins its lines again.
 """
 from __future__ import annotations
 
@@ -41,6 +50,9 @@ WORD = re.compile(r"[^\W\d_]+")
 BLOCKS = {*pagemap.PASSAGE_TAGS, "div", "section", "blockquote", "figure", "figcaption", "table", "ul", "ol", "dl"}
 JOINING = {"Mn", "Mc", "Me", "Cf", "Pc"}   # marks, format characters (ZWNJ, soft hyphen), connectors
 SENTENCE_END = re.compile(r"[.!?][\"'”’»)\]]*\s*$")
+LONG_RUN, RUN_PIECE = 200, 64
+_RUN = re.compile(r"[^ \t\n\r\f\u1680\u2000-\u2006\u2008-\u200b\u205f\u3000]{%d,}" % LONG_RUN)
+_OWN_BREAKS = re.compile(r"[\u0e00-\u0eff\u1000-\u109f\u1780-\u17ff\u19e0-\u19ff]")   # Thai, Lao, Myanmar, Khmer
 
 
 def parse(entries) -> dict[str, tuple[int, ...]]:
@@ -106,6 +118,48 @@ def apply(tree, lang: str, author: tuple[str, ...], dictionary: bool = False) ->
     for (node, slot), found in places.items():
         wrap_whole(node, slot, found)
     return whole
+
+
+def open_long_runs(tree) -> None:
+    """Let each run of `LONG_RUN` characters without a space break anywhere, and keep
+    it from hyphenation (see the module's docstring)."""
+    for node, slot, text, insertable in list(pagemap._slots(tree)):
+        if insertable and len(text) >= LONG_RUN:
+            places = [(m.start(), m.end(), m.group()) for m in _RUN.finditer(text)]
+            if places:
+                wrap_whole(node, slot, places, "nohyphen run")
+                for span in node.iter("span") if slot == "text" else node.itersiblings():
+                    if span.get("class") == "nohyphen run" and "\u200b" not in (span.text or ""):
+                        _open(span)
+
+
+def _open(span) -> None:
+    """The run's characters parted by zero-width spaces, in pieces of `RUN_PIECE`
+    parted by <wbr>: a text box per piece, since WeasyPrint measures a table cell's
+    narrowest width by laying its text out again from each break to the box's end."""
+    run, pieces, piece = span.text, [], []
+    for at, char in enumerate(run):
+        parted = at > 0 and _may_part(run[at - 1], char)
+        if parted and len(piece) >= 2 * RUN_PIECE - 1:   # characters and spaces
+            pieces.append("".join(piece))
+            piece = []
+        elif parted:
+            piece.append("\u200b")
+        piece.append(char)
+    pieces.append("".join(piece))
+    span.text = pieces[0]
+    for piece in reversed(pieces[1:]):
+        wbr = lxml.html.Element("wbr")
+        wbr.tail = piece
+        span.insert(0, wbr)
+
+
+def _may_part(before: str, after: str) -> bool:
+    for char in (before, after):
+        if unicodedata.category(char) in JOINING or unicodedata.east_asian_width(char) in ("W", "F") \
+                or _OWN_BREAKS.match(char):
+            return False
+    return True
 
 
 def _stands_alone(text: str, start: int, end: int) -> bool:
@@ -204,14 +258,15 @@ def _kept_form(word: str, before: str, listed: dict, names: set | None) -> str |
     return None
 
 
-def wrap_whole(node, slot: str, places: list) -> None:
+def wrap_whole(node, slot: str, places: list, kind: str = "nohyphen") -> None:
     """Put each (start, end, form) of the slot's text ('text' or 'tail' of `node`) in a
-    span.nohyphen, which is not hyphenated (setting.py keeps words whole with it too)."""
+    span.nohyphen, which is not hyphenated (setting.py keeps words whole with it too);
+    `kind` is its class."""
     text = getattr(node, slot) or ""
     pieces, spans, last = [], [], 0
     for start, end, kept in places:
         pieces.append(text[last:start])
-        span = lxml.html.Element("span", {"class": "nohyphen"})
+        span = lxml.html.Element("span", {"class": kind})
         span.text = kept
         spans.append(span)
         last = end

@@ -104,7 +104,7 @@ def read(document, chapter_ids: set[str]) -> tuple[Corrections, Report]:
                 report.late_notes.append((note, line.page, notes[note]))
                 corrections.breaks.setdefault(key, []).append((re.findall(r"\w+", line.text)[:4], seen.get(key, 0)))
         if line.widest_space > LOOSE_SPACE and not line.last_in_block:
-            report.loose_lines.append((line.page, line.text, round(line.widest_space, 2)))
+            report.loose_lines.append((line.page, line.text.replace("\u200b", ""), round(line.widest_space, 2)))
             # WeasyPrint sometimes ends the line after a word split at the line before
             # far too early ("ory of Permanent Revolution," across the measure): the
             # split word is kept whole, and the paragraph set again.

@@ -93,6 +93,22 @@ def test_book_builds_clean_and_passes_check(case, built):
     assert all(any(said in line for said in expected) for line in problems), checked.stdout
 
 
+def test_a_long_run_is_set_in_full_lines_unhyphenated(built):
+    """A run of 3,000 letters with no space breaks where each line is full, as
+    `overflow-wrap: anywhere` would, and is not hyphenated (hyphenation.open_long_runs);
+    a word of 199 letters is still a word, and may be. The PDF's text holds no
+    zero-width space."""
+    out, result = built("long-runs")
+    assert result.returncode == 0, result.stderr
+    text = "\n".join(check.pdf_text(out / "long-runs.pdf", layout=False))
+    assert "\u200b" not in text
+    lines = [line.strip() for line in text.splitlines() if re.fullmatch(r"[a-j]+-?", line.strip())]
+    assert len(lines) > 40 and not [line for line in lines if line.endswith("-")], lines
+    full = lines[:-1]
+    assert max(map(len, full)) - min(map(len, full)) <= 2, [len(line) for line in lines]
+    assert re.search(r"The sequence reads (abcdefghij){4}abcd\b", " ".join(text.split())), text[:400]
+
+
 def test_empty_headings_and_a_locale_for_a_language_are_said_at_their_lines(built):
     """The chapter's empty `#` (line 15) is a chapter, said nothing of; the section's
     (line 20) and the quoted one (line 24) are said; so is `lang: en_US` (line 3), and

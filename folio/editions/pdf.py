@@ -398,6 +398,7 @@ def chapter_body(chapter: Chapter, book: Book, corrections=None, folio_of: dict 
         _unwrap_index_spans(tree)
     # Last: the corrections find words as written.
     whole = hyphenation.apply(tree, book.meta.lang, book.meta.hyphenation, dictionary=lifted is not None)
+    hyphenation.open_long_runs(tree)
     if lifted is not None:
         lifted.kept.update(whole)
         lifted.marks.extend(marks.lift(tree) if lifted.lift_marks else ())
