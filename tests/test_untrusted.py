@@ -3,7 +3,8 @@ pass, with `expect.yaml` saying what the build must do. Every case runs with a c
 outside the manuscript folder and a listener on 127.0.0.1: nothing of the canary may reach
 an edition or a message, the listener must see no request, and no traceback is printed.
 
-`expect.yaml`: `exit` (0 or 1), `diagnostics` (codes that must be reported), `where`
+`expect.yaml`: `exit` (0 or 1), `diagnostics` (codes that must be reported), `unsaid` (codes
+that must not be), `where`
 (a `file:line` that must be named), `absent`/`present` (strings in the editions),
 `links` (symbolic links to make: name -> target), `stage: ast` (refused once pandoc has read
 it, not by the checks before pandoc: test_bounds). In the manuscript, `@CANARY@`,
@@ -111,6 +112,8 @@ def test_hostile_manuscript(case, tmp_path, listener):
     assert (result.returncode != 0) == bool(expect["exit"]), result.stderr
     for code in expect.get("diagnostics", []):
         assert code in result.stderr, f"{code} not reported:\n{result.stderr}"
+    for code in expect.get("unsaid", []):
+        assert code not in result.stderr, f"{code} reported:\n{result.stderr}"
     if expect.get("where"):
         assert f"{book}/{expect['where']}:" in result.stderr, result.stderr
     built = assert_nothing_leaked(result, out, listener)
@@ -189,6 +192,21 @@ def test_bombs_fail_within_their_bounds_and_keep_the_last_editions(tmp_path):
             failures.append(f"{name}: exit {report['code']}, {seconds:.0f} s, {megabytes} MB\n{report['stderr'][-600:]}")
         assert {p: p.read_bytes() for p in editions} == editions, f"{name} changed the last editions"
     assert not failures, "\n".join(failures)
+
+
+def test_a_data_url_image_is_checked_as_a_file_is(tmp_path):
+    """An image written as a `data:` URL is decoded and held to the same bounds as a
+    file: a PNG header claiming 60,000 × 60,000 pixels is refused (FOLIO064) at its
+    line, named by its URL's start, before any edition is made."""
+    import base64
+    _big_png(tmp_path / "big.png", 60_000)
+    book = tmp_path / "book"
+    book.mkdir()
+    url = "data:image/png;base64," + base64.b64encode((tmp_path / "big.png").read_bytes()).decode()
+    (book / "book.md").write_text(f"---\ntitle: Bomb\n---\n\n# One\n\nText.\n\n![Big]({url})\n", encoding="utf-8")
+    result = run_build("--manuscript", str(book), "--out", str(tmp_path / "out"))
+    assert result.returncode != 0 and "Traceback" not in result.stderr, result.stderr
+    assert f"{book}/book.md:9: FOLIO064: image 'data:image/png;base64," in result.stderr, result.stderr
 
 
 def test_time_and_memory_limits_stop_a_step(tmp_path):
