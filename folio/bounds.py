@@ -399,14 +399,15 @@ _BOMB_PIXELS = re.compile(r"\((\d+) pixels\)")
 _IMAGE_FIX = "scale it down: 300 dpi at the printed size is enough (a full A4 page is 2480×3508 pixels)"
 
 
-def check_image(path: Path, source: Path, line: int | None) -> tuple[int, int] | None:
+def check_image(path: Path, source: Path, line: int | None, shown: str | None = None) -> tuple[int, int] | None:
     """The (width, height) of a PNG, JPEG, GIF or WebP image, read from its header only.
 
     None for an SVG (only its file size is checked). Raises `BuildError` only:
     FOLIO064 for an image over MAX_IMAGE_PIXELS or MAX_IMAGE_BYTES, FOLIO031 for a file
-    that is missing or not a readable image of its extension's kind.
+    that is missing or not a readable image of its extension's kind. `shown` names the
+    image in them (a `data:` URL's start) instead of its path.
     """
-    shown = _image_name(path, source)
+    shown = shown or _image_name(path, source)
     suffix = path.suffix.lower()
     try:
         size = path.stat().st_size

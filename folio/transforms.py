@@ -6,17 +6,20 @@ is cleaned and ids made safe before anything else reads the tree.
 """
 from __future__ import annotations
 
+import base64
+import binascii
 import hashlib
 import mimetypes
 import re
+import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
-from urllib.parse import unquote
+from urllib.parse import unquote, unquote_to_bytes
 
 import lxml.etree
 
 from . import bounds, svg
-from .diagnostics import Diagnostic, Reporter, line_of
+from .diagnostics import Diagnostic, Reporter, error, line_of
 from .manuscript import Manuscript
 from .safety import is_inside, is_regular_file, local_path
 
@@ -109,7 +112,7 @@ def _written(name: str, value: str) -> tuple:
     link or image (`](…`), as raw HTML writes it (after a space, so that `href` is not
     found in `xlink:href`), and the value alone, as pandoc wrote it or as the
     author typed it before pandoc escaped it."""
-    from urllib.parse import unquote
+    from urllib.parse import unquote, unquote_to_bytes
     typed = unquote(value)
     shapes = [f"]({value}", f"]({typed}", f"<{value}>"] if name in ("href", "src") else []
     shapes += [f' {name}="{value}"', f" {name}='{value}'", f" {name}={value}"]
@@ -280,26 +283,27 @@ def _pdf_as_svg(path: Path, src: str, ctx: Context) -> bytes | None:
         return target.read_bytes()
 
 
-def _read_image(path: Path, src: str, ctx: Context) -> bytes | None:
+def _read_image(path: Path, src: str, ctx: Context, shown: str | None = None) -> bytes | None:
     """The image's bytes, read once here so no edition opens the file again (a file
-    swapped for a link after this step cannot reach an edition); SVG made inert."""
+    swapped for a link after this step cannot reach an edition); SVG made inert.
+    `shown` names it in messages instead of `src` (a `data:` URL's start)."""
     if path.suffix.lower() == ".pdf":
         data = _pdf_as_svg(path, src, ctx)
         if data is None:
             return None
     else:
-        bounds.check_image(path, ctx.manuscript.source, ctx.line_of(src))
+        bounds.check_image(path, ctx.manuscript.source, ctx.line_of(src), shown)
         data = path.resolve().read_bytes()
         if path.suffix.lower() != ".svg":
             return _eight_bit_grey(data)
     try:
         data, removed = svg.clean_svg(data)
     except ValueError as exc:
-        ctx.warn("FOLIO031", f"image '{src}' is not a usable SVG ({exc}); it is left out", src,
+        ctx.warn("FOLIO031", f"image '{shown or src}' is not a usable SVG ({exc}); it is left out", src,
                  fix="save the drawing again as plain SVG")
         return None
     for what in removed:
-        ctx.warn("FOLIO033", f"SVG '{src}': {what} removed", src,
+        ctx.warn("FOLIO033", f"SVG '{shown or src}': {what} removed", src,
                  fix="an SVG in a book may not run scripts or load other files; embed images as data: URLs")
     return data
 
@@ -336,17 +340,63 @@ def _with_extension(path: Path | None, root: Path) -> Path | None:
     return next((c for c in candidates if is_inside(c, root) and is_regular_file(c)), path)
 
 
+DATA_URL = re.compile(r"\s*data:([^,;]*)((?:;[^,;]*)*?)(;base64)?,(.*)", re.I | re.S)
+DATA_SUFFIXES = {"image/png": ".png", "image/jpeg": ".jpg", "image/gif": ".gif", "image/webp": ".webp",
+                 "image/svg+xml": ".svg"}
+
+
+def _data_image(src: str, ctx: Context) -> tuple[bytes, str] | None:
+    """An image written into the manuscript as a `data:` URL (Jupyter, Typora and
+    pandoc's --embed-resources write them so): decoded, and checked as a file would be;
+    its bytes and its name's suffix."""
+    shown = src.strip()[:40] + ("…" if len(src.strip()) > 40 else "")
+    found = DATA_URL.fullmatch(src)
+    suffix = DATA_SUFFIXES.get(found.group(1).strip().lower()) if found else None
+    if suffix is None:
+        ctx.warn("FOLIO031", f"image '{shown}' is a data: URL of no PNG, JPEG, GIF, WebP or SVG image; it is left out",
+                 _image_written(src), fix="give a PNG, JPEG or SVG image, as a file in the manuscript folder")
+        return None
+    payload = found.group(4)
+    if len(payload) > bounds.MAX_IMAGE_BYTES * 4 // 3 + 4:
+        raise error("FOLIO064", f"image '{shown}' is over {bounds.MAX_IMAGE_BYTES // 2**20} MB", ctx.manuscript.source,
+                    ctx.line_of(src), fix="give a smaller image, as a file in the manuscript folder")
+    try:
+        data = base64.b64decode(re.sub(r"\s+", "", payload), validate=True) if found.group(3) \
+            else unquote_to_bytes(payload)
+    except (ValueError, binascii.Error):
+        ctx.warn("FOLIO031", f"image '{shown}' is a data: URL that is not valid base64; it is left out",
+                 _image_written(src), fix="export the image again, or save it as a file in the manuscript folder")
+        return None
+    with tempfile.TemporaryDirectory(prefix="folio-data-") as folder:
+        path = Path(folder) / f"image{suffix}"
+        path.write_bytes(data)
+        read = _read_image(path, src, ctx, shown)
+    return (read, suffix) if read is not None else None
+
+
 def collect_images(body, ctx: Context) -> None:
-    """Keep images that live in the manuscript folder; drop and report all others."""
+    """Keep images that live in the manuscript folder, or in it as `data:` URLs; drop
+    and report all others."""
     root = ctx.manuscript.root
     for img in list(body.iter("img")):
         src = img.get("src", "")
-        path = _with_extension(local_path(src, root), root)
-        kind = mimetypes.guess_type(path.name if path else src)[0]
-        found = path is not None and is_regular_file(path)
-        data = _read_image(path, src, ctx) if found and kind in IMAGE_TYPES else None
+        if DATA_URL.match(src):
+            written = _data_image(src, ctx)
+            if written is not None:
+                data, suffix = written
+                name = f"images/{hashlib.sha256(data).hexdigest()[:12]}{suffix}"
+                ctx.assets[name] = data
+                img.set("src", name)
+                continue
+            path, data, said = None, None, True
+        else:
+            said = False
+            path = _with_extension(local_path(src, root), root)
+            kind = mimetypes.guess_type(path.name if path else src)[0]
+            found = path is not None and is_regular_file(path)
+            data = _read_image(path, src, ctx) if found and kind in IMAGE_TYPES else None
         if data is None:
-            if not found or kind not in IMAGE_TYPES:
+            if not said and (not found or kind not in IMAGE_TYPES):
                 reason = ("is not in the manuscript folder" if path is None
                           else "was not found" if not found else "is not a PNG, JPEG, GIF, SVG, WebP or PDF image")
                 ctx.warn("FOLIO031", f"image '{src}' {reason}; it is left out", _image_written(src),
