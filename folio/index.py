@@ -151,7 +151,7 @@ def _marks() -> str:
 
 
 def _matcher(entries: tuple[Entry, ...]):
-    forms = {form.lower(): entry for entry in entries for form in entry.forms}
+    forms = {_folded(form): entry for entry in entries for form in entry.forms}
     if not forms:
         return None, forms
     spaced_letter = rf"[^\W{UNSPACED}]"   # a word character of a script that spaces its words
@@ -200,8 +200,15 @@ def _trie(forms) -> str:
         return "|".join(re.escape(form) for form in sorted(forms, key=len, reverse=True))
 
 
+def _folded(text: str) -> str:
+    """Lower case letter for letter, as the pattern's re.I compares: str.lower makes
+    'İ' two characters ('i' and a combining dot), which "İstanbul" in the text has not."""
+    lowered = text.lower()
+    return lowered if len(lowered) == len(text) else "".join(c.lower()[0] for c in text)
+
+
 def _normalise_form(match: str) -> str:
-    return match.lower().replace("’", "'")
+    return _folded(match).replace("’", "'")
 
 
 def _skipped(element) -> bool:
