@@ -640,11 +640,43 @@ def mark_balanced_runs(node) -> None:
         i = end + 1
 
 
+CODE_OPENS = re.compile(r"<(script|style|template)\b[^>]*>", re.I)
+
+
+def _drop_code_between(node) -> None:
+    """pandoc reads an inline `<style>` as two raw tags with the CSS between them as
+    words (a `<script>` it keeps whole): the words go with their tags, which the pass
+    says and drops, rather than printing the stylesheet as text."""
+    if type(node) is dict:
+        content = node.get("c")
+        if type(content) is list:
+            _drop_code_between(content)
+        return
+    if type(node) is not list:
+        return
+    at = 0
+    while at < len(node):
+        item = node[at]
+        opened = CODE_OPENS.fullmatch(item["c"][1].strip()) if type(item) is dict and item.get("t") == "RawInline" \
+            and type(item.get("c")) is list and len(item["c"]) == 2 and type(item["c"][1]) is str else None
+        if opened is not None:
+            closing = re.compile(rf"</\s*{opened.group(1)}\s*>", re.I)
+            end = next((i for i in range(at + 1, len(node)) if type(node[i]) is dict and node[i].get("t") == "RawInline"
+                        and closing.fullmatch(str(node[i]["c"][1]).strip())), None)
+            if end is not None:
+                del node[at + 1:end]
+        elif type(item) in (dict, list):
+            _drop_code_between(item)
+        at += 1
+
+
 def neutralize_raw_markup(document: dict, manuscript, warn) -> dict:
     from .transforms import ALLOWED_ELEMENTS, FOLIO_ELEMENTS
     keep = ALLOWED_ELEMENTS - FOLIO_ELEMENTS - {"html", "body"}
     in_meta = [False]
     mark_balanced_runs(document["blocks"])
+    if CODE_OPENS.search(manuscript.text):   # an inline <style>'s words
+        _drop_code_between(document["blocks"])
 
     def visit(node):
         kind = node["t"]
