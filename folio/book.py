@@ -205,6 +205,27 @@ def _as_list(value) -> list[str]:
     return [name for name in map(_person, values) if name]
 
 
+def _typeset(html: str) -> str:
+    """A field as pandoc set it (Markdown read, entities decoded, O'Brien's apostrophe
+    curled), as plain text."""
+    return " ".join(text_of(lxml.html.fragment_fromstring(html or "", create_parent="div")).split())
+
+
+def _names(value, html: str) -> list[str]:
+    """The names of `author:` or `editor:` as pandoc set them (`_typeset`), one per
+    `<span>` of the template; a name written as a map (`{name: …}`, CSL's given and
+    family) pandoc does not set, and _person reads it."""
+    values = [] if value is None else value if isinstance(value, list) else [value]
+    holder = lxml.html.fragment_fromstring(html or "", create_parent="div")
+    shown = [" ".join(text_of(span).split()) for span in holder.findall("span")]
+    names = []
+    for i, one in enumerate(values):
+        name = shown[i] if not isinstance(one, dict) and len(shown) == len(values) else _person(one)
+        if name:
+            names.append(name)
+    return names
+
+
 def _site_url(value) -> str:
     """An https address ending in '/', or nothing: it is written into links and the sitemap."""
     text = str(value or "").strip()
@@ -227,8 +248,8 @@ def _modified(date: str) -> str:
 
 def read_metadata(manuscript: Manuscript, rendered: dict[str, str]) -> Metadata:
     m = manuscript.metadata
-    creators = tuple([("author", n) for n in _as_list(m.get("author"))] +
-                     [("editor", n) for n in _as_list(m.get("editor"))])
+    creators = tuple([("author", n) for n in _names(m.get("author"), rendered["author"])] +
+                     [("editor", n) for n in _names(m.get("editor"), rendered["editor"])])
     date = str(m.get("date") or "")
     title_text = text_of(lxml.html.fragment_fromstring(rendered["title"] or "x", create_parent="div"))
     identifier = str(m.get("identifier") or "")
@@ -246,7 +267,7 @@ def read_metadata(manuscript: Manuscript, rendered: dict[str, str]) -> Metadata:
         subtitle=text_of(lxml.html.fragment_fromstring(subtitle_html or "", create_parent="div")),
         subtitle_html=subtitle_html, creators=creators,
         lang=str(m.get("lang") or "en"), dir=direction_of(m), date=date,
-        publisher=str(m.get("publisher") or ""), edition=str(m.get("edition") or ""),
+        publisher=_typeset(rendered["publisher"]) or str(m.get("publisher") or "").strip(), edition=str(m.get("edition") or ""),
         rights_html=rendered["rights"], credit_html=rendered["credit"],
         dedication_html=rendered["dedication"], description=text_of(
             lxml.html.fragment_fromstring(rendered["description"] or "", create_parent="div")),
@@ -709,7 +730,7 @@ def _assemble(manuscript: Manuscript, reporter: Reporter, output, entries) -> Bo
     for step in transforms.PASSES:   # over everything pandoc wrote: text, metadata, definitions
         step(document, context)
     wrappers = list(document.iter("folio-meta", "folio-body"))
-    if len(wrappers) != 7 or any(w.getparent() is None or w.getparent().tag != "body" for w in wrappers):
+    if len(wrappers) != 10 or any(w.getparent() is None or w.getparent().tag != "body" for w in wrappers):
         # The AST pass leaves no raw markup that can do this; should one slip through,
         # stop rather than publish a book whose parts have moved.
         raise error("FOLIO035", "raw HTML in the manuscript broke the document's structure", manuscript.source,
