@@ -14,6 +14,7 @@ import shutil
 import sys
 import time
 from contextlib import contextmanager
+from functools import lru_cache
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -226,6 +227,7 @@ def number_lists(tree) -> None:
         pattern = DELIMITED.get(ol.get("data-delim", ""), "{}.")
         number = int(ol.get("start", "1")) if (ol.get("start") or "").lstrip("-").isdigit() else 1
         ol.set("class", "numbered")
+        markers = []
         for item in [child for child in ol if child.tag == "li"]:
             if (item.get("value") or "").isdigit():
                 number = int(item.get("value"))
@@ -234,7 +236,44 @@ def number_lists(tree) -> None:
             holder = item[0] if len(item) and item[0].tag == "p" and not (item.text or "").strip() else item
             marker.tail, holder.text = holder.text, ""
             holder.insert(0, marker)
+            markers.append(marker)
             number += 1
+        _room_for_markers(ol, markers)
+
+
+MARKER_GAP = 0.2   # em between a list's marker and its item (pdf.css: the marker's padding)
+
+
+def _room_for_markers(ol, markers) -> None:
+    """A list indented enough for its widest marker: pdf.css leaves 1.4 em (1.2 em in a
+    note), and "(viii)" is 2.3 em wide, which hung 9 pt into the margin. The list and
+    its markers are widened together, the markers still set flush right."""
+    if not markers:
+        return
+    in_note = any("fn" in (a.get("class") or "").split() for a in ol.iterancestors("span"))
+    room = max(_ems(marker.text) for marker in markers) + MARKER_GAP + 0.1
+    if room <= (1.2 if in_note else 1.4):
+        return
+    ol.set("style", f"margin-left: {room:.2f}em")
+    for marker in markers:
+        marker.set("style", f"width: {room - MARKER_GAP:.2f}em; margin-left: -{room:.2f}em")
+
+
+@lru_cache(maxsize=1)
+def _advances() -> tuple[dict, int]:
+    from fontTools.ttLib import TTFont
+    regular = next(p for p in fonts.font_files() if p.name == "SourceSerifPro-Regular.ttf")
+    font = TTFont(str(regular), lazy=True)
+    metrics, widths = font["hmtx"], {}
+    for code, glyph in font.getBestCmap().items():
+        widths[chr(code)] = metrics[glyph][0]
+    return widths, font["head"].unitsPerEm
+
+
+def _ems(text: str) -> float:
+    """The text's width in ems in the body face (a character it lacks counted wide)."""
+    widths, units = _advances()
+    return sum(widths.get(char, 0.7 * units) for char in text) / units
 
 
 MATH_SIZE = 10.5   # pt: the body type (pdf.css), so math sits in the line at the text's size
