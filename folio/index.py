@@ -327,17 +327,24 @@ def mark_explicit(body, marks: Marks, entries: tuple[Entry, ...] = ()) -> list:
 
 
 def link_glossary_terms(body, entries: tuple[Entry, ...], level: int) -> dict[str, list[str]]:
-    """The first occurrence of a glossary term in each chapter links to its entry.
+    """The first occurrence of a glossary term in each chapter (its text, else its
+    notes) links to its entry.
 
     Returns, for each term, the anchors of those linked occurrences: where it is used.
     """
     glossary = {e.key for e in entries if e.in_glossary}
     used: dict[str, list[str]] = {}
+    notes = {item.get("id"): item for section in body.iter("section") if section.get("role") == "doc-endnotes"
+             for item in section.iter("li") if item.get("id")}
     for chapter in body.iter("section"):
         if f"level{level}" not in (chapter.get("class") or "").split():
             continue
         linked = set()
-        for span in chapter.find_class("ix"):
+        # its text first, then its notes (pandoc keeps them after the last chapter)
+        called = [notes.get((call.get("href") or "")[1:]) for call in chapter.find_class("footnote-ref")]
+        spans = list(chapter.find_class("ix")) + [span for note in called if note is not None
+                                                  for span in note.find_class("ix")]
+        for span in spans:
             key = span.get("data-entry")
             if key in glossary and key not in linked:
                 linked.add(key)
