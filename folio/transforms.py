@@ -62,7 +62,7 @@ IMAGE_TYPES = {"image/png", "image/jpeg", "image/gif", "image/svg+xml", "image/w
 # An id folio can carry into XHTML, file names and URLs: a letter, then letters, digits,
 # '-', '_' or '.'. Ids folio makes itself start with these prefixes.
 SAFE_ID = re.compile(r"^[^\W\d_][\w.-]{0,99}$")
-FOLIO_ID_PREFIXES = ("ix-", "ixe-", "gl-", "pop-")
+FOLIO_ID_PREFIXES = ("ix-", "ixe-", "gl-", "pop-", "fn-", "fncall-")   # fn-: notes (book.py), fncall-: their calls (pdf.py)
 # Ids of the pages an author's text is set in: the site's chapter page (templates/html)
 # and the PDF's front matter (templates/pdf). An author's is renamed, links following.
 EDITION_IDS = frozenset({"content", "site-toc", "contents"})
