@@ -640,17 +640,31 @@ def mark_balanced_runs(node) -> None:
         i = end + 1
 
 
-CODE_OPENS = re.compile(r"<(script|style|template)\b[^>]*>", re.I)
+CODE_OPENS = re.compile(r"<(script|style|template)(?=[\s/>])[^>]*>", re.I)
 
 
-def _drop_code_between(node) -> None:
-    """pandoc reads an inline `<style>` as two raw tags with the CSS between them as
-    words (a `<script>` it keeps whole): the words go with their tags, which the pass
-    says and drops, rather than printing the stylesheet as text."""
+def _words_in(node) -> str:
+    if type(node) is list:
+        return "".join(map(_words_in, node))
+    if type(node) is not dict:
+        return ""
+    kind = node.get("t")
+    if kind == "Str":
+        return str(node.get("c"))
+    if kind in ("Space", "SoftBreak", "LineBreak"):
+        return " "
+    return _words_in(node.get("c"))
+
+
+def _drop_code_between(node, warn, line_of) -> None:
+    """pandoc reads an inline `<style>` (and a `<template>`) as two raw tags with what
+    they hold as words between them; a browser reads those words as a stylesheet, or not
+    at all. They go with their tags, said with what they held, rather than printed as
+    text."""
     if type(node) is dict:
         content = node.get("c")
         if type(content) is list:
-            _drop_code_between(content)
+            _drop_code_between(content, warn, line_of)
         return
     if type(node) is not list:
         return
@@ -664,9 +678,15 @@ def _drop_code_between(node) -> None:
             end = next((i for i in range(at + 1, len(node)) if type(node[i]) is dict and node[i].get("t") == "RawInline"
                         and closing.fullmatch(str(node[i]["c"][1]).strip())), None)
             if end is not None:
+                held = " ".join(_words_in(node[at + 1:end]).split())
+                name = opened.group(1).lower()
+                warn("FOLIO030", f"raw <{name}> is left out with what it holds" + (f": '{held[:60]}'" if held else ""),
+                     item["c"][1], f"a <{name}> is not text; to show the tag itself, write it as code: `<{name}>`",
+                     line_of(item["c"][1]))
+                item["folio-said"] = node[end]["folio-said"] = True
                 del node[at + 1:end]
         elif type(item) in (dict, list):
-            _drop_code_between(item)
+            _drop_code_between(item, warn, line_of)
         at += 1
 
 
@@ -676,13 +696,24 @@ def neutralize_raw_markup(document: dict, manuscript, warn) -> dict:
     in_meta = [False]
     mark_balanced_runs(document["blocks"])
     if CODE_OPENS.search(manuscript.text):   # an inline <style>'s words
-        _drop_code_between(document["blocks"])
+        seen: dict = {}
+
+        def nth_line(raw: str) -> int | None:   # the n-th tag written so is at the n-th place
+            seen[raw] = seen.get(raw, 0) + 1
+            at = -1
+            for _ in range(seen[raw]):
+                at = manuscript.text.find(raw, at + 1)
+                if at < 0:
+                    return None
+            return manuscript.text.count("\n", 0, at) + 1
+        _drop_code_between(document["blocks"], warn, nth_line)
 
     def visit(node):
         kind = node["t"]
         if kind not in ("RawBlock", "RawInline"):
             return None
         in_run = node.pop("folio-run", False)
+        said = node.pop("folio-said", False)   # by _drop_code_between
         form, raw = node["c"]
         if form.lower() in ("latex", "tex"):
             warn("FOLIO029", f"raw LaTeX '{raw[:50]}' is left out of every edition", raw,
@@ -698,8 +729,9 @@ def neutralize_raw_markup(document: dict, manuscript, warn) -> dict:
         odd = sorted(tags - allowed)
         problem = (f"raw <{odd[0]}> is not an element folio keeps" if odd
                    else "raw HTML opens an element it does not close")
-        warn("FOLIO030", problem + ("; its text stays" if text else "; it is left out"), raw,
-             "use Markdown, or an HTML element of the text such as <span>; close what you open")
+        if not said:
+            warn("FOLIO030", problem + ("; its text stays" if text else "; it is left out"), raw,
+                 "use Markdown, or an HTML element of the text such as <span>; close what you open")
         if kind == "RawInline":
             return {"t": "Str", "c": text} if text else {"t": "Str", "c": ""}
         return {"t": "Plain", "c": [{"t": "Str", "c": text}]} if text else {"t": "Plain", "c": []}

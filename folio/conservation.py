@@ -48,7 +48,9 @@ class Passage:
 
 
 def words_of(text: str) -> tuple[str, ...]:
-    return tuple(WORD.findall(composed(text).lower().replace("\u00ad", "")))   # an author's soft hyphen joins
+    # An author's soft hyphen joins, and so does a zero-width space: a PDF's text layer
+    # holds neither (no glyph is drawn for them).
+    return tuple(WORD.findall(composed(text).lower().replace("\u00ad", "").replace("\u200b", "")))
 
 
 def _inline_text(inlines) -> str:
@@ -124,7 +126,7 @@ class _Lines:
     the last passage found (passages come in the manuscript's order), then anywhere."""
 
     def __init__(self, text: str):
-        text = composed(text)   # as the words are (no line is made or lost)
+        text = composed(text).replace("\u200b", "")   # as the words are (no line is made or lost)
         self.text, self.at, self.line = text, 0, 1   # `line` is the line `at` is on
         # Searched in lower case, as the words are (words_of), when that keeps every
         # offset: a pattern that starts with a literal word is then found by a fast
@@ -233,7 +235,46 @@ def shown_in(words: tuple[str, ...]) -> tuple[set, set]:
 def missing(passages_: tuple[Passage, ...], edition_text: str) -> list[Passage]:
     """The passages the edition's text does not show."""
     pairs, vocabulary = shown_in(words_of(edition_text))
-    return [passage for passage in passages_ if not _shows(passage, pairs, vocabulary)]
+    lost = [passage for passage in passages_ if not _shows(passage, pairs, vocabulary)]
+    if any(len(word) >= LONG_WORD for passage in lost for word in passage.words):
+        squeezed = re.sub(r"\s+", "", composed(edition_text).lower().replace("\u00ad", ""))
+        lost = [passage for passage in lost if not _shown_in_pieces(passage, pairs, vocabulary, squeezed)]
+    return lost
+
+
+LONG_WORD = 200   # hyphenation.LONG_RUN: a run the PDF breaks anywhere
+PIECE, PIECES = 32, 64
+
+
+def _shown_in_pieces(passage: Passage, pairs: set, vocabulary: set, squeezed: str) -> bool:
+    """A passage holding a run of LONG_WORD characters, read from an edition's pages
+    (`check` reads the PDFs so): a page may set something between the run's halves (a
+    table's repeated head, the page's notes), so the run counts as shown when pieces of
+    it are found in order in the text with its spaces taken out (up to PIECES, spread
+    over it), and the passage's other words as usual."""
+    for word in (word for word in passage.words if len(word) >= LONG_WORD):
+        starts = range(0, len(word) - PIECE + 1, PIECE)
+        chosen = [starts[i * len(starts) // PIECES] for i in range(PIECES)] if len(starts) > PIECES else list(starts)
+        found, at = 0, 0
+        for start in chosen:
+            place = squeezed.find(word[start:start + PIECE], at)
+            if place >= 0:
+                found, at = found + 1, place + PIECE
+        if found < PRESENT * len(chosen):
+            return False
+    rest = tuple(tuple(part) for segment in passage.segments
+                 for part in _split_at_long(segment) if part)
+    return not rest or _shows(Passage(passage.line, rest), pairs, vocabulary)
+
+
+def _split_at_long(segment: tuple[str, ...]) -> list[list[str]]:
+    parts: list[list[str]] = [[]]
+    for word in segment:
+        if len(word) >= LONG_WORD:
+            parts.append([])
+        else:
+            parts[-1].append(word)
+    return parts
 
 
 LAID_OUT_RECORD = "conservation.json"   # beside the layout: which passages each unit was seen to show
@@ -312,14 +353,16 @@ def pdf_text(document) -> str:
     pieces: list[str] = []
     ended: dict = {}   # a code element or run -> (the piece its last line is in, that line's last text)
 
-    def texts(box, code):
+    def texts(box, code, run=False):
         text = getattr(box, "text", None)
-        if text and text.strip("\u200b"):   # not a <wbr> of a long run
+        if text and run:   # a long run's breaks, and its <wbr>s (an author's own zero-width spaces part words)
+            text = text.replace("\u200b", "")
+        if text:
             yield text, code
         if getattr(box, "element_tag", None) == "code" or _is_run(box):
-            code = box.element
+            code, run = box.element, run or _is_run(box)
         for child in getattr(box, "children", ()):
-            yield from texts(child, code)
+            yield from texts(child, code, run)
         if type(box).__name__ == "InlineBlockBox":   # a box of its own (a code line's number): a word apart
             yield " ", code
 
@@ -332,6 +375,9 @@ def pdf_text(document) -> str:
             if before is not None and _broken_in(leaves[0][1], before[1], leaves[0][0]):
                 pieces[before[0]] += line
                 at = before[0]
+            elif pieces and pieces[-1].endswith("\u200b"):   # broken at an author's zero-width space
+                pieces[-1] += line
+                at = len(pieces) - 1
             else:
                 pieces.append(line)
                 at = len(pieces) - 1
@@ -348,23 +394,24 @@ def pdf_text(document) -> str:
         walk(page._page_box)
     # A line may end in a hyphen the layout added or one the author wrote: compare
     # against both readings (pairs only ever gain from the second).
-    laid_out = " ".join(pieces).replace("\u00ad", "").replace("\u200b", "")   # soft hyphens not broken at, runs' spaces
+    laid_out = " ".join(pieces).replace("\u00ad", "")   # soft hyphens not broken at (hyphenation.py)
     return laid_out + "\n" + re.sub("[\u2010-] ", "", laid_out)
 
 
-def _is_run(box) -> bool:
-    element = getattr(box, "element", None)
-    return getattr(box, "element_tag", None) == "span" and element is not None \
-        and "run" in (element.get("class") or "").split()
+def _is_run(box_or_element) -> bool:
+    """A long run folio opened to breaks (hyphenation.open_long_runs)."""
+    element = getattr(box_or_element, "element", box_or_element)
+    return getattr(element, "tag", None) == "span" and "folio-run" in (element.get("class") or "").split()
 
 
 def _broken_in(code, before: str, after: str) -> bool:
     """Whether a line ending in `before` and the next starting with `after`, both in the
     same code element, were parted inside a word (the code's text has them joined)."""
-    before, after = before.replace("\u200b", ""), after.replace("\u200b", "")
     if not before or not after or before[-1].isspace() or after[0].isspace():
         return False
-    written = "".join(code.itertext()).replace("\u200b", "")
+    written = "".join(code.itertext())
+    if _is_run(code):   # laid out without its zero-width spaces (texts)
+        written = written.replace("\u200b", "")
     return before + after in written and not re.search(re.escape(before) + r"\s+" + re.escape(after), written)
 
 

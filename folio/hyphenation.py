@@ -27,7 +27,9 @@ the square of its length, and faster still where it may hyphenate it (measured:
 puts a zero-width space between its characters (Pango draws none, and the PDF's text
 layer holds none) and keeps it from hyphenation: it breaks where its line is full, as
 `overflow-wrap: anywhere` would, and 40,000 letters take 0.6 s. Its span is
-`span.nohyphen.run`, so that conservation.pdf_text joins its lines again.
+`span.folio-run`, so that conservation.pdf_text joins its lines again (pdf.css sets it
+without ligatures: one across a zero-width space would give the ligature's glyph that
+text in the PDF's text layer, for every word that uses it).
 """
 from __future__ import annotations
 
@@ -120,17 +122,18 @@ def apply(tree, lang: str, author: tuple[str, ...], dictionary: bool = False) ->
     return whole
 
 
+def has_long_run(text: str) -> bool:
+    return _RUN.search(text) is not None
+
+
 def open_long_runs(tree) -> None:
     """Let each run of `LONG_RUN` characters without a space break anywhere, and keep
     it from hyphenation (see the module's docstring)."""
     for node, slot, text, insertable in list(pagemap._slots(tree)):
         if insertable and len(text) >= LONG_RUN:
             places = [(m.start(), m.end(), m.group()) for m in _RUN.finditer(text)]
-            if places:
-                wrap_whole(node, slot, places, "nohyphen run")
-                for span in node.iter("span") if slot == "text" else node.itersiblings():
-                    if span.get("class") == "nohyphen run" and "\u200b" not in (span.text or ""):
-                        _open(span)
+            for span in wrap_whole(node, slot, places, "nohyphen folio-run") if places else ():
+                _open(span)
 
 
 def _open(span) -> None:
@@ -258,10 +261,10 @@ def _kept_form(word: str, before: str, listed: dict, names: set | None) -> str |
     return None
 
 
-def wrap_whole(node, slot: str, places: list, kind: str = "nohyphen") -> None:
+def wrap_whole(node, slot: str, places: list, kind: str = "nohyphen") -> list:
     """Put each (start, end, form) of the slot's text ('text' or 'tail' of `node`) in a
     span.nohyphen, which is not hyphenated (setting.py keeps words whole with it too);
-    `kind` is its class."""
+    `kind` is its class. The spans made."""
     text = getattr(node, slot) or ""
     pieces, spans, last = [], [], 0
     for start, end, kept in places:
@@ -282,3 +285,4 @@ def wrap_whole(node, slot: str, places: list, kind: str = "nohyphen") -> None:
         for span in spans:
             anchor.addnext(span)
             anchor = span
+    return spans

@@ -201,7 +201,7 @@ def page_firsts(document, chapter_ids: set[str]) -> dict[int, PageStart]:
         if line.page not in firsts and (line.text.strip() or not line.text):
             start = PageStart("", line.chapter, line.passage)
             if line.passage is not None and line.text:
-                words = re.findall(r"\w+", line.text.replace("\u200b", ""))   # a long run's breaks (hyphenation.py)
+                words = re.findall(r"\w+", line.text)
                 if key in broken and words:
                     words = words[1:]   # the page opens on the rest of a hyphenated word
                 start.words, start.offset = words[:4], seen.get(key, 0)

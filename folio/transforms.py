@@ -349,7 +349,7 @@ def _data_image(src: str, ctx: Context) -> tuple[bytes, str] | None:
     """An image written into the manuscript as a `data:` URL (Jupyter, Typora and
     pandoc's --embed-resources write them so): decoded, and checked as a file would be;
     its bytes and its name's suffix."""
-    shown = src.strip()[:40] + ("…" if len(src.strip()) > 40 else "")
+    shown = src.strip()[:40] + (f"… ({len(src) / 1024:,.0f} KB)" if len(src.strip()) > 40 else "")
     found = DATA_URL.fullmatch(src)
     suffix = DATA_SUFFIXES.get(found.group(1).strip().lower()) if found else None
     if suffix is None:
@@ -361,7 +361,8 @@ def _data_image(src: str, ctx: Context) -> tuple[bytes, str] | None:
         raise error("FOLIO064", f"image '{shown}' is over {bounds.MAX_IMAGE_BYTES // 2**20} MB", ctx.manuscript.source,
                     ctx.line_of(src), fix="give a smaller image, as a file in the manuscript folder")
     try:
-        data = base64.b64decode(re.sub(r"\s+", "", payload), validate=True) if found.group(3) \
+        # percent-encoded either way (RFC 2397): pandoc writes a space in the URL as %20
+        data = base64.b64decode(re.sub(r"\s+", "", unquote(payload)), validate=True) if found.group(3) \
             else unquote_to_bytes(payload)
     except (ValueError, binascii.Error):
         ctx.warn("FOLIO031", f"image '{shown}' is a data: URL that is not valid base64; it is left out",

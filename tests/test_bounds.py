@@ -412,3 +412,15 @@ def test_the_deepest_nesting_allowed_is_read_written_and_kept(tmp_path):
     finally:
         sys.setrecursionlimit(limit)
     assert "The deepest words sit here." in html and f"quoted line {MAX_NESTING}" in html
+
+
+def test_an_image_written_as_a_data_url_counts_as_an_image_not_as_text():
+    """A paragraph holding a 3 MB base64 `data:` image is no 3 MB paragraph: pandoc
+    reads the URL in under a second, and the image is held to the image limits once
+    decoded (transforms.py). 3 MB of words in one paragraph is still refused."""
+    import base64
+    payload = base64.b64encode(bytes(range(256)) * 9000).decode()   # 3 MB
+    check_markdown(f"# One\n\nA photo: ![p](data:image/png;base64,{payload}) here.\n", Path("book.md"))
+    with pytest.raises(BuildError) as raised:
+        check_markdown("# One\n\n" + "word " * 700_000 + "\n", Path("book.md"))
+    assert raised.value.diagnostics[0].code == "FOLIO065"

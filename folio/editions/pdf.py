@@ -380,13 +380,16 @@ def chapter_title(chapter: Chapter, own: set[str] | None = None) -> str:
     """The chapter's title as its opening page sets it: a note it calls is set at the
     foot of that page (the running heads take the title's plain text). With `own`
     (the ids of its part of the layout), links elsewhere lead out of the part."""
-    if "footnote-ref" not in chapter.title_html and "href" not in chapter.title_html:
+    long_run = hyphenation.has_long_run(chapter.title_html)
+    if "footnote-ref" not in chapter.title_html and "href" not in chapter.title_html and not long_run:
         return chapter.title_html
     tree = parse_fragment(chapter.title_html)
     for span in _float_notes(tree, chapter):
         _inline_blocks(span)
     if own is not None:
         _outward_links([tree], own | {e.get("id") for e in tree.iter() if e.get("id")})
+    if long_run:
+        hyphenation.open_long_runs(tree)
     return inner_html(tree)
 
 
