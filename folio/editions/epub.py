@@ -108,8 +108,8 @@ def _xhtml_body(book: Book, chapter: Chapter, href, pages: PrintPages | None = N
         element.set("epub:type", element.attrib.pop("data-epub-type"))
     for element in tree.xpath("//*[@lang]"):   # a passage the author marked as French, IPA…
         element.set(XML_LANG, element.get("lang"))
-    for table in list(tree.iter("table")):   # a wide table scrolls instead of being clipped
-        holder = lxml.html.Element("div", {"class": "table-scroll"})
+    for table in list(tree.iter("table")):   # a wide table scrolls instead of being clipped; focusable,
+        holder = lxml.html.Element("div", {"class": "table-scroll", "tabindex": "0"})   # so a keyboard can scroll it
         table.addprevious(holder)
         holder.append(table)
     code_lines(tree)   # a long line of code wraps, hanging, rather than running off the page
