@@ -349,13 +349,21 @@ def _data_image(src: str, ctx: Context) -> tuple[bytes, str] | None:
     """An image written into the manuscript as a `data:` URL (Jupyter, Typora and
     pandoc's --embed-resources write them so): decoded, and checked as a file would be;
     its bytes and its name's suffix."""
-    shown = src.strip()[:40] + (f"… ({len(src) / 1024:,.0f} KB)" if len(src.strip()) > 40 else "")
+    shown = src.strip()[:40] + ("" if len(src.strip()) <= 40 else "…" if len(src) < 2048
+                                else f"… ({len(src) / 1024:,.0f} KB)")
     found = DATA_URL.fullmatch(src)
     suffix = DATA_SUFFIXES.get(found.group(1).strip().lower()) if found else None
     if suffix is None:
         ctx.warn("FOLIO031", f"image '{shown}' is a data: URL of no PNG, JPEG, GIF, WebP or SVG image; it is left out",
                  _image_written(src), fix="give a PNG, JPEG or SVG image, as a file in the manuscript folder")
         return None
+    if re.search(r"\)\s*\n\s*\n", unquote(src)):
+        # pandoc reads a `;charset=` data: URL on to the last ')' of the text, blank
+        # lines and all: what follows the image would be lost inside its address
+        raise error("FOLIO031", f"image '{shown}' has a data: URL that runs on past its ')' and a blank line; "
+                                "the text after it would be lost", ctx.manuscript.source,
+                    ctx.line_of(src[:60]) or ctx.line_of(unquote(src)[:60]) or ctx.line_of(src.split(",")[0]),
+                    fix="leave ';charset=…' out of the data: URL (or save the image as a file in the manuscript folder)")
     payload = found.group(4)
     if len(payload) > bounds.MAX_IMAGE_BYTES * 4 // 3 + 4:
         raise error("FOLIO064", f"image '{shown}' is over {bounds.MAX_IMAGE_BYTES // 2**20} MB", ctx.manuscript.source,
