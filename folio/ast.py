@@ -643,19 +643,6 @@ def mark_balanced_runs(node) -> None:
 CODE_OPENS = re.compile(r"<(script|style|template)(?=[\s/>])[^>]*>", re.I)
 
 
-def _words_in(node) -> str:
-    if type(node) is list:
-        return "".join(map(_words_in, node))
-    if type(node) is not dict:
-        return ""
-    kind = node.get("t")
-    if kind == "Str":
-        return str(node.get("c"))
-    if kind in ("Space", "SoftBreak", "LineBreak"):
-        return " "
-    return _words_in(node.get("c"))
-
-
 def _drop_code_between(node, warn, line_of) -> None:
     """pandoc reads an inline `<style>` (and a `<template>`) as two raw tags with what
     they hold as words between them; a browser reads those words as a stylesheet, or not
@@ -678,7 +665,7 @@ def _drop_code_between(node, warn, line_of) -> None:
             end = next((i for i in range(at + 1, len(node)) if type(node[i]) is dict and node[i].get("t") == "RawInline"
                         and closing.fullmatch(str(node[i]["c"][1]).strip())), None)
             if end is not None:
-                held = " ".join(_words_in(node[at + 1:end]).split())
+                held = " ".join(plain_text(node[at + 1:end]).split())
                 name = opened.group(1).lower()
                 warn("FOLIO030", f"raw <{name}> is left out with what it holds" + (f": '{held[:60]}'" if held else ""),
                      item["c"][1], f"a <{name}> is not text; to show the tag itself, write it as code: `<{name}>`",

@@ -100,10 +100,11 @@ def unembedded_fonts(pdf: Path) -> list[Problem]:
             for name, embedded in pdf_fonts(pdf) if not embedded]
 
 
-def pdf_text(pdf: Path, layout: bool = True) -> list[str]:
+def pdf_text(pdf: Path, layout: bool = True, crop: tuple[str, ...] = ()) -> list[str]:
     """The text of each page: as laid out (columns side by side), or in reading order
-    (a table's cells one after another, words hyphenated at a line's end joined)."""
-    out = subprocess.run([require("pdftotext", "poppler-utils"), *(["-layout"] if layout else []), str(pdf), "-"],
+    (a table's cells one after another, words hyphenated at a line's end joined);
+    `crop`: pdftotext's -x -y -W -H, in points."""
+    out = subprocess.run([require("pdftotext", "poppler-utils"), *(["-layout"] if layout else []), *crop, str(pdf), "-"],
                          capture_output=True, text=True, check=True).stdout
     return out.split("\f")[:-1] if out.endswith("\f") else out.split("\f")
 
@@ -115,10 +116,8 @@ def text_block_text(pdf: Path, settings, bled: bool) -> list[str]:
     top, bottom = settings.margins[0], settings.margins[1]
     bleed = to_points(settings.bleed) if bled else 0.0
     width, height = to_points(settings.width) + 2 * bleed, to_points(settings.height) - top - bottom
-    crop = ["-x", "0", "-y", str(round(bleed + top)), "-W", str(round(width)), "-H", str(round(height))]
-    out = subprocess.run([require("pdftotext", "poppler-utils"), *crop, str(pdf), "-"],
-                         capture_output=True, text=True, check=True).stdout
-    return out.split("\f")[:-1] if out.endswith("\f") else out.split("\f")
+    return pdf_text(pdf, layout=False, crop=("-x", "0", "-y", str(round(bleed + top)), "-W", str(round(width)),
+                                            "-H", str(round(height))))
 
 
 CODE = re.compile(r"<(pre|code)\b[^>]*>.*?</\1>", re.S)

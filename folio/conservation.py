@@ -18,6 +18,7 @@ from pathlib import Path
 
 from .ast import LEAVES
 from .diagnostics import BuildError, Diagnostic
+from .hyphenation import LONG_RUN
 from .manuscript import composed
 
 WORD = re.compile(r"\w+")
@@ -242,7 +243,7 @@ def missing(passages_: tuple[Passage, ...], edition_text: str) -> list[Passage]:
     return lost
 
 
-LONG_WORD = 200   # hyphenation.LONG_RUN: a run the PDF breaks anywhere
+LONG_WORD = LONG_RUN   # a run the PDF breaks anywhere (hyphenation.open_long_runs)
 PIECE, PIECES = 32, 64
 
 

@@ -26,7 +26,7 @@ the square of its length, and faster still where it may hyphenate it (measured:
 2,000 letters took 4.6 s, 40,000 letters with no hyphenation 32 s). `open_long_runs`
 puts a zero-width space between its characters (Pango draws none, and the PDF's text
 layer holds none) and keeps it from hyphenation: it breaks where its line is full, as
-`overflow-wrap: anywhere` would, and 40,000 letters take 0.6 s. Its span is
+`overflow-wrap: anywhere` would; 40,000 letters in a paragraph took 1.0 s. Its span is
 `span.folio-run`, so that conservation.pdf_text joins its lines again (pdf.css sets it
 without ligatures: one across a zero-width space would give the ligature's glyph that
 text in the PDF's text layer, for every word that uses it).

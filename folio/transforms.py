@@ -112,7 +112,6 @@ def _written(name: str, value: str) -> tuple:
     link or image (`](…`), as raw HTML writes it (after a space, so that `href` is not
     found in `xlink:href`), and the value alone, as pandoc wrote it or as the
     author typed it before pandoc escaped it."""
-    from urllib.parse import unquote, unquote_to_bytes
     typed = unquote(value)
     shapes = [f"]({value}", f"]({typed}", f"<{value}>"] if name in ("href", "src") else []
     shapes += [f' {name}="{value}"', f" {name}='{value}'", f" {name}={value}"]
@@ -389,21 +388,15 @@ def collect_images(body, ctx: Context) -> None:
     root = ctx.manuscript.root
     for img in list(body.iter("img")):
         src = img.get("src", "")
-        if DATA_URL.match(src):
-            written = _data_image(src, ctx)
-            if written is not None:
-                data, suffix = written
-                name = f"images/{hashlib.sha256(data).hexdigest()[:12]}{suffix}"
-                ctx.assets[name] = data
-                img.set("src", name)
-                continue
-            path, data, said = None, None, True
+        said = DATA_URL.match(src) is not None   # _data_image says why it cannot keep one
+        if said:
+            data, suffix = _data_image(src, ctx) or (None, "")
         else:
-            said = False
             path = _with_extension(local_path(src, root), root)
             kind = mimetypes.guess_type(path.name if path else src)[0]
             found = path is not None and is_regular_file(path)
             data = _read_image(path, src, ctx) if found and kind in IMAGE_TYPES else None
+            suffix = ".svg" if data is not None and path.suffix.lower() == ".pdf" else path.suffix.lower() if path else ""
         if data is None:
             if not said and (not found or kind not in IMAGE_TYPES):
                 reason = ("is not in the manuscript folder" if path is None
@@ -419,8 +412,7 @@ def collect_images(body, ctx: Context) -> None:
                 if not "".join(parent.itertext()).strip():
                     parent.drop_tree()
             continue
-        digest = hashlib.sha256(data).hexdigest()[:12]
-        name = f"images/{digest}{'.svg' if path.suffix.lower() == '.pdf' else path.suffix.lower()}"
+        name = f"images/{hashlib.sha256(data).hexdigest()[:12]}{suffix}"
         ctx.assets[name] = data
         img.set("src", name)
 
