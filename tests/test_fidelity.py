@@ -111,6 +111,10 @@ def test_a_long_run_is_set_in_full_lines_unhyphenated(built):
     full = lines[:-1]
     assert max(map(len, full)) - min(map(len, full)) <= 2, [len(line) for line in lines]
     assert re.search(r"The sequence reads (abcdefghij){4}abcd\b", " ".join(text.split())), text[:400]
+    # The base64 blob, in a note and in code: full lines too, not one line per '+/'
+    # (hyphenation.apply cut the run at its capitals before it could be opened).
+    blob = [line for line in every if re.fullmatch(r"[A-Za-z0-9+/=]{20,}", line) and "QUJD" in line]
+    assert len(blob) > 10 and len([line for line in blob if len(line) < 50]) <= 2, [len(line) for line in blob]
 
 
 def test_empty_headings_and_a_locale_for_a_language_are_said_at_their_lines(built):

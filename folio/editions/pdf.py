@@ -438,9 +438,10 @@ def chapter_body(chapter: Chapter, book: Book, corrections=None, folio_of: dict 
     _page_numbers(tree, folio_of or {})
     if chapter.role == "index":
         _unwrap_index_spans(tree)
-    # Last: the corrections find words as written.
-    whole = hyphenation.apply(tree, book.meta.lang, book.meta.hyphenation, dictionary=lifted is not None)
+    # Last: the corrections find words as written. A long run first: hyphenation.apply
+    # would cut it at the names and capitals inside it ("QUJDREVGR" in base64).
     hyphenation.open_long_runs(tree)
+    whole = hyphenation.apply(tree, book.meta.lang, book.meta.hyphenation, dictionary=lifted is not None)
     if lifted is not None:
         lifted.kept.update(whole)
         lifted.marks.extend(marks.lift(tree) if lifted.lift_marks else ())
