@@ -31,12 +31,22 @@ with the measuring and balancing loop left out); if content is left over, the pa
 full and that layout is the page. Otherwise it is undone and WeasyPrint's own function
 balances the last page as before.
 
+And one mend. **A word is broken between letters only at a line's start.** With
+`overflow-wrap: break-word` (pdf.css, for a word longer than the measure), WeasyPrint
+may break a word anywhere, but only when it begins its line. It takes the first text
+inside any inline element (a span, a link, an emphasis) for a line's start, so a word
+there that did not fit the line's end was cut between two letters, with no hyphen
+("within the Sovi / et Union", a note in the bundled book). Here a text is at the
+line's start only if nothing was set before it on that line, or if its first word is
+wider than the line itself: that word is broken where it stands, filling the line.
+
 The rules change WeasyPrint 70.0 (pinned in pyproject.toml) at a named place: the first
 wraps its line iterator and its line splitter; the second recompiles the function
 that lays out a paragraph's lines from WeasyPrint's installed source, with that
-one decision (the assignment to `report`) made False. If either place is not found,
-`install` says so and leaves WeasyPrint as it is: setting.py still finds and corrects
-the faults, at the cost of a second layout. The tests require both in place.
+one decision (the assignment to `report`) made False; the mend wraps its inline
+splitters. If a place is not found, `install` says so and leaves WeasyPrint as it is:
+setting.py still finds and corrects the faults, at the cost of a second layout. The
+tests require all in place.
 """
 from __future__ import annotations
 
@@ -57,6 +67,7 @@ def install() -> dict[str, bool]:
         _installed["notes"] = _keep_notes_with_calls()
         _installed["leaders"] = _leaders_as_one_run()
         _installed["columns"] = _full_columns_laid_out_once()
+        _installed["line-start"] = _line_start_is_the_lines()
     return dict(_installed)
 
 
@@ -107,6 +118,45 @@ def _keep_hyphen_runs_short() -> bool:
 
     block.iter_line_boxes = iter_line_boxes
     inline.split_first_line = split_first_line
+    return True
+
+
+def _line_start_is_the_lines() -> bool:
+    from weasyprint.formatting_structure import boxes
+    from weasyprint.layout import inline
+    split_box, split_text = getattr(inline, "split_inline_box", None), getattr(inline, "split_text_box", None)
+    if split_box is None or split_text is None or getattr(boxes, "LineBox", None) is None:
+        return False
+    lines: list[list] = []   # [text set before, the line's width] for each line being set (a note's
+    #                          lines are set inside its call's)
+
+    def split_inline_box(context, box, position_x, max_x, *args, **kwargs):
+        if not isinstance(box, boxes.LineBox):
+            return split_box(context, box, position_x, max_x, *args, **kwargs)
+        lines.append([False, max_x - position_x])
+        try:
+            return split_box(context, box, position_x, max_x, *args, **kwargs)
+        finally:
+            lines.pop()
+
+    def split_text_box(context, box, available_width, skip, is_line_start=True):
+        """WeasyPrint's, told whether the text starts its line. A word that no line
+        could hold is broken where it stands, filling the line (as before), rather
+        than leaving a short line behind it, spaced out when justified."""
+        line = lines[-1] if lines else None
+        if not is_line_start or line is None or not line[0]:
+            found = split_text(context, box, available_width, skip, is_line_start=is_line_start)
+        else:
+            found = split_text(context, box, available_width, skip, is_line_start=False)
+            first = found[0]
+            if first is not None and available_width is not None and first.width > max(available_width, line[1]):
+                found = split_text(context, box, available_width, skip, is_line_start=True)
+        if line is not None and found[0] is not None and found[0].text.strip():
+            line[0] = True
+        return found
+
+    inline.split_inline_box = split_inline_box
+    inline.split_text_box = split_text_box
     return True
 
 

@@ -14,10 +14,11 @@ the layout, a word kept the same way wherever its chapter sets it is given to th
 hyphenation dictionary WeasyPrint asks (`installed`: pyphen's answer for that word,
 its listed breaks or none), not marked up. Every inline element splits a line into
 more boxes for WeasyPrint to measure; taking the bundled book's names out of spans cut
-its chapters' rendering by 30 %. A word kept in one place and not in another
-("Revolution" the event, "revolution" the word), set in another language, or joined to
-a digit, accent or joiner (`_stands_alone`) is a `span.nohyphen` (`hyphens: manual`),
-with soft hyphens where it may break. The
+its chapters' rendering by 30 %. The dictionary is asked for the word as written, so a
+name and the common word spelt the same ("Revolution" the event, "revolution" the
+word) need no span either. A word set in another language, or joined to a digit,
+accent or joiner (`_stands_alone`), is a `span.nohyphen` (`hyphens: manual`), with
+soft hyphens where it may break. The
 EPUB and the site leave the breaking to the reader's engine.
 
 A run of `LONG_RUN` characters with no place to break (a DNA sequence, a hash, a
@@ -49,6 +50,7 @@ NOUNS_CAPITALISED = {"de", "lb"}   # every noun has a capital: a capital does no
 SKIPPED = {"code", "pre", "kbd", "samp", "math", "svg", "h1", "h2", "h3", "h4", "h5", "h6"}
 ENTRY = re.compile(r"[^\W\d_]+(?:-[^\W\d_]+)*")
 WORD = re.compile(r"[^\W\d_]+")
+FLOW_BREAKS = {"br", "wbr", "img", "svg", "math", "hr"}
 BLOCKS = {*pagemap.PASSAGE_TAGS, "div", "section", "blockquote", "figure", "figcaption", "table", "ul", "ol", "dl"}
 JOINING = {"Mn", "Mc", "Me", "Cf", "Pc"}   # marks, format characters (ZWNJ, soft hyphen), connectors
 SENTENCE_END = re.compile(r"[.!?][\"'”’»)\]]*\s*$")
@@ -96,8 +98,9 @@ def apply(tree, lang: str, author: tuple[str, ...], dictionary: bool = False) ->
     """Keep the tree's names and listed words from breaking where they must not. A
     capitalised word is a name where it stands inside a sentence; seen so once in the
     chapter, it is a name at a sentence's start too. With `dictionary`, return the
-    words (lower case) kept at every place the tree sets them, with the breaks they
-    allow, for `installed`, and mark up only the others."""
+    words kept at every place the tree sets them, as written (a name's case tells it
+    from the common word: "Revolution", "revolution"), with the breaks they allow, for
+    `installed`, and mark up only the others."""
     listed = exceptions(lang, author)
     names = None if lang.split("-")[0].lower() in NOUNS_CAPITALISED else \
         {word for _, _, word, before, _ in _words(tree) if word[0].isupper() and _inside_sentence(before)}
@@ -105,16 +108,16 @@ def apply(tree, lang: str, author: tuple[str, ...], dictionary: bool = False) ->
     for node, slot, word, before, start in _words(tree):
         kept = _kept_form(word, before, listed, names)
         if kept is None:
-            free.add(word.lower())
+            free.add(word)
         else:
             kept_at.append((node, slot, word, start, kept))
     own = _dictionary_of(lang) is not None if dictionary else False
     whole: dict[str, tuple[int, ...]] = {}
     places: dict = {}   # (node, slot) -> [(start, end, kept form)]
     for node, slot, word, start, kept in kept_at:
-        if own and word.lower() not in free and _stands_alone(getattr(node, slot) or "", start, start + len(word)) \
+        if own and word not in free and _stands_alone(getattr(node, slot) or "", start, start + len(word)) \
                 and _in_language(node if slot == "text" else node.getparent(), lang):
-            whole[word.lower()] = tuple(i - n for n, i in enumerate(m.start() for m in re.finditer("\u00ad", kept)))
+            whole[word] = tuple(i - n for n, i in enumerate(m.start() for m in re.finditer("\u00ad", kept)))
         else:
             places.setdefault((node, slot), []).append((start, start + len(word), kept))
     for (node, slot), found in places.items():
@@ -128,12 +131,39 @@ def has_long_run(text: str) -> bool:
 
 def open_long_runs(tree) -> None:
     """Let each run of `LONG_RUN` characters without a space break anywhere, and keep
-    it from hyphenation (see the module's docstring)."""
-    for node, slot, text, insertable in list(pagemap._slots(tree)):
-        if insertable and len(text) >= LONG_RUN:
-            places = [(m.start(), m.end(), m.group()) for m in _RUN.finditer(text)]
-            for span in wrap_whole(node, slot, places, "nohyphen folio-run") if places else ():
+    it from hyphenation (see the module's docstring). A run is found through the inline
+    elements it is written across (`abc…*def…*ghi…`): each of its parts is opened."""
+    for flow in _flows(tree):
+        joined = "".join(text for _, _, text in flow)
+        if len(joined) < LONG_RUN:
+            continue
+        places: dict = {}   # (node, slot) -> [(start, end, the run's part there)]
+        for match in _RUN.finditer(joined):
+            at = 0
+            for node, slot, text in flow:
+                start, end = max(match.start(), at), min(match.end(), at + len(text))
+                if start < end:
+                    places.setdefault((node, slot), []).append((start - at, end - at, text[start - at:end - at]))
+                at += len(text)
+        for (node, slot), found in places.items():
+            for span in wrap_whole(node, slot, found, "nohyphen folio-run"):
                 _open(span)
+
+
+def _flows(tree):
+    """The tree's text slots as (node, slot, text), in runs a line may set without a
+    break between them: a block, a note, a line break or an image parts them; text
+    that cannot be marked up (in math) stands as line breaks, which part a run."""
+    flow: list = []
+    for node, slot, text, insertable in list(pagemap._slots(tree)):   # taken before any is wrapped
+        tag = node.tag if isinstance(node.tag, str) else ""
+        if tag in BLOCKS or tag in FLOW_BREAKS or (tag and "fn" in (node.get("class") or "").split()):
+            if flow:
+                yield flow
+            flow = []
+        flow.append((node, slot, text if insertable else "\n" * len(text)))
+    if flow:
+        yield flow
 
 
 def _open(span) -> None:
@@ -195,23 +225,34 @@ def _dictionary_of(lang: str):
 @contextmanager
 def installed(lang: str, whole: dict[str, tuple[int, ...]]):
     """While WeasyPrint lays a chapter out, its dictionary for `lang` answers for the
-    chapter's kept words: their listed breaks, or none. pyphen memoises a word's
-    breaks (`HyphDict.cache`, asked before the patterns); the answers are put there
-    and taken out afterwards, so the next chapter, whose names differ, starts clean."""
+    chapter's kept words: their listed breaks, or none. pyphen lowers a word before
+    its patterns (and its memo) see it, so the answer is given before that, to the word
+    as written: a name and the common word it is spelt as ("Revolution" the event,
+    "revolution") are told apart without a span. A word set in capitals by the
+    stylesheet (`text-transform`) is asked for in capitals: it is kept if a form of it
+    is. Taken out afterwards, so the next chapter, whose names differ, starts clean."""
     import pyphen
     path = _dictionary_of(lang)
     if not whole or path is None:
         yield
         return
     patterns = _patterns_at(path)
-    before = {word: patterns.cache[word] for word in whole if word in patterns.cache}
-    patterns.cache.update({word: [pyphen.DataInt(at) for at in breaks] for word, breaks in whole.items()})
+    answers = {word: [pyphen.DataInt(at) for at in breaks] for word, breaks in whole.items()}
+    in_capitals = {}
+    for word, answer in answers.items():
+        in_capitals.setdefault(word.upper(), answer)
+    patterns_positions = patterns.positions
+
+    def positions(word):
+        answer = answers.get(word)
+        if answer is None and word.isupper():
+            answer = in_capitals.get(word)
+        return list(answer) if answer is not None else patterns_positions(word)
+    patterns.positions = positions   # on this instance only: WeasyPrint's Pyphen asks it
     try:
         yield
     finally:
-        for word in whole:
-            patterns.cache.pop(word, None)
-        patterns.cache.update(before)
+        del patterns.positions
 
 
 def _patterns_at(path):

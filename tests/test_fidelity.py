@@ -117,6 +117,24 @@ def test_a_long_run_is_set_in_full_lines_unhyphenated(built):
     assert len(blob) > 10 and len([line for line in blob if len(line) < 50]) <= 2, [len(line) for line in blob]
 
 
+def test_a_run_written_through_inline_markup_is_opened_whole(built):
+    """A run parted by italics into pieces of 150 letters is one run: set in full lines
+    (not hyphenated), all of it in the PDF's text in order."""
+    out, result = built("run-through-markup")
+    assert result.returncode == 0, result.stderr
+    written = (BOOKS / "run-through-markup" / "book.md").read_text(encoding="utf-8")
+    run = re.search(r"turns: ([ACGT*]+) and", written).group(1).replace("*", "")
+    assert len(run) == 9000
+    text = "\n".join(check.pdf_text(out / "run-through-markup.pdf", layout=False))
+    every = [line.strip() for line in text.splitlines()]
+    # the paragraph's lines, without the pages' folios and running heads between them
+    paragraph = [line for line in every if re.fullmatch(r"[ACGT]+-?", line) or "turns:" in line or "ends here" in line]
+    assert run in "".join("".join(paragraph).split()), "the run is not whole in the PDF"
+    lines = [line for line in every if re.fullmatch(r"[ACGT]+-?", line)]
+    assert len(lines) > 100 and not [line for line in lines if line.endswith("-")], lines
+    assert max(map(len, lines[:-1])) - min(map(len, lines[:-1])) <= 4, [len(line) for line in lines]
+
+
 def test_empty_headings_and_a_locale_for_a_language_are_said_at_their_lines(built):
     """The chapter's empty `#` (line 15) is a chapter, said nothing of; the section's
     (line 20) and the quoted one (line 24) are said; so is `lang: en_US` (line 3), and

@@ -165,9 +165,11 @@ def test_words_kept_whole_go_to_the_dictionary_unless_also_free():
         "<div><p>Yesterday Montmorency wrote to UNESCO. The revolution came, and then the Revolution "
         "was named. <span lang=\"de\">Dann schrieb Montmorency.</span></p></div>")
     whole = hyphenation.apply(tree, "en-GB", ("super-cali-fragilistic",), dictionary=True)
-    assert whole["montmorency"] == () and whole["unesco"] == ()
-    assert "revolution" not in whole
-    assert [span.text for span in tree.find_class("nohyphen")] == ["Revolution", "Montmorency"]
+    assert whole["Montmorency"] == () and whole["UNESCO"] == ()
+    # The name is kept by the dictionary, which is asked for the word as written; the
+    # common word is left to the patterns.
+    assert whole["Revolution"] == () and "revolution" not in whole
+    assert [span.text for span in tree.find_class("nohyphen")] == ["Montmorency"]
     assert hyphenation.apply(lxml.html.fragment_fromstring(
         "<p>A supercalifragilistic day.</p>"), "en", ("super-cali-fragilistic",), dictionary=True) \
         == {"supercalifragilistic": (5, 9)}
@@ -178,7 +180,7 @@ def test_words_kept_whole_go_to_the_dictionary_unless_also_free():
         "<div><p>Then Schwarzenegger2 met Wolkenkuckucksheime\u0301 and Wolkenku\u200cckucksheim "
         "near Montmorency’s house.</p></div>")
     whole = hyphenation.apply(tree, "en-GB", (), dictionary=True)
-    assert set(whole) == {"montmorency"}
+    assert set(whole) == {"Montmorency"}
     assert [span.text for span in tree.find_class("nohyphen")] == \
         ["Schwarzenegger", "Wolkenkuckucksheime", "Wolkenku"]
 
@@ -186,12 +188,18 @@ def test_words_kept_whole_go_to_the_dictionary_unless_also_free():
 def test_the_dictionary_answers_for_kept_words_only_while_installed():
     import pyphen
     dictionary = pyphen.Pyphen(lang="en_GB", left=3, right=3)
-    before = dictionary.positions("montmorency"), dictionary.positions("supercalifragilistic")
+    before = dictionary.positions("Montmorency"), dictionary.positions("supercalifragilistic")
     assert before[0]   # the patterns would split the name
-    with hyphenation.installed("en-GB", {"montmorency": (), "supercalifragilistic": (5, 9)}):
-        assert pyphen.Pyphen(lang="en_GB", left=3, right=3).positions("Montmorency") == []
-        assert pyphen.Pyphen(lang="en_GB", left=3, right=3).positions("supercalifragilistic") == [5, 9]
-    assert (dictionary.positions("montmorency"), dictionary.positions("supercalifragilistic")) == before
+    revolution = dictionary.positions("revolution")
+    assert revolution
+    with hyphenation.installed("en-GB", {"Montmorency": (), "supercalifragilistic": (5, 9), "Revolution": ()}):
+        asked = pyphen.Pyphen(lang="en_GB", left=3, right=3)
+        assert asked.positions("Montmorency") == [] and asked.positions("MONTMORENCY") == []
+        assert asked.positions("supercalifragilistic") == [5, 9]
+        # The name as written is kept; the common word spelt the same is not.
+        assert asked.positions("Revolution") == [] and asked.positions("revolution") == revolution
+    assert (dictionary.positions("Montmorency"), dictionary.positions("supercalifragilistic")) == before
+    assert dictionary.positions("Revolution") == revolution
 
 
 def test_a_chapter_whose_marks_cannot_be_placed_is_set_with_its_spans(tmp_path):

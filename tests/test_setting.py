@@ -164,7 +164,7 @@ def test_breaking_finds_its_places_in_weasyprint():
     from conftest import ROOT
     found = subprocess.run([sys.executable, "-c", "from folio import breaking; print(sorted(breaking.install().items()))"],
                            cwd=ROOT, capture_output=True, text=True, check=True).stdout.strip()
-    assert found == "[('columns', True), ('hyphens', True), ('leaders', True), ('notes', True)]"
+    assert found == "[('columns', True), ('hyphens', True), ('leaders', True), ('line-start', True), ('notes', True)]"
 
 
 COLUMNS = """
@@ -335,7 +335,8 @@ def test_names_and_listed_words_break_only_where_allowed(built):
     and other long words still are hyphenated (the patterns are not switched off)."""
     out, result = built("hyphenation-exceptions")
     assert result.returncode == 0, result.stderr
-    names = {"Aleksandrovich", "Bartholomew", "Constantinople", "Wolkenkuckucksheim", "Montmorency", "Schuschnigg"}
+    names = {"Aleksandrovich", "Bartholomew", "Constantinople", "Wolkenkuckucksheim", "Montmorency", "Schuschnigg",
+             "Confederation"}
     for name in ("hyphenation-exceptions.pdf", "hyphenation-exceptions-print.pdf"):
         splits = _line_end_splits(out / name)
         words = {head + tail: head for head, tail in splits}
@@ -348,6 +349,8 @@ def test_names_and_listed_words_break_only_where_allowed(built):
             if word.lower() == "internationalisation":
                 assert head.lower() == "inter", head
         assert {"supercalifragilistic", "internationalisation"} & {w.lower() for w in words}
+        # The name and the common word spelt the same: only the name is kept whole.
+        assert "confederation" in words, splits
 
 
 def test_hyphenation_rules_on_a_tree():
