@@ -710,12 +710,14 @@ def neutralize_raw_markup(document: dict, manuscript, warn) -> dict:
             return None
         tags = {name.lower() for name in TAG.findall(raw)}
         allowed = PHRASING if in_meta[0] else keep
-        if tags <= allowed and (in_meta[0] or in_run or _balanced(raw)):
+        unpaired = node.pop("folio-unpaired", False)   # by _mark_unpaired_in_fields
+        if tags <= allowed and not unpaired and (in_meta[0] or in_run or _balanced(raw)):
             return None
         text = _visible_text(raw)
         odd = sorted(tags - allowed)
         problem = (f"raw <{odd[0]}> is not an element folio keeps" if odd
-                   else "raw HTML opens an element it does not close")
+                   else "raw HTML in a metadata field opens or closes an element it does not pair within the field"
+                   if unpaired else "raw HTML opens an element it does not close")
         if not said:
             warn("FOLIO030", problem + ("; its text stays" if text else "; it is left out"), raw,
                  "use Markdown, or an HTML element of the text such as <span>; close what you open")
@@ -726,8 +728,63 @@ def neutralize_raw_markup(document: dict, manuscript, warn) -> dict:
     raw = frozenset({"RawBlock", "RawInline"})
     document["blocks"] = _walk(document["blocks"], visit, raw)
     in_meta[0] = True
+    _mark_unpaired_in_fields(document.get("meta", {}))
     document["meta"] = _walk(document.get("meta", {}), visit, raw)
     return document
+
+
+VOID = {"br", "wbr", "img", "hr", "input", "source", "track", "area", "col", "embed", "meta", "link", "base"}
+
+
+def _mark_unpaired_in_fields(meta) -> None:
+    """A field of the metadata (a title, each author) is set inside an element of
+    folio's templates: its raw tags must pair within it, or `Jo</span><span>Evil`
+    closes the template's own element and splits one author into two. The raw tags
+    of a field that does not pair are marked, for `neutralize_raw_markup` to say and
+    take out."""
+    def raws_in(node, found: list) -> list:
+        if isinstance(node, list):
+            for item in node:
+                raws_in(item, found)
+        elif isinstance(node, dict):
+            if node.get("t") == "RawInline" and isinstance(node.get("c"), list) and len(node["c"]) == 2 \
+                    and str(node["c"][0]).lower() in HTML_FORMATS:
+                found.append(node)
+            elif node.get("t") not in ("MetaInlines", "MetaBlocks"):   # a field inside a field is its own
+                raws_in(node.get("c"), found)
+        return found
+
+    def fields(node):
+        if isinstance(node, dict):
+            if node.get("t") in ("MetaInlines", "MetaBlocks"):
+                yield node["c"]
+            else:
+                for value in (node.values() if "t" not in node else [node.get("c")]):
+                    yield from fields(value)
+        elif isinstance(node, list):
+            for item in node:
+                yield from fields(item)
+
+    for field in list(fields(meta)):
+        raws = raws_in(field, [])
+        if raws and not _paired("".join(str(r["c"][1]) for r in raws)):
+            for r in raws:
+                r["folio-unpaired"] = True
+
+
+def _paired(raw: str) -> bool:
+    """Every element the raw HTML opens is closed in it, in order, and it closes none it
+    did not open (void and self-closed elements aside)."""
+    opened: list[str] = []
+    for match in re.finditer(r"<\s*(/?)\s*([A-Za-z][\w:.-]*)[^>]*?(/?)>", raw):
+        name = match.group(2).lower()
+        if name in VOID or match.group(3):
+            continue
+        if not match.group(1):
+            opened.append(name)
+        elif not opened or opened.pop() != name:
+            return False
+    return not opened
 
 
 def reserve_folio_ids(document: dict, manuscript, warn) -> dict:
