@@ -133,11 +133,27 @@ def open_long_runs(tree) -> None:
     """Let each run of `LONG_RUN` characters without a space break anywhere, and keep
     it from hyphenation (see the module's docstring). A run is found through the inline
     elements it is written across (`abc…*def…*ghi…`): each of its parts is opened."""
+    for (node, slot), found in _long_runs(tree):
+        for span in wrap_whole(node, slot, found, "nohyphen folio-run"):
+            _open(span)
+
+
+def mark_long_runs(tree) -> None:
+    """The EPUB's and the site's: each part of a long run in a `span.folio-run`, which
+    their stylesheet lets break between any two characters (the reader's engine breaks
+    it; no character is added). `overflow-wrap` alone moved the run to a line of its
+    own, leaving the line before it spread out when justified."""
+    for (node, slot), found in _long_runs(tree):
+        wrap_whole(node, slot, found, "folio-run")
+
+
+def _long_runs(tree) -> list:
+    """((node, slot), [(start, end, text)]) for the parts of each long run in the tree."""
+    places: dict = {}   # (node, slot) -> [(start, end, the run's part there)]
     for flow in _flows(tree):
         joined = "".join(text for _, _, text in flow)
         if len(joined) < LONG_RUN:
             continue
-        places: dict = {}   # (node, slot) -> [(start, end, the run's part there)]
         for match in _RUN.finditer(joined):
             at = 0
             for node, slot, text in flow:
@@ -145,9 +161,7 @@ def open_long_runs(tree) -> None:
                 if start < end:
                     places.setdefault((node, slot), []).append((start - at, end - at, text[start - at:end - at]))
                 at += len(text)
-        for (node, slot), found in places.items():
-            for span in wrap_whole(node, slot, found, "nohyphen folio-run"):
-                _open(span)
+    return list(places.items())
 
 
 def _flows(tree):

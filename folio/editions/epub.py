@@ -16,7 +16,7 @@ from pathlib import Path
 
 import lxml.html
 
-from .. import backmatter, cover, labels, pagemap
+from .. import backmatter, cover, hyphenation, labels, pagemap
 from ..book import Book, Chapter
 from ..pagemap import PrintPages
 from ..html import code_lines, file_names, inner_xhtml, parse_fragment, relink_tree
@@ -59,6 +59,7 @@ def _xhtml_notes(book: Book, chapter: Chapter, href) -> tuple[tuple[str, str], .
         back.tail += first.text or ""
         first.text = ""
         first.insert(0, back)
+        hyphenation.mark_long_runs(tree)
         notes.append((note.id, inner_xhtml(tree)))
     return tuple(notes)
 
@@ -113,6 +114,7 @@ def _xhtml_body(book: Book, chapter: Chapter, href, pages: PrintPages | None = N
         table.addprevious(holder)
         holder.append(table)
     code_lines(tree)   # a long line of code wraps, hanging, rather than running off the page
+    hyphenation.mark_long_runs(tree)
     return inner_xhtml(tree), tuple(opening), tuple(inside)
 
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from html import escape, unescape
 import shutil
 from dataclasses import dataclass
@@ -17,7 +18,7 @@ import lxml.html
 import markupsafe
 
 from ..book import Book, Chapter
-from .. import backmatter, fonts
+from .. import backmatter, fonts, hyphenation
 from ..html import code_lines, file_names, inner_html, parse_fragment, relink, text_of
 from ..paths import STAGED_SITE
 from ..render import STYLES, atomic_dir, render, stylesheet
@@ -94,6 +95,15 @@ def _target_of(heading) -> str | None:
     return heading.get("id")
 
 
+def _runs_marked(html: str) -> str:
+    """A note's markup with its long runs marked (hyphenation.mark_long_runs)."""
+    if not hyphenation.has_long_run(re.sub(r"<[^>]*>", "", html)):
+        return html
+    tree = parse_fragment(html)
+    hyphenation.mark_long_runs(tree)
+    return inner_html(tree)
+
+
 def with_heading_links(html: str, said: dict) -> tuple[str, list[dict]]:
     """Each h2–h4 with an id is followed by a link to itself, shown on hover or focus
     (its glyph is drawn by CSS, so it is not in the text, the search index or a copy);
@@ -108,6 +118,7 @@ def with_heading_links(html: str, said: dict) -> tuple[str, list[dict]]:
         holder.tail, table.tail = table.tail, None
         holder.append(table)
     code_lines(tree)   # a long line of code wraps, hanging, rather than running past the screen
+    hyphenation.mark_long_runs(tree)
     sections: list[dict] = []
     for heading in [h for h in tree.iter(*HEADINGS)]:
         target, parent = _target_of(heading), heading.getparent()
@@ -343,7 +354,7 @@ def _write_pages(book: Book, site: Path, pages: list, common: dict) -> None:
     for position, page in enumerate(pages):
         chapter = page.chapter
         link = book.linker(chapter.id, names.__getitem__)
-        notes = [(note, relink(note.html, link)) for note in chapter.notes]
+        notes = [(note, _runs_marked(relink(note.html, link))) for note in chapter.notes]
         body = with_popovers(backmatter.chapter_html(book, chapter, lambda e: backmatter.place_locators(book, e)),
                              definitions)
         letters = _letters(body) if chapter.role in ("glossary", "index") else []
