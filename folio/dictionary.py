@@ -108,6 +108,17 @@ def _as_tuple(value) -> tuple[str, ...]:
     return tuple(str(v) for v in value) if isinstance(value, list) else (str(value),)
 
 
+_OPENING_QUOTE = re.compile(r"(?:^|(?<=[\s(\[\u2013\u2014-]))'(?=\w)")
+
+
+def curled(text: str) -> str:
+    """Straight single quotes set as a book sets them: pandoc curls the text's, not a
+    YAML field's or an attribute's, so "Lenin's Testament" in the dictionary was
+    printed straight in the glossary and index, and never found in the text ("Lenin’s
+    Testament"). One opening a word is ‘; any other, an apostrophe or a closing quote, ’."""
+    return _OPENING_QUOTE.sub("\u2018", text).replace("'", "\u2019") if "'" in text else text
+
+
 MAX_DICTIONARY_BYTES = 20 * 2**20
 MAX_DICTIONARY_ENTRIES = 20_000   # each is looked for in the whole text: 100,000 held a build past its limit
 
@@ -167,7 +178,7 @@ def _entry(data: dict, path: Path, line: int, lines: dict, problems: list) -> En
         if name not in FIELDS:
             problems.append(Diagnostic("FOLIO051", f"unknown field '{name}'", path, lines.get(name, line),
                                        fix=f"use one of: {', '.join(sorted(FIELDS))}"))
-    headword = str(data.get("headword") or "").strip()
+    headword = curled(str(data.get("headword") or "").strip())
     if not headword:
         problems.append(Diagnostic("FOLIO052", "entry has no headword", path, line, fix="add 'headword: ...'"))
         return None
@@ -194,10 +205,11 @@ def _entry(data: dict, path: Path, line: int, lines: dict, problems: list) -> En
                                    fix="add 'definitions:' with at least one 'text:', or a 'see:' reference"))
     return Entry(
         headword=headword, kind=kind, sort_key=sort_key(str(data.get("sort") or headword)),
-        variants=_as_tuple(data.get("variants")), pronunciations=_as_tuple(data.get("pronunciation")),
+        variants=tuple(map(curled, _as_tuple(data.get("variants")))), pronunciations=_as_tuple(data.get("pronunciation")),
         part_of_speech=str(data.get("part_of_speech") or ""), syllables=str(data.get("syllables") or ""),
         etymology=str(data.get("etymology") or ""), first_use=str(data.get("first_use") or ""),
-        definitions=tuple(definitions), see=_as_tuple(data.get("see")), see_also=_as_tuple(data.get("see_also")),
+        definitions=tuple(definitions), see=tuple(map(curled, _as_tuple(data.get("see")))),
+        see_also=tuple(map(curled, _as_tuple(data.get("see_also")))),
         auto_index=bool(data.get("index", True)), line=line)
 
 

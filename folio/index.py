@@ -23,7 +23,7 @@ from dataclasses import dataclass
 import lxml.etree
 import lxml.html
 
-from .dictionary import Entry, entry_key, group_order, letter_group, sort_key
+from .dictionary import Entry, curled, entry_key, group_order, letter_group, sort_key
 
 SKIP_TAGS = {"h1", "h2", "h3", "h4", "h5", "h6", "a", "code", "pre", "script", "style", "sup"}
 SKIP_CLASSES = {"citation", "csl-entry", "references", "citation-needed", "ix"}
@@ -151,7 +151,7 @@ def _marks() -> str:
 
 
 def _matcher(entries: tuple[Entry, ...]):
-    forms = {_folded(form): entry for entry in entries for form in entry.forms}
+    forms = {_folded(form).replace("’", "'"): entry for entry in entries for form in entry.forms}
     if not forms:
         return None, forms
     spaced_letter = rf"[^\W{UNSPACED}]"   # a word character of a script that spaces its words
@@ -189,7 +189,7 @@ def _trie(forms) -> str:
             while "" not in rest and len(rest) == 1:   # a run with nothing branching off
                 character, rest = next(iter(rest.items()))
                 run.append(character)
-            branches.append(re.escape("".join(run)) + expression(rest, depth + 1))
+            branches.append(_either_apostrophe(re.escape("".join(run))) + expression(rest, depth + 1))
         if not branches:
             return ""
         joined = branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
@@ -197,7 +197,12 @@ def _trie(forms) -> str:
     try:
         return expression(root, 0)
     except RecursionError:
-        return "|".join(re.escape(form) for form in sorted(forms, key=len, reverse=True))
+        return "|".join(_either_apostrophe(re.escape(form)) for form in sorted(forms, key=len, reverse=True))
+
+
+def _either_apostrophe(escaped: str) -> str:
+    """A form's apostrophe (kept as ', see `_matcher`) matches either one in the text."""
+    return escaped.replace("'", "['’]")
 
 
 def _folded(text: str) -> str:
@@ -286,7 +291,7 @@ def mark_dictionary_terms(body, entries: tuple[Entry, ...], marks: Marks) -> Non
 
 def _path(value: str, text: str) -> tuple[str, ...]:
     """The entry path of a mark; empty when the mark names nothing at all."""
-    return tuple(p.strip() for p in (value or text).split("!") if p.strip())
+    return tuple(curled(p.strip()) for p in (value or text).split("!") if p.strip())
 
 
 def mark_explicit(body, marks: Marks, entries: tuple[Entry, ...] = ()) -> list:

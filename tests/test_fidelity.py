@@ -135,6 +135,18 @@ def test_a_run_written_through_inline_markup_is_opened_whole(built):
     assert max(map(len, lines[:-1])) - min(map(len, lines[:-1])) <= 4, [len(line) for line in lines]
 
 
+def test_headwords_typed_with_straight_apostrophes_are_found_and_set_curled(built):
+    """The text's apostrophes are curled by pandoc, a YAML field's are not: the
+    dictionary's are curled too, the headword is found in the text (its glossary and
+    index pages), and an index mark naming it straight joins its entry."""
+    out, result = built("straight-apostrophes")
+    assert result.returncode == 0 and "FOLIO057" not in result.stderr, result.stderr
+    text = "\n".join(check.pdf_text(out / "apostrophes.pdf"))
+    glossary, index = text[text.rindex("Glossary"):text.rindex("Index")], text[text.rindex("Index"):]
+    assert "Lenin’s Testament" in glossary and "Used on page 1." in glossary, glossary
+    assert index.count("Lenin’s Testament, 1") == 1 and "Workers’ Opposition, 1" in index, index
+
+
 def test_empty_headings_and_a_locale_for_a_language_are_said_at_their_lines(built):
     """The chapter's empty `#` (line 15) is a chapter, said nothing of; the section's
     (line 20) and the quoted one (line 24) are said; so is `lang: en_US` (line 3), and
