@@ -147,6 +147,22 @@ def test_headwords_typed_with_straight_apostrophes_are_found_and_set_curled(buil
     assert index.count("Lenin’s Testament, 1") == 1 and "Workers’ Opposition, 1" in index, index
 
 
+def test_code_in_a_title_is_set_in_proportion_to_it(built):
+    """On the title page, the copyright page, the contents and the chapter's title,
+    code is set at the text's ratio (0.81 em), not at the text's fixed 8.5 pt: its
+    word's height, as poppler measures it, is near the word's before it (about 0.7 in
+    these faces; 0.24 on the title page before)."""
+    out, result = built("code-in-titles")
+    assert result.returncode == 0, result.stderr
+    box = subprocess.run(["pdftotext", "-bbox", str(out / "the-grep-manual.pdf"), "-"],
+                         capture_output=True, text=True, check=True).stdout
+    words = [(w, float(y1) - float(y0)) for y0, y1, w in
+             re.findall(r'<word xMin="[\d.]+" yMin="([\d.]+)" xMax="[\d.]+" yMax="([\d.]+)">([^<]*)</word>', box)]
+    ratios = [(before, grep / height) for (before, height), (word, grep) in zip(words, words[1:])
+              if word == "grep" and before in ("The", "Using")]
+    assert len(ratios) >= 4 and min(r for _, r in ratios) > 0.55, ratios
+
+
 def test_empty_headings_and_a_locale_for_a_language_are_said_at_their_lines(built):
     """The chapter's empty `#` (line 15) is a chapter, said nothing of; the section's
     (line 20) and the quoted one (line 24) are said; so is `lang: en_US` (line 3), and
