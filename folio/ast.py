@@ -549,9 +549,12 @@ CODE_CONTENT = re.compile(r"<(script|style|template)\b.*?(</\1\s*>|$)", re.I | r
 HTML_FORMATS = {"html", "html4", "html5"}
 
 
+COMMENT = re.compile(r"<!--.*?(?:-->|$)", re.S)   # an author's note to self: no tag in it counts
+
+
 def _visible_text(raw: str) -> str:
     from html import unescape
-    return " ".join(unescape(re.sub(r"<[^>]*>?", " ", CODE_CONTENT.sub(" ", raw))).split())
+    return " ".join(unescape(re.sub(r"<[^>]*>?", " ", CODE_CONTENT.sub(" ", COMMENT.sub(" ", raw)))).split())
 
 
 # Elements that restructure what follows when left open (a table part pulls the next
@@ -566,7 +569,7 @@ PHRASING = set("""a abbr b bdi bdo br cite code del dfn em i ins kbd mark q rp r
 
 def _balanced(raw: str) -> bool:
     depth: dict[str, int] = {}
-    for match in re.finditer(r"<\s*(/?)\s*([A-Za-z][\w:.-]*)[^>]*?(/?)>", raw):
+    for match in re.finditer(r"<\s*(/?)\s*([A-Za-z][\w:.-]*)[^>]*?(/?)>", COMMENT.sub("", raw)):
         name = match.group(2).lower()
         if name in STRUCTURAL and not match.group(3):
             depth[name] = depth.get(name, 0) + (-1 if match.group(1) else 1)
@@ -708,7 +711,7 @@ def neutralize_raw_markup(document: dict, manuscript, warn) -> dict:
             return None
         if form.lower() not in HTML_FORMATS:
             return None
-        tags = {name.lower() for name in TAG.findall(raw)}
+        tags = {name.lower() for name in TAG.findall(COMMENT.sub("", raw))}
         allowed = PHRASING if in_meta[0] else keep
         unpaired = node.pop("folio-unpaired", False)   # by _mark_unpaired_in_fields
         if tags <= allowed and not unpaired and (in_meta[0] or in_run or _balanced(raw)):
@@ -747,8 +750,8 @@ def _mark_unpaired_in_fields(meta) -> None:
             for item in node:
                 raws_in(item, found)
         elif isinstance(node, dict):
-            if node.get("t") == "RawInline" and isinstance(node.get("c"), list) and len(node["c"]) == 2 \
-                    and str(node["c"][0]).lower() in HTML_FORMATS:
+            if node.get("t") in ("RawInline", "RawBlock") and isinstance(node.get("c"), list) \
+                    and len(node["c"]) == 2 and str(node["c"][0]).lower() in HTML_FORMATS:
                 found.append(node)
             elif node.get("t") not in ("MetaInlines", "MetaBlocks"):   # a field inside a field is its own
                 raws_in(node.get("c"), found)
@@ -774,11 +777,12 @@ def _mark_unpaired_in_fields(meta) -> None:
 
 def _paired(raw: str) -> bool:
     """Every element the raw HTML opens is closed in it, in order, and it closes none it
-    did not open (void and self-closed elements aside)."""
+    did not open, read as an HTML parser reads it: comments hold no tags, and a `/>`
+    closes nothing (`<span/>` opens a span, `</span/>` closes one); void elements aside."""
     opened: list[str] = []
-    for match in re.finditer(r"<\s*(/?)\s*([A-Za-z][\w:.-]*)[^>]*?(/?)>", raw):
+    for match in re.finditer(r"<\s*(/?)\s*([A-Za-z][\w:.-]*)[^>]*>", COMMENT.sub("", raw)):
         name = match.group(2).lower()
-        if name in VOID or match.group(3):
+        if name in VOID:
             continue
         if not match.group(1):
             opened.append(name)

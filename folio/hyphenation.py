@@ -149,35 +149,53 @@ def mark_long_runs(tree) -> None:
 
 def _long_runs(tree) -> list:
     """((node, slot), [(start, end, text)]) for the parts of each long run in the tree."""
+    from bisect import bisect_right
+    from itertools import accumulate
     places: dict = {}   # (node, slot) -> [(start, end, the run's part there)]
     for flow in _flows(tree):
         joined = "".join(text for _, _, text in flow)
         if len(joined) < LONG_RUN:
             continue
+        starts = [0, *accumulate(len(text) for _, _, text in flow)][:-1]   # each slot's place in `joined`
         for match in _RUN.finditer(joined):
-            at = 0
-            for node, slot, text in flow:
+            for i in range(bisect_right(starts, match.start()) - 1, len(flow)):   # the slots the run is in
+                node, slot, text = flow[i]
+                at = starts[i]
+                if at >= match.end():
+                    break
                 start, end = max(match.start(), at), min(match.end(), at + len(text))
                 if start < end:
                     places.setdefault((node, slot), []).append((start - at, end - at, text[start - at:end - at]))
-                at += len(text)
     return list(places.items())
 
 
 def _flows(tree):
     """The tree's text slots as (node, slot, text), in runs a line may set without a
-    break between them: a block, a note, a line break or an image parts them; text
-    that cannot be marked up (in math) stands as line breaks, which part a run."""
+    break between them: a block, a line break or an image parts them; text that cannot
+    be marked up (in math) stands as line breaks, which part a run. A note is a flow of
+    its own, and the text around its call one flow (the call is set inside the run)."""
     flow: list = []
+    outer: list = []   # (note, the flow its call interrupts)
     for node, slot, text, insertable in list(pagemap._slots(tree)):   # taken before any is wrapped
         tag = node.tag if isinstance(node.tag, str) else ""
-        if tag in BLOCKS or tag in FLOW_BREAKS or (tag and "fn" in (node.get("class") or "").split()):
+        note = tag and "fn" in (node.get("class") or "").split()
+        if note and slot == "text":
+            outer.append((node, flow))
+            flow = []
+        elif note and slot == "tail" and outer and outer[-1][0] is node:
+            if flow:
+                yield flow
+            flow = outer.pop()[1]
+        elif tag in BLOCKS or tag in FLOW_BREAKS:
             if flow:
                 yield flow
             flow = []
         flow.append((node, slot, text if insertable else "\n" * len(text)))
     if flow:
         yield flow
+    for _, waiting in reversed(outer):   # a note never closed (not in a tree lxml made)
+        if waiting:
+            yield waiting
 
 
 def _open(span) -> None:

@@ -74,6 +74,7 @@ class Context:
     reporter: Reporter
     assets: dict = field(default_factory=dict)  # output name -> the image's bytes
     said: dict = field(default_factory=dict)    # needle -> warnings that found it, for the next one's line
+    loose: list = field(default_factory=list)   # the manuscript's lines as `_loose` reads them, once asked
 
     def line_of(self, needle: str) -> int | None:
         at = self.manuscript.text.find(needle)
@@ -104,7 +105,28 @@ class Context:
                 self.said[candidate] = seen + 1
                 line = line_of(text, at)
                 break
+        if line is None:
+            line = self._loose_line(needle)
         self.reporter.warn(Diagnostic(code, message, self.manuscript.source, line, fix))
+
+    def _loose_line(self, shapes: tuple) -> int | None:
+        """The first line holding one of the shapes once character references are read
+        and spaces and controls dropped, as a browser reads an address: the author wrote
+        `java&#9;script&colon;`, the element holds 'java\tscript:'."""
+        if not self.loose:
+            self.loose = [_loose(line) for line in self.manuscript.text.splitlines()]
+        for shape in shapes:
+            key = _loose(shape or "")
+            if len(key) >= 6:
+                for number, written in enumerate(self.loose, start=1):
+                    if key in written:
+                        return number
+        return None
+
+
+def _loose(text: str) -> str:
+    import html
+    return re.sub(r"[\x00-\x20\x7f]+", "", html.unescape(text))
 
 
 def _written(name: str, value: str) -> tuple:
