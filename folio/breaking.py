@@ -37,8 +37,9 @@ may break a word anywhere, but only when it begins its line. It takes the first 
 inside any inline element (a span, a link, an emphasis) for a line's start, so a word
 there that did not fit the line's end was cut between two letters, with no hyphen
 ("within the Sovi / et Union", a note in the bundled book). Here a text is at the
-line's start only if nothing was set before it on that line, or if its first word is
-wider than the line itself: that word is broken where it stands, filling the line.
+line's start only if nothing was set before it on that line; and a word wider than the
+whole line is broken where it stands, filling the line, wherever it stands (glued to an
+opening parenthesis, "(*QWERTY…*)", WeasyPrint let it run past the text block).
 
 The rules change WeasyPrint 70.0 (pinned in pyproject.toml) at a named place: the first
 wraps its line iterator and its line splitter; the second recompiles the function
@@ -144,13 +145,12 @@ def _line_start_is_the_lines() -> bool:
         could hold is broken where it stands, filling the line (as before), rather
         than leaving a short line behind it, spaced out when justified."""
         line = lines[-1] if lines else None
-        if not is_line_start or line is None or not line[0]:
-            found = split_text(context, box, available_width, skip, is_line_start=is_line_start)
-        else:
-            found = split_text(context, box, available_width, skip, is_line_start=False)
-            first = found[0]
-            if first is not None and available_width is not None and first.width > max(available_width, line[1]):
-                found = split_text(context, box, available_width, skip, is_line_start=True)
+        starts = is_line_start and (line is None or not line[0])
+        found = split_text(context, box, available_width, skip, is_line_start=starts)
+        first = found[0]
+        if not starts and line is not None and first is not None and available_width is not None \
+                and first.width > max(available_width, line[1]):   # "(" glued to a long word too
+            found = split_text(context, box, available_width, skip, is_line_start=True)
         if line is not None and found[0] is not None and found[0].text.strip():
             line[0] = True
         return found
