@@ -551,16 +551,30 @@ def mark_citation_needed(body, ctx: Context) -> None:
                 span.text += "]"
 
 
+PLACEHOLDER_LINK = re.compile(r"""\]\(\s*#\s*\)|\bhref\s*=\s*(?:"#"|'#'|#(?=[\s>]))""")
+
+
 def unlink_paths(body, ctx: Context) -> None:
     """A link to a bare path (`/url`, `notes.html`) leads nowhere in a book: no website
-    is behind it, and in an EPUB it points outside the package (an epubcheck error). Its
-    text stays, unlinked, and the author hears of it."""
+    is behind it, and in an EPUB it points outside the package (an epubcheck error). Nor
+    does a link to '#' (a web page's placeholder: its top). Its text stays, unlinked, and
+    the author hears of it."""
+    placeholders = None   # the lines of the manuscript's links to '#', in order
     for link in list(body.iter("a")):
         href = (link.get("href") or "").strip()
-        if not href or href.startswith("#") or SCHEME.match(href):
+        if href == "#" and link.get("href") is not None:   # a web page's placeholder: the top of no page
+            if placeholders is None:
+                text = ctx.manuscript.text
+                placeholders = [line_of(text, m.start()) for m in PLACEHOLDER_LINK.finditer(text)]
+            ctx.reporter.warn(Diagnostic(
+                "FOLIO026", "link to '#', which leads nowhere; its text stays, without the link",
+                ctx.manuscript.source, placeholders.pop(0) if placeholders else None,
+                "link to a heading with #id, or write the text without a link"))
+        elif not href or href.startswith("#") or SCHEME.match(href):
             continue
-        ctx.warn("FOLIO026", f"link to '{href[:60]}', a path on no website; its text stays, without the link",
-                 href, fix="give the full address (https://…), or link to a heading with #id")
+        else:
+            ctx.warn("FOLIO026", f"link to '{href[:60]}', a path on no website; its text stays, without the link",
+                     href, fix="give the full address (https://…), or link to a heading with #id")
         link.attrib.pop("href")
         link.tag = "span"
 

@@ -163,6 +163,16 @@ def test_code_in_a_title_is_set_in_proportion_to_it(built):
     assert len(ratios) >= 4 and min(r for _, r in ratios) > 0.55, ratios
 
 
+def test_links_to_a_bare_hash_are_said_at_their_lines_and_unlinked(built):
+    """`href="#"` (raw, in Markdown, in a note) is said at each one's line, in order,
+    and the PDF has no dead link left to report (FOLIO041, with no line)."""
+    out, result = built("placeholder-links")
+    assert result.returncode == 0, result.stderr
+    said = re.findall(r"book\.md:(\d+): FOLIO026: link to '#'", result.stderr)
+    assert said == ["12", "14", "16"], result.stderr
+    assert "FOLIO041" not in result.stderr, result.stderr
+
+
 def test_empty_headings_and_a_locale_for_a_language_are_said_at_their_lines(built):
     """The chapter's empty `#` (line 15) is a chapter, said nothing of; the section's
     (line 20) and the quoted one (line 24) are said; so is `lang: en_US` (line 3), and
