@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 import orjson
 
 from . import labels
+from .bounds import VOID_ELEMENTS
 
 DELIMITERS = {"OneParen": "oneparen", "TwoParens": "twoparens"}   # Period and default: browsers' own
 STYLES = {"LowerAlpha": "lower-alpha", "UpperAlpha": "upper-alpha", "LowerRoman": "lower-roman",
@@ -567,9 +568,12 @@ PHRASING = set("""a abbr b bdi bdo br cite code del dfn em i ins kbd mark q rp r
     strong sub sup time u var wbr""".split())
 
 
+TAG_PARTS = re.compile(r"<\s*(/?)\s*([A-Za-z][\w:.-]*)[^>]*?(/?)>")   # closing?, name, self-closed?
+
+
 def _balanced(raw: str) -> bool:
     depth: dict[str, int] = {}
-    for match in re.finditer(r"<\s*(/?)\s*([A-Za-z][\w:.-]*)[^>]*?(/?)>", COMMENT.sub("", raw)):
+    for match in TAG_PARTS.finditer(COMMENT.sub("", raw)):
         name = match.group(2).lower()
         if name in STRUCTURAL and not match.group(3):
             depth[name] = depth.get(name, 0) + (-1 if match.group(1) else 1)
@@ -736,9 +740,6 @@ def neutralize_raw_markup(document: dict, manuscript, warn) -> dict:
     return document
 
 
-VOID = {"br", "wbr", "img", "hr", "input", "source", "track", "area", "col", "embed", "meta", "link", "base"}
-
-
 def _mark_unpaired_in_fields(meta) -> None:
     """A field of the metadata (a title, each author) is set inside an element of
     folio's templates: its raw tags must pair within it, or `Jo</span><span>Evil`
@@ -780,9 +781,9 @@ def _paired(raw: str) -> bool:
     did not open, read as an HTML parser reads it: comments hold no tags, and a `/>`
     closes nothing (`<span/>` opens a span, `</span/>` closes one); void elements aside."""
     opened: list[str] = []
-    for match in re.finditer(r"<\s*(/?)\s*([A-Za-z][\w:.-]*)[^>]*>", COMMENT.sub("", raw)):
+    for match in TAG_PARTS.finditer(COMMENT.sub("", raw)):
         name = match.group(2).lower()
-        if name in VOID:
+        if name in VOID_ELEMENTS:
             continue
         if not match.group(1):
             opened.append(name)

@@ -193,7 +193,7 @@ def _flows(tree):
         flow.append((node, slot, text if insertable else "\n" * len(text)))
     if flow:
         yield flow
-    for _, waiting in reversed(outer):   # a note never closed (not in a tree lxml made)
+    for _, waiting in reversed(outer):   # the tree's root is a note: its tail is not the tree's
         if waiting:
             yield waiting
 

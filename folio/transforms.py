@@ -13,6 +13,7 @@ import mimetypes
 import re
 import tempfile
 from dataclasses import dataclass, field
+from html import unescape as html_unescape
 from pathlib import Path
 from urllib.parse import unquote, unquote_to_bytes
 
@@ -125,8 +126,7 @@ class Context:
 
 
 def _loose(text: str) -> str:
-    import html
-    return re.sub(r"[\x00-\x20\x7f]+", "", html.unescape(text))
+    return re.sub(r"[\x00-\x20\x7f]+", "", html_unescape(text))
 
 
 def _written(name: str, value: str) -> tuple:
